@@ -1,0 +1,74 @@
+// Package db opens the PostgreSQL database through bun, applies the embedded
+// migrations under bun/migrate's lock, and can run a private PostgreSQL
+// cluster from the machine's binaries when no server is configured.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// Open connects to the database at url and checks that it answers within
+// 10 seconds, so a wrong URL fails at start-up with one clear error.
+func Open(ctx context.Context, url string) (*bun.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse database URL: %w", err)
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(10)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqldb.PingContext(pingCtx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("db: cannot reach PostgreSQL at %s: %s", redact(cfg), rootCause(err))
+	}
+	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// FromSQL wraps an already open *sql.DB (tests get theirs from pgtestdb).
+func FromSQL(sqldb *sql.DB) *bun.DB { return bun.NewDB(sqldb, pgdialect.New()) }
+
+// rootCause digs out the innermost reason (e.g. "connection refused") so a
+// failed start-up prints one line instead of pgx's per-address report.
+func rootCause(err error) string {
+	for {
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			if errs := u.Unwrap(); len(errs) > 0 {
+				err = errs[0]
+				continue
+			}
+		case interface{ Unwrap() error }:
+			if inner := u.Unwrap(); inner != nil {
+				err = inner
+				continue
+			}
+		}
+		return strings.ReplaceAll(err.Error(), "\n", " ")
+	}
+}
+
+func redact(cfg *pgx.ConnConfig) string {
+	return fmt.Sprintf("%s:%d (database %q, user %q)", cfg.Host, cfg.Port, cfg.Database, cfg.User)
+}
+
+// Migrations returns the migrations folder of the embedded files.
+func Migrations(files fs.FS) (fs.FS, error) {
+	sub, err := fs.Sub(files, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("db: migrations folder: %w", err)
+	}
+	return sub, nil
+}

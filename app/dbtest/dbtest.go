@@ -1,0 +1,138 @@
+// Package dbtest gives each test its own freshly migrated PostgreSQL
+// database, cloned from a template by pgtestdb. With TEST_DATABASE_URL set it
+// uses that server; otherwise Main starts one private throw-away cluster for
+// the whole test binary and always stops it.
+package dbtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/peterldowns/pgtestdb"
+	"github.com/peterldowns/pgtestdb/migrators/common"
+	"github.com/uptrace/bun"
+
+	upstand "github.com/upstand/upstand"
+	"github.com/upstand/upstand/app/db"
+)
+
+// server is the pgtestdb configuration of the server tests use; set by Main.
+var server *pgtestdb.Config
+
+// Main runs the package's tests against a real PostgreSQL. Call it from
+// TestMain: func TestMain(m *testing.M) { dbtest.Main(m) }.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if raw := os.Getenv("TEST_DATABASE_URL"); raw != "" {
+		conf, err := configFromURL(raw)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dbtest: TEST_DATABASE_URL:", err)
+			return 2
+		}
+		server = conf
+		return m.Run()
+	}
+	base := "/dev/shm"
+	if st, err := os.Stat(base); err != nil || !st.IsDir() {
+		base = os.TempDir()
+	}
+	parent, err := os.MkdirTemp(base, "upstand-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest:", err)
+		return 2
+	}
+	defer os.RemoveAll(parent)
+	_ = os.Chmod(parent, 0o755) // the postgres OS user must reach the cluster folder
+	cluster, err := db.StartCluster(context.Background(), db.ClusterOptions{Dir: filepath.Join(parent, "pg"), Throwaway: true})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: cannot start a private PostgreSQL for the tests: %v\n"+
+			"dbtest: install PostgreSQL server binaries, or set TEST_DATABASE_URL=postgres://user:pass@host:port/db to use a server you run\n", err)
+		return 2
+	}
+	defer cluster.Stop()
+	conf, err := configFromURL(cluster.AdminURL())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest:", err)
+		return 2
+	}
+	server = conf
+	return m.Run()
+}
+
+func configFromURL(raw string) (*pgtestdb.Config, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, fmt.Errorf("want postgres://user:pass@host:port/db, got %q", raw)
+	}
+	pass, _ := u.User.Password()
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	db := u.Path
+	if len(db) > 0 {
+		db = db[1:]
+	}
+	if db == "" {
+		db = "postgres"
+	}
+	return &pgtestdb.Config{
+		DriverName:                "pgx",
+		User:                      u.User.Username(),
+		Password:                  pass,
+		Host:                      u.Hostname(),
+		Port:                      port,
+		Database:                  db,
+		Options:                   u.RawQuery,
+		ForceTerminateConnections: true,
+	}, nil
+}
+
+// New returns a fresh database with every migration applied, dropped when
+// the test ends (kept for inspection if the test fails).
+func New(t testing.TB) *bun.DB {
+	t.Helper()
+	if server == nil {
+		t.Fatal("dbtest: no database server: call dbtest.Main(m) from TestMain in this package")
+	}
+	sqldb := pgtestdb.New(t, *server, migrator{})
+	return db.FromSQL(sqldb)
+}
+
+// URL is like New but returns the connection URL of the fresh database, for
+// tests that open their own connections (a whole server, say).
+func URL(t testing.TB) string {
+	t.Helper()
+	if server == nil {
+		t.Fatal("dbtest: no database server: call dbtest.Main(m) from TestMain in this package")
+	}
+	return pgtestdb.Custom(t, *server, migrator{}).URL()
+}
+
+// migrator applies the embedded migrations with bun/migrate, as serve does.
+type migrator struct{}
+
+func (migrator) Hash() (string, error) {
+	return common.HashDirs(upstand.Files, "*.sql", "migrations")
+}
+
+func (migrator) Migrate(ctx context.Context, sqldb *sql.DB, _ pgtestdb.Config) error {
+	dir, err := db.Migrations(upstand.Files)
+	if err != nil {
+		return err
+	}
+	m, err := db.NewMigrator(db.FromSQL(sqldb), dir)
+	if err != nil {
+		return err
+	}
+	_, err = m.Up(ctx)
+	return err
+}

@@ -1,0 +1,163 @@
+// Command upstand is the Upstand server and its operator tools: serve,
+// migrate, content check, admin and version.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/uptrace/bun"
+
+	upstand "github.com/upstand/upstand"
+	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/db"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+// command is one subcommand: it gets its arguments and the environment and
+// returns the exit code.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"run the web server", runServe},
+		"migrate": {"apply (up), roll back (down) or list (status) database migrations", runMigrate},
+		"version": {"print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "upstand: unknown command %q\n", args[0])
+		usage(stderr, cmds)
+		return 2
+	}
+	return cmd.run(ctx, args[1:], env, stdout, stderr)
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: upstand <command> [flags]\n\ncommands:")
+	for _, name := range []string{"serve", "migrate", "content", "admin", "version"} {
+		if c, ok := cmds[name]; ok {
+			fmt.Fprintf(w, "  %-8s %s\n", name, c.summary)
+		}
+	}
+	fmt.Fprintln(w, "\nRun 'upstand <command> -h' for a command's flags.")
+}
+
+func runVersion(_ context.Context, _ []string, _ config.Env, stdout, _ io.Writer) int {
+	v := version
+	if v == "" {
+		v = "dev"
+		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+	}
+	fmt.Fprintln(stdout, "upstand", v)
+	return 0
+}
+
+// parseConfig parses a subcommand's flags into the Config. Extra flags the
+// subcommand registered on fs are parsed too.
+func parseConfig(name string, fs *flag.FlagSet, args []string, env config.Env, stderr io.Writer) (config.Config, []string, bool) {
+	fs.SetOutput(stderr)
+	build := config.FlagSet(fs, env)
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, nil, false
+	}
+	cfg, err := build()
+	if err != nil {
+		fmt.Fprintf(stderr, "upstand %s: %v\n", name, err)
+		return config.Config{}, nil, false
+	}
+	return cfg, fs.Args(), true
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// database is an open database and, when no DATABASE_URL was given, the
+// private cluster it lives in.
+type database struct {
+	*bun.DB
+	cluster *db.Cluster
+}
+
+// openDatabase connects to DATABASE_URL, or starts the private cluster under
+// the data directory and connects to it.
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database, error) {
+	d := &database{}
+	url := cfg.DatabaseURL
+	if url == "" {
+		dir := filepath.Join(cfg.DataDir, "postgres")
+		log.Info("no DATABASE_URL: starting a private PostgreSQL", "dir", dir)
+		cluster, err := db.StartCluster(ctx, db.ClusterOptions{Dir: dir, Database: "upstand"})
+		if err != nil {
+			return nil, err
+		}
+		d.cluster = cluster
+		url = cluster.URL()
+	}
+	bdb, err := db.Open(ctx, url)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.DB = bdb
+	return d, nil
+}
+
+// Close closes the connections, then stops the private cluster if we own one.
+func (d *database) Close() error {
+	var errs []error
+	if d.DB != nil {
+		errs = append(errs, d.DB.Close())
+	}
+	if d.cluster != nil {
+		errs = append(errs, d.cluster.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+func migrator(d *database) (*db.Migrator, error) {
+	dir, err := db.Migrations(upstand.Files)
+	if err != nil {
+		return nil, err
+	}
+	return db.NewMigrator(d.DB, dir)
+}

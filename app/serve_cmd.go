@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+
+	upstand "github.com/upstand/upstand"
+	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/db"
+	"github.com/upstand/upstand/app/web"
+)
+
+func runServe(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("upstand serve", flag.ContinueOnError)
+	cfg, _, ok := parseConfig("serve", fs, args, env, stderr)
+	if !ok {
+		return 2
+	}
+	if err := serve(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "upstand serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the server until ctx is cancelled (SIGINT/SIGTERM), then stops
+// accepting, drains in-flight requests, closes the database and finally stops
+// the private cluster, in that order.
+func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	d, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := d.Close(); err != nil {
+			log.Error("closing the database", "err", err)
+		}
+	}()
+
+	m, err := migrator(d)
+	if err != nil {
+		return err
+	}
+	if cfg.NoMigrate {
+		if err := m.Check(ctx); err != nil {
+			if errors.Is(err, db.ErrStale) {
+				return fmt.Errorf("%w; run 'upstand migrate up' (or start without --no-migrate)", err)
+			}
+			return err
+		}
+	} else {
+		applied, err := m.Up(ctx)
+		if err != nil {
+			return err
+		}
+		for _, name := range applied {
+			log.Info("applied migration", "name", name)
+		}
+	}
+
+	assets, err := fs.Sub(upstand.Files, "assets")
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Deps{
+		Config: cfg,
+		Log:    log,
+		Assets: assets,
+		Ready: func(ctx context.Context) error {
+			if err := d.PingContext(ctx); err != nil {
+				return err
+			}
+			return m.Check(ctx)
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App().Listener(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String())
+	fmt.Fprintf(stdout, "Upstand is running at %s\n", cfg.BaseURL)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests", "timeout", cfg.ShutdownTimeout)
+	if err := srv.Shutdown(); err != nil {
+		log.Error("shutdown did not finish cleanly", "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+// Package web is Upstand's HTTP face: the Fiber app, its middleware, the
+// routes (routes.go lists every one), one handler file per page or action,
+// the embedded templates and the one error handler. It knows nothing of SQL:
+// everything stored is reached through the services passed to New.
+package web
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+
+	"github.com/upstand/upstand/app/config"
+)
+
+//go:embed templates
+var templateFiles embed.FS
+
+// Deps is everything the web layer needs, built by main.
+type Deps struct {
+	Config config.Config
+	Log    *slog.Logger
+	// Assets is the assets/ folder (embedded in production).
+	Assets fs.FS
+	// Ready reports whether the database is reachable and its schema current.
+	Ready func(ctx context.Context) error
+	// Now is the clock; tests inject their own.
+	Now func() time.Time
+}
+
+// Server holds the Fiber app and what its handlers share.
+type Server struct {
+	app    *fiber.App
+	cfg    config.Config
+	log    *slog.Logger
+	assets *assetSet
+	ready  func(ctx context.Context) error
+	now    func() time.Time
+}
+
+// New builds the Fiber app with every route and middleware. Templates and
+// assets are parsed here, once, so a broken one stops start-up.
+func New(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	assets, err := loadAssets(d.Assets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: d.Config, log: d.Log, assets: assets, ready: d.Ready, now: d.Now}
+
+	sub, err := fs.Sub(templateFiles, "templates")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	views := html.NewFileSystem(http.FS(sub), ".html")
+	views.AddFuncMap(template.FuncMap{"asset": assets.url})
+	if err := views.Load(); err != nil {
+		return nil, fmt.Errorf("web: parse templates: %w", err)
+	}
+
+	s.app = fiber.New(fiber.Config{
+		AppName:                 "upstand",
+		Views:                   views,
+		ViewsLayout:             "layouts/main",
+		ErrorHandler:            s.handleError,
+		BodyLimit:               d.Config.BodyLimit,
+		ReadTimeout:             d.Config.ReadTimeout,
+		WriteTimeout:            d.Config.WriteTimeout,
+		IdleTimeout:             d.Config.IdleTimeout,
+		DisableStartupMessage:   true,
+		ProxyHeader:             d.Config.ProxyHeader,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.Config.TrustedProxies,
+		ReadBufferSize:          16 << 10,
+	})
+	s.routes()
+	return s, nil
+}
+
+// App is the Fiber app, for Listen and for app.Test in tests.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Shutdown stops accepting connections and waits up to the configured
+// timeout for in-flight requests to finish.
+func (s *Server) Shutdown() error {
+	return s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+}
+
+// render shows a page inside the main layout with the fields every page needs.
+func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
+	if data == nil {
+		data = fiber.Map{}
+	}
+	data["QuickExitURL"] = s.cfg.QuickExitURL
+	data["RequestID"] = requestID(c)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Render(page, data)
+}
