@@ -27,10 +27,11 @@ var server *pgtestdb.Config
 // Main runs the package's tests against a real PostgreSQL. Call it from
 // TestMain: func TestMain(m *testing.M) { dbtest.Main(m) }.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m))
 }
 
-func run(m *testing.M) int {
+// Run is Main without the exit, for harnesses that wrap it (webtest).
+func Run(m *testing.M) int {
 	if raw := os.Getenv("TEST_DATABASE_URL"); raw != "" {
 		conf, err := configFromURL(raw)
 		if err != nil {

@@ -1,0 +1,205 @@
+package webtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var (
+	browserOnce   sync.Once
+	browserCtx    context.Context
+	browserCancel context.CancelFunc
+	browserErr    error
+	browserDir    string
+)
+
+// chromium finds the browser: $CHROME_PATH, then the usual names on PATH.
+func chromium() (string, error) {
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no Chromium found: install it (Debian: apt-get update && apt-get install -y chromium) or set CHROME_PATH")
+}
+
+// startBrowser launches one headless Chromium shared by the package's tests;
+// each test gets its own tab. Its first run has no timeout: a timeout there
+// would stop the whole browser.
+func startBrowser() {
+	path, err := chromium()
+	if err != nil {
+		browserErr = err
+		return
+	}
+	browserDir, err = os.MkdirTemp("", "upstand-chromium-")
+	if err != nil {
+		browserErr = err
+		return
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(browserDir),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 900),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
+		browserErr = fmt.Errorf("start Chromium (%s): %w", path, err)
+		return
+	}
+	browserCtx = ctx
+	browserCancel = func() { cancel(); cancelAlloc() }
+}
+
+func stopBrowser() {
+	if browserCancel != nil {
+		browserCancel()
+	}
+	if browserDir != "" {
+		os.RemoveAll(browserDir)
+	}
+}
+
+// Tab opens a new browser tab for the test, closed when the test ends.
+// Actions on it time out after two minutes in all.
+func Tab(t testing.TB) context.Context {
+	t.Helper()
+	browserOnce.Do(startBrowser)
+	if browserErr != nil {
+		t.Fatalf("webtest: %v", browserErr)
+	}
+	tab, cancelTab := chromedp.NewContext(browserCtx)
+	if err := chromedp.Do(tab); err != nil {
+		cancelTab()
+		t.Fatalf("webtest: open tab: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
+	t.Cleanup(func() { cancel(); cancelTab() })
+	return ctx
+}
+
+// Do runs browser steps and fails the test on error.
+func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("webtest: browser: %v", err)
+	}
+}
+
+// Eval evaluates a JavaScript expression and returns its value.
+func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("webtest: evaluate %q: %v", expr, err)
+	}
+	return v
+}
+
+var (
+	axeOnce   sync.Once
+	axeSource string
+	axeErr    error
+)
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target  []any  `json:"target"`
+		Summary string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// Axe runs axe-core (from node_modules, pinned in package-lock.json) on the
+// current page with its WCAG 2.x A/AA and best-practice rules and fails the
+// test on any violation, naming the rule and the elements.
+func Axe(t testing.TB, ctx context.Context, page string) {
+	t.Helper()
+	axeOnce.Do(func() {
+		b, err := os.ReadFile(filepath.Join(repoDir, "node_modules", "axe-core", "axe.min.js"))
+		if err != nil {
+			axeErr = fmt.Errorf("axe-core is missing (%v): run 'npm ci' in the repository root", err)
+			return
+		}
+		axeSource = string(b)
+	})
+	if axeErr != nil {
+		t.Fatalf("webtest: %v", axeErr)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+		t.Fatalf("webtest: inject axe-core: %v", err)
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](
+		`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}}).then(r => r.violations)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("webtest: run axe-core on %s: %v", page, err)
+	}
+	var violations []axeViolation
+	if err := json.Unmarshal(raw, &violations); err != nil {
+		t.Fatalf("webtest: axe-core result on %s: %v", page, err)
+	}
+	for _, v := range violations {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target)+": "+strings.ReplaceAll(n.Summary, "\n", " "))
+		}
+		t.Errorf("axe on %s: %s (%s): %s\n  %s", page, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
+	}
+}
+
+var shotsOnce sync.Once
+
+// ScreenshotDir is where Screenshot writes: $UPSTAND_SCREENSHOTS, or
+// tmp/screenshots in the repository. The first screenshot prints it.
+func ScreenshotDir() string {
+	if d := os.Getenv("UPSTAND_SCREENSHOTS"); d != "" {
+		return d
+	}
+	return filepath.Join(repoDir, "tmp", "screenshots")
+}
+
+// Screenshot saves a full-page PNG of the current page as name.png.
+func Screenshot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("webtest: screenshot %s: %v", name, err)
+	}
+	dir := ScreenshotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("webtest: screenshot folder: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatalf("webtest: write screenshot: %v", err)
+	}
+	shotsOnce.Do(func() { fmt.Printf("webtest: screenshots are in %s\n", dir) })
+}
