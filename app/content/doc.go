@@ -1,0 +1,24 @@
+// Package content loads the training content — modules (courses) and
+// branching scenarios — from a file tree into an immutable, fully validated
+// Catalogue.
+//
+// The file format is the contract in shared/spec/content-format.md; the
+// choices this package makes where the contract is silent are written down in
+// docs/content.md. Every rule of the contract (S1–S11 for scenarios, M1–M7
+// for modules) is its own check, and a file reports all of its problems at
+// once, each in the one-line form
+//
+//	path:line:col: node "x", choice N: S4 message
+//
+// Text is Markdown rendered by goldmark with raw HTML refused, so the HTML
+// fields are safe to put into a page as they are. Expressions (`if`, `set`)
+// are compiled and type-checked here with expr-lang/expr against the declared
+// variables; nothing else ever evaluates author text.
+//
+// Each scenario and module carries a Version: a hash of its canonical JSON,
+// which is also kept (Canonical) so that records can later show exactly what
+// a learner saw.
+//
+// Everything reachable from a Catalogue is shared between requests and must
+// be treated as read-only.
+package content

@@ -1,0 +1,150 @@
+package content
+
+import (
+	"errors"
+	"io/fs"
+	"slices"
+	"strings"
+)
+
+// Catalogue is the validated content of one tree: every scenario file and
+// every module. It is built once (at start-up) and only read afterwards.
+type Catalogue struct {
+	Scenarios []*Scenario // sorted by id
+	Modules   []*Module   // sorted by id
+
+	scenarios map[string]*Scenario
+	modules   map[string]*Module
+}
+
+// Scenario returns the scenario with this id.
+func (c *Catalogue) Scenario(id string) (*Scenario, bool) {
+	s, ok := c.scenarios[id]
+	return s, ok
+}
+
+// Module returns the module with this id.
+func (c *Catalogue) Module(id string) (*Module, bool) {
+	m, ok := c.modules[id]
+	return m, ok
+}
+
+// Summary is the result of checking a content tree.
+type Summary struct {
+	Modules   int // module folders found, valid or not
+	Scenarios int // scenario files found, valid or not
+	Errors    Errors
+}
+
+// Load reads and checks the content under fsys, whose root holds modules/
+// and scenarios/ (either may be missing). On any problem it returns a nil
+// Catalogue and an Errors value listing every one.
+func Load(fsys fs.FS) (*Catalogue, error) {
+	cat, sum := load(fsys)
+	if len(sum.Errors) > 0 {
+		return nil, sum.Errors
+	}
+	return cat, nil
+}
+
+// Check reads and checks the content under fsys like Load and tells how
+// much it found and what is wrong, for `upstand content check`.
+func Check(fsys fs.FS) Summary {
+	_, sum := load(fsys)
+	return sum
+}
+
+// skipped reports names an author keeps beside the content: hidden files
+// and anything starting with an underscore (drafts, notes).
+func skipped(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+func load(fsys fs.FS) (*Catalogue, Summary) {
+	var sum Summary
+	cat := &Catalogue{scenarios: map[string]*Scenario{}, modules: map[string]*Module{}}
+
+	refs := map[string]scenarioRef{}
+	entries, err := readDir(fsys, "scenarios")
+	if err != nil {
+		sum.Errors = append(sum.Errors, Error{Path: "scenarios", Line: 1, Col: 1, Rule: "S1", Msg: err.Error()})
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if skipped(name) || e.IsDir() {
+			continue
+		}
+		p := "scenarios/" + name
+		if strings.HasSuffix(name, ".yml") {
+			sum.Errors = append(sum.Errors, Error{Path: p, Line: 1, Col: 1, Rule: "S2",
+				Msg: "scenario files must end in .yaml; rename it to " + strings.TrimSuffix(name, ".yml") + ".yaml"})
+			continue
+		}
+		if !strings.HasSuffix(name, ".yaml") {
+			continue
+		}
+		sum.Scenarios++
+		id := strings.TrimSuffix(name, ".yaml")
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			sum.Errors = append(sum.Errors, Error{Path: p, Line: 1, Col: 1, Rule: "S1", Msg: err.Error()})
+			refs[id] = scenarioRef{path: p}
+			continue
+		}
+		s, errs := ParseScenario(p, data)
+		sum.Errors = append(sum.Errors, errs...)
+		refs[id] = scenarioRef{s: s, path: p}
+		if s != nil {
+			cat.scenarios[s.ID] = s
+			cat.Scenarios = append(cat.Scenarios, s)
+		}
+	}
+
+	entries, err = readDir(fsys, "modules")
+	if err != nil {
+		sum.Errors = append(sum.Errors, Error{Path: "modules", Line: 1, Col: 1, Rule: "M1", Msg: err.Error()})
+	}
+	for _, e := range entries {
+		if skipped(e.Name()) || !e.IsDir() {
+			continue
+		}
+		sum.Modules++
+		dir := "modules/" + e.Name()
+		p := dir + "/module.yaml"
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			msg := "the module folder has no module.yaml"
+			if _, yml := fs.Stat(fsys, dir+"/module.yml"); yml == nil {
+				msg += "; rename module.yml to module.yaml"
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				msg = err.Error()
+			}
+			sum.Errors = append(sum.Errors, Error{Path: p, Line: 1, Col: 1, Rule: "M2", Msg: msg})
+			continue
+		}
+		r := &report{path: p}
+		var lessonErrs Errors
+		m := parseModule(r, fsys, dir, data, refs, &lessonErrs)
+		sum.Errors = append(sum.Errors, r.errs...)
+		sum.Errors = append(sum.Errors, lessonErrs...)
+		if m != nil {
+			cat.modules[m.ID] = m
+			cat.Modules = append(cat.Modules, m)
+		}
+	}
+
+	sum.Errors.sort()
+	slices.SortFunc(cat.Scenarios, func(a, b *Scenario) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(cat.Modules, func(a, b *Module) int { return strings.Compare(a.ID, b.ID) })
+	return cat, sum
+}
+
+// readDir lists a content folder; a missing folder is an empty one.
+func readDir(fsys fs.FS, dir string) ([]fs.DirEntry, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return entries, err
+}
+

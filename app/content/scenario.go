@@ -1,0 +1,546 @@
+package content
+
+import (
+	"html/template"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Outcome is the kind of a scenario ending.
+type Outcome string
+
+// The endings a scenario can reach.
+const (
+	Positive Outcome = "positive"
+	Mixed    Outcome = "mixed"
+	Negative Outcome = "negative"
+)
+
+var outcomes = []string{string(Positive), string(Mixed), string(Negative)}
+
+// Audiences are the audience values the format knows.
+var Audiences = []string{"line-manager", "responder", "anyone"}
+
+// Limits of the format (rule S11).
+const (
+	MaxNodes     = 500
+	MaxChoices   = 10
+	MaxTextRunes = 20000
+	MaxFileBytes = 1 << 20
+)
+
+// slug is the form of scenario, module and node ids.
+var slug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Competency is one scoring dimension of a scenario.
+type Competency struct {
+	Key   string
+	Label string
+}
+
+// Scenario is a validated branching role-play.
+type Scenario struct {
+	ID             string
+	Path           string // relative to the content root: scenarios/<id>.yaml
+	Title          string
+	Summary        string
+	Audience       []string
+	Minutes        int // 0 when not given
+	ContentWarning string
+	// Competencies and Variables are sorted by key: YAML mappings have no
+	// order, so file order must not carry meaning (or change a version).
+	Competencies []Competency
+	Variables    []Variable
+	Start        string
+	Nodes        map[string]*Node
+	NodeIDs      []string // in file order, for listings and graph views
+	// Version is a hash of Canonical; see docs/content.md.
+	Version   string
+	Canonical []byte
+
+	nodesPos pos
+}
+
+// Node is one situation in a scenario: a moment with choices, or an ending.
+type Node struct {
+	ID      string
+	Speaker string        // plain text, may be empty
+	Text    string        // Markdown; for an ending, the debrief
+	HTML    template.HTML // Text rendered
+	Ending  Outcome       // "" unless the node is an ending
+	Choices []*Choice     // empty on an ending
+
+	pos pos
+}
+
+// IsEnding reports whether reaching the node finishes the scenario.
+func (n *Node) IsEnding() bool { return n.Ending != "" }
+
+// Choice is one option on a node.
+type Choice struct {
+	ID           int    // 1-based position on its node, stable within a version
+	Text         string // plain text
+	Goto         string
+	Feedback     string // Markdown, may be empty
+	FeedbackHTML template.HTML
+	Score        map[string]int // competency key -> delta
+	Set          []Assignment   // sorted by variable name
+	If           *Condition     // nil when always offered
+
+	pos     pos
+	gotoPos pos
+}
+
+// scenarioFields are the keys a scenario file may use.
+var scenarioFields = []string{"id", "title", "summary", "audience", "minutes", "content_warning",
+	"competencies", "variables", "start", "nodes"}
+
+var (
+	nodeFields   = []string{"speaker", "text", "choices", "ending"}
+	choiceFields = []string{"text", "goto", "feedback", "score", "set", "if"}
+)
+
+// ParseScenario checks one scenario file against rules S1–S11 and returns
+// it, or every problem found. path is the file's path relative to the
+// content root (scenarios/<id>.yaml); the id must equal its base name.
+func ParseScenario(path string, data []byte) (*Scenario, Errors) {
+	r := &report{path: path}
+	s := parseScenario(r, path, data)
+	if len(r.errs) > 0 {
+		r.errs.sort()
+		return nil, r.errs
+	}
+	return s, nil
+}
+
+func parseScenario(r *report, file string, data []byte) *Scenario {
+	if len(data) > MaxFileBytes {
+		r.add(filePos, "", "S11", "the file is %d bytes, over the limit of %d (1 MiB)", len(data), MaxFileBytes)
+		return nil
+	}
+	w := &walker{r: r, rule: "S1"}
+	root, ok := w.parseYAML(data)
+	if !ok {
+		return nil
+	}
+	f, ok := w.fields(root, "", "the scenario", scenarioFields...)
+	if !ok {
+		return nil
+	}
+	s := &Scenario{Path: file, Nodes: map[string]*Node{}}
+
+	// S2 identity.
+	stem := strings.TrimSuffix(path.Base(file), path.Ext(file))
+	if fid, ok := f["id"]; !ok || fid.val == nil {
+		r.add(filePos, "", "S2", "id is missing; it must be %q, the file name", stem)
+	} else if id, ok := w.str(fid, ""); ok {
+		switch {
+		case !slug.MatchString(id):
+			r.add(fid.valPos, "", "S2", "id %q is not a slug (lower-case letters and digits joined by single hyphens)", id)
+		case id != stem:
+			r.add(fid.valPos, "", "S2", "id %q is not the file name %q", id, stem)
+		}
+		s.ID = id
+	}
+
+	s.Title = w.text(f, "title", "", "S10")
+	if ft, ok := f["summary"]; !ok || ft.val == nil {
+		r.add(filePos, "", "S1", "summary is missing")
+	} else {
+		s.Summary = w.text(f, "summary", "", "S10")
+	}
+	s.Audience = w.audience(f)
+	s.Minutes = w.minutes(f, "minutes")
+	s.ContentWarning = w.optText(f, "content_warning", "")
+	s.Competencies = w.competencies(f)
+	s.Variables = w.variables(f)
+
+	// Nodes come before start so that start can be checked against them.
+	w.nodes(s, f)
+
+	// S3 start.
+	if fs, ok := f["start"]; !ok || fs.val == nil {
+		r.add(filePos, "", "S3", "start is missing: name the first node")
+	} else if st, ok := w.str(fs, ""); ok {
+		s.Start = st
+		if _, ok := s.Nodes[st]; !ok {
+			r.add(fs.valPos, "", "S3", "start %q names no node%s", st, suggest(st, s.NodeIDs))
+		}
+	}
+
+	// S4 links.
+	for _, id := range s.NodeIDs {
+		n := s.Nodes[id]
+		for _, c := range n.Choices {
+			if c.Goto == "" {
+				continue
+			}
+			if _, ok := s.Nodes[c.Goto]; !ok {
+				r.add(c.gotoPos, choiceWhere(id, c.ID), "S4", "goto %q names no node%s", c.Goto, suggest(c.Goto, s.NodeIDs))
+			}
+		}
+	}
+	checkGraph(r, s)
+	if len(r.errs) > 0 {
+		return nil
+	}
+	// Only a scenario that passed every static rule is worth playing
+	// through: its expressions are compiled and its graph is sound.
+	checkStates(r, s)
+	if len(r.errs) > 0 {
+		return nil
+	}
+	s.Canonical, s.Version = canonicalScenario(s)
+	return s
+}
+
+// text decodes a required text field: empty is an error under rule.
+func (w *walker) text(f map[string]field, key, where, rule string) string {
+	ft, ok := f[key]
+	var s string
+	if ok {
+		s, ok = w.str(ft, where)
+		if !ok {
+			return ""
+		}
+	}
+	s = cleanText(s)
+	if s == "" {
+		p := filePos
+		if ft.key != "" {
+			p = ft.valPos
+		}
+		w.r.add(p, where, rule, "%s is empty", key)
+		return ""
+	}
+	w.limit(ft, s, where)
+	return s
+}
+
+// optText decodes an optional one-line text field.
+func (w *walker) optText(f map[string]field, key, where string) string {
+	ft, ok := f[key]
+	if !ok {
+		return ""
+	}
+	s, _ := w.str(ft, where)
+	s = cleanText(s)
+	w.limit(ft, s, where)
+	return s
+}
+
+// markdownField decodes and renders a Markdown field. Raw HTML is refused
+// under rule (S10 for scenarios, M3 for lessons and quiz feedback).
+func (w *walker) markdownField(ft field, where, rule string) (string, template.HTML) {
+	s, ok := w.str(ft, where)
+	if !ok {
+		return "", ""
+	}
+	s = cleanMarkdown(s)
+	if s == "" {
+		return "", ""
+	}
+	if !w.limit(ft, s, where) {
+		return s, ""
+	}
+	out := renderMarkdown(s)
+	if out.rawHTML != "" {
+		w.r.add(ft.valPos, where, rule, "%s contains raw HTML (%s), which is never shown; use Markdown", ft.key, clip(out.rawHTML))
+	}
+	return s, out.html
+}
+
+// limit applies the S11 text limit (the module rules reuse it).
+func (w *walker) limit(ft field, s, where string) bool {
+	if n := runeLen(s); n > MaxTextRunes {
+		// Scenarios have a rule for limits; in a module the limit is part
+		// of the rule of the file being read.
+		rule := "S11"
+		if strings.HasPrefix(w.rule, "M") {
+			rule = w.rule
+		}
+		w.r.add(ft.valPos, where, rule, "%s is %d characters, over the limit of %d", ft.key, n, MaxTextRunes)
+		return false
+	}
+	return true
+}
+
+func clip(s string) string {
+	s = oneLine(s)
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+func (w *walker) audience(f map[string]field) []string {
+	fa, ok := f["audience"]
+	if !ok {
+		return nil
+	}
+	values, ps := w.strList(fa, "")
+	var out []string
+	for i, a := range values {
+		if !slices.Contains(Audiences, a) {
+			w.r.add(ps[i], "", w.rule, "audience %q is not one of %s%s", a, strings.Join(Audiences, ", "), suggest(a, Audiences))
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func (w *walker) minutes(f map[string]field, key string) int {
+	fm, ok := f[key]
+	if !ok || fm.val == nil {
+		return 0
+	}
+	n, ok := w.integer(fm, "")
+	if ok && n < 1 {
+		w.r.add(fm.valPos, "", w.rule, "%s must be at least 1", key)
+		return 0
+	}
+	return n
+}
+
+func (w *walker) competencies(f map[string]field) []Competency {
+	fc, ok := f["competencies"]
+	if !ok {
+		return nil
+	}
+	list, _ := w.mapping(fc.val, "", "competencies")
+	var out []Competency
+	for _, e := range list {
+		label, ok := w.str(e, "")
+		if !ok {
+			continue
+		}
+		label = cleanText(label)
+		if label == "" {
+			w.r.add(e.valPos, "", "S10", "competency %q has an empty label", e.key)
+			continue
+		}
+		w.limit(e, label, "")
+		out = append(out, Competency{Key: e.key, Label: label})
+	}
+	slices.SortFunc(out, func(a, b Competency) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+func (w *walker) variables(f map[string]field) []Variable {
+	fv, ok := f["variables"]
+	if !ok {
+		return nil
+	}
+	list, _ := w.mapping(fv.val, "", "variables")
+	var out []Variable
+	for _, e := range list {
+		var v Variable
+		switch n := e.val.(type) {
+		case *ast.IntegerNode:
+			i, ok := w.integer(e, "")
+			if !ok {
+				continue
+			}
+			v = Variable{Name: e.key, Type: Int, Initial: i}
+		case *ast.BoolNode:
+			v = Variable{Name: e.key, Type: Bool, Initial: n.Value}
+		default:
+			w.r.add(e.valPos, "", "S1", "variable %q must start as a whole number or true/false, not %s", e.key, kindOf(e.val))
+			continue
+		}
+		if msg := checkVarName(v.Name, v.Initial); msg != "" {
+			w.r.add(e.keyPos, "", "S9", "%s", msg)
+			continue
+		}
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b Variable) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func (w *walker) nodes(s *Scenario, f map[string]field) {
+	fn, ok := f["nodes"]
+	if !ok || fn.val == nil {
+		w.r.add(filePos, "", "S1", "nodes is missing")
+		return
+	}
+	s.nodesPos = fn.keyPos
+	list, _ := w.mapping(fn.val, "", "nodes")
+	if len(list) > MaxNodes {
+		w.r.add(fn.keyPos, "", "S11", "%d nodes, over the limit of %d", len(list), MaxNodes)
+	}
+	for _, e := range list {
+		where := nodeWhere(e.key)
+		if !slug.MatchString(e.key) {
+			w.r.add(e.keyPos, where, "S1", "node id %q is not a slug (lower-case letters and digits joined by single hyphens)", e.key)
+		}
+		n := &Node{ID: e.key, pos: e.keyPos}
+		s.Nodes[e.key] = n
+		s.NodeIDs = append(s.NodeIDs, e.key)
+		w.node(s, n, e)
+	}
+}
+
+func (w *walker) node(s *Scenario, n *Node, e field) {
+	where := nodeWhere(n.ID)
+	f, ok := w.fields(e.val, where, "a node", nodeFields...)
+	if !ok {
+		return
+	}
+	if e.val == nil {
+		w.r.add(e.keyPos, where, "S10", "text is empty")
+		w.r.add(e.keyPos, where, "S6", "the node has no choices and is not an ending")
+		return
+	}
+	n.Speaker = w.optText(f, "speaker", where)
+	if ft, ok := f["text"]; ok {
+		n.Text, n.HTML = w.markdownField(ft, where, "S10")
+	}
+	if n.Text == "" {
+		p := e.keyPos
+		if ft, ok := f["text"]; ok {
+			p = ft.valPos
+		}
+		w.r.add(p, where, "S10", "text is empty")
+	}
+	if fe, ok := f["ending"]; ok && fe.val != nil {
+		if v, ok := w.str(fe, where); ok {
+			if slices.Contains(outcomes, v) {
+				n.Ending = Outcome(v)
+			} else {
+				w.r.add(fe.valPos, where, "S6", "ending %q is not one of positive, mixed, negative%s", v, suggest(v, outcomes))
+			}
+		}
+	}
+	fc, hasChoices := f["choices"]
+	items, _ := w.list(fc, where)
+	isEnding := n.Ending != ""
+	if fe, ok := f["ending"]; ok && fe.val != nil {
+		// An unknown ending value is still meant as an ending: judging the
+		// node's shape as one avoids a second, misleading error.
+		isEnding = true
+	}
+	switch {
+	case isEnding && len(items) > 0:
+		w.r.add(fc.keyPos, where, "S6", "an ending has choices; remove them or remove ending")
+	case !isEnding && len(items) == 0:
+		p := e.keyPos
+		if hasChoices {
+			p = fc.keyPos
+		}
+		w.r.add(p, where, "S6", "the node has no choices and is not an ending")
+	}
+	if len(items) > MaxChoices {
+		w.r.add(fc.keyPos, where, "S11", "%d choices, over the limit of %d", len(items), MaxChoices)
+	}
+	if isEnding {
+		return
+	}
+	for i, it := range items {
+		c := &Choice{ID: i + 1, pos: it.pos}
+		n.Choices = append(n.Choices, c)
+		w.choice(s, n, c, it)
+	}
+}
+
+func (w *walker) choice(s *Scenario, n *Node, c *Choice, it item) {
+	where := choiceWhere(n.ID, c.ID)
+	f, ok := w.fields(it.n, where, "a choice", choiceFields...)
+	if !ok {
+		return
+	}
+	if it.n == nil {
+		w.r.add(it.pos, where, "S10", "text is empty")
+		w.r.add(it.pos, where, "S4", "the choice has no goto")
+		return
+	}
+	if ft, ok := f["text"]; ok {
+		c.Text = w.optText(f, "text", where)
+		if c.Text == "" {
+			w.r.add(ft.valPos, where, "S10", "text is empty")
+		}
+	} else {
+		w.r.add(it.pos, where, "S10", "text is empty")
+	}
+	if fg, ok := f["goto"]; ok && fg.val != nil {
+		c.Goto, _ = w.str(fg, where)
+		c.Goto = cleanText(c.Goto)
+		c.gotoPos = fg.valPos
+	} else {
+		w.r.add(it.pos, where, "S4", "the choice has no goto")
+	}
+	if ff, ok := f["feedback"]; ok {
+		c.Feedback, c.FeedbackHTML = w.markdownField(ff, where, "S10")
+	}
+	if fs, ok := f["score"]; ok {
+		list, _ := w.mapping(fs.val, where, "score")
+		keys := make([]string, len(s.Competencies))
+		for i, k := range s.Competencies {
+			keys[i] = k.Key
+		}
+		for _, e := range list {
+			d, ok := w.integer(e, where)
+			if !ok {
+				continue
+			}
+			if !slices.Contains(keys, e.key) {
+				w.r.add(e.keyPos, where, "S9", "score %q is not a declared competency%s", e.key, suggest(e.key, keys))
+				continue
+			}
+			if c.Score == nil {
+				c.Score = map[string]int{}
+			}
+			c.Score[e.key] = d
+		}
+	}
+	names := make([]string, len(s.Variables))
+	for i, v := range s.Variables {
+		names[i] = v.Name
+	}
+	if fs, ok := f["set"]; ok {
+		list, _ := w.mapping(fs.val, where, "set")
+		for _, e := range list {
+			i := slices.Index(names, e.key)
+			if i < 0 {
+				w.r.add(e.keyPos, where, "S9", "set names undeclared variable %q%s", e.key, suggest(e.key, names))
+				continue
+			}
+			src, ok := w.str(e, where)
+			if !ok {
+				continue
+			}
+			if e.val == nil {
+				w.r.add(e.keyPos, where, "S9", "set %s has no expression", e.key)
+				continue
+			}
+			v := s.Variables[i]
+			program, canon, err := compileExpr(src, s.Variables, v.Type)
+			if err != nil {
+				w.r.add(e.valPos, where, "S9", "set %s = %q %s", e.key, src, err)
+				continue
+			}
+			c.Set = append(c.Set, Assignment{Var: e.key, Source: src, canon: canon, program: program})
+		}
+		slices.SortFunc(c.Set, func(a, b Assignment) int { return strings.Compare(a.Var, b.Var) })
+	}
+	if fi, ok := f["if"]; ok {
+		src, ok := w.str(fi, where)
+		switch {
+		case !ok:
+		case fi.val == nil || strings.TrimSpace(src) == "":
+			w.r.add(fi.keyPos, where, "S9", "if has no expression")
+		default:
+			program, canon, err := compileExpr(src, s.Variables, Bool)
+			if err != nil {
+				w.r.add(fi.valPos, where, "S9", "if %q %s", src, err)
+				break
+			}
+			c.If = &Condition{Source: src, canon: canon, program: program}
+		}
+	}
+}
