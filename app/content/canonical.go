@@ -103,10 +103,10 @@ type canonModule struct {
 // file name is the step's identity); scenarios are referenced by id and
 // version, as each scenario version is kept as its own record.
 type canonStep struct {
-	Lesson     *canonLesson   `json:"lesson,omitempty"`
-	Scenario   *canonScenRef  `json:"scenario,omitempty"`
-	Quiz       *canonQuiz     `json:"quiz,omitempty"`
-	Reflection string         `json:"reflection,omitempty"`
+	Lesson     *canonLesson  `json:"lesson,omitempty"`
+	Scenario   *canonScenRef `json:"scenario,omitempty"`
+	Quiz       *canonQuiz    `json:"quiz,omitempty"`
+	Reflection string        `json:"reflection,omitempty"`
 }
 
 type canonLesson struct {

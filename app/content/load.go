@@ -147,4 +147,3 @@ func readDir(fsys fs.FS, dir string) ([]fs.DirEntry, error) {
 	}
 	return entries, err
 }
-

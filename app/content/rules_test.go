@@ -250,7 +250,9 @@ func TestModuleRules(t *testing.T) {
 		{"M1 unknown field", func(t *testing.T) fstest.MapFS { return medit(t, "summary: S.", "summary: S.\nrefresher_month: 12") },
 			[]string{"modules/m/module.yaml M1 4:1"}, `unknown field "refresher_month" in the module (did you mean "refresher_months"?)`},
 		{"M1 duplicate key", func(t *testing.T) fstest.MapFS { return medit(t, "summary: S.", "summary: S.\nsummary: T.") }, []string{"modules/m/module.yaml M1 4:1"}, "duplicate key"},
-		{"M1 step of two kinds", func(t *testing.T) fstest.MapFS { return medit(t, "  - scenario: t", "  - scenario: t\n    lesson: 01-one.md") },
+		{"M1 step of two kinds", func(t *testing.T) fstest.MapFS {
+			return medit(t, "  - scenario: t", "  - scenario: t\n    lesson: 01-one.md")
+		},
 			[]string{"modules/m/module.yaml M1 8:5"}, "step 2: M1 a step is exactly one of"},
 		{"M1 bad completion", func(t *testing.T) fstest.MapFS { return medit(t, "scenarios: positive", "scenarios: postive") },
 			[]string{"modules/m/module.yaml M1 17:14"}, `(did you mean "positive"?)`},
@@ -278,7 +280,9 @@ func TestModuleRules(t *testing.T) {
 			fsys["modules/m/01-one.md"] = &fstest.MapFile{Data: []byte("---\ntitle: One\n---\n\nText.\n\n<script>alert(1)</script>\n")}
 			return fsys
 		}, []string{"modules/m/01-one.md M3 7:1"}, "raw HTML (<script>alert(1)</script>)"},
-		{"M3 lesson twice", func(t *testing.T) fstest.MapFS { return medit(t, "  - scenario: t", "  - lesson: 01-one.md\n  - scenario: t") },
+		{"M3 lesson twice", func(t *testing.T) fstest.MapFS {
+			return medit(t, "  - scenario: t", "  - lesson: 01-one.md\n  - scenario: t")
+		},
 			[]string{"modules/m/module.yaml M3 8:13"}, "lesson is already step 1"},
 		{"M4 unknown scenario", func(t *testing.T) fstest.MapFS { return medit(t, "scenario: t", "scenario: tt") },
 			[]string{"modules/m/module.yaml M4 8:15"}, `scenario "tt" names no scenario (did you mean "t"?)`},
@@ -291,13 +295,17 @@ func TestModuleRules(t *testing.T) {
 			return medit(t, "      questions:\n        - prompt: Q?\n          options:\n            - {text: \"Yes\", correct: true, feedback: \"Right.\"}\n            - {text: \"No\", feedback: \"No.\"}\n",
 				"      questions: []\n")
 		}, []string{"modules/m/module.yaml M5 10:7"}, "step 3: M5 the quiz has no questions"},
-		{"M5 one option", func(t *testing.T) fstest.MapFS { return medit(t, "            - {text: \"No\", feedback: \"No.\"}\n", "") },
+		{"M5 one option", func(t *testing.T) fstest.MapFS {
+			return medit(t, "            - {text: \"No\", feedback: \"No.\"}\n", "")
+		},
 			[]string{"modules/m/module.yaml M5 12:11"}, "step 3, question 1: M5 a question needs at least two options, not 1"},
 		{"M5 two correct", func(t *testing.T) fstest.MapFS { return medit(t, `{text: "No",`, `{text: "No", correct: true,`) },
 			[]string{"modules/m/module.yaml M5 12:11"}, "exactly one option must be correct: true, not 2"},
 		{"M5 no correct", func(t *testing.T) fstest.MapFS { return medit(t, `correct: true, `, ``) },
 			[]string{"modules/m/module.yaml M5 12:11"}, "not 0"},
-		{"M5 pass mark", func(t *testing.T) fstest.MapFS { return medit(t, "  - quiz:\n", "  - quiz:\n      pass_percent: 120\n") },
+		{"M5 pass mark", func(t *testing.T) fstest.MapFS {
+			return medit(t, "  - quiz:\n", "  - quiz:\n      pass_percent: 120\n")
+		},
 			[]string{"modules/m/module.yaml M5 10:21"}, "pass_percent 120 is not between 0 and 100"},
 		{"M6 no steps", func(t *testing.T) fstest.MapFS {
 			fsys := validModule()
