@@ -1,0 +1,139 @@
+// Package auth is identity and access: passkey ceremonies (go-webauthn),
+// one-time enrolment links, sessions, and the organisation admin's changes
+// to people, teams and labels — each recorded in the audit log. It knows
+// nothing of HTTP; app/web turns requests into these calls.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/store"
+)
+
+// Config shapes the service.
+type Config struct {
+	// BaseURL is the public URL: its origin is the one passkey origin
+	// accepted, its host the relying-party id, and enrolment links start
+	// with it.
+	BaseURL *url.URL
+	// InviteTTL is how long an enrolment link stays usable (7 days).
+	InviteTTL time.Duration
+	// SessionIdle ends a session after this long without a request (30 min).
+	SessionIdle time.Duration
+	// SessionMax ends a session this long after sign-in, whatever (12 h).
+	SessionMax time.Duration
+	// CeremonyTTL is how long a passkey ceremony may take (5 min).
+	CeremonyTTL time.Duration
+}
+
+// DefaultConfig has the documented defaults for base.
+func DefaultConfig(base *url.URL) Config {
+	return Config{BaseURL: base, InviteTTL: 7 * 24 * time.Hour, SessionIdle: 30 * time.Minute,
+		SessionMax: 12 * time.Hour, CeremonyTTL: 5 * time.Minute}
+}
+
+// Service is the identity service.
+type Service struct {
+	st  *store.Store
+	wa  *webauthn.WebAuthn
+	cfg Config
+	now func() time.Time
+	log *slog.Logger
+}
+
+// Errors the web layer maps to responses. Their text is safe to show.
+var (
+	// ErrSignInFailed hides why a sign-in failed from the client; the log
+	// and the audit log have the reason.
+	ErrSignInFailed = errors.New("that passkey could not sign you in")
+	// ErrLinkInvalid covers unknown, used, withdrawn and expired links alike.
+	ErrLinkInvalid = errors.New("this enrolment link cannot be used: it may have expired, been used already or been withdrawn. Ask your administrator for a new one")
+	// ErrCeremony means the passkey step was stale, replayed or malformed.
+	ErrCeremony = errors.New("the passkey step did not complete; please try again")
+)
+
+// New builds the service. now is the clock (time.Now in production).
+func New(st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
+	origin := cfg.BaseURL.Scheme + "://" + cfg.BaseURL.Host
+	wa, err := webauthn.New(&webauthn.Config{
+		RPID:          cfg.BaseURL.Hostname(),
+		RPDisplayName: "Upstand",
+		RPOrigins:     []string{origin},
+		AuthenticatorSelection: protocol.AuthenticatorSelection{
+			ResidentKey:      protocol.ResidentKeyRequirementRequired,
+			UserVerification: protocol.VerificationRequired,
+		},
+		AttestationPreference: protocol.PreferNoAttestation,
+		Timeouts: webauthn.TimeoutsConfig{
+			Login:        webauthn.TimeoutConfig{Enforce: true, Timeout: cfg.CeremonyTTL, TimeoutUVD: cfg.CeremonyTTL},
+			Registration: webauthn.TimeoutConfig{Enforce: true, Timeout: cfg.CeremonyTTL, TimeoutUVD: cfg.CeremonyTTL},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: passkey configuration: %w", err)
+	}
+	return &Service{st: st, wa: wa, cfg: cfg, now: now, log: log}, nil
+}
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Config returns the service's settings.
+func (s *Service) Config() Config { return s.cfg }
+
+// newSecret returns a random 256-bit token (URL-safe) and its SHA-256.
+func newSecret() (string, []byte) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("auth: no randomness: " + err.Error())
+	}
+	token := base64.RawURLEncoding.EncodeToString(b[:])
+	return token, hashSecret(token)
+}
+
+func hashSecret(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func newUserHandle() []byte {
+	b := make([]byte, 64)
+	if _, err := rand.Read(b); err != nil {
+		panic("auth: no randomness: " + err.Error())
+	}
+	return b
+}
+
+// Actor is who performs an action, for the audit log.
+type Actor struct {
+	OrgID    uuid.UUID
+	PersonID *uuid.UUID // nil for the operator's command line
+	IP       string
+}
+
+func (s *Service) audit(ctx context.Context, a Actor, action string, subject *uuid.UUID, detail map[string]any) {
+	org := a.OrgID
+	e := store.AuditEntry{At: s.now(), ActorID: a.PersonID, Action: action, SubjectID: subject, Detail: detail, IP: a.IP}
+	if org != uuid.Nil {
+		e.OrgID = &org
+	}
+	// The audit log must not be silently lost, but a failure to write it
+	// should not undo what already happened: log loudly instead.
+	if err := s.st.Audit(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "audit log write failed", "action", action, "err", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

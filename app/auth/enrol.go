@@ -1,0 +1,173 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/store"
+)
+
+// Invitation is what an admin (or the operator) fills in to invite someone.
+type Invitation struct {
+	Name       string
+	Email      string
+	IsTrainer  bool
+	IsOrgAdmin bool
+	Teams      []uuid.UUID
+	Labels     []uuid.UUID
+}
+
+// InputError is a problem with what someone typed; its text is shown to them.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+// cleanPerson checks and normalises a name and email.
+func cleanPerson(name, email string) (string, string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	email = strings.TrimSpace(email)
+	switch {
+	case name == "":
+		return "", "", &InputError{"Enter the person's name."}
+	case utf8.RuneCountInString(name) > 200:
+		return "", "", &InputError{"The name is too long (200 characters at most)."}
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || len(email) > 320 {
+		return "", "", &InputError{"Enter an email address like name@example.org."}
+	}
+	return name, email, nil
+}
+
+// Link is an enrolment link: shown to the admin once, never stored.
+type Link struct {
+	URL      string
+	InviteID uuid.UUID
+}
+
+func (s *Service) link(token string, id uuid.UUID) Link {
+	return Link{URL: strings.TrimRight(s.cfg.BaseURL.String(), "/") + "/enrol/" + token, InviteID: id}
+}
+
+// Invite creates a person and their one-time enrolment link.
+func (s *Service) Invite(ctx context.Context, a Actor, inv Invitation) (store.Person, Link, error) {
+	name, email, err := cleanPerson(inv.Name, inv.Email)
+	if err != nil {
+		return store.Person{}, Link{}, err
+	}
+	token, hash := newSecret()
+	now := s.now()
+	p, invite, err := s.st.InvitePerson(ctx, a.OrgID,
+		store.NewPerson{Name: name, Email: email, UserHandle: newUserHandle(), IsTrainer: inv.IsTrainer, IsOrgAdmin: inv.IsOrgAdmin},
+		inv.Teams, inv.Labels,
+		store.NewInvite{TokenHash: hash, CreatedBy: a.PersonID, Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
+	if errors.Is(err, store.ErrConflict) {
+		return store.Person{}, Link{}, &InputError{"Someone in your organisation already has that email address."}
+	}
+	if err != nil {
+		return store.Person{}, Link{}, err
+	}
+	s.audit(ctx, a, "invite.create", &p.ID, map[string]any{"email": email, "roles": p.Roles()})
+	return p, s.link(token, invite.ID), nil
+}
+
+// Reenrol issues a fresh enrolment link to an existing person (lost
+// passkeys, expired link) and withdraws their older open links.
+func (s *Service) Reenrol(ctx context.Context, a Actor, personID uuid.UUID) (Link, error) {
+	token, hash := newSecret()
+	now := s.now()
+	invite, err := s.st.IssueInvite(ctx, a.OrgID, personID,
+		store.NewInvite{TokenHash: hash, CreatedBy: a.PersonID, Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
+	if err != nil {
+		return Link{}, err
+	}
+	s.audit(ctx, a, "invite.reenrol", &personID, nil)
+	return s.link(token, invite.ID), nil
+}
+
+// RevokeInvite withdraws an open enrolment link.
+func (s *Service) RevokeInvite(ctx context.Context, a Actor, inviteID uuid.UUID) error {
+	inv, err := s.st.RevokeInvite(ctx, a.OrgID, inviteID, s.now())
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, a, "invite.revoke", &inv.PersonID, nil)
+	return nil
+}
+
+// CreateOrganisation is the operator's bootstrap: an organisation and its
+// first admin, with the admin's enrolment link.
+func (s *Service) CreateOrganisation(ctx context.Context, orgName, adminName, adminEmail string) (store.Organisation, store.Person, Link, error) {
+	orgName = strings.Join(strings.Fields(orgName), " ")
+	if orgName == "" || utf8.RuneCountInString(orgName) > 200 {
+		return store.Organisation{}, store.Person{}, Link{}, &InputError{"Give the organisation a name of 1 to 200 characters."}
+	}
+	if _, _, err := cleanPerson(adminName, adminEmail); err != nil {
+		return store.Organisation{}, store.Person{}, Link{}, err
+	}
+	org, err := s.st.CreateOrganisation(ctx, orgName)
+	if err != nil {
+		return store.Organisation{}, store.Person{}, Link{}, err
+	}
+	a := Actor{OrgID: org.ID, IP: "operator"}
+	s.audit(ctx, a, "org.create", nil, map[string]any{"name": orgName})
+	p, link, err := s.Invite(ctx, a, Invitation{Name: adminName, Email: adminEmail, IsOrgAdmin: true})
+	if err != nil {
+		return store.Organisation{}, store.Person{}, Link{}, fmt.Errorf("auth: first admin: %w", err)
+	}
+	return org, p, link, nil
+}
+
+// Enrolment is an open enrolment link and the person it is for.
+type Enrolment struct {
+	Invite store.Invite
+	Person store.Person
+}
+
+// OpenEnrolment checks an enrolment link without using it.
+func (s *Service) OpenEnrolment(ctx context.Context, token string) (Enrolment, error) {
+	inv, p, err := s.st.InviteByToken(ctx, hashSecret(token), s.now())
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInviteClosed) {
+		return Enrolment{}, ErrLinkInvalid
+	}
+	if err != nil {
+		return Enrolment{}, err
+	}
+	return Enrolment{Invite: inv, Person: p}, nil
+}
+
+// BeginEnrol starts registering a passkey from an enrolment link.
+func (s *Service) BeginEnrol(ctx context.Context, token string) (Ceremony, error) {
+	e, err := s.OpenEnrolment(ctx, token)
+	if err != nil {
+		return Ceremony{}, err
+	}
+	return s.beginRegistration(ctx, e.Person)
+}
+
+// FinishEnrol verifies the new passkey, stores it and uses up the link, all
+// or nothing. The caller then starts a session for the returned person.
+func (s *Service) FinishEnrol(ctx context.Context, token, ceremonyID string, body []byte, name, ip string) (store.Person, error) {
+	e, err := s.OpenEnrolment(ctx, token)
+	if err != nil {
+		return store.Person{}, err
+	}
+	cred, err := s.finishRegistration(ctx, e.Person, ceremonyID, body, name)
+	if err != nil {
+		return store.Person{}, err
+	}
+	if err := s.st.EnrolCredential(ctx, e.Invite.ID, cred, s.now()); err != nil {
+		if errors.Is(err, store.ErrInviteClosed) {
+			return store.Person{}, ErrLinkInvalid
+		}
+		return store.Person{}, err
+	}
+	s.audit(ctx, Actor{OrgID: e.Person.OrgID, PersonID: &e.Person.ID, IP: ip}, "enrol", &e.Person.ID, map[string]any{"passkey": cred.Name})
+	return e.Person, nil
+}

@@ -1,0 +1,73 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/upstand/upstand/app/store"
+)
+
+// touchEvery limits last-seen writes to one a minute per session: enough
+// precision for a 30-minute idle timeout without a write on every request.
+const touchEvery = time.Minute
+
+// ErrNoSession means the token names no live session.
+var ErrNoSession = errors.New("auth: not signed in")
+
+// StartSession signs the person in on a new session with a fresh random
+// token. Nothing the browser sent before is reused (no fixation).
+func (s *Service) StartSession(ctx context.Context, p store.Person, ip, userAgent string) (token string, expires time.Time, err error) {
+	token, hash := newSecret()
+	now := s.now()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	sess := store.Session{IDHash: hash, OrgID: p.OrgID, PersonID: p.ID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(s.cfg.SessionMax), IP: ip, UserAgent: userAgent}
+	if err := s.st.CreateSession(ctx, sess); err != nil {
+		return "", time.Time{}, err
+	}
+	return token, sess.ExpiresAt, nil
+}
+
+// Session resolves a session token to the signed-in person, enforcing the
+// idle and absolute timeouts and deactivation, and records the activity.
+func (s *Service) Session(ctx context.Context, token string) (store.Session, store.Person, error) {
+	if token == "" {
+		return store.Session{}, store.Person{}, ErrNoSession
+	}
+	now := s.now()
+	sess, p, err := s.st.SessionByHash(ctx, hashSecret(token), now, s.cfg.SessionIdle)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Session{}, store.Person{}, ErrNoSession
+	}
+	if err != nil {
+		return store.Session{}, store.Person{}, err
+	}
+	if now.Sub(sess.LastSeenAt) >= touchEvery {
+		if err := s.st.TouchSession(ctx, sess.IDHash, now); err != nil {
+			return store.Session{}, store.Person{}, err
+		}
+	}
+	return sess, p, nil
+}
+
+// EndSession signs this browser out.
+func (s *Service) EndSession(ctx context.Context, token string, p store.Person, ip string) error {
+	if err := s.st.DeleteSession(ctx, hashSecret(token)); err != nil {
+		return err
+	}
+	s.audit(ctx, Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip}, "signout", &p.ID, nil)
+	return nil
+}
+
+// EndAllSessions signs the person out on every device.
+func (s *Service) EndAllSessions(ctx context.Context, p store.Person, ip string) error {
+	n, err := s.st.DeletePersonSessions(ctx, p.OrgID, p.ID)
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip}, "signout.everywhere", &p.ID, map[string]any{"sessions": n})
+	return nil
+}

@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ErrCeremonyExpired means a passkey ceremony was finished too late.
+var ErrCeremonyExpired = errors.New("store: passkey ceremony expired")
+
+// SaveCeremony keeps a WebAuthn ceremony's server-side state (JSON) until
+// it is finished or expires. personID is nil for a discoverable sign-in.
+func (s *Store) SaveCeremony(ctx context.Context, id []byte, kind string, personID *uuid.UUID, data []byte, expiresAt time.Time) error {
+	_, err := s.db.NewRaw("INSERT INTO ceremonies (id, kind, person_id, data, expires_at) VALUES (?, ?, ?, ?, ?)",
+		id, kind, personID, string(data), expiresAt).Exec(ctx)
+	return wrap("save ceremony", err)
+}
+
+// TakeCeremony removes and returns a ceremony's state: it can be used once.
+// A ceremony of another kind is ErrNotFound; a stale one is consumed and
+// reported as ErrCeremonyExpired.
+func (s *Store) TakeCeremony(ctx context.Context, id []byte, kind string, now time.Time) (data []byte, personID *uuid.UUID, err error) {
+	var row struct {
+		Data      string     `bun:"data"`
+		PersonID  *uuid.UUID `bun:"person_id"`
+		ExpiresAt time.Time  `bun:"expires_at"`
+	}
+	err = s.db.NewRaw("DELETE FROM ceremonies WHERE id = ? AND kind = ? RETURNING data, person_id, expires_at", id, kind).Scan(ctx, &row)
+	if err != nil {
+		return nil, nil, wrap("take ceremony", err)
+	}
+	if !now.Before(row.ExpiresAt) {
+		return nil, nil, ErrCeremonyExpired
+	}
+	return []byte(row.Data), row.PersonID, nil
+}
+
+// SweepExpired deletes expired ceremonies, sessions and key/value entries.
+func (s *Store) SweepExpired(ctx context.Context, now time.Time) error {
+	for _, q := range []string{
+		"DELETE FROM ceremonies WHERE expires_at <= ?",
+		"DELETE FROM sessions WHERE expires_at <= ?",
+		"DELETE FROM kv WHERE expires_at <= ?",
+	} {
+		if _, err := s.db.ExecContext(ctx, q, now); err != nil {
+			return wrap("sweep expired", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,12 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE sessions;
+DROP TABLE ceremonies;
+DROP TABLE credentials;
+DROP TABLE invites;
+DROP TABLE person_labels;
+DROP TABLE labels;
+DROP TABLE team_members;
+DROP TABLE teams;
+DROP TABLE people;
+DROP TABLE organisations;
