@@ -36,6 +36,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"run the web server", runServe},
 		"migrate": {"apply (up), roll back (down) or list (status) database migrations", runMigrate},
+		"content": {"check modules and scenarios: content check [DIR]", runContent},
 		"version": {"print the version", runVersion},
 	}
 }
