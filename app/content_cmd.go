@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	upstand "github.com/upstand/upstand"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/store"
 )
 
 // runContent is `upstand content check [DIR]`: every content rule over a
@@ -101,4 +103,18 @@ func loadCatalogue(cfg config.Config) (*content.Catalogue, error) {
 		return nil, fmt.Errorf("content has %d errors (run 'upstand content check'):\n%w", len(errs), err)
 	}
 	return cat, err
+}
+
+// recordCatalogue keeps every module and scenario version being served, so
+// that records made against it can always be shown as the learner saw them.
+// It returns how many versions were new.
+func recordCatalogue(ctx context.Context, st *store.Store, now time.Time, cat *content.Catalogue) (int, error) {
+	rows := make([]store.ContentVersion, 0, len(cat.Scenarios)+len(cat.Modules))
+	for _, s := range cat.Scenarios {
+		rows = append(rows, store.ContentVersion{Kind: store.KindScenario, ID: s.ID, Version: s.Version, Canonical: s.Canonical})
+	}
+	for _, m := range cat.Modules {
+		rows = append(rows, store.ContentVersion{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical})
+	}
+	return st.RecordContentVersions(ctx, now, rows)
 }

@@ -8,10 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"time"
 
 	upstand "github.com/upstand/upstand"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
+	"github.com/upstand/upstand/app/store"
 	"github.com/upstand/upstand/app/web"
 )
 
@@ -33,6 +35,12 @@ func runServe(ctx context.Context, args []string, env config.Env, stdout, stderr
 // the private cluster, in that order.
 func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	// Content is checked before anything starts, so broken content stops
+	// start-up at once with the lines `upstand content check` prints.
+	cat, err := loadCatalogue(cfg)
+	if err != nil {
+		return err
+	}
 	d, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -63,6 +71,12 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 			log.Info("applied migration", "name", name)
 		}
 	}
+
+	added, err := recordCatalogue(ctx, store.New(d.DB), time.Now(), cat)
+	if err != nil {
+		return err
+	}
+	log.Info("content loaded", "modules", len(cat.Modules), "scenarios", len(cat.Scenarios), "new_versions", added)
 
 	assets, err := fs.Sub(upstand.Files, "assets")
 	if err != nil {

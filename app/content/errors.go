@@ -91,6 +91,17 @@ func choiceWhere(node string, choice int) string {
 // suggest returns ` (did you mean "x"?)` for the candidate closest to s, or
 // "" when none is close enough to be a plausible typo.
 func suggest(s string, candidates []string) string {
+	if best := closest(s, candidates); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return ""
+}
+
+// closest is the candidate an author most likely meant by s: the one at the
+// smallest edit distance, within a third of its length (at least 2), or
+// else one that s is a prefix of or that is a prefix of s ("01-intro" for
+// "01-introduction"). It returns "" when none is plausible.
+func closest(s string, candidates []string) string {
 	best, bestDist := "", -1
 	limit := max(2, len([]rune(s))/3)
 	for _, c := range candidates {
@@ -105,10 +116,17 @@ func suggest(s string, candidates []string) string {
 			best, bestDist = c, d
 		}
 	}
-	if bestDist < 0 {
-		return ""
+	if bestDist >= 0 {
+		return best
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	for _, c := range candidates {
+		if len(s) >= 3 && len(c) >= 3 && (strings.HasPrefix(c, s) || strings.HasPrefix(s, c)) {
+			if best == "" || c < best {
+				best = c
+			}
+		}
+	}
+	return best
 }
 
 // levenshtein is the edit distance between a and b, counted in runes. Ids

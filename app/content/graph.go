@@ -34,15 +34,28 @@ func checkGraph(r *report, s *Scenario) {
 		return
 	}
 
+	// A goto that names no node (an S4 error) is followed to the node it
+	// most likely meant, and a node with a choice leading nowhere known is
+	// not judged for traps: one typo is reported once, not again as an
+	// unreachable node or a trap.
+	target := func(c *Choice) string {
+		if _, ok := s.Nodes[c.Goto]; ok {
+			return c.Goto
+		}
+		if c.Goto == "" {
+			return ""
+		}
+		return closest(c.Goto, s.NodeIDs)
+	}
 	reached := map[string]bool{s.Start: true}
 	queue := []string{s.Start}
 	for len(queue) > 0 {
 		n := s.Nodes[queue[0]]
 		queue = queue[1:]
 		for _, c := range n.Choices {
-			if _, ok := s.Nodes[c.Goto]; ok && !reached[c.Goto] {
-				reached[c.Goto] = true
-				queue = append(queue, c.Goto)
+			if t := target(c); t != "" && !reached[t] {
+				reached[t] = true
+				queue = append(queue, t)
 			}
 		}
 	}
@@ -56,14 +69,18 @@ func checkGraph(r *report, s *Scenario) {
 	// no choices that is not an ending has its S6 error already and counts
 	// as an end here, so it is not reported twice.
 	into := map[string][]string{}
-	for _, id := range s.NodeIDs {
-		for _, c := range s.Nodes[id].Choices {
-			into[c.Goto] = append(into[c.Goto], id)
-		}
-	}
 	canEnd := map[string]bool{}
 	for _, id := range s.NodeIDs {
-		if n := s.Nodes[id]; n.IsEnding() || len(n.Choices) == 0 {
+		n := s.Nodes[id]
+		for _, c := range n.Choices {
+			if t := target(c); t != "" {
+				into[t] = append(into[t], id)
+			} else if !canEnd[id] {
+				canEnd[id] = true
+				queue = append(queue, id)
+			}
+		}
+		if (n.IsEnding() || len(n.Choices) == 0) && !canEnd[id] {
 			canEnd[id] = true
 			queue = append(queue, id)
 		}

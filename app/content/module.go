@@ -304,14 +304,20 @@ func lessonStep(r *report, fsys fs.FS, dir, name string, e field, where string, 
 	p := dir + "/" + name
 	data, err := fs.ReadFile(fsys, p)
 	if err != nil {
-		var names []string
+		// Compare names without .md, so that "01-intro.md" finds
+		// "01-introduction.md" by prefix.
+		var stems []string
 		entries, _ := fs.ReadDir(fsys, dir)
 		for _, en := range entries {
-			if strings.HasSuffix(en.Name(), ".md") {
-				names = append(names, en.Name())
+			if stem, ok := strings.CutSuffix(en.Name(), ".md"); ok {
+				stems = append(stems, stem)
 			}
 		}
-		r.add(e.valPos, where, "M3", "lesson %q not found in %s%s", name, dir, suggest(name, names))
+		hint := ""
+		if best := closest(strings.TrimSuffix(name, ".md"), stems); best != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", best+".md")
+		}
+		r.add(e.valPos, where, "M3", "lesson %q not found in %s%s", name, dir, hint)
 		return nil
 	}
 	lr := &report{path: p}
