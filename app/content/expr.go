@@ -101,9 +101,21 @@ func checkVarName(name string, initial any) string {
 }
 
 // exprError is a problem with one expression, in words for the author.
-type exprError struct{ msg string }
+type exprError struct {
+	msg  string
+	rule string // "" for S9; S11 for the length limit
+}
 
 func (e *exprError) Error() string { return e.msg }
+
+// exprRule is the rule an expression problem falls under.
+func exprRule(err error) string {
+	var ee *exprError
+	if errors.As(err, &ee) && ee.rule != "" {
+		return ee.rule
+	}
+	return "S9"
+}
 
 // compileExpr compiles an `if` (want Bool) or a `set` value (want the
 // variable's type). Only variables, whole numbers, true/false, the
@@ -112,11 +124,11 @@ func (e *exprError) Error() string { return e.msg }
 // neither fail nor run long at play time.
 func compileExpr(src string, vars []Variable, want VarType) (*vm.Program, string, error) {
 	if runeLen(src) > exprLimit {
-		return nil, "", &exprError{fmt.Sprintf("is over %d characters", exprLimit)}
+		return nil, "", &exprError{msg: fmt.Sprintf("is over the limit of %d characters", exprLimit), rule: "S11"}
 	}
 	tree, err := exprparser.Parse(src)
 	if err != nil {
-		return nil, "", &exprError{"does not parse: " + exprMessage(err)}
+		return nil, "", &exprError{msg: "does not parse: " + exprMessage(err)}
 	}
 	names := make([]string, len(vars))
 	for i, v := range vars {
@@ -128,7 +140,7 @@ func compileExpr(src string, vars []Variable, want VarType) (*vm.Program, string
 	}
 	program, err := expr.Compile(src, expr.Env(exprEnv(vars)), expr.DisableAllBuiltins())
 	if err != nil {
-		return nil, "", &exprError{"does not compile: " + exprMessage(err)}
+		return nil, "", &exprError{msg: "does not compile: " + exprMessage(err)}
 	}
 	got := program.Node().Type()
 	var wantType reflect.Type
@@ -139,7 +151,7 @@ func compileExpr(src string, vars []Variable, want VarType) (*vm.Program, string
 		wantType = reflect.TypeOf(false)
 	}
 	if got != wantType {
-		return nil, "", &exprError{fmt.Sprintf("gives %s, but must give %s", typeWord(got), typeWord(wantType))}
+		return nil, "", &exprError{msg: fmt.Sprintf("gives %s, but must give %s", typeWord(got), typeWord(wantType))}
 	}
 	return program, canon, nil
 }
@@ -191,7 +203,7 @@ func canonExpr(n exprast.Node, vars []string) (string, error) {
 				return v.Value, nil
 			}
 		}
-		return "", &exprError{fmt.Sprintf("names undeclared variable %q%s", v.Value, suggest(v.Value, vars))}
+		return "", &exprError{msg: fmt.Sprintf("names undeclared variable %q%s", v.Value, suggest(v.Value, vars))}
 	case *exprast.IntegerNode:
 		return strconv.Itoa(v.Value), nil
 	case *exprast.BoolNode:
@@ -199,7 +211,7 @@ func canonExpr(n exprast.Node, vars []string) (string, error) {
 	case *exprast.UnaryNode:
 		op, ok := unaryOps[v.Operator]
 		if !ok {
-			return "", &exprError{fmt.Sprintf("uses operator %q; %s", v.Operator, allowedExpr)}
+			return "", &exprError{msg: fmt.Sprintf("uses operator %q; %s", v.Operator, allowedExpr)}
 		}
 		x, err := canonExpr(v.Node, vars)
 		if err != nil {
@@ -209,13 +221,13 @@ func canonExpr(n exprast.Node, vars []string) (string, error) {
 	case *exprast.BinaryNode:
 		op, ok := binaryOps[v.Operator]
 		if !ok {
-			return "", &exprError{fmt.Sprintf("uses operator %q; %s", v.Operator, allowedExpr)}
+			return "", &exprError{msg: fmt.Sprintf("uses operator %q; %s", v.Operator, allowedExpr)}
 		}
 		if op == "%" {
 			// A remainder by zero would fail at play time; a literal divisor
 			// is all real content needs.
 			if d, ok := v.Right.(*exprast.IntegerNode); !ok || d.Value == 0 {
-				return "", &exprError{"uses % with a divisor that is not a whole number other than 0 written out"}
+				return "", &exprError{msg: "uses % with a divisor that is not a whole number other than 0 written out"}
 			}
 		}
 		l, err := canonExpr(v.Left, vars)
@@ -242,7 +254,7 @@ func canonExpr(n exprast.Node, vars []string) (string, error) {
 		}
 		return "(" + c + " ? " + a + " : " + b + ")", nil
 	}
-	return "", &exprError{fmt.Sprintf("uses %s; %s", exprKind(n), allowedExpr)}
+	return "", &exprError{msg: fmt.Sprintf("uses %s; %s", exprKind(n), allowedExpr)}
 }
 
 func exprKind(n exprast.Node) string {

@@ -109,21 +109,23 @@ const maxStates = 10000
 
 // checkStates plays every distinct state (node and variable values) that
 // can be reached, honouring conditions, and reports a node where the
-// learner would find no choice on offer. This is what makes good the
+// learner could be stranded: no choice on offer, or only choices that lead
+// round and round with no ending ahead. This is what makes good the
 // contract's promise that a scenario passing the rules never gets stuck,
-// which S7's static graph search alone cannot, as conditions can hide every
-// choice of a node. When there are too many states to play through, every
-// reachable node must instead offer a choice without `if`.
+// which S7's static graph search alone cannot, as conditions can hide
+// choices. When there are too many states to play through, every reachable
+// node must instead offer a choice without `if`.
 func checkStates(r *report, s *Scenario) {
-	start := make(map[string]any, len(s.Variables))
-	for _, v := range s.Variables {
-		start[v.Name] = v.Initial
-	}
 	type state struct {
 		node string
 		vars map[string]any
 	}
-	key := func(node string, vars map[string]any) string {
+	var (
+		states []state
+		into   [][]int // into[j]: the states with a choice leading to state j
+		index  = map[string]int{}
+	)
+	visit := func(node string, vars map[string]any) int {
 		var b strings.Builder
 		b.WriteString(node)
 		for _, v := range s.Variables {
@@ -135,18 +137,28 @@ func checkStates(r *report, s *Scenario) {
 				b.WriteString(strconv.FormatBool(x))
 			}
 		}
-		return b.String()
+		k := b.String()
+		if i, ok := index[k]; ok {
+			return i
+		}
+		index[k] = len(states)
+		states = append(states, state{node, vars})
+		into = append(into, nil)
+		return len(states) - 1
 	}
-	seen := map[string]bool{key(s.Start, start): true}
-	queue := []state{{s.Start, start}}
-	stuck := map[string]bool{}
-	for len(queue) > 0 {
-		if len(seen) > maxStates {
+	start := make(map[string]any, len(s.Variables))
+	for _, v := range s.Variables {
+		start[v.Name] = v.Initial
+	}
+	visit(s.Start, start)
+
+	reported := map[string]bool{}
+	for i := 0; i < len(states); i++ {
+		if len(states) > maxStates {
 			checkUnconditional(r, s)
 			return
 		}
-		st := queue[0]
-		queue = queue[1:]
+		st := states[i]
 		n := s.Nodes[st.node]
 		if n.IsEnding() {
 			continue
@@ -179,16 +191,41 @@ func checkStates(r *report, s *Scenario) {
 					next[a.Var] = v
 				}
 			}
-			k := key(c.Goto, next)
-			if !seen[k] {
-				seen[k] = true
-				queue = append(queue, state{c.Goto, next})
+			j := visit(c.Goto, next)
+			into[j] = append(into[j], i)
+		}
+		if offered == 0 && !reported[n.ID] {
+			reported[n.ID] = true
+			r.add(n.pos, nodeWhere(n.ID), "S7", "the learner can arrive here%s with no choice on offer: no choice's \"if\" holds",
+				when(s, st.vars))
+		}
+	}
+
+	// Every state must have an ending ahead of it along the choices that
+	// are actually on offer.
+	canEnd := make([]bool, len(states))
+	var queue []int
+	for i, st := range states {
+		if s.Nodes[st.node].IsEnding() {
+			canEnd[i] = true
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		j := queue[0]
+		queue = queue[1:]
+		for _, i := range into[j] {
+			if !canEnd[i] {
+				canEnd[i] = true
+				queue = append(queue, i)
 			}
 		}
-		if offered == 0 && !stuck[n.ID] {
-			stuck[n.ID] = true
-			r.add(n.pos, nodeWhere(n.ID), "S7", "the learner can arrive here with no choice on offer (when %s): no choice's \"if\" holds",
-				describeVars(s, st.vars))
+	}
+	for i, st := range states {
+		if !canEnd[i] && !reported[st.node] {
+			reported[st.node] = true
+			r.add(s.Nodes[st.node].pos, nodeWhere(st.node), "S7",
+				"the learner can arrive here%s, and the choices then on offer never lead to an ending", when(s, st.vars))
 		}
 	}
 }
@@ -216,10 +253,15 @@ func checkUnconditional(r *report, s *Scenario) {
 	}
 }
 
-func describeVars(s *Scenario, vars map[string]any) string {
+// when describes the variable values of a state for a message, e.g.
+// " (when trust = 0, told = false)"; "" for a scenario without variables.
+func when(s *Scenario, vars map[string]any) string {
+	if len(s.Variables) == 0 {
+		return ""
+	}
 	parts := make([]string, len(s.Variables))
 	for i, v := range s.Variables {
 		parts[i] = fmt.Sprintf("%s = %v", v.Name, vars[v.Name])
 	}
-	return strings.Join(parts, ", ")
+	return " (when " + strings.Join(parts, ", ") + ")"
 }

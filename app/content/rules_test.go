@@ -103,7 +103,11 @@ func TestScenarioRules(t *testing.T) {
 		}, []string{"S5 23:3", "S7 26:3"}, `node "d": S7 no ending can be reached`},
 		{"S7 no choice on offer", func(t *testing.T) string {
 			return edit(t, "        goto: b\n", "        goto: b\n        if: \"trust > 5\"\n")
-		}, []string{"S7 10:3"}, "no choice on offer (when trust = 0)"},
+		}, []string{"S7 10:3"}, "arrive here (when trust = 0) with no choice on offer"},
+		{"S7 conditions leave only a loop", func(t *testing.T) string {
+			return "id: t\ntitle: T\nsummary: S.\nvariables:\n  trust: 0\nstart: a\nnodes:\n  a:\n    text: Hi\n    choices:\n" +
+				"      - {text: Go, goto: b, if: \"trust >= 1\"}\n      - {text: Wait, goto: a}\n  b:\n    ending: positive\n    text: Good.\n"
+		}, []string{"S7 8:3"}, `node "a": S7 the learner can arrive here (when trust = 0), and the choices then on offer never lead to an ending`},
 		{"S8 no positive ending", func(t *testing.T) string { return edit(t, "ending: positive", "ending: mixed") }, []string{"S8 9:1"}, "no positive ending"},
 		{"S8 no ending", func(t *testing.T) string {
 			return "id: t\ntitle: T\nsummary: S.\nstart: a\nnodes:\n  a:\n    text: Hi\n    choices: [{text: Again, goto: a}]\n"
@@ -126,6 +130,7 @@ func TestScenarioRules(t *testing.T) {
 			return edit(t, "      - text: Stay", strings.Repeat("      - {text: More, goto: c}\n", 10)+"      - text: Stay")
 		}, []string{"S11 12:5"}, "12 choices, over the limit of 10"},
 		{"S11 text too long", func(t *testing.T) string { return edit(t, "    text: Hi", "    text: "+strings.Repeat("a", 20001)) }, []string{"S11 11:11"}, "over the limit of 20000"},
+		{"S11 expression too long", func(t *testing.T) string { return edit(t, `"trust >= 1"`, `"trust >= 1`+strings.Repeat(" ", 1000)+`"`) }, []string{"S11 19:13"}, "is over the limit of 1000 characters"},
 		{"S11 file too large", func(t *testing.T) string { return validScenario + "# " + strings.Repeat("x", 1<<20) }, []string{"S11 1:1"}, "over the limit"},
 		{"S11 too many nodes", func(t *testing.T) string {
 			var b strings.Builder

@@ -521,7 +521,7 @@ func (w *walker) choice(s *Scenario, n *Node, c *Choice, it item) {
 			v := s.Variables[i]
 			program, canon, err := compileExpr(src, s.Variables, v.Type)
 			if err != nil {
-				w.r.add(e.valPos, where, "S9", "set %s = %q %s", e.key, src, err)
+				w.r.add(e.valPos, where, exprRule(err), "set %s = %q %s", e.key, clip(src), err)
 				continue
 			}
 			c.Set = append(c.Set, Assignment{Var: e.key, Source: src, canon: canon, program: program})
@@ -537,7 +537,7 @@ func (w *walker) choice(s *Scenario, n *Node, c *Choice, it item) {
 		default:
 			program, canon, err := compileExpr(src, s.Variables, Bool)
 			if err != nil {
-				w.r.add(fi.valPos, where, "S9", "if %q %s", src, err)
+				w.r.add(fi.valPos, where, exprRule(err), "if %q %s", clip(src), err)
 				break
 			}
 			c.If = &Condition{Source: src, canon: canon, program: program}
