@@ -166,6 +166,7 @@ func parseScenario(r *report, file string, data []byte) *Scenario {
 	if fs, ok := f["start"]; !ok || fs.val == nil {
 		r.add(filePos, "", "S3", "start is missing: name the first node")
 	} else if st, ok := w.str(fs, ""); ok {
+		st = cleanText(st)
 		s.Start = st
 		if _, ok := s.Nodes[st]; !ok {
 			r.add(fs.valPos, "", "S3", "start %q names no node%s", st, suggest(st, s.NodeIDs))
@@ -234,7 +235,7 @@ func (w *walker) optText(f map[string]field, key, where string) string {
 }
 
 // markdownField decodes and renders a Markdown field. Raw HTML is refused
-// under rule (S10 for scenarios, M3 for lessons and quiz feedback).
+// under rule (S10 in scenarios, M5 in quiz feedback).
 func (w *walker) markdownField(ft field, where, rule string) (string, template.HTML) {
 	s, ok := w.str(ft, where)
 	if !ok {
