@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Confidence check phases.
+const (
+	PhasePre  = "pre"  // before the first step
+	PhasePost = "post" // after the last
+)
+
+// ConfidenceAnswer is one statement of a confidence check, answered 1–5 or
+// skipped (Value nil). The first answer stands; it is never changed.
+type ConfidenceAnswer struct {
+	bun.BaseModel `bun:"table:confidence_answers,alias:cf"`
+
+	OrgID           uuid.UUID `bun:"org_id,type:uuid"`
+	PersonID        uuid.UUID `bun:"person_id,type:uuid"`
+	CourseAttemptID uuid.UUID `bun:"course_attempt_id,type:uuid,pk"`
+	Phase           string    `bun:"phase,pk"`
+	Statement       int       `bun:"statement,pk"` // 1-based position in the module's list
+	StatementText   string    `bun:"statement_text"`
+	Value           *int      `bun:"value"`
+	At              time.Time `bun:"at"`
+}
+
+// AddConfidenceAnswers stores a phase's answers; statements already answered
+// in that attempt and phase keep their first answer. It reports how many
+// answers were new.
+func (s *Store) AddConfidenceAnswers(ctx context.Context, answers []ConfidenceAnswer) (int, error) {
+	if len(answers) == 0 {
+		return 0, nil
+	}
+	res, err := s.db.NewInsert().Model(&answers).On("CONFLICT DO NOTHING").Exec(ctx)
+	if err != nil {
+		return 0, wrap("add confidence answers", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap("add confidence answers", err)
+}
+
+// ConfidenceAnswers lists the answers given anywhere in a course attempt
+// chain, in phase and statement order.
+func (s *Store) ConfidenceAnswers(ctx context.Context, orgID, personID, rootID uuid.UUID) ([]ConfidenceAnswer, error) {
+	var as []ConfidenceAnswer
+	err := s.db.NewSelect().Model(&as).
+		Join("JOIN course_attempts AS ca ON ca.id = cf.course_attempt_id").
+		Where("cf.org_id = ?", orgID).Where("cf.person_id = ?", personID).Where("ca.root_id = ?", rootID).
+		OrderExpr("cf.phase DESC, cf.statement, cf.at").Scan(ctx)
+	return as, wrap("list confidence answers", err)
+}

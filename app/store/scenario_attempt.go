@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// ScenarioAttempt is one play-through of a scenario, pinned to the scenario
+// version it started on. State is the engine's state (app/scenario) after
+// the last choice, as JSON; the store does not look inside it.
+type ScenarioAttempt struct {
+	bun.BaseModel `bun:"table:scenario_attempts,alias:sa"`
+
+	ID              uuid.UUID       `bun:"id,pk,type:uuid,default:gen_random_uuid()"`
+	OrgID           uuid.UUID       `bun:"org_id,type:uuid"`
+	PersonID        uuid.UUID       `bun:"person_id,type:uuid"`
+	CourseAttemptID uuid.UUID       `bun:"course_attempt_id,type:uuid"`
+	StepID          string          `bun:"step_id"`
+	ScenarioID      string          `bun:"scenario_id"`
+	ScenarioVersion string          `bun:"scenario_version"`
+	State           json.RawMessage `bun:"state,type:jsonb"`
+	Choices         int             `bun:"choices"`
+	Outcome         *string         `bun:"outcome"`
+	StartedAt       time.Time       `bun:"started_at"`
+	UpdatedAt       time.Time       `bun:"updated_at"`
+	FinishedAt      *time.Time      `bun:"finished_at"`
+
+	// ModuleID is filled by the queries (from the course attempt).
+	ModuleID string `bun:"module_id,scanonly"`
+}
+
+// ScenarioChoice is one choice made in a scenario attempt (append-only).
+type ScenarioChoice struct {
+	bun.BaseModel `bun:"table:scenario_choices,alias:sc"`
+
+	AttemptID uuid.UUID `bun:"attempt_id,pk,type:uuid"`
+	Seq       int       `bun:"seq,pk"`
+	OrgID     uuid.UUID `bun:"org_id,type:uuid"`
+	PersonID  uuid.UUID `bun:"person_id,type:uuid"`
+	Node      string    `bun:"node"`
+	Choice    int       `bun:"choice"`
+	At        time.Time `bun:"at"`
+}
+
+// ErrStale means the attempt moved on since the page was shown (a second
+// tab, a double submit): nothing was changed.
+var ErrStale = fmt.Errorf("store: the attempt has moved on: %w", ErrConflict)
+
+// CreateScenarioAttempt starts a scenario attempt.
+func (s *Store) CreateScenarioAttempt(ctx context.Context, a ScenarioAttempt) (ScenarioAttempt, error) {
+	a.ID = uuid.New()
+	a.UpdatedAt = a.StartedAt
+	_, err := s.db.NewInsert().Model(&a).Exec(ctx)
+	return a, wrap("create scenario attempt", err)
+}
+
+func (s *Store) selectScenarioAttempts(q *bun.SelectQuery, orgID, personID uuid.UUID) *bun.SelectQuery {
+	return q.TableExpr("scenario_attempts AS sa").
+		ColumnExpr("sa.id, sa.org_id, sa.person_id, sa.course_attempt_id, sa.step_id, sa.scenario_id, sa.scenario_version").
+		ColumnExpr("sa.state, sa.choices, sa.outcome, sa.started_at, sa.updated_at, sa.finished_at, ca.module_id").
+		Join("JOIN course_attempts AS ca ON ca.id = sa.course_attempt_id").
+		Where("sa.org_id = ?", orgID).Where("sa.person_id = ?", personID)
+}
+
+// ScenarioAttempt loads one of the person's scenario attempts.
+func (s *Store) ScenarioAttempt(ctx context.Context, orgID, personID, id uuid.UUID) (ScenarioAttempt, error) {
+	var a ScenarioAttempt
+	err := s.selectScenarioAttempts(s.db.NewSelect(), orgID, personID).Where("sa.id = ?", id).Scan(ctx, &a)
+	return a, wrap("load scenario attempt", err)
+}
+
+// LatestScenarioAttempt is the person's most recent attempt at a module's
+// scenario step anywhere in a course attempt chain.
+func (s *Store) LatestScenarioAttempt(ctx context.Context, orgID, personID, rootID uuid.UUID, stepID string) (ScenarioAttempt, error) {
+	var a ScenarioAttempt
+	err := s.selectScenarioAttempts(s.db.NewSelect(), orgID, personID).
+		Where("ca.root_id = ?", rootID).Where("sa.step_id = ?", stepID).
+		OrderExpr("sa.started_at DESC, sa.id DESC").Limit(1).Scan(ctx, &a)
+	return a, wrap("load latest scenario attempt", err)
+}
+
+// ScenarioAttempts lists all of the person's scenario attempts, newest
+// first.
+func (s *Store) ScenarioAttempts(ctx context.Context, orgID, personID uuid.UUID) ([]ScenarioAttempt, error) {
+	var as []ScenarioAttempt
+	err := s.selectScenarioAttempts(s.db.NewSelect(), orgID, personID).
+		OrderExpr("sa.started_at DESC, sa.id DESC").Scan(ctx, &as)
+	return as, wrap("list scenario attempts", err)
+}
+
+// ChoiceRecord is a choice to store: the new state, and, when it reached an
+// ending, the outcome and the step event that says so.
+type ChoiceRecord struct {
+	Seq      int // 1 for the attempt's first choice; must be one more than the stored count
+	Node     string
+	Choice   int
+	State    json.RawMessage
+	Outcome  *string
+	Finished *StepEvent
+	At       time.Time
+}
+
+// RecordChoice stores a choice and the state after it, all or nothing. If
+// the attempt has moved on (another choice was stored first, or it has
+// finished), it returns ErrStale and changes nothing: each choice applies
+// once, to the state it was made on.
+func (s *Store) RecordChoice(ctx context.Context, orgID, personID, attemptID uuid.UUID, r ChoiceRecord) error {
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Table("scenario_attempts").
+			Set("state = ?", string(r.State)).Set("choices = ?", r.Seq).Set("updated_at = ?", r.At).
+			Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", attemptID).
+			Where("choices = ?", r.Seq-1).Where("finished_at IS NULL")
+		if r.Outcome != nil {
+			q = q.Set("outcome = ?", *r.Outcome).Set("finished_at = ?", r.At)
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrStale
+		}
+		c := ScenarioChoice{AttemptID: attemptID, Seq: r.Seq, OrgID: orgID, PersonID: personID, Node: r.Node, Choice: r.Choice, At: r.At}
+		if _, err := tx.NewInsert().Model(&c).Exec(ctx); err != nil {
+			return err
+		}
+		if r.Finished != nil {
+			return insertStepEvent(ctx, tx, *r.Finished)
+		}
+		return nil
+	})
+	if err == ErrStale {
+		return err
+	}
+	return wrap("record choice", err)
+}
+
+// ScenarioChoices lists an attempt's choices in order.
+func (s *Store) ScenarioChoices(ctx context.Context, orgID, personID, attemptID uuid.UUID) ([]ScenarioChoice, error) {
+	var cs []ScenarioChoice
+	err := s.db.NewSelect().Model(&cs).
+		Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("attempt_id = ?", attemptID).
+		Order("seq").Scan(ctx)
+	return cs, wrap("list scenario choices", err)
+}

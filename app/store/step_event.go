@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Step events say what a learner did with a step of a module.
+const (
+	EventOpened   = "opened"   // a lesson was shown
+	EventPassed   = "passed"   // a quiz was passed
+	EventFailed   = "failed"   // a quiz was not passed
+	EventAnswered = "answered" // a reflection was written
+	EventSkipped  = "skipped"  // a reflection was skipped
+	EventFinished = "finished" // a scenario reached an ending (Outcome says which)
+)
+
+// StepEvent is one append-only record of progress through a module. The
+// step is named by its id and the fingerprint of its content at the time.
+type StepEvent struct {
+	bun.BaseModel `bun:"table:step_events,alias:se"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	OrgID       uuid.UUID `bun:"org_id,type:uuid"`
+	PersonID    uuid.UUID `bun:"person_id,type:uuid"`
+	AttemptID   uuid.UUID `bun:"attempt_id,type:uuid"`
+	StepID      string    `bun:"step_id"`
+	Fingerprint string    `bun:"fingerprint"`
+	Event       string    `bun:"event"`
+	Outcome     *string   `bun:"outcome"` // only for EventFinished
+	At          time.Time `bun:"at"`
+}
+
+// AddStepEvent records a step event.
+func (s *Store) AddStepEvent(ctx context.Context, e StepEvent) error {
+	return wrap("add step event", insertStepEvent(ctx, s.db, e))
+}
+
+func insertStepEvent(ctx context.Context, db bun.IDB, e StepEvent) error {
+	e.ID = 0
+	_, err := db.NewInsert().Model(&e).Exec(ctx)
+	return err
+}
+
+// AddStepEventOnce records a step event unless the same attempt already has
+// the same event for the same step content: opening a lesson ten times is
+// one "opened".
+func (s *Store) AddStepEventOnce(ctx context.Context, e StepEvent) error {
+	_, err := s.db.NewRaw(`INSERT INTO step_events (org_id, person_id, attempt_id, step_id, fingerprint, event, outcome, at)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM step_events
+			WHERE attempt_id = ? AND step_id = ? AND fingerprint = ? AND event = ?)`,
+		e.OrgID, e.PersonID, e.AttemptID, e.StepID, e.Fingerprint, e.Event, e.Outcome, e.At,
+		e.AttemptID, e.StepID, e.Fingerprint, e.Event).Exec(ctx)
+	return wrap("add step event", err)
+}
+
+// StepEvents lists the events of every attempt in a chain (see
+// CourseAttempt), oldest first.
+func (s *Store) StepEvents(ctx context.Context, orgID, personID, rootID uuid.UUID) ([]StepEvent, error) {
+	var es []StepEvent
+	err := s.db.NewSelect().Model(&es).
+		Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
+		Where("se.org_id = ?", orgID).Where("se.person_id = ?", personID).
+		Where("ca.root_id = ?", rootID).
+		OrderExpr("se.at, se.id").Scan(ctx)
+	return es, wrap("list step events", err)
+}
+
+// StepEventsByRoot is StepEvents for several chains at once, keyed by root.
+func (s *Store) StepEventsByRoot(ctx context.Context, orgID, personID uuid.UUID, rootIDs []uuid.UUID) (map[uuid.UUID][]StepEvent, error) {
+	out := map[uuid.UUID][]StepEvent{}
+	if len(rootIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		StepEvent
+		RootID uuid.UUID `bun:"root_id"`
+	}
+	err := s.db.NewSelect().TableExpr("step_events AS se").ColumnExpr("se.*, ca.root_id").
+		Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
+		Where("se.org_id = ?", orgID).Where("se.person_id = ?", personID).
+		Where("ca.root_id IN (?)", bun.In(rootIDs)).
+		OrderExpr("se.at, se.id").Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap("list step events", err)
+	}
+	for _, r := range rows {
+		out[r.RootID] = append(out[r.RootID], r.StepEvent)
+	}
+	return out, nil
+}

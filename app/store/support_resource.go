@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// SupportResource is a place an organisation's people can turn to for
+// support (an employee assistance programme, a helpline, a named contact),
+// shown on every course page. It has a link, a phone number or both.
+type SupportResource struct {
+	bun.BaseModel `bun:"table:support_resources,alias:sr"`
+
+	ID          uuid.UUID `bun:"id,pk,type:uuid,default:gen_random_uuid()"`
+	OrgID       uuid.UUID `bun:"org_id,type:uuid"`
+	Name        string    `bun:"name"`
+	Description string    `bun:"description"`
+	Link        string    `bun:"link"`
+	Phone       string    `bun:"phone"`
+	Position    int       `bun:"position"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
+}
+
+// SupportResources lists the organisation's resources in display order.
+func (s *Store) SupportResources(ctx context.Context, orgID uuid.UUID) ([]SupportResource, error) {
+	var rs []SupportResource
+	err := s.db.NewSelect().Model(&rs).Where("org_id = ?", orgID).
+		OrderExpr("position, lower(name), id").Scan(ctx)
+	return rs, wrap("list support resources", err)
+}
+
+// SupportResource loads one of the organisation's resources.
+func (s *Store) SupportResource(ctx context.Context, orgID, id uuid.UUID) (SupportResource, error) {
+	var r SupportResource
+	err := s.db.NewSelect().Model(&r).Where("org_id = ?", orgID).Where("id = ?", id).Scan(ctx)
+	return r, wrap("load support resource", err)
+}
+
+// CreateSupportResource adds a resource at the end of the list.
+func (s *Store) CreateSupportResource(ctx context.Context, r SupportResource) (SupportResource, error) {
+	r.ID = uuid.New()
+	r.UpdatedAt = r.CreatedAt
+	_, err := s.db.NewInsert().Model(&r).
+		Value("position", "(SELECT coalesce(max(position), 0) + 1 FROM support_resources WHERE org_id = ?)", r.OrgID).
+		Returning("*").Exec(ctx)
+	return r, wrap("create support resource", err)
+}
+
+// UpdateSupportResource changes a resource's name, description, link and
+// phone.
+func (s *Store) UpdateSupportResource(ctx context.Context, r SupportResource) error {
+	res, err := s.db.NewUpdate().Table("support_resources").
+		Set("name = ?", r.Name).Set("description = ?", r.Description).
+		Set("link = ?", r.Link).Set("phone = ?", r.Phone).Set("updated_at = ?", r.UpdatedAt).
+		Where("org_id = ?", r.OrgID).Where("id = ?", r.ID).Exec(ctx)
+	return affected("update support resource", res, err)
+}
+
+// DeleteSupportResource removes a resource.
+func (s *Store) DeleteSupportResource(ctx context.Context, orgID, id uuid.UUID) error {
+	res, err := s.db.NewDelete().Table("support_resources").
+		Where("org_id = ?", orgID).Where("id = ?", id).Exec(ctx)
+	return affected("delete support resource", res, err)
+}

@@ -1,0 +1,13 @@
+DROP TABLE support_resources;
+DROP TABLE certificates;
+DROP TABLE completions;
+DROP TABLE reflections;
+DROP FUNCTION reflections_no_update();
+DROP TABLE confidence_answers;
+DROP TABLE quiz_attempts;
+DROP TABLE scenario_choices;
+DROP TABLE scenario_attempts;
+DROP FUNCTION scenario_attempts_guard();
+DROP TABLE step_events;
+DROP TABLE course_attempts;
+DROP FUNCTION learning_append_only();
