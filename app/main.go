@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"serve":   {"run the web server", runServe},
 		"migrate": {"apply (up), roll back (down) or list (status) database migrations", runMigrate},
 		"content": {"check modules and scenarios: content check [DIR]", runContent},
+		"admin":   {"operator tools: create-org, invite, orgs", runAdmin},
 		"version": {"print the version", runVersion},
 	}
 }

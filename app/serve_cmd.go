@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"time"
 
 	upstand "github.com/upstand/upstand"
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/store"
@@ -72,11 +74,23 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		}
 	}
 
-	added, err := recordCatalogue(ctx, store.New(d.DB), time.Now(), cat)
+	st := store.New(d.DB)
+	added, err := recordCatalogue(ctx, st, time.Now(), cat)
 	if err != nil {
 		return err
 	}
 	log.Info("content loaded", "modules", len(cat.Modules), "scenarios", len(cat.Scenarios), "new_versions", added)
+
+	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), time.Now, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := ensureDemo(ctx, st, identity, stdout); err != nil {
+			return err
+		}
+	}
+	go sweep(ctx, st, log)
 
 	assets, err := fs.Sub(upstand.Files, "assets")
 	if err != nil {
@@ -86,6 +100,9 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Config: cfg,
 		Log:    log,
 		Assets: assets,
+		Store:  st,
+		Auth:   identity,
+		Now:    time.Now,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
 				return err
@@ -116,4 +133,22 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		log.Error("shutdown did not finish cleanly", "err", err)
 	}
 	return nil
+}
+
+// sweep deletes expired ceremonies, sessions and key/value entries every
+// ten minutes until ctx ends. Expired rows are already ignored on read; this
+// only keeps the tables small.
+func sweep(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := st.SweepExpired(ctx, now); err != nil && ctx.Err() == nil {
+				log.Warn("sweeping expired rows", "err", err)
+			}
+		}
+	}
 }

@@ -52,6 +52,9 @@ type Config struct {
 	// from TrustedProxies. Empty means the peer address is the client.
 	ProxyHeader    string
 	TrustedProxies []string
+	// Demo creates a demo organisation on first start and prints a sign-in
+	// link for its admin until that admin has a passkey (for development).
+	Demo bool
 	// QuickExitURL is where "Leave this site" goes: a neutral page that
 	// gives away nothing about what the person was reading.
 	QuickExitURL string
@@ -79,6 +82,7 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 	logFormat := fs.String("log-format", get("UPSTAND_LOG_FORMAT", "text"), "log `format`: text or json (UPSTAND_LOG_FORMAT)")
 	bodyLimit := fs.String("body-limit", get("UPSTAND_BODY_LIMIT", "1048576"), "largest request body in `bytes` (UPSTAND_BODY_LIMIT)")
 	proxyHeader := fs.String("proxy-header", get("UPSTAND_PROXY_HEADER", ""), "`header` with the client address, e.g. X-Forwarded-For (UPSTAND_PROXY_HEADER)")
+	demo := fs.Bool("demo", get("UPSTAND_DEMO", "") == "true", "create a demo organisation and print its admin's enrolment link (UPSTAND_DEMO=true)")
 	quickExit := fs.String("quick-exit-url", get("UPSTAND_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"), "neutral page the \"Leave this site\" button opens (UPSTAND_QUICK_EXIT_URL)")
 	trusted := fs.String("trusted-proxies", get("UPSTAND_TRUSTED_PROXIES", ""), "comma-separated proxy `addresses or CIDRs` allowed to set the proxy header (UPSTAND_TRUSTED_PROXIES)")
 
@@ -96,6 +100,7 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 			ShutdownTimeout: 10 * time.Second,
 			ProxyHeader:     *proxyHeader,
 			QuickExitURL:    *quickExit,
+			Demo:            *demo,
 		}
 		var errs []error
 		host, port, err := net.SplitHostPort(c.Addr)

@@ -17,7 +17,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/store"
 )
 
 //go:embed templates
@@ -33,6 +35,9 @@ type Deps struct {
 	Ready func(ctx context.Context) error
 	// Now is the clock; tests inject their own.
 	Now func() time.Time
+	// Store is the database; Auth the identity service built on it.
+	Store *store.Store
+	Auth  *auth.Service
 }
 
 // Server holds the Fiber app and what its handlers share.
@@ -43,6 +48,10 @@ type Server struct {
 	assets *assetSet
 	ready  func(ctx context.Context) error
 	now    func() time.Time
+	st     *store.Store
+	auth   *auth.Service
+	// cookie names: __Host- prefixed (and Secure) when served over https.
+	sessionCookie, csrfCookie string
 }
 
 // New builds the Fiber app with every route and middleware. Templates and
@@ -55,7 +64,11 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: d.Config, log: d.Log, assets: assets, ready: d.Ready, now: d.Now}
+	s := &Server{cfg: d.Config, log: d.Log, assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth,
+		sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
+	if d.Config.Secure() {
+		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
+	}
 
 	sub, err := fs.Sub(templateFiles, "templates")
 	if err != nil {
@@ -102,6 +115,10 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	}
 	data["QuickExitURL"] = s.cfg.QuickExitURL
 	data["RequestID"] = requestID(c)
+	data["CSRF"] = csrfToken(c)
+	if p, ok := signedIn(c); ok {
+		data["Me"] = p
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Render(page, data)
 }

@@ -13,16 +13,29 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/store"
 )
 
-// newTestServer builds the web layer with the real embedded templates and
-// the repository's assets; ready is what /readyz will see.
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// newTestServer builds the web layer with the real embedded templates, the
+// repository's assets and a fresh database; ready is what /readyz will see.
 func newTestServer(t *testing.T, ready error) (*Server, *bytes.Buffer) {
+	t.Helper()
+	s, logs, _ := newTestServerClock(t, ready)
+	return s, logs
+}
+
+func newTestServerClock(t *testing.T, ready error) (*Server, *bytes.Buffer, *testClock) {
 	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	build := config.FlagSet(fs, func(string) (string, bool) { return "", false })
@@ -34,17 +47,27 @@ func newTestServer(t *testing.T, ready error) (*Server, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	cfg.BodyLimit = 8 << 10
-	var logs bytes.Buffer
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	clock := &testClock{t: time.Now().UTC().Truncate(time.Microsecond)}
+	st := store.New(dbtest.New(t))
+	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), clock.Now, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s, err := New(Deps{
 		Config: cfg,
-		Log:    slog.New(slog.NewTextHandler(&logs, nil)),
+		Log:    log,
 		Assets: os.DirFS("../../assets"),
 		Ready:  func(context.Context) error { return ready },
+		Now:    clock.Now,
+		Store:  st,
+		Auth:   identity,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, &logs
+	return s, &logs.Buffer, clock
 }
 
 func do(t *testing.T, s *Server, req *http.Request) (*http.Response, string) {
@@ -198,4 +221,26 @@ func TestBodyLimit(t *testing.T) {
 	if resp.StatusCode != fiber.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: status %d, want 413", resp.StatusCode)
 	}
+}
+
+// testClock is an injectable clock tests move forward.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *testClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+// syncBuffer is a log buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Buffer.Write(p)
 }

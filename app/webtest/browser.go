@@ -99,7 +99,7 @@ func Tab(t testing.TB) context.Context {
 		cancelTab()
 		t.Fatalf("webtest: open tab: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(tab, 45*time.Second)
 	t.Cleanup(func() { cancel(); cancelTab() })
 	return ctx
 }
@@ -108,7 +108,12 @@ func Tab(t testing.TB) context.Context {
 func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("webtest: browser: %v", err)
+		// Say where the browser was: a timeout alone tells nothing.
+		peek, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		where, _ := chromedp.Run(peek, chromedp.Location())
+		text, _ := chromedp.Run(peek, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 1500) : ""`))
+		t.Fatalf("webtest: browser: %v\nat %s:\n%s", err, where, text)
 	}
 }
 
@@ -202,4 +207,23 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 		t.Fatalf("webtest: write screenshot: %v", err)
 	}
 	shotsOnce.Do(func() { fmt.Printf("webtest: screenshots are in %s\n", dir) })
+}
+
+// WaitPath waits until the tab's location path is path (after a redirect
+// or a script's navigation). Evaluation errors while a navigation is under
+// way are expected and retried.
+func WaitPath(t testing.TB, ctx context.Context, path string) {
+	t.Helper()
+	expr := fmt.Sprintf("location.pathname === %q && document.readyState === 'complete'", path)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if ctx.Err() != nil {
+			where, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Location())
+			t.Fatalf("webtest: waiting for %s: %v (at %s)", path, ctx.Err(), where)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/store"
+)
+
+const adminUsage = `usage:
+  upstand admin create-org --name NAME --admin-name NAME --admin-email EMAIL
+      create an organisation and print its first admin's enrolment link
+  upstand admin invite --org ORG-ID --name NAME --email EMAIL [--trainer] [--org-admin]
+      invite someone to an organisation and print their enrolment link
+  upstand admin orgs
+      list organisations with their ids
+`
+
+// runAdmin is the operator's tool for bootstrapping organisations. It works
+// on the database directly (migrating it first if needed), so it needs no
+// running server.
+func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, adminUsage)
+		return 2
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("upstand admin "+sub, flag.ContinueOnError)
+	orgName := fs.String("name", "", "name of the organisation (create-org) or person (invite)")
+	adminName := fs.String("admin-name", "", "first admin's name")
+	adminEmail := fs.String("admin-email", "", "first admin's email")
+	orgID := fs.String("org", "", "organisation id (see 'upstand admin orgs')")
+	email := fs.String("email", "", "email of the person to invite")
+	trainer := fs.Bool("trainer", false, "give the person the trainer role")
+	orgAdmin := fs.Bool("org-admin", false, "give the person the org_admin role")
+	cfg, _, ok := parseConfig("admin "+sub, fs, args[1:], env, stderr)
+	if !ok {
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	d, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "upstand admin:", err)
+		return 1
+	}
+	defer d.Close()
+	m, err := migrator(d)
+	if err == nil {
+		_, err = m.Up(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "upstand admin:", err)
+		return 1
+	}
+	st := store.New(d.DB)
+	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), time.Now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintln(stderr, "upstand admin:", err)
+		return 1
+	}
+	switch sub {
+	case "create-org":
+		org, admin, link, err := identity.CreateOrganisation(ctx, *orgName, *adminName, *adminEmail)
+		if err != nil {
+			return adminFail(stderr, err)
+		}
+		fmt.Fprintf(stdout, "Created organisation %q (id %s).\n", org.Name, org.ID)
+		fmt.Fprintf(stdout, "Enrolment link for %s <%s>, valid for 7 days and usable once:\n%s\n", admin.Name, admin.Email, link.URL)
+	case "invite":
+		id, err := uuid.Parse(*orgID)
+		if err != nil {
+			fmt.Fprintln(stderr, "upstand admin invite: --org must be an organisation id (see 'upstand admin orgs')")
+			return 2
+		}
+		if _, err := st.Organisation(ctx, id); err != nil {
+			return adminFail(stderr, err)
+		}
+		p, link, err := identity.Invite(ctx, auth.Actor{OrgID: id, IP: "operator"},
+			auth.Invitation{Name: *orgName, Email: *email, IsTrainer: *trainer, IsOrgAdmin: *orgAdmin})
+		if err != nil {
+			return adminFail(stderr, err)
+		}
+		fmt.Fprintf(stdout, "Enrolment link for %s <%s>, valid for 7 days and usable once:\n%s\n", p.Name, p.Email, link.URL)
+	case "orgs":
+		orgs, err := st.Organisations(ctx)
+		if err != nil {
+			return adminFail(stderr, err)
+		}
+		for _, o := range orgs {
+			fmt.Fprintf(stdout, "%s  %s\n", o.ID, o.Name)
+		}
+	default:
+		fmt.Fprintf(stderr, "upstand admin: unknown subcommand %q\n%s", sub, adminUsage)
+		return 2
+	}
+	return 0
+}
+
+func adminFail(stderr io.Writer, err error) int {
+	var in *auth.InputError
+	switch {
+	case errors.As(err, &in):
+		fmt.Fprintln(stderr, "upstand admin:", in.Msg)
+	case errors.Is(err, store.ErrNotFound):
+		fmt.Fprintln(stderr, "upstand admin: no such organisation")
+	default:
+		fmt.Fprintln(stderr, "upstand admin:", err)
+	}
+	return 1
+}

@@ -1,0 +1,118 @@
+package web
+
+import (
+	"encoding/base64"
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/store"
+)
+
+// passkeyView is a passkey as the account page shows it.
+type passkeyView struct {
+	store.Credential
+	Key string // base64url of the credential id, for URLs
+}
+
+func (s *Server) accountPage(c *fiber.Ctx) error {
+	p := me(c)
+	creds, err := s.auth.Passkeys(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	views := make([]passkeyView, len(creds))
+	for i, cr := range creds {
+		views[i] = passkeyView{Credential: cr, Key: base64.RawURLEncoding.EncodeToString(cr.ID)}
+	}
+	teams, err := s.st.GroupsOf(c.UserContext(), store.Teams, p.OrgID, p.ID)
+	if err != nil {
+		return err
+	}
+	org, err := s.st.Organisation(c.UserContext(), p.OrgID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "pages/account", fiber.Map{
+		"Title":    "Your account",
+		"Passkeys": views,
+		"Teams":    teams,
+		"Org":      org,
+		"Welcome":  c.Query("welcome") == "1",
+		"Notice":   c.Query("notice"),
+	})
+}
+
+func (s *Server) passkeyAddBegin(c *fiber.Ctx) error {
+	cer, err := s.auth.BeginAddPasskey(c.UserContext(), me(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(cer)
+}
+
+func (s *Server) passkeyAddFinish(c *fiber.Ctx) error {
+	err := s.auth.FinishAddPasskey(c.UserContext(), me(c), utils.CopyString(c.Query("ceremony")), c.Body(),
+		utils.CopyString(c.Query("name")), c.IP())
+	if errors.Is(err, auth.ErrCeremony) {
+		return fiber.NewError(fiber.StatusBadRequest, auth.ErrCeremony.Error())
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"redirect": "/account?notice=added"})
+}
+
+// passkeyID decodes the :id route parameter; a malformed one is a 404.
+func passkeyID(c *fiber.Ctx) ([]byte, error) {
+	id, err := base64.RawURLEncoding.DecodeString(c.Params("id"))
+	if err != nil || len(id) == 0 || len(id) > 1023 {
+		return nil, fiber.ErrNotFound
+	}
+	return id, nil
+}
+
+func (s *Server) passkeyRename(c *fiber.Ctx) error {
+	id, err := passkeyID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.auth.RenamePasskey(c.UserContext(), me(c), id, utils.CopyString(c.FormValue("name")), c.IP()); err != nil {
+		return notFound(err)
+	}
+	return c.Redirect("/account?notice=renamed", fiber.StatusSeeOther)
+}
+
+func (s *Server) passkeyRemove(c *fiber.Ctx) error {
+	id, err := passkeyID(c)
+	if err != nil {
+		return err
+	}
+	err = s.auth.RemovePasskey(c.UserContext(), me(c), id, c.IP())
+	if errors.Is(err, store.ErrLastPasskey) {
+		return fiber.NewError(fiber.StatusConflict, "You cannot remove your only passkey: add another one first, or you would be locked out.")
+	}
+	if err != nil {
+		return notFound(err)
+	}
+	return c.Redirect("/account?notice=removed", fiber.StatusSeeOther)
+}
+
+func (s *Server) signoutEverywhere(c *fiber.Ctx) error {
+	if err := s.auth.EndAllSessions(c.UserContext(), me(c), c.IP()); err != nil {
+		return err
+	}
+	s.clearSessionCookie(c)
+	return c.Redirect("/signin?signed_out=all", fiber.StatusSeeOther)
+}
+
+// notFound maps the store's ErrNotFound (which includes "belongs to another
+// organisation") to a plain 404.
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fiber.ErrNotFound
+	}
+	return err
+}

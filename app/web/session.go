@@ -1,0 +1,175 @@
+package web
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+
+	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/store"
+)
+
+const (
+	personKey = "person"
+	tokenKey  = "session_token"
+	csrfKey   = "csrf"
+)
+
+// loadSession resolves the session cookie to the signed-in person, if any.
+// An unknown, idle, expired or deactivated session is simply "signed out":
+// the stale cookie is cleared.
+func (s *Server) loadSession() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		token := c.Cookies(s.sessionCookie)
+		if token == "" {
+			return c.Next()
+		}
+		_, p, err := s.auth.Session(c.UserContext(), token)
+		switch {
+		case errors.Is(err, auth.ErrNoSession):
+			s.clearSessionCookie(c)
+		case err != nil:
+			return err
+		default:
+			c.Locals(personKey, p)
+			c.Locals(tokenKey, token)
+		}
+		return c.Next()
+	}
+}
+
+// signedIn returns the person this request is signed in as.
+func signedIn(c *fiber.Ctx) (store.Person, bool) {
+	p, ok := c.Locals(personKey).(store.Person)
+	return p, ok
+}
+
+// me returns the signed-in person; only for handlers behind requireSignedIn.
+func me(c *fiber.Ctx) store.Person {
+	p, _ := signedIn(c)
+	return p
+}
+
+// requireSignedIn sends anonymous visitors to the sign-in page (HTML) or
+// answers 401 (JSON).
+func (s *Server) requireSignedIn(c *fiber.Ctx) error {
+	if _, ok := signedIn(c); ok {
+		return c.Next()
+	}
+	if c.Method() == fiber.MethodGet && c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) != fiber.MIMEApplicationJSON {
+		return c.Redirect("/signin", fiber.StatusSeeOther)
+	}
+	return fiber.NewError(fiber.StatusUnauthorized, "Please sign in first.")
+}
+
+// requireOrgAdmin lets only the organisation's admins through. Others get
+// 404, as if the admin pages did not exist.
+func (s *Server) requireOrgAdmin(c *fiber.Ctx) error {
+	if p, ok := signedIn(c); ok && p.IsOrgAdmin {
+		return c.Next()
+	}
+	return fiber.ErrNotFound
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, token string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: s.sessionCookie, Value: token, Path: "/", Expires: expires,
+		Secure: s.cfg.Secure(), HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: s.sessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
+		Secure: s.cfg.Secure(), HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// signIn starts a fresh session for p: the session id is always new, any
+// session the browser had is ended, and the CSRF token is replaced, so
+// nothing planted before sign-in survives it.
+func (s *Server) signIn(c *fiber.Ctx, p store.Person) error {
+	if old := c.Cookies(s.sessionCookie); old != "" {
+		if prev, ok := signedIn(c); ok {
+			if err := s.auth.EndSession(c.UserContext(), old, prev, c.IP()); err != nil {
+				return err
+			}
+		}
+	}
+	token, expires, err := s.auth.StartSession(c.UserContext(), p, c.IP(), c.Get(fiber.HeaderUserAgent))
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, token, expires)
+	if h, ok := c.Locals(csrf.ConfigDefault.HandlerContextKey).(*csrf.CSRFHandler); ok {
+		if err := h.DeleteToken(c); err != nil && !errors.Is(err, csrf.ErrTokenNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// csrfProtection guards every state-changing request with a token that must
+// match the cookie (double submit) and exist server-side (shared storage,
+// so any app server can check it). Forms send it as _csrf, scripts as the
+// X-CSRF-Token header.
+func (s *Server) csrfProtection() fiber.Handler {
+	return csrf.New(csrf.Config{
+		CookieName:        s.csrfCookie,
+		CookieSecure:      s.cfg.Secure(),
+		CookieHTTPOnly:    true,
+		CookieSameSite:    fiber.CookieSameSiteLaxMode,
+		CookieSessionOnly: true,
+		Expiration:        2 * time.Hour,
+		Storage:           s.st.KV(s.now),
+		ContextKey:        csrfKey,
+		Extractor: func(c *fiber.Ctx) (string, error) {
+			if t := c.Get("X-CSRF-Token"); t != "" {
+				return t, nil
+			}
+			if t := c.FormValue("_csrf"); t != "" {
+				return t, nil
+			}
+			return "", csrf.ErrTokenNotFound
+		},
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			s.log.Warn("csrf refused", "path", c.Path(), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
+			return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
+		},
+	})
+}
+
+func csrfToken(c *fiber.Ctx) string {
+	t, _ := c.Locals(csrfKey).(string)
+	return t
+}
+
+// sameOrigin refuses state-changing requests that a browser marks as coming
+// from another site, whatever token they carry.
+func (s *Server) sameOrigin(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if site := c.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return fiber.NewError(fiber.StatusForbidden, "Requests from other sites are refused.")
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != s.cfg.Origin() {
+		return fiber.NewError(fiber.StatusForbidden, "Requests from other sites are refused.")
+	}
+	return c.Next()
+}
+
+// rateLimit allows max requests per window from one client address for a
+// group of routes; the counters live in the shared key/value table.
+func (s *Server) rateLimit(group string, max int, window time.Duration) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:          max,
+		Expiration:   window,
+		Storage:      s.st.KV(s.now),
+		KeyGenerator: func(c *fiber.Ctx) string { return "rate:" + group + ":" + c.IP() },
+		LimitReached: func(c *fiber.Ctx) error {
+			s.log.Warn("rate limit reached", "group", group, "ip", c.IP())
+			return fiber.NewError(fiber.StatusTooManyRequests, "Too many attempts. Please wait a minute and try again.")
+		},
+	})
+}
