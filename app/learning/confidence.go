@@ -1,0 +1,110 @@
+package learning
+
+import (
+	"context"
+	"errors"
+
+	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/store"
+)
+
+// Scale is the confidence check's five-point answer scale, 1 to 5.
+var Scale = []string{"Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"}
+
+// ConfidenceView is a confidence check: the module's statements and any
+// answers already given in this phase.
+type ConfidenceView struct {
+	Progress   Progress
+	Phase      string
+	Statements []string
+	// Answers holds the stored value per statement (0 skipped or not yet
+	// answered), index-aligned with Statements.
+	Answers []int
+	// Answered says the phase was answered or skipped already.
+	Answered bool
+}
+
+func checkPhase(phase string) error {
+	if phase != store.PhasePre && phase != store.PhasePost {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Confidence shows a confidence check phase ("pre" or "post").
+func (s *Service) Confidence(ctx context.Context, l Learner, moduleID, phase string) (ConfidenceView, error) {
+	if err := checkPhase(phase); err != nil {
+		return ConfidenceView{}, err
+	}
+	m, err := s.module(moduleID)
+	if err != nil {
+		return ConfidenceView{}, err
+	}
+	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ConfidenceView{}, ErrNotStarted
+	}
+	if err != nil {
+		return ConfidenceView{}, err
+	}
+	p, err := s.progress(ctx, l, m, a)
+	if err != nil {
+		return ConfidenceView{}, err
+	}
+	v := ConfidenceView{Progress: p, Phase: phase, Statements: m.Confidence, Answers: make([]int, len(m.Confidence))}
+	v.Answered = (phase == store.PhasePre && p.PreAnswered) || (phase == store.PhasePost && p.PostAnswered)
+	answers, err := s.st.ConfidenceAnswers(ctx, l.OrgID, l.PersonID, a.RootID)
+	if err != nil {
+		return ConfidenceView{}, err
+	}
+	for _, ans := range answers {
+		if ans.Phase != phase || (phase == store.PhasePost && ans.CourseAttemptID != a.ID) {
+			continue
+		}
+		if i := ans.Statement - 1; i < len(v.Answers) && ans.Value != nil && ans.StatementText == m.Confidence[i] {
+			v.Answers[i] = *ans.Value
+		}
+	}
+	return v, nil
+}
+
+// AnswerConfidence stores a confidence check phase: values[i] is 1–5 for
+// statement i+1, or 0 to skip it; skipping the whole check is all zeros.
+// A statement answered before keeps its first answer.
+func (s *Service) AnswerConfidence(ctx context.Context, l Learner, moduleID, phase string, values []int) error {
+	if err := checkPhase(phase); err != nil {
+		return err
+	}
+	m, err := s.module(moduleID)
+	if err != nil {
+		return err
+	}
+	if len(values) != len(m.Confidence) {
+		return invalid("The form did not match this course's statements. Please try again.")
+	}
+	for _, v := range values {
+		if v < 0 || v > len(Scale) {
+			return invalid("Answer each statement from 1 (strongly disagree) to 5 (strongly agree), or leave it blank.")
+		}
+	}
+	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	if err != nil {
+		return err
+	}
+	return s.recordConfidence(ctx, l, m, a, phase, values)
+}
+
+func (s *Service) recordConfidence(ctx context.Context, l Learner, m *content.Module, a store.CourseAttempt, phase string, values []int) error {
+	now := s.Now()
+	rows := make([]store.ConfidenceAnswer, len(values))
+	for i, v := range values {
+		rows[i] = store.ConfidenceAnswer{OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID, Phase: phase,
+			Statement: i + 1, StatementText: m.Confidence[i], At: now}
+		if v > 0 {
+			v := v
+			rows[i].Value = &v
+		}
+	}
+	_, err := s.st.AddConfidenceAnswers(ctx, rows)
+	return err
+}

@@ -1,0 +1,160 @@
+// Package learning is the learner's side of Upstand: taking a module step by
+// step, playing its scenarios, answering quizzes, confidence checks and
+// reflections, and earning a completion and certificate when the module's
+// completion rule is met. It knows nothing of HTTP; app/web turns requests
+// into these calls, and app/store keeps the records.
+//
+// Every method acts for one Learner — the signed-in person — and every record
+// it reads is scoped to that person in the store, so no one (an organisation
+// admin included) can reach another person's choices, answers or notes
+// through it.
+//
+// Records name the content version they were made against. A scenario
+// attempt stays on the version it started on: when the scenario file has
+// changed since, the old version is rebuilt from its canonical JSON in
+// content_versions. A course attempt is tied to one module version; when the
+// module changes, the learner's next action continues in a new attempt on the
+// new version in the same chain, and progress on every step whose content is
+// unchanged (same step id and fingerprint) carries over. The decisions are
+// written down in docs/learning.md.
+package learning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/store"
+)
+
+// Learner is the person a call acts for: always the signed-in person, never
+// a person named in a request.
+type Learner struct {
+	OrgID    uuid.UUID
+	PersonID uuid.UUID
+}
+
+// Errors the web layer maps to responses; their text is safe to show.
+var (
+	// ErrNotFound covers an unknown module, step or record, and another
+	// person's record alike.
+	ErrNotFound = errors.New("there is nothing here: the course, step or record does not exist, or is not yours")
+	// ErrNotStarted means the step needs the course to be started first.
+	ErrNotStarted = errors.New("start the course first")
+	// ErrStale means the page was out of date (another tab, a double
+	// submit); nothing was changed.
+	ErrStale = errors.New("this page was out of date; here is where you are now")
+	// ErrIncomplete means the completion rule is not met yet.
+	ErrIncomplete = errors.New("the course is not complete yet")
+)
+
+// InputError is bad input from the learner, with a message to show them.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func invalid(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Service is the learning service.
+type Service struct {
+	st  *store.Store
+	cat *content.Catalogue
+	now func() time.Time
+
+	// pinned caches scenario versions rebuilt from content_versions, by
+	// "id@version"; they never change once built.
+	pinned sync.Map
+	// recorded remembers module versions whose content (and scenarios) this
+	// process has stored in content_versions, to write them once.
+	recorded sync.Map
+}
+
+// New builds the service over the catalogue being served. now is the clock
+// (time.Now in production).
+func New(st *store.Store, cat *content.Catalogue, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{st: st, cat: cat, now: now}
+}
+
+// Content is the catalogue being served.
+func (s *Service) Content() *content.Catalogue { return s.cat }
+
+// Now is the service's clock, truncated to what PostgreSQL stores, so a
+// value written and read back compares equal.
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// module finds a module being served.
+func (s *Service) module(id string) (*content.Module, error) {
+	m, ok := s.cat.Module(id)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return m, nil
+}
+
+// step finds a module's step by its 1-based position.
+func step(m *content.Module, index int) (*content.Step, error) {
+	if index < 1 || index > len(m.Steps) {
+		return nil, ErrNotFound
+	}
+	return m.Steps[index-1], nil
+}
+
+// notFound maps the store's ErrNotFound to ours.
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// recordVersions stores the module's version and its scenarios' versions in
+// content_versions (once per process), so attempts can name them.
+func (s *Service) recordVersions(ctx context.Context, m *content.Module) error {
+	key := m.ID + "@" + m.Version
+	if _, ok := s.recorded.Load(key); ok {
+		return nil
+	}
+	rows := []store.ContentVersion{{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical}}
+	for _, sc := range m.Scenarios() {
+		rows = append(rows, store.ContentVersion{Kind: store.KindScenario, ID: sc.ID, Version: sc.Version, Canonical: sc.Canonical})
+	}
+	if _, err := s.st.RecordContentVersions(ctx, s.Now(), rows); err != nil {
+		return err
+	}
+	s.recorded.Store(key, true)
+	return nil
+}
+
+// openAttempt returns the course attempt the learner works in now (rolling
+// over to the served module version if needed); ErrNotStarted if there is
+// none and start is false.
+func (s *Service) openAttempt(ctx context.Context, l Learner, m *content.Module, start bool, mode store.AttemptMode) (store.CourseAttempt, error) {
+	if !start {
+		if _, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID); errors.Is(err, store.ErrNotFound) {
+			return store.CourseAttempt{}, ErrNotStarted
+		} else if err != nil {
+			return store.CourseAttempt{}, err
+		}
+	}
+	if err := s.recordVersions(ctx, m); err != nil {
+		return store.CourseAttempt{}, err
+	}
+	a, _, err := s.st.OpenCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID, m.Version, s.Now(), mode)
+	return a, err
+}
+
+// event builds a step event for the learner's attempt.
+func (s *Service) event(l Learner, a store.CourseAttempt, st *content.Step, kind string) store.StepEvent {
+	return store.StepEvent{OrgID: l.OrgID, PersonID: l.PersonID, AttemptID: a.ID, StepID: st.ID,
+		Fingerprint: Fingerprint(st), Event: kind, At: s.Now()}
+}

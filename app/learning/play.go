@@ -1,0 +1,307 @@
+package learning
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/scenario"
+	"github.com/upstand/upstand/app/store"
+)
+
+// Play is a scenario step as the learner sees it now.
+type Play struct {
+	Progress Progress
+	Step     *content.Step
+	// Scenario is the version the attempt is pinned to (the served one
+	// when there is no attempt yet).
+	Scenario *content.Scenario
+	// Attempt is the latest attempt at this step, nil if none.
+	Attempt *store.ScenarioAttempt
+	State   scenario.State
+	// Node is where the attempt is now.
+	Node *content.Node
+	// Options are the choices on offer (none at an ending).
+	Options []scenario.Choice
+	// Last is the most recent choice and its feedback; nil before the
+	// first choice.
+	Last *Review
+	// Path is every choice made, with its feedback, for the review at the
+	// end.
+	Path []Review
+	// Results are the competency scores, in the scenario's order.
+	Results []Result
+	// Outdated says the attempt is on an earlier version of the scenario
+	// than the one served now (it finishes on its own version).
+	Outdated bool
+}
+
+// Started reports whether there is an attempt.
+func (p Play) Started() bool { return p.Attempt != nil }
+
+// Finished reports whether the attempt has reached an ending.
+func (p Play) Finished() bool { return p.Attempt != nil && p.State.Finished() }
+
+// Review is one choice made, as the review of the path shows it.
+type Review struct {
+	Seq      int
+	Node     *content.Node // the node the choice was made on
+	Text     string        // the choice
+	Feedback template.HTML // may be empty
+	// Next is the node the choice led to (the consequence).
+	Next *content.Node
+}
+
+// Result is one competency's score.
+type Result struct {
+	Key, Label string
+	Score      int
+}
+
+// Words says a score in words, so results never rely on a number alone.
+func (r Result) Words() string {
+	switch {
+	case r.Score > 0:
+		return "strong"
+	case r.Score < 0:
+		return "needs work"
+	default:
+		return "mixed"
+	}
+}
+
+// OutcomeWords says an outcome in words for people, not only as a colour.
+func OutcomeWords(o content.Outcome) string {
+	switch o {
+	case content.Positive:
+		return "Positive outcome"
+	case content.Mixed:
+		return "Mixed outcome"
+	case content.Negative:
+		return "Difficult outcome"
+	}
+	return ""
+}
+
+// scenarioAt returns a scenario at a given version: the served one if it
+// matches, otherwise rebuilt from the canonical JSON kept in
+// content_versions (which is itself a valid scenario file).
+func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.Scenario, error) {
+	if cur, ok := s.cat.Scenario(id); ok && cur.Version == version {
+		return cur, nil
+	}
+	key := id + "@" + version
+	if v, ok := s.pinned.Load(key); ok {
+		return v.(*content.Scenario), nil
+	}
+	cv, err := s.st.ContentVersion(ctx, store.KindScenario, id, version)
+	if err != nil {
+		return nil, fmt.Errorf("learning: scenario %s: %w", key, err)
+	}
+	sc, errs := content.ParseScenario("scenarios/"+id+".yaml", cv.Canonical)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("learning: stored scenario %s no longer loads: %w", key, errs)
+	}
+	if sc.Version != version {
+		return nil, fmt.Errorf("learning: stored scenario %s rebuilds as version %s", key, sc.Version)
+	}
+	s.pinned.Store(key, sc)
+	return sc, nil
+}
+
+// scenarioStep finds a module's scenario step.
+func (s *Service) scenarioStep(moduleID string, index int) (*content.Module, *content.Step, error) {
+	m, err := s.module(moduleID)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := step(m, index)
+	if err != nil || st.Kind != content.ScenarioStep {
+		return nil, nil, ErrNotFound
+	}
+	return m, st, nil
+}
+
+// Scenario shows a scenario step: the latest attempt where it stands, or the
+// introduction when there is none. It changes nothing.
+func (s *Service) Scenario(ctx context.Context, l Learner, moduleID string, index int) (Play, error) {
+	m, st, err := s.scenarioStep(moduleID, index)
+	if err != nil {
+		return Play{}, err
+	}
+	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Play{}, ErrNotStarted
+	}
+	if err != nil {
+		return Play{}, err
+	}
+	p, err := s.progress(ctx, l, m, a)
+	if err != nil {
+		return Play{}, err
+	}
+	play := Play{Progress: p, Step: st, Scenario: st.Scenario}
+	sa, err := s.st.LatestScenarioAttempt(ctx, l.OrgID, l.PersonID, a.RootID, st.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return play, nil
+	}
+	if err != nil {
+		return Play{}, err
+	}
+	return s.fill(ctx, play, sa)
+}
+
+// fill completes a Play from a stored attempt.
+func (s *Service) fill(ctx context.Context, play Play, sa store.ScenarioAttempt) (Play, error) {
+	sc, err := s.scenarioAt(ctx, sa.ScenarioID, sa.ScenarioVersion)
+	if err != nil {
+		return Play{}, err
+	}
+	var state scenario.State
+	if err := json.Unmarshal(sa.State, &state); err != nil {
+		return Play{}, fmt.Errorf("learning: scenario attempt %s: state: %w", sa.ID, err)
+	}
+	play.Attempt, play.Scenario, play.State = &sa, sc, state
+	play.Outdated = sc.Version != play.Step.Scenario.Version
+	node, ok := sc.Nodes[state.Node]
+	if !ok {
+		return Play{}, fmt.Errorf("learning: scenario attempt %s: no node %q in %s@%s", sa.ID, state.Node, sc.ID, sc.Version)
+	}
+	play.Node = node
+	play.Options = scenario.Options(sc, state)
+	for i, ps := range state.Path {
+		n := sc.Nodes[ps.Node]
+		if n == nil || ps.Choice < 1 || ps.Choice > len(n.Choices) {
+			return Play{}, fmt.Errorf("learning: scenario attempt %s: path step %d does not fit %s@%s", sa.ID, i+1, sc.ID, sc.Version)
+		}
+		c := n.Choices[ps.Choice-1]
+		play.Path = append(play.Path, Review{Seq: i + 1, Node: n, Text: c.Text, Feedback: c.FeedbackHTML, Next: sc.Nodes[c.Goto]})
+	}
+	if len(play.Path) > 0 {
+		last := play.Path[len(play.Path)-1]
+		play.Last = &last
+	}
+	for _, c := range sc.Competencies {
+		play.Results = append(play.Results, Result{Key: c.Key, Label: c.Label, Score: state.Scores[c.Key]})
+	}
+	return play, nil
+}
+
+// StartScenario begins a fresh attempt at a scenario step on the version
+// served now ("try again" does the same). The course must have been started.
+func (s *Service) StartScenario(ctx context.Context, l Learner, moduleID string, index int) (Play, error) {
+	m, st, err := s.scenarioStep(moduleID, index)
+	if err != nil {
+		return Play{}, err
+	}
+	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	if err != nil {
+		return Play{}, err
+	}
+	state := scenario.Start(st.Scenario)
+	raw, err := json.Marshal(state)
+	if err != nil {
+		return Play{}, err
+	}
+	sa, err := s.st.CreateScenarioAttempt(ctx, store.ScenarioAttempt{
+		OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID, StepID: st.ID,
+		ScenarioID: st.Scenario.ID, ScenarioVersion: st.Scenario.Version, State: raw, StartedAt: s.Now(),
+	})
+	if err != nil {
+		return Play{}, err
+	}
+	sa.ModuleID = m.ID
+	p, err := s.progress(ctx, l, m, a)
+	if err != nil {
+		return Play{}, err
+	}
+	return s.fill(ctx, Play{Progress: p, Step: st}, sa)
+}
+
+// Choose makes a choice in the learner's scenario attempt. seq is the number
+// of choices the page was showing after (0 on the first node), so a choice
+// made on an out-of-date page — a second tab, a double submit — is refused
+// with ErrStale and changes nothing. The new state is stored before Choose
+// returns, so closing the tab resumes exactly here.
+func (s *Service) Choose(ctx context.Context, l Learner, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
+	m, st, err := s.scenarioStep(moduleID, index)
+	if err != nil {
+		return Play{}, err
+	}
+	sa, err := s.st.ScenarioAttempt(ctx, l.OrgID, l.PersonID, attemptID)
+	if err != nil {
+		return Play{}, notFound(err)
+	}
+	if sa.ModuleID != m.ID || sa.StepID != st.ID {
+		return Play{}, ErrNotFound
+	}
+	sc, err := s.scenarioAt(ctx, sa.ScenarioID, sa.ScenarioVersion)
+	if err != nil {
+		return Play{}, err
+	}
+	var state scenario.State
+	if err := json.Unmarshal(sa.State, &state); err != nil {
+		return Play{}, fmt.Errorf("learning: scenario attempt %s: state: %w", sa.ID, err)
+	}
+	if sa.FinishedAt != nil || seq != sa.Choices || seq != len(state.Path) {
+		return Play{}, ErrStale
+	}
+	from := state.Node
+	next, _, err := scenario.Choose(sc, state, choiceID)
+	if errors.Is(err, scenario.ErrNotOffered) {
+		return Play{}, invalid("That choice is not on offer here. Pick one of the choices shown.")
+	}
+	if err != nil {
+		return Play{}, err
+	}
+	raw, err := json.Marshal(next)
+	if err != nil {
+		return Play{}, err
+	}
+	rec := store.ChoiceRecord{Seq: seq + 1, Node: from, Choice: choiceID, State: raw, At: s.Now()}
+	if next.Finished() {
+		o := string(next.Outcome)
+		rec.Outcome = &o
+		// The ending counts in the course attempt the scenario was
+		// started in; progress anywhere in the chain counts.
+		ev := store.StepEvent{OrgID: l.OrgID, PersonID: l.PersonID, AttemptID: sa.CourseAttemptID, StepID: st.ID,
+			Fingerprint: Fingerprint(st), Event: store.EventFinished, Outcome: &o, At: rec.At}
+		rec.Finished = &ev
+	}
+	if err := s.st.RecordChoice(ctx, l.OrgID, l.PersonID, sa.ID, rec); errors.Is(err, store.ErrStale) {
+		return Play{}, ErrStale
+	} else if err != nil {
+		return Play{}, err
+	}
+	return s.Scenario(ctx, l, moduleID, index)
+}
+
+// ScenarioAttempt loads one of the learner's own scenario attempts for a
+// review page. Another person's attempt is ErrNotFound.
+func (s *Service) ScenarioAttempt(ctx context.Context, l Learner, moduleID string, index int, id uuid.UUID) (Play, error) {
+	m, st, err := s.scenarioStep(moduleID, index)
+	if err != nil {
+		return Play{}, err
+	}
+	sa, err := s.st.ScenarioAttempt(ctx, l.OrgID, l.PersonID, id)
+	if err != nil {
+		return Play{}, notFound(err)
+	}
+	if sa.ModuleID != m.ID || sa.StepID != st.ID {
+		return Play{}, ErrNotFound
+	}
+	a, err := s.st.CourseAttempt(ctx, l.OrgID, l.PersonID, sa.CourseAttemptID)
+	if err != nil {
+		return Play{}, err
+	}
+	p, err := s.progress(ctx, l, m, a)
+	if err != nil {
+		return Play{}, err
+	}
+	return s.fill(ctx, Play{Progress: p, Step: st}, sa)
+}

@@ -1,0 +1,97 @@
+package learning
+
+import (
+	"context"
+	"time"
+
+	"github.com/upstand/upstand/app/store"
+)
+
+// Record is everything the learner has done, for their "My record" page and
+// its CSV download. It is only ever built for the learner themself.
+type Record struct {
+	Completions []RecordCompletion
+	Attempts    []RecordAttempt
+	Scenarios   []RecordScenario
+	Quizzes     []RecordQuiz
+}
+
+// RecordCompletion is a completion with its course title and status.
+type RecordCompletion struct {
+	store.Completion
+	Title  string
+	Status Status
+}
+
+// RecordAttempt is a course attempt with its title.
+type RecordAttempt struct {
+	store.CourseAttempt
+	Title string
+}
+
+// RecordScenario is a scenario attempt with its title.
+type RecordScenario struct {
+	store.ScenarioAttempt
+	Title string
+}
+
+// RecordQuiz is a quiz attempt with its course's title.
+type RecordQuiz struct {
+	store.QuizAttempt
+	Title string
+}
+
+// Record gathers the learner's record.
+func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
+	var r Record
+	completions, err := s.st.Completions(ctx, l.OrgID, l.PersonID)
+	if err != nil {
+		return r, err
+	}
+	now := s.Now()
+	for _, c := range completions {
+		r.Completions = append(r.Completions, RecordCompletion{Completion: c, Title: s.moduleTitle(c.ModuleID), Status: completionStatus(c, now)})
+	}
+	attempts, err := s.st.CourseAttempts(ctx, l.OrgID, l.PersonID)
+	if err != nil {
+		return r, err
+	}
+	titles := map[string]string{}
+	for _, a := range attempts {
+		r.Attempts = append(r.Attempts, RecordAttempt{CourseAttempt: a, Title: s.moduleTitle(a.ModuleID)})
+		titles[a.ID.String()] = s.moduleTitle(a.ModuleID)
+	}
+	scenarios, err := s.st.ScenarioAttempts(ctx, l.OrgID, l.PersonID)
+	if err != nil {
+		return r, err
+	}
+	for _, sa := range scenarios {
+		title := sa.ScenarioID
+		if sc, ok := s.cat.Scenario(sa.ScenarioID); ok {
+			title = sc.Title
+		}
+		r.Scenarios = append(r.Scenarios, RecordScenario{ScenarioAttempt: sa, Title: title})
+	}
+	quizzes, err := s.st.AllQuizAttempts(ctx, l.OrgID, l.PersonID)
+	if err != nil {
+		return r, err
+	}
+	for _, q := range quizzes {
+		r.Quizzes = append(r.Quizzes, RecordQuiz{QuizAttempt: q, Title: titles[q.CourseAttemptID.String()]})
+	}
+	return r, nil
+}
+
+// moduleTitle is a module's title, or its id when it is no longer served.
+func (s *Service) moduleTitle(id string) string {
+	if m, ok := s.cat.Module(id); ok {
+		return m.Title
+	}
+	return id
+}
+
+// CompletionStatus says whether a completion is in date now.
+func (s *Service) CompletionStatus(c store.Completion) Status { return completionStatus(c, s.Now()) }
+
+// InDate reports whether an expiry (nil: never) is still ahead at now.
+func InDate(expires *time.Time, now time.Time) bool { return expires == nil || now.Before(*expires) }

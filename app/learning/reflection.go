@@ -1,0 +1,116 @@
+package learning
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/store"
+)
+
+// MaxReflectionRunes bounds a reflection note.
+const MaxReflectionRunes = 10000
+
+// ReflectionView is a reflection step with the learner's own notes for it.
+type ReflectionView struct {
+	Progress Progress
+	Step     *content.Step
+	Notes    []store.Reflection
+}
+
+func (s *Service) reflectionStep(moduleID string, index int) (*content.Module, *content.Step, error) {
+	m, err := s.module(moduleID)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := step(m, index)
+	if err != nil || st.Kind != content.ReflectionStep {
+		return nil, nil, ErrNotFound
+	}
+	return m, st, nil
+}
+
+// Reflection shows a reflection step with the learner's notes.
+func (s *Service) Reflection(ctx context.Context, l Learner, moduleID string, index int) (ReflectionView, error) {
+	m, st, err := s.reflectionStep(moduleID, index)
+	if err != nil {
+		return ReflectionView{}, err
+	}
+	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ReflectionView{}, ErrNotStarted
+	}
+	if err != nil {
+		return ReflectionView{}, err
+	}
+	p, err := s.progress(ctx, l, m, a)
+	if err != nil {
+		return ReflectionView{}, err
+	}
+	notes, err := s.st.Reflections(ctx, l.OrgID, l.PersonID, a.RootID, st.ID)
+	if err != nil {
+		return ReflectionView{}, err
+	}
+	return ReflectionView{Progress: p, Step: st, Notes: notes}, nil
+}
+
+// Reflect saves a private note for a reflection step; an empty note is
+// refused (skip the step instead).
+func (s *Service) Reflect(ctx context.Context, l Learner, moduleID string, index int, body string) (store.Reflection, error) {
+	m, st, err := s.reflectionStep(moduleID, index)
+	if err != nil {
+		return store.Reflection{}, err
+	}
+	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	switch {
+	case body == "":
+		return store.Reflection{}, invalid("Write something before saving, or choose \"Skip this step\".")
+	case !utf8.ValidString(body):
+		return store.Reflection{}, invalid("The note contains characters that are not text.")
+	case utf8.RuneCountInString(body) > MaxReflectionRunes:
+		return store.Reflection{}, invalid("The note is longer than %d characters. Please shorten it.", MaxReflectionRunes)
+	}
+	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	if err != nil {
+		return store.Reflection{}, err
+	}
+	return s.st.AddReflection(ctx, store.Reflection{OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID,
+		StepID: st.ID, Body: body, CreatedAt: s.Now()}, s.event(l, a, st, store.EventAnswered))
+}
+
+// SkipReflection records that the learner chose not to write a note; the
+// step then counts as done.
+func (s *Service) SkipReflection(ctx context.Context, l Learner, moduleID string, index int) error {
+	m, st, err := s.reflectionStep(moduleID, index)
+	if err != nil {
+		return err
+	}
+	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	if err != nil {
+		return err
+	}
+	return s.st.AddStepEventOnce(ctx, s.event(l, a, st, store.EventSkipped))
+}
+
+// DeleteReflection deletes one of the learner's own notes for good. Someone
+// else's note is ErrNotFound, whoever asks.
+func (s *Service) DeleteReflection(ctx context.Context, l Learner, id uuid.UUID) (store.Reflection, error) {
+	r, err := s.st.Reflection(ctx, l.OrgID, l.PersonID, id)
+	if err != nil {
+		return store.Reflection{}, notFound(err)
+	}
+	if err := s.st.DeleteReflection(ctx, l.OrgID, l.PersonID, id); err != nil {
+		return store.Reflection{}, notFound(err)
+	}
+	return r, nil
+}
+
+// Reflections lists all of the learner's notes, newest first, for their
+// record.
+func (s *Service) Reflections(ctx context.Context, l Learner) ([]store.Reflection, error) {
+	return s.st.AllReflections(ctx, l.OrgID, l.PersonID)
+}

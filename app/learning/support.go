@@ -1,0 +1,92 @@
+package learning
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/store"
+)
+
+// DefaultSupport is shown on every course page after the organisation's own
+// resources: free, confidential UK services open to anyone.
+var DefaultSupport = []store.SupportResource{
+	{Name: "Samaritans", Description: "Someone to talk to, day or night, about anything that is troubling you. Free from any phone.", Phone: "116 123", Link: "https://www.samaritans.org/"},
+	{Name: "Shout", Description: "A free, confidential text service for anyone struggling to cope. Text SHOUT to 85258.", Link: "https://giveusashout.org/"},
+	{Name: "NHS 111", Description: "Urgent medical help or advice when it is not an emergency. In an emergency, call 999.", Phone: "111", Link: "https://111.nhs.uk/"},
+}
+
+// SupportResources lists the organisation's support resources.
+func (s *Service) SupportResources(ctx context.Context, orgID uuid.UUID) ([]store.SupportResource, error) {
+	return s.st.SupportResources(ctx, orgID)
+}
+
+// SupportResource loads one of the organisation's resources.
+func (s *Service) SupportResource(ctx context.Context, orgID, id uuid.UUID) (store.SupportResource, error) {
+	r, err := s.st.SupportResource(ctx, orgID, id)
+	return r, notFound(err)
+}
+
+// SupportInput is an admin's entry for a support resource.
+type SupportInput struct {
+	Name, Description, Link, Phone string
+}
+
+// clean trims the input and checks it: a name, and a web link (https or
+// http) or a phone number (digits, spaces, +, -, brackets), or both.
+func (in SupportInput) clean() (SupportInput, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Description = strings.TrimSpace(in.Description)
+	in.Link = strings.TrimSpace(in.Link)
+	in.Phone = strings.TrimSpace(in.Phone)
+	switch {
+	case in.Name == "":
+		return in, invalid("Give the resource a name.")
+	case utf8.RuneCountInString(in.Name) > 200:
+		return in, invalid("The name is longer than 200 characters.")
+	case utf8.RuneCountInString(in.Description) > 1000:
+		return in, invalid("The description is longer than 1,000 characters.")
+	case in.Link == "" && in.Phone == "":
+		return in, invalid("Give a web link, a phone number, or both, so people can reach the resource.")
+	}
+	if in.Link != "" {
+		u, err := url.Parse(in.Link)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(in.Link) > 500 {
+			return in, invalid("The link must be a full web address starting with https://")
+		}
+	}
+	if in.Phone != "" {
+		if len(in.Phone) > 50 || strings.Trim(in.Phone, "0123456789 +-()") != "" || strings.Trim(in.Phone, " +-()") == "" {
+			return in, invalid("The phone number may contain only digits, spaces, +, - and brackets.")
+		}
+	}
+	return in, nil
+}
+
+// AddSupportResource adds a resource to the organisation's list.
+func (s *Service) AddSupportResource(ctx context.Context, orgID uuid.UUID, in SupportInput) (store.SupportResource, error) {
+	in, err := in.clean()
+	if err != nil {
+		return store.SupportResource{}, err
+	}
+	return s.st.CreateSupportResource(ctx, store.SupportResource{OrgID: orgID, Name: in.Name, Description: in.Description,
+		Link: in.Link, Phone: in.Phone, CreatedAt: s.Now()})
+}
+
+// UpdateSupportResource changes one of the organisation's resources.
+func (s *Service) UpdateSupportResource(ctx context.Context, orgID, id uuid.UUID, in SupportInput) error {
+	in, err := in.clean()
+	if err != nil {
+		return err
+	}
+	return notFound(s.st.UpdateSupportResource(ctx, store.SupportResource{ID: id, OrgID: orgID, Name: in.Name,
+		Description: in.Description, Link: in.Link, Phone: in.Phone, UpdatedAt: s.Now()}))
+}
+
+// DeleteSupportResource removes one of the organisation's resources.
+func (s *Service) DeleteSupportResource(ctx context.Context, orgID, id uuid.UUID) error {
+	return notFound(s.st.DeleteSupportResource(ctx, orgID, id))
+}
