@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -60,9 +61,14 @@ func (s *Server) accessLog() fiber.Handler {
 				_ = c.SendStatus(fiber.StatusInternalServerError)
 			}
 		}
+		path := c.Path()
+		// Enrolment links carry their secret in the path: log the pattern.
+		if r := c.Route(); r != nil && strings.Contains(r.Path, ":token") {
+			path = r.Path
+		}
 		s.log.Info("request",
 			"method", c.Method(),
-			"path", c.Path(),
+			"path", path,
 			"status", c.Response().StatusCode(),
 			"duration", time.Since(start).Round(time.Microsecond),
 			"ip", c.IP(),
