@@ -15,6 +15,7 @@ import (
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
+	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/store"
 	"github.com/upstand/upstand/app/web"
 )
@@ -100,9 +101,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Config: cfg,
 		Log:    log,
 		Assets: assets,
-		Store:  st,
-		Auth:   identity,
-		Now:    time.Now,
+		Store:    st,
+		Auth:     identity,
+		Learning: learning.New(st, cat, time.Now),
+		Now:      time.Now,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
 				return err

@@ -34,5 +34,38 @@ func (s *Server) routes() {
 	account.Post("/passkeys/:id/remove", s.passkeyRemove)
 	account.Post("/signout-everywhere", s.signoutEverywhere)
 
+	// Learning. Every learner route acts for the signed-in person only;
+	// records are looked up by their id and that person, so another
+	// person's record (an org admin's session included) is a 404.
+	s.app.Get("/verify", s.verifyForm)
+	s.app.Get("/verify/:code", s.rateLimit("verify", 60, time.Minute), s.verifyPage)
+	courses := s.app.Group("/courses", s.requireSignedIn)
+	courses.Get("/", s.cataloguePage)
+	courses.Get("/:module", s.coursePage)
+	courses.Get("/:module/begin", s.courseBegin)
+	courses.Post("/:module/start", s.courseStart)
+	courses.Get("/:module/confidence/:phase", s.confidencePage)
+	courses.Post("/:module/confidence/:phase", s.confidenceSave)
+	courses.Get("/:module/steps/:n", s.stepPage)
+	courses.Post("/:module/steps/:n/scenario", s.scenarioStart)
+	courses.Post("/:module/steps/:n/choose", s.scenarioChoose)
+	courses.Get("/:module/steps/:n/feedback", s.scenarioFeedback)
+	courses.Get("/:module/steps/:n/attempts/:id", s.scenarioReview)
+	courses.Post("/:module/steps/:n/quiz", s.quizSubmit)
+	courses.Get("/:module/steps/:n/quiz/:id", s.quizResult)
+	courses.Post("/:module/steps/:n/reflection", s.reflectionSave)
+	courses.Get("/:module/finish", s.finishPage)
+	courses.Post("/:module/finish", s.finishSave)
+	courses.Get("/:module/complete", s.completePage)
+	s.app.Post("/reflections/:id/delete", s.requireSignedIn, s.reflectionDelete)
+	s.app.Get("/certificates/:id", s.requireSignedIn, s.certificatePage)
+	s.app.Get("/record", s.requireSignedIn, s.recordPage)
+	s.app.Get("/record.csv", s.requireSignedIn, s.recordCSV)
+	support := s.app.Group("/admin/support", s.requireSignedIn, s.requireOrgAdmin)
+	support.Get("/", s.supportEditPage)
+	support.Post("/", s.supportAdd)
+	support.Post("/:id", s.supportUpdate)
+	support.Post("/:id/delete", s.supportDelete)
+
 	s.app.Use(s.notFound)
 }

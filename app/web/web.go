@@ -19,6 +19,7 @@ import (
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -38,6 +39,8 @@ type Deps struct {
 	// Store is the database; Auth the identity service built on it.
 	Store *store.Store
 	Auth  *auth.Service
+	// Learning is the learner's side: courses, scenarios, records.
+	Learning *learning.Service
 }
 
 // Server holds the Fiber app and what its handlers share.
@@ -50,6 +53,7 @@ type Server struct {
 	now    func() time.Time
 	st     *store.Store
 	auth   *auth.Service
+	learn  *learning.Service
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
 }
@@ -64,7 +68,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: d.Config, log: d.Log, assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth,
+	s := &Server{cfg: d.Config, log: d.Log, assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
 		sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
@@ -76,6 +80,7 @@ func New(d Deps) (*Server, error) {
 	}
 	views := html.NewFileSystem(http.FS(sub), ".html")
 	views.AddFuncMap(template.FuncMap{"asset": assets.url})
+	views.AddFuncMap(learningFuncs())
 	if err := views.Load(); err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}

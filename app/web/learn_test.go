@@ -1,0 +1,567 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/store"
+)
+
+// learnServer is a server with the bundled courses and an organisation.
+type learnServer struct {
+	*Server
+	st    *store.Store
+	cat   *content.Catalogue
+	org   store.Organisation
+	clock *testClock
+}
+
+func newLearnServer(t *testing.T) *learnServer {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	build := config.FlagSet(fs, func(string) (string, bool) { return "", false })
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := content.Load(os.DirFS("../.."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	clock := &testClock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
+	st := store.New(dbtest.New(t))
+	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), clock.Now, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Deps{Config: cfg, Log: log, Assets: os.DirFS("../../assets"), Now: clock.Now,
+		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
+		Learning: learning.New(st, cat, clock.Now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := st.CreateOrganisation(context.Background(), "Brightwater Homes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &learnServer{Server: s, st: st, cat: cat, org: org, clock: clock}
+}
+
+// client is a browser stand-in: it keeps cookies and the page's CSRF token.
+type client struct {
+	t       *testing.T
+	s       *learnServer
+	mu      sync.Mutex
+	cookies map[string]string
+	csrf    string
+}
+
+// person adds someone to the organisation and signs them in.
+func (ls *learnServer) person(t *testing.T, name string, admin bool) (*client, store.Person) {
+	t.Helper()
+	handle := make([]byte, 64)
+	_, _ = rand.Read(handle)
+	p, err := ls.st.CreatePerson(context.Background(), ls.org.ID, store.NewPerson{Name: name,
+		Email: strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@example.org", UserHandle: handle, IsOrgAdmin: admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := ls.auth.StartSession(context.Background(), p, "192.0.2.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, s: ls, cookies: map[string]string{ls.sessionCookie: token}}
+	c.get("/courses") // picks up a CSRF token
+	return c, p
+}
+
+func (ls *learnServer) anonymous(t *testing.T) *client {
+	return &client{t: t, s: ls, cookies: map[string]string{}}
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
+
+func (c *client) do(req *http.Request) (*http.Response, string) {
+	c.t.Helper()
+	c.mu.Lock()
+	for k, v := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	c.mu.Unlock()
+	resp, err := c.s.App().Test(req, -1)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ck := range resp.Cookies() {
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	if m := csrfMeta.FindStringSubmatch(body); m != nil {
+		c.csrf = m[1]
+	}
+	return resp, body
+}
+
+func (c *client) get(path string, headers ...string) (*http.Response, string) {
+	c.t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Accept", "text/html")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return c.do(req)
+}
+
+func (c *client) post(path string, form url.Values, headers ...string) (*http.Response, string) {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	c.mu.Lock()
+	form.Set("_csrf", c.csrf)
+	c.mu.Unlock()
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return c.do(req)
+}
+
+// page GETs a page and fails unless it is a 200 with no inline script or
+// style (the CSP would block them).
+func (c *client) page(path string, wants ...string) string {
+	c.t.Helper()
+	resp, body := c.get(path)
+	if resp.StatusCode != 200 {
+		c.t.Fatalf("GET %s: status %d\n%s", path, resp.StatusCode, clip(body))
+	}
+	if strings.Contains(body, "<script>") || strings.Contains(body, " style=") || strings.Contains(body, "<style") {
+		c.t.Errorf("GET %s: inline script or style", path)
+	}
+	// A template that fails half-way still sends a 200 with a cut-off
+	// page; the layout's end shows it finished.
+	if !strings.Contains(body, "</html>") || strings.Contains(body, "template: ") {
+		c.t.Errorf("GET %s: the page did not render completely\n%s", path, clip(body[max(0, len(body)-1500):]))
+	}
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			c.t.Errorf("GET %s lacks %q", path, w)
+		}
+	}
+	return body
+}
+
+// redirect POSTs a form and fails unless it redirects (303) to want
+// (ignoring the query when want has none); it returns the location.
+func (c *client) redirect(path string, form url.Values, want string) string {
+	c.t.Helper()
+	resp, body := c.post(path, form)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther {
+		c.t.Fatalf("POST %s: status %d, want 303 to %s\n%s", path, resp.StatusCode, want, clip(body))
+	}
+	got := loc
+	if !strings.Contains(want, "?") {
+		got, _, _ = strings.Cut(loc, "?")
+	}
+	if want != "" && got != want {
+		c.t.Fatalf("POST %s redirected to %s, want %s", path, loc, want)
+	}
+	return loc
+}
+
+func clip(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
+
+// playToEnd plays a scenario step through the pages along a path to the
+// wanted outcome, returning the attempt id.
+func playToEnd(t *testing.T, c *client, module string, n int, sc *content.Scenario, want content.Outcome) string {
+	t.Helper()
+	base := stepURL(module, n)
+	c.page(base, "About this scenario", html.EscapeString(sc.ContentWarning), "Not now")
+	c.redirect(base+"/scenario", nil, base)
+	var attempt string
+	for i, choice := range learning.PathTo(sc, want) {
+		body := c.page(base, "What do you do?")
+		m := regexp.MustCompile(`name="attempt" value="([^"]+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no attempt id on the node page")
+		}
+		attempt = m[1]
+		c.redirect(base+"/choose", url.Values{"attempt": {attempt}, "at": {strconv.Itoa(i)}, "choice": {strconv.Itoa(choice)}}, base+"/feedback")
+		c.page(base+"/feedback", "Feedback on your choice", "You chose:")
+	}
+	c.page(base, "How it ended", learning.OutcomeWords(want), "Your path", "Try again")
+	return attempt
+}
+
+// TestLearnerJourneyOverHTTP takes a learner through a whole bundled course
+// with plain forms (no JavaScript): start past the content warning, the
+// confidence checks, every step, completion, certificate, verification
+// signed out, and the record as CSV.
+func TestLearnerJourneyOverHTTP(t *testing.T) {
+	t.Parallel()
+	ls := newLearnServer(t)
+	c, _ := ls.person(t, "Asha Patel", false)
+	m, _ := ls.cat.Module("microaggressions")
+	base := courseURL(m.ID)
+
+	c.page("/", "Your courses", "optional", m.Title)
+	c.page("/courses?audience=responder", "Your courses")
+	c.page(base, m.Title, "Content warning", "What you will learn", "Start the course", "Support if you need it", "Samaritans")
+	c.page(base+"/begin", "Before you start", m.ContentWarning, "Continue", "Not now")
+	c.redirect(base+"/start", nil, confidenceURL(m.ID, "pre"))
+	c.page(confidenceURL(m.ID, "pre"), m.Confidence[0], "Strongly agree", "Skip this check")
+	c.redirect(confidenceURL(m.ID, "pre"), url.Values{"confidence": {"1"}, "s1": {"2"}, "s2": {"3"}}, stepURL(m.ID, 1))
+	// Starting again just resumes.
+	c.redirect(base+"/start", nil, stepURL(m.ID, 1))
+
+	for _, st := range m.Steps {
+		u := stepURL(m.ID, st.Index)
+		switch st.Kind {
+		case content.LessonStep:
+			c.page(u, fmt.Sprintf("Step %d of %d", st.Index, len(m.Steps)), st.Lesson.Title, "Take a break", "Previous")
+		case content.ScenarioStep:
+			playToEnd(t, c, m.ID, st.Index, st.Scenario, content.Positive)
+		case content.QuizStep:
+			c.page(u, "Check your understanding", html.EscapeString(st.Quiz.Questions[0].Prompt))
+			form := url.Values{}
+			for i, q := range st.Quiz.Questions {
+				pick := 1
+				if i > 0 { // get the first one wrong on purpose
+					for j, o := range q.Options {
+						if o.Correct {
+							pick = j + 1
+						}
+					}
+				} else if q.Options[0].Correct {
+					pick = 2
+				}
+				form.Set("q"+strconv.Itoa(i+1), strconv.Itoa(pick))
+			}
+			loc := c.redirect(u+"/quiz", form, "")
+			c.page(loc, "Your quiz result", "You passed.", "not quite", "The best answer:")
+		case content.ReflectionStep:
+			c.page(u, "This is private.", st.Reflection)
+			c.redirect(u+"/reflection", url.Values{"note": {"I would check in with the person first."}}, u)
+			c.page(u+"?saved=1", "Your note is saved", "I would check in with the person first.", "Delete this note")
+		}
+	}
+	c.page(finishURL(m.ID), "One last thing", "Save and finish")
+	c.redirect(finishURL(m.ID), url.Values{"confidence": {"1"}, "s1": {"4"}, "s2": {"5"}}, completeURL(m.ID))
+	body := c.page(completeURL(m.ID), "Course complete", "View your certificate", "Valid until")
+	certURL := regexp.MustCompile(`href="(/certificates/[0-9a-f-]{36})"`).FindStringSubmatch(body)
+	if certURL == nil {
+		t.Fatal("no certificate link on the completion page")
+	}
+	body = c.page(certURL[1], "Certificate of completion", "Asha Patel", m.Title, "Verification code")
+	code := regexp.MustCompile(`/verify/([a-z2-7]{26})`).FindStringSubmatch(body)
+	if code == nil {
+		t.Fatal("no verification link on the certificate")
+	}
+
+	// Anyone may verify, signed out; they see the name, course and dates.
+	anon := ls.anonymous(t)
+	body = anon.page("/verify/"+code[1], "This is a genuine Upstand certificate", "Asha Patel", m.Title, "Valid until")
+	if strings.Contains(body, "microaggressions/steps") || strings.Contains(body, "I would check in") {
+		t.Error("the verify page shows more than name, course and dates")
+	}
+	anon.page("/verify/"+strings.ToUpper(learning.GroupCode(code[1])), "genuine")
+	if resp, body := anon.get("/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa"); resp.StatusCode != 404 || !strings.Contains(body, "No certificate has this code") {
+		t.Errorf("unknown code: status %d", resp.StatusCode)
+	}
+	if resp, _ := anon.get(base); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" {
+		t.Errorf("a course page signed out: status %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	c.page("/record", "My record", m.Title, "Certificate", "Positive outcome", "Passed")
+	resp, body := c.get("/record.csv")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("CSV: status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, r := range rows[1:] {
+		kinds[r[0]]++
+	}
+	if kinds["completion"] != 1 || kinds["course attempt"] != 1 || kinds["scenario attempt"] != len(m.Scenarios()) || kinds["quiz attempt"] != 1 {
+		t.Errorf("CSV rows by kind: %v", kinds)
+	}
+	if rows[1][1] != m.Title || rows[1][7] != code[1] {
+		t.Errorf("CSV completion row %v", rows[1])
+	}
+	// The course page now offers the certificate and a retake.
+	c.page(base, "See your completion and certificate", "Take the course again")
+	c.page("/courses", "Complete")
+}
+
+// TestScenarioWithHTMX checks the fragments htmx swaps in: no layout, the
+// feedback announced through the live region, focus target present.
+func TestScenarioWithHTMX(t *testing.T) {
+	t.Parallel()
+	ls := newLearnServer(t)
+	c, _ := ls.person(t, "Ben Okafor", false)
+	m, _ := ls.cat.Module("handling-disclosures")
+	c.redirect(courseURL(m.ID)+"/start", nil, "")
+	n := m.Scenarios()[0]
+	var idx int
+	for _, st := range m.Steps {
+		if st.Scenario == n {
+			idx = st.Index
+		}
+	}
+	base := stepURL(m.ID, idx)
+	page := c.page(base, "About this scenario")
+	if !strings.Contains(page, "htmx.min.") || !strings.Contains(page, `id="player-live"`) || !strings.Contains(page, `aria-live="polite"`) {
+		t.Error("the scenario page lacks htmx or its live region")
+	}
+	resp, body := c.post(base+"/scenario", nil, "HX-Request", "true")
+	if resp.StatusCode != 200 || strings.Contains(body, "<html") || !strings.Contains(body, "What do you do?") || !strings.Contains(body, "data-focus") {
+		t.Fatalf("htmx start: status %d\n%s", resp.StatusCode, clip(body))
+	}
+	attempt := regexp.MustCompile(`name="attempt" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	first := learning.PathTo(n, content.Positive)[0]
+	resp, body = c.post(base+"/choose", url.Values{"attempt": {attempt}, "at": {"0"}, "choice": {strconv.Itoa(first)}}, "HX-Request", "true")
+	if resp.StatusCode != 200 || strings.Contains(body, "<html") || !strings.Contains(body, "Feedback on your choice") ||
+		!strings.Contains(body, `id="player-live" hx-swap-oob="innerHTML">Feedback on your choice:`) ||
+		resp.Header.Get("HX-Push-Url") != base+"/feedback" {
+		t.Fatalf("htmx choice: status %d, push %q\n%s", resp.StatusCode, resp.Header.Get("HX-Push-Url"), clip(body))
+	}
+	// The same choice again (a double click): nothing applies twice; the
+	// learner is shown where things stand.
+	resp, _ = c.post(base+"/choose", url.Values{"attempt": {attempt}, "at": {"0"}, "choice": {strconv.Itoa(first)}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != base {
+		t.Fatalf("stale choice: status %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body = c.get(base, "HX-Request", "true")
+	if resp.StatusCode != 200 || strings.Contains(body, "<html") || !strings.Contains(body, "What happens next") {
+		t.Fatalf("htmx continue: status %d\n%s", resp.StatusCode, clip(body))
+	}
+	// A choice that is not offered, and a malformed one.
+	if resp, body := c.post(base+"/choose", url.Values{"attempt": {attempt}, "at": {"1"}, "choice": {"99"}}); resp.StatusCode != 400 || !strings.Contains(body, "not on offer") {
+		t.Errorf("choice 99: status %d", resp.StatusCode)
+	}
+	if resp, _ := c.post(base+"/choose", url.Values{"attempt": {"nonsense"}, "at": {"1"}, "choice": {"1"}}); resp.StatusCode != 404 {
+		t.Errorf("malformed attempt id: status %d", resp.StatusCode)
+	}
+}
+
+// TestAdminCannotReadLearnerRecords: an org admin's session gets 404 for a
+// learner's scenario choices, quiz answers, notes and certificate.
+func TestAdminCannotReadLearnerRecords(t *testing.T) {
+	t.Parallel()
+	ls := newLearnServer(t)
+	learner, _ := ls.person(t, "Gita Rao", false)
+	admin, _ := ls.person(t, "Hal Admin", true)
+	m, _ := ls.cat.Module("microaggressions")
+	learner.redirect(courseURL(m.ID)+"/start", nil, "")
+	var scenarioStep, quizStep, reflectionStep int
+	for _, st := range m.Steps {
+		switch {
+		case st.Kind == content.ScenarioStep && scenarioStep == 0:
+			scenarioStep = st.Index
+		case st.Kind == content.QuizStep:
+			quizStep = st.Index
+		case st.Kind == content.ReflectionStep:
+			reflectionStep = st.Index
+		}
+	}
+	attempt := playToEnd(t, learner, m.ID, scenarioStep, m.Steps[scenarioStep-1].Scenario, content.Negative)
+	review := stepURL(m.ID, scenarioStep) + "/attempts/" + attempt
+	learner.page(review, "How it ended", "You chose:")
+	quizLoc := learner.redirect(stepURL(m.ID, quizStep)+"/quiz", url.Values{"q1": {"1"}, "q2": {"1"}, "q3": {"1"}, "q4": {"1"}, "q5": {"1"}, "q6": {"1"}, "q7": {"1"}, "q8": {"1"}}, "")
+	learner.page(quizLoc, "Your quiz result")
+	learner.redirect(stepURL(m.ID, reflectionStep)+"/reflection", url.Values{"note": {"Something private"}}, stepURL(m.ID, reflectionStep))
+	body := learner.page(stepURL(m.ID, reflectionStep), "Something private")
+	noteID := regexp.MustCompile(`/reflections/([0-9a-f-]{36})/delete`).FindStringSubmatch(body)[1]
+
+	for _, path := range []string{review, quizLoc} {
+		if resp, body := admin.get(path); resp.StatusCode != 404 || strings.Contains(body, "You chose") {
+			t.Errorf("admin GET %s: status %d, want 404", path, resp.StatusCode)
+		}
+	}
+	if resp, _ := admin.post("/reflections/"+noteID+"/delete", nil); resp.StatusCode != 404 {
+		t.Errorf("admin deletes the learner's note: status %d, want 404", resp.StatusCode)
+	}
+	if body := admin.page("/record", "My record"); strings.Contains(body, "Something private") {
+		t.Error("the admin's record shows the learner's note")
+	}
+	if _, body := admin.get("/record"); strings.Contains(body, m.Title) {
+		t.Error("the admin's record lists the learner's attempts")
+	}
+	// The note survived, and its author may delete it.
+	learner.page(stepURL(m.ID, reflectionStep), "Something private")
+	learner.redirect("/reflections/"+noteID+"/delete", nil, stepURL(m.ID, reflectionStep))
+	if body := learner.page(stepURL(m.ID, reflectionStep)+"?saved=deleted", "Your note is deleted"); strings.Contains(body, "Something private") {
+		t.Error("the deleted note is still shown")
+	}
+}
+
+// TestFiftyFinishesCompleteOnce sends the same "complete the course" form
+// fifty times at once: one completion, one certificate, and every request
+// lands on the completion page.
+func TestFiftyFinishesCompleteOnce(t *testing.T) {
+	t.Parallel()
+	ls := newLearnServer(t)
+	c, p := ls.person(t, "Fay Wu", false)
+	svc := ls.learn
+	m, _ := ls.cat.Module("anti-oppressive-practice")
+	l := learning.Learner{OrgID: p.OrgID, PersonID: p.ID}
+	ctx := context.Background()
+	if _, err := svc.Start(ctx, l, m.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range m.Steps {
+		switch st.Kind {
+		case content.LessonStep:
+			c.page(stepURL(m.ID, st.Index))
+		case content.ScenarioStep:
+			play, err := svc.StartScenario(ctx, l, m.ID, st.Index)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, ch := range learning.PathTo(st.Scenario, content.Positive) {
+				if play, err = svc.Choose(ctx, l, m.ID, st.Index, play.Attempt.ID, i, ch); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case content.QuizStep:
+			picks := make([]int, len(st.Quiz.Questions))
+			for i, q := range st.Quiz.Questions {
+				for j, o := range q.Options {
+					if o.Correct {
+						picks[i] = j + 1
+					}
+				}
+			}
+			if _, err := svc.SubmitQuiz(ctx, l, m.ID, st.Index, picks); err != nil {
+				t.Fatal(err)
+			}
+		case content.ReflectionStep:
+			c.redirect(stepURL(m.ID, st.Index)+"/reflection", url.Values{"skip": {"1"}}, "")
+		}
+	}
+	var wg sync.WaitGroup
+	codes := make([]string, 50)
+	for i := range codes {
+		wg.Go(func() {
+			resp, _ := c.post(finishURL(m.ID), url.Values{"confidence": {"1"}, "skip": {"1"}})
+			codes[i] = strconv.Itoa(resp.StatusCode) + " " + resp.Header.Get("Location")
+		})
+	}
+	wg.Wait()
+	for i, got := range codes {
+		if got != "303 "+completeURL(m.ID) {
+			t.Fatalf("request %d: %s", i, got)
+		}
+	}
+	var n int
+	if err := ls.st.DB().NewRaw("SELECT count(*) FROM completions JOIN certificates ON certificates.completion_id = completions.id").Scan(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d completions with certificates, want 1", n)
+	}
+}
+
+func TestSupportResourcesAdmin(t *testing.T) {
+	t.Parallel()
+	ls := newLearnServer(t)
+	learner, _ := ls.person(t, "Kim Park", false)
+	admin, _ := ls.person(t, "Lee Admin", true)
+	if resp, _ := learner.get("/admin/support"); resp.StatusCode != 404 {
+		t.Errorf("a learner opens the support admin: %d", resp.StatusCode)
+	}
+	if resp, _ := learner.post("/admin/support", url.Values{"name": {"Fake"}, "phone": {"1"}}); resp.StatusCode != 404 {
+		t.Errorf("a learner adds a resource: %d", resp.StatusCode)
+	}
+	admin.page("/admin/support", "Support resources", "Samaritans")
+	admin.redirect("/admin/support", url.Values{"name": {"Health Assured EAP"}, "description": {"Free counselling, any time"}, "phone": {"0800 030 5182"}}, "/admin/support")
+	if resp, body := admin.post("/admin/support", url.Values{"name": {"Bad"}, "link": {"javascript:alert(1)"}}); resp.StatusCode != 400 || !strings.Contains(body, "https://") {
+		t.Errorf("a javascript: link: status %d", resp.StatusCode)
+	}
+	learner.page("/courses/microaggressions", "Health Assured EAP", `href="tel:08000305182"`, "Samaritans")
+	body := admin.page("/admin/support", "Health Assured EAP")
+	id := regexp.MustCompile(`/admin/support/([0-9a-f-]{36})/delete`).FindStringSubmatch(body)[1]
+	admin.redirect("/admin/support/"+id, url.Values{"name": {"EAP"}, "link": {"https://eap.example.org/"}}, "/admin/support")
+	learner.page("/courses/microaggressions", `href="https://eap.example.org/"`)
+	admin.redirect("/admin/support/"+id+"/delete", nil, "/admin/support")
+	if body := learner.page("/courses/microaggressions"); strings.Contains(body, "eap.example.org") {
+		t.Error("a deleted resource is still shown")
+	}
+}
+
+// TestFormsNeedCSRF: a learner's state-changing form without the token is
+// refused and changes nothing.
+func TestLearnerFormsNeedCSRF(t *testing.T) {
+	t.Parallel()
+	ls := newLearnServer(t)
+	c, _ := ls.person(t, "Mo Farah", false)
+	c.csrf = "forged"
+	if resp, _ := c.post("/courses/microaggressions/start", nil); resp.StatusCode != 403 {
+		t.Fatalf("start without a valid token: %d", resp.StatusCode)
+	}
+	c.page("/courses/microaggressions", "Not started")
+}
+
+// TestHTMXIsThePinnedCopy: assets/js/htmx.min.js is the file npm installs
+// for the version pinned in package.json, unmodified.
+func TestHTMXIsThePinnedCopy(t *testing.T) {
+	t.Parallel()
+	ours, err := os.ReadFile("../../assets/js/htmx.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	npm, err := os.ReadFile("../../node_modules/htmx.org/dist/htmx.min.js")
+	if err != nil {
+		t.Fatalf("%v: run 'npm ci' in the repository root", err)
+	}
+	if string(ours) != string(npm) {
+		t.Fatal("assets/js/htmx.min.js differs from node_modules/htmx.org/dist/htmx.min.js: copy it again after changing the pin")
+	}
+	if !strings.Contains(string(ours), `version:"2.`) {
+		t.Fatal("htmx is not a 2.x release")
+	}
+}

@@ -1,0 +1,72 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// reflectionPage shows a reflection prompt with a private note field and
+// the learner's own notes for it.
+func (s *Server) reflectionPage(c *fiber.Ctx, module string, n int) error {
+	v, err := s.learn.Reflection(c.UserContext(), learner(c), module, n)
+	if err != nil {
+		return learnError(c, err)
+	}
+	data, err := s.courseFrame(c, v.Progress, "Reflection")
+	if err != nil {
+		return err
+	}
+	stepLinks(data, v.Progress, n)
+	data["Reflection"] = v
+	data["Action"] = stepURL(module, n) + "/reflection"
+	data["Saved"] = c.Query("saved")
+	return s.render(c, "pages/reflection", data)
+}
+
+// reflectionSave stores a private note, or records that the learner
+// skipped the step ("skip"), then moves on.
+func (s *Server) reflectionSave(c *fiber.Ctx) error {
+	n, err := stepParam(c)
+	if err != nil {
+		return err
+	}
+	module := moduleParam(c)
+	if c.FormValue("skip") != "" {
+		if err := s.learn.SkipReflection(c.UserContext(), learner(c), module, n); err != nil {
+			return learnError(c, err)
+		}
+		return c.Redirect(s.afterStep(module, n), fiber.StatusSeeOther)
+	}
+	if _, err := s.learn.Reflect(c.UserContext(), learner(c), module, n, c.FormValue("note")); err != nil {
+		return learnError(c, err)
+	}
+	return c.Redirect(stepURL(module, n)+"?saved=1", fiber.StatusSeeOther)
+}
+
+// afterStep is where the learner goes after finishing step n.
+func (s *Server) afterStep(module string, n int) string {
+	if m, ok := s.learn.Content().Module(module); ok && n < len(m.Steps) {
+		return stepURL(module, n+1)
+	}
+	return finishURL(module)
+}
+
+// reflectionDelete deletes one of the learner's own notes for good. Anyone
+// else's note — an org admin's session included — is a 404.
+func (s *Server) reflectionDelete(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.learn.DeleteReflection(c.UserContext(), learner(c), id)
+	if err != nil {
+		return learnError(c, err)
+	}
+	if m, ok := s.learn.Content().Module(r.ModuleID); ok {
+		for _, st := range m.Steps {
+			if st.ID == r.StepID {
+				return c.Redirect(stepURL(m.ID, st.Index)+"?saved=deleted", fiber.StatusSeeOther)
+			}
+		}
+	}
+	return c.Redirect("/record", fiber.StatusSeeOther)
+}

@@ -1,0 +1,44 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/upstand/upstand/app/content"
+)
+
+// stepPage shows step n of a course, whatever its kind.
+func (s *Server) stepPage(c *fiber.Ctx) error {
+	n, err := stepParam(c)
+	if err != nil {
+		return err
+	}
+	m, ok := s.learn.Content().Module(moduleParam(c))
+	if !ok || n > len(m.Steps) {
+		return fiber.ErrNotFound
+	}
+	switch m.Steps[n-1].Kind {
+	case content.LessonStep:
+		return s.lessonPage(c, m.ID, n)
+	case content.ScenarioStep:
+		return s.scenarioPage(c, m.ID, n)
+	case content.QuizStep:
+		return s.quizPage(c, m.ID, n)
+	default:
+		return s.reflectionPage(c, m.ID, n)
+	}
+}
+
+// lessonPage shows a lesson and records that the learner opened it.
+func (s *Server) lessonPage(c *fiber.Ctx, module string, n int) error {
+	p, st, err := s.learn.OpenLesson(c.UserContext(), learner(c), module, n)
+	if err != nil {
+		return learnError(c, err)
+	}
+	data, err := s.courseFrame(c, p, st.Lesson.Title)
+	if err != nil {
+		return err
+	}
+	stepLinks(data, p, n)
+	data["Lesson"] = st.Lesson
+	return s.render(c, "pages/lesson", data)
+}
