@@ -98,9 +98,9 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		return err
 	}
 	srv, err := web.New(web.Deps{
-		Config: cfg,
-		Log:    log,
-		Assets: assets,
+		Config:   cfg,
+		Log:      log,
+		Assets:   assets,
 		Store:    st,
 		Auth:     identity,
 		Learning: learning.New(st, cat, time.Now),
