@@ -1,0 +1,343 @@
+package webtest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/webtest"
+)
+
+var orgIDRE = regexp.MustCompile(`\(id ([0-9a-f-]{36})\)`)
+
+// bundled is the content the server serves (the repository's courses).
+func bundled(t *testing.T) *content.Catalogue {
+	t.Helper()
+	cat, err := content.Load(os.DirFS("../.."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// signInLearner creates an organisation, invites a learner, enrols their
+// passkey on a virtual authenticator, signs out and signs back in with the
+// passkey. It returns the tab, signed in on the learner's home.
+func signInLearner(t *testing.T, srv *webtest.Server, name string) context.Context {
+	t.Helper()
+	out := srv.Command(t, "admin", "create-org", "--name", "Riverside Council", "--admin-name", "Ada Admin", "--admin-email", "ada@riverside.example")
+	org := orgIDRE.FindStringSubmatch(out)
+	if org == nil {
+		t.Fatalf("no organisation id in:\n%s", out)
+	}
+	out = srv.Command(t, "admin", "invite", "--org", org[1], "--name", name, "--email", "learner@riverside.example")
+	link := linkRE.FindString(out)
+	if link == "" {
+		t.Fatalf("no enrolment link in:\n%s", out)
+	}
+	ctx := webtest.Tab(t)
+	webtest.AddAuthenticator(t, ctx)
+	webtest.Do(t, ctx, chromedp.Navigate(link), chromedp.WaitVisible("#enrol-form"),
+		chromedp.SendKeys("#passkey-name", "Laptop"),
+		chromedp.Click(`#enrol-form button[type="submit"]`),
+		chromedp.WaitVisible("#my-name"))
+	webtest.Do(t, ctx, chromedp.Click(`header form[action="/signout"] button`), chromedp.WaitVisible("#signin-form"))
+	webtest.Do(t, ctx, chromedp.Click(`#signin-form button[type="submit"]`))
+	webtest.WaitPath(t, ctx, "/")
+	webtest.Do(t, ctx, chromedp.WaitVisible(".cards"))
+	if h := text(t, ctx, "main h1"); h != "Your courses" {
+		t.Fatalf("signed-in home heading %q", h)
+	}
+	return ctx
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return strings.TrimSpace(webtest.Eval[string](t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {textContent: ""}).textContent`, sel)))
+}
+
+// tabTo presses Tab until the focused element matches sel, as a keyboard
+// user would; it fails after 80 presses.
+func tabTo(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	for range 80 {
+		if webtest.Eval[bool](t, ctx, fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel)) {
+			return
+		}
+		webtest.Do(t, ctx, chromedp.KeyEvent(kb.Tab))
+	}
+	t.Fatalf("keyboard: Tab never reached %s", sel)
+}
+
+// enter presses Enter on the focused element and waits for the page (or
+// htmx swap) to show sel.
+func enter(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	webtest.Do(t, ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(sel))
+}
+
+// shots saves the page at desktop width and at 360 px.
+func shots(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	webtest.Screenshot(t, ctx, name+"-desktop")
+	webtest.Do(t, ctx, chromedp.EmulateViewport(360, 780))
+	// Nothing may scroll sideways at 360 px.
+	if w := webtest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 360 {
+		t.Errorf("%s is %d px wide at a 360 px viewport", name, w)
+	}
+	webtest.Screenshot(t, ctx, name+"-360")
+	webtest.Do(t, ctx, chromedp.EmulateViewport(1280, 900))
+}
+
+// focusedIs reports whether the focused element matches sel, waiting up to
+// two seconds: htmx moves focus once the swapped content has settled.
+func focusedIs(t *testing.T, ctx context.Context, sel string) bool {
+	t.Helper()
+	expr := fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel)
+	for range 80 {
+		if webtest.Eval[bool](t, ctx, expr) {
+			return true
+		}
+		webtest.Do(t, ctx, chromedp.Sleep(25*time.Millisecond))
+	}
+	return false
+}
+
+// TestLearnerJourneyInBrowser: a learner signs in with a passkey, starts a
+// course past its content warning, answers the confidence check, reads the
+// lessons, plays every scenario to a positive ending with the keyboard only,
+// passes the quiz, reflects, completes the course, opens the certificate and
+// verifies it signed out. axe-core checks every page on the way, and the
+// scenario node, feedback and ending are photographed at desktop and 360 px.
+func TestLearnerJourneyInBrowser(t *testing.T) {
+	srv := webtest.StartServer(t)
+	m, _ := bundled(t).Module("handling-disclosures")
+	ctx := signInLearner(t, srv, "Sam Learner")
+	webtest.Axe(t, ctx, "catalogue")
+
+	webtest.Do(t, ctx, chromedp.Click(fmt.Sprintf(`a[href="/courses/%s"]`, m.ID)), chromedp.WaitVisible(".steps"))
+	webtest.Axe(t, ctx, "course page")
+	webtest.Do(t, ctx, chromedp.Click(`.actions a.button`), chromedp.WaitVisible(`.panel.warning`))
+	webtest.Axe(t, ctx, "content warning")
+	webtest.Do(t, ctx, chromedp.Click(`.actions form button[type="submit"]`), chromedp.WaitVisible(".confidence-form"))
+	webtest.Axe(t, ctx, "confidence check")
+	webtest.Do(t, ctx, chromedp.Click(`#s1-2`), chromedp.Click(`#s2-3`),
+		chromedp.Click(`.confidence-form button[type="submit"]:not([name])`), chromedp.WaitVisible(".step-count"))
+
+	axed := map[content.StepKind]bool{}
+	for _, st := range m.Steps {
+		webtest.WaitPath(t, ctx, fmt.Sprintf("/courses/%s/steps/%d", m.ID, st.Index))
+		if got, want := text(t, ctx, ".step-count"), fmt.Sprintf("Step %d of %d", st.Index, len(m.Steps)); got != want {
+			t.Fatalf("step label %q, want %q", got, want)
+		}
+		first := !axed[st.Kind]
+		axed[st.Kind] = true
+		switch st.Kind {
+		case content.LessonStep:
+			if first {
+				webtest.Axe(t, ctx, "lesson")
+			}
+			webtest.Do(t, ctx, chromedp.Click(`.step-nav a[rel="next"]`))
+		case content.ScenarioStep:
+			playByKeyboard(t, ctx, st, first)
+			webtest.Do(t, ctx, chromedp.Click(`#player .actions a.button`))
+		case content.QuizStep:
+			if first {
+				webtest.Axe(t, ctx, "quiz")
+			}
+			for i, q := range st.Quiz.Questions {
+				for j, o := range q.Options {
+					if o.Correct {
+						webtest.Do(t, ctx, chromedp.Click(fmt.Sprintf("#q%d-%d", i+1, j+1)))
+					}
+				}
+			}
+			webtest.Do(t, ctx, chromedp.Click(`.quiz-form button[type="submit"]`), chromedp.WaitVisible(".score"))
+			if s := text(t, ctx, ".score"); !strings.Contains(s, "You passed.") {
+				t.Fatalf("quiz result %q", s)
+			}
+			webtest.Axe(t, ctx, "quiz result")
+			webtest.Do(t, ctx, chromedp.Click(`main .actions a.button`))
+		case content.ReflectionStep:
+			webtest.Axe(t, ctx, "reflection")
+			webtest.Do(t, ctx, chromedp.SendKeys("#note", "Listen first, then ask what would help."),
+				chromedp.Click(`.reflection-form button[type="submit"]:not([name])`), chromedp.WaitVisible(".note-body"))
+			webtest.Do(t, ctx, chromedp.Click(`.step-nav a[rel="next"]`))
+		}
+	}
+
+	webtest.WaitPath(t, ctx, "/courses/"+m.ID+"/finish")
+	webtest.Axe(t, ctx, "closing confidence check")
+	webtest.Do(t, ctx, chromedp.Click(`#s1-4`), chromedp.Click(`.confidence-form button[type="submit"]:not([name])`))
+	webtest.WaitPath(t, ctx, "/courses/"+m.ID+"/complete")
+	webtest.Axe(t, ctx, "completion")
+	webtest.Do(t, ctx, chromedp.Click(`a[href^="/certificates/"]`), chromedp.WaitVisible(".certificate"))
+	if name := text(t, ctx, ".cert-name"); name != "Sam Learner" {
+		t.Errorf("certificate name %q", name)
+	}
+	webtest.Axe(t, ctx, "certificate")
+	webtest.Screenshot(t, ctx, "certificate")
+	checkPrint(t, ctx)
+	verify := webtest.Eval[string](t, ctx, `document.querySelector(".cert-verify a").href`)
+
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/record"), chromedp.WaitVisible("table"))
+	webtest.Axe(t, ctx, "my record")
+	webtest.Do(t, ctx, chromedp.Click(`header form[action="/signout"] button`), chromedp.WaitVisible("#signin-form"))
+	webtest.Do(t, ctx, chromedp.Navigate(verify), chromedp.WaitVisible("#verify-name"))
+	if name, course := text(t, ctx, "#verify-name"), text(t, ctx, "#verify-course"); name != "Sam Learner" || course != m.Title {
+		t.Errorf("verify page shows %q, %q", name, course)
+	}
+	if webtest.Eval[bool](t, ctx, `!!document.querySelector('form[action="/signout"]')`) {
+		t.Error("the verify page was seen signed in")
+	}
+	webtest.Axe(t, ctx, "verify page")
+}
+
+// checkPrint prints the certificate page as Chromium would to paper: the
+// print stylesheet asks for A4, drops the site's header and footer, and the
+// certificate fits on one page.
+func checkPrint(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	hidden := webtest.Eval[bool](t, ctx, `getComputedStyle(document.querySelector(".site-header")).display === "none" && getComputedStyle(document.querySelector(".site-footer")).display === "none"`)
+	if !hidden {
+		t.Error("the printed certificate keeps the site header or footer")
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	pdf, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes, PrintBackground: &yes})
+	if err != nil {
+		t.Fatalf("print to PDF: %v", err)
+	}
+	pages := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf.Data, -1))
+	// A4 is 595 x 842 points (Chromium writes 594.96 x 841.92).
+	a4 := regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+59[45](\.\d+)?\s+84[12](\.\d+)?\s*\]`).Match(pdf.Data)
+	if pages != 1 || !a4 {
+		t.Errorf("the certificate prints on %d pages (A4: %v), want one A4 page", pages, a4)
+	}
+	if err := os.WriteFile(filepath.Join(webtest.ScreenshotDir(), "certificate.pdf"), pdf.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// playByKeyboard plays a scenario step to a positive ending with Tab and
+// Enter only, checking that focus lands on the new content after every
+// choice and that the feedback is announced.
+func playByKeyboard(t *testing.T, ctx context.Context, st *content.Step, first bool) {
+	t.Helper()
+	if first {
+		webtest.Axe(t, ctx, "scenario introduction")
+	}
+	tabTo(t, ctx, `#player form button[type="submit"]`)
+	enter(t, ctx, `#player .choices`)
+	if !focusedIs(t, ctx, "#player-heading") {
+		t.Errorf("%s: focus did not move to the scenario's first node", st.Scenario.ID)
+	}
+	path := learning.PathTo(st.Scenario, content.Positive)
+	for i, choice := range path {
+		if first && i == 0 {
+			webtest.Axe(t, ctx, "scenario node")
+			shots(t, ctx, "scenario-node")
+		}
+		tabTo(t, ctx, fmt.Sprintf(`#player button.choice[value="%d"]`, choice))
+		enter(t, ctx, "#continue")
+		if !focusedIs(t, ctx, "#player-heading") || text(t, ctx, "#player-heading") != "Feedback on your choice" {
+			t.Errorf("%s: after choice %d focus is not on the feedback heading", st.Scenario.ID, i+1)
+		}
+		if live := text(t, ctx, "#player-live"); !strings.HasPrefix(live, "Feedback on your choice:") {
+			t.Errorf("%s: live region says %q", st.Scenario.ID, live)
+		}
+		if first && i == 0 {
+			webtest.Axe(t, ctx, "scenario feedback")
+			shots(t, ctx, "scenario-feedback")
+		}
+		tabTo(t, ctx, "#continue")
+		if i == len(path)-1 {
+			enter(t, ctx, ".outcome")
+		} else {
+			enter(t, ctx, "#player .choices")
+		}
+		if !focusedIs(t, ctx, "#player-heading") {
+			t.Errorf("%s: after Continue focus is not on the new content", st.Scenario.ID)
+		}
+	}
+	if o := text(t, ctx, ".outcome"); !strings.Contains(o, "Positive outcome") {
+		t.Fatalf("%s ended with %q", st.Scenario.ID, o)
+	}
+	if first {
+		webtest.Axe(t, ctx, "scenario ending")
+		shots(t, ctx, "scenario-ending")
+	}
+}
+
+// TestScenarioWithoutJavaScript: with JavaScript switched off after signing
+// in (passkeys need it), a learner starts a course and plays a scenario to
+// an ending with plain forms and links, and resumes it after leaving.
+func TestScenarioWithoutJavaScript(t *testing.T) {
+	srv := webtest.StartServer(t)
+	m, _ := bundled(t).Module("microaggressions")
+	ctx := signInLearner(t, srv, "Noor Plain")
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/courses/"+m.ID), chromedp.WaitVisible(".steps"))
+	if webtest.Eval[bool](t, ctx, `typeof window.htmx !== "undefined"`) {
+		t.Fatal("page scripts still run")
+	}
+	webtest.Do(t, ctx, chromedp.Click(`.actions a.button`), chromedp.WaitVisible(`.panel.warning`),
+		chromedp.Click(`.actions form button[type="submit"]`), chromedp.WaitVisible(".confidence-form"),
+		chromedp.Click(`.confidence-form button[name="skip"]`), chromedp.WaitVisible(".step-count"))
+
+	var step *content.Step
+	for _, st := range m.Steps {
+		if st.Kind == content.ScenarioStep {
+			step = st
+			break
+		}
+	}
+	base := fmt.Sprintf("%s/courses/%s/steps/%d", srv.URL, m.ID, step.Index)
+	webtest.Do(t, ctx, chromedp.Navigate(base), chromedp.WaitVisible("#player"),
+		chromedp.Click(`#player form button[type="submit"]`), chromedp.WaitVisible("#player .choices"))
+	path := learning.PathTo(step.Scenario, content.Positive)
+	for i, choice := range path {
+		webtest.Do(t, ctx, chromedp.Click(fmt.Sprintf(`#player button.choice[value="%d"]`, choice)), chromedp.WaitVisible("#continue"))
+		webtest.WaitPath(t, ctx, fmt.Sprintf("/courses/%s/steps/%d/feedback", m.ID, step.Index))
+		if i == 0 {
+			// Leave and come back: the attempt resumes where it was.
+			webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/courses"), chromedp.WaitVisible(".cards"),
+				chromedp.Navigate(base+"/feedback"), chromedp.WaitVisible("#continue"))
+		}
+		webtest.Do(t, ctx, chromedp.Click("#continue"))
+		if i < len(path)-1 {
+			webtest.Do(t, ctx, chromedp.WaitVisible("#player .choices"))
+		}
+	}
+	webtest.Do(t, ctx, chromedp.WaitVisible(".outcome"))
+	if o := text(t, ctx, ".outcome"); !strings.Contains(o, "Positive outcome") {
+		t.Fatalf("ended with %q", o)
+	}
+	if n := webtest.Eval[int](t, ctx, `document.querySelectorAll(".path li").length`); n != len(path) {
+		t.Errorf("the review lists %d choices, want %d", n, len(path))
+	}
+	webtest.Screenshot(t, ctx, "scenario-ending-no-js")
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/courses/"+m.ID), chromedp.WaitVisible(".steps"))
+	if s := text(t, ctx, fmt.Sprintf(".steps li:nth-child(%d) .meta", step.Index)); !strings.Contains(s, "finished") {
+		t.Errorf("course page shows the scenario step as %q", s)
+	}
+}
