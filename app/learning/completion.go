@@ -29,11 +29,6 @@ func (s *Service) Finish(ctx context.Context, l Learner, moduleID string, post [
 	if err != nil {
 		return store.Completion{}, false, Progress{}, err
 	}
-	if post != nil {
-		if err := s.AnswerConfidence(ctx, l, moduleID, store.PhasePost, post); err != nil {
-			return store.Completion{}, false, Progress{}, err
-		}
-	}
 	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
 	if err != nil {
 		return store.Completion{}, false, Progress{}, err
@@ -46,7 +41,17 @@ func (s *Service) Finish(ctx context.Context, l Learner, moduleID string, post [
 		return *p.Completion, false, p, nil
 	}
 	if !p.Met {
+		// The closing check belongs after the last step: not stored yet.
 		return store.Completion{}, false, p, ErrIncomplete
+	}
+	if post != nil {
+		if err := s.checkConfidence(m, post); err != nil {
+			return store.Completion{}, false, p, err
+		}
+		if err := s.recordConfidence(ctx, l, m, a, store.PhasePost, post); err != nil {
+			return store.Completion{}, false, p, err
+		}
+		p.PostAnswered = true
 	}
 	now := s.Now()
 	c := store.Completion{

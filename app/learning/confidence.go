@@ -79,6 +79,18 @@ func (s *Service) AnswerConfidence(ctx context.Context, l Learner, moduleID, pha
 	if err != nil {
 		return err
 	}
+	if err := s.checkConfidence(m, values); err != nil {
+		return err
+	}
+	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	if err != nil {
+		return err
+	}
+	return s.recordConfidence(ctx, l, m, a, phase, values)
+}
+
+// checkConfidence checks a phase's answers fit the module's statements.
+func (s *Service) checkConfidence(m *content.Module, values []int) error {
 	if len(values) != len(m.Confidence) {
 		return invalid("The form did not match this course's statements. Please try again.")
 	}
@@ -87,11 +99,7 @@ func (s *Service) AnswerConfidence(ctx context.Context, l Learner, moduleID, pha
 			return invalid("Answer each statement from 1 (strongly disagree) to 5 (strongly agree), or leave it blank.")
 		}
 	}
-	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
-	if err != nil {
-		return err
-	}
-	return s.recordConfidence(ctx, l, m, a, phase, values)
+	return nil
 }
 
 func (s *Service) recordConfidence(ctx context.Context, l Learner, m *content.Module, a store.CourseAttempt, phase string, values []int) error {

@@ -121,7 +121,8 @@ func TestCourseJourney(t *testing.T) {
 		t.Fatalf("1 of 2 at 50%% should pass: %+v", qr.Attempt)
 	}
 
-	if _, _, _, err := svc.Finish(ctx, l, "tiny", nil); !errors.Is(err, learning.ErrIncomplete) {
+	// Not complete yet: the closing check is not stored either.
+	if _, _, _, err := svc.Finish(ctx, l, "tiny", []int{1, 1}); !errors.Is(err, learning.ErrIncomplete) {
 		t.Fatalf("finish without reflection: %v", err)
 	}
 	if _, err := svc.Reflect(ctx, l, "tiny", stepReflection, "   "); !isInput(err) {
@@ -144,6 +145,9 @@ func TestCourseJourney(t *testing.T) {
 	}
 	if !p.Complete() || !p.PostAnswered {
 		t.Fatalf("progress after finish: complete %v, post %v", p.Complete(), p.PostAnswered)
+	}
+	if cv := must[learning.ConfidenceView](t)(svc.Confidence(ctx, l, "tiny", store.PhasePost)); cv.Answers[0] != 4 || cv.Answers[1] != 5 {
+		t.Fatalf("closing check stored %v, want [4 5]", cv.Answers)
 	}
 	if q := c.Summary["quizzes"].([]any)[0].(map[string]any); q["correct"] != float64(1) && q["correct"] != 1 {
 		t.Fatalf("summary %v", c.Summary)

@@ -47,8 +47,10 @@ func (s *Server) verifyPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The code is in the URL: keep it out of any Referer.
-	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	// The code is in the URL, but the site-wide Referrer-Policy
+	// (same-origin) already keeps it from other sites; no-referrer here
+	// would make browsers send "Origin: null" with the page's forms (sign
+	// out), which the same-origin check rightly refuses.
 	return s.render(c, "pages/verify", fiber.Map{
 		"Title":  "Certificate confirmed",
 		"Cert":   cert,

@@ -31,6 +31,7 @@ func (s *Server) confidencePage(c *fiber.Ctx) error {
 	}
 	data["Heading"] = title
 	data["Check"] = v
+	data["NextURL"] = resumeURL(v.Progress)
 	data["Action"] = confidenceURL(v.Progress.Module.ID, phase)
 	if phase == store.PhasePost {
 		data["Action"] = finishURL(v.Progress.Module.ID)

@@ -194,6 +194,8 @@ func TestLearnerJourneyInBrowser(t *testing.T) {
 
 	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/record"), chromedp.WaitVisible("table"))
 	webtest.Axe(t, ctx, "my record")
+	reflow(t, ctx, srv.URL, "/courses", "/courses/"+m.ID, fmt.Sprintf("/courses/%s/steps/1", m.ID),
+		fmt.Sprintf("/courses/%s/steps/%d", m.ID, len(m.Steps)), "/record", strings.TrimPrefix(verify, srv.URL))
 	webtest.Do(t, ctx, chromedp.Click(`header form[action="/signout"] button`), chromedp.WaitVisible("#signin-form"))
 	webtest.Do(t, ctx, chromedp.Navigate(verify), chromedp.WaitVisible("#verify-name"))
 	if name, course := text(t, ctx, "#verify-name"), text(t, ctx, "#verify-course"); name != "Sam Learner" || course != m.Title {
@@ -203,6 +205,21 @@ func TestLearnerJourneyInBrowser(t *testing.T) {
 		t.Error("the verify page was seen signed in")
 	}
 	webtest.Axe(t, ctx, "verify page")
+}
+
+// reflow checks pages at 320 CSS pixels wide — a 1280 px window zoomed to
+// 400% — for content that would make the reader scroll sideways (WCAG
+// 1.4.10). Wide tables scroll inside their own box, which is allowed.
+func reflow(t *testing.T, ctx context.Context, base string, paths ...string) {
+	t.Helper()
+	webtest.Do(t, ctx, chromedp.EmulateViewport(320, 640))
+	defer webtest.Do(t, ctx, chromedp.EmulateViewport(1280, 900))
+	for _, p := range paths {
+		webtest.Do(t, ctx, chromedp.Navigate(base+p), chromedp.WaitVisible("main h1"))
+		if w := webtest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+			t.Errorf("%s is %d px wide at 400%% zoom (320 px)", p, w)
+		}
+	}
 }
 
 // checkPrint prints the certificate page as Chromium would to paper: the
