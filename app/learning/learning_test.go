@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -631,6 +632,10 @@ func TestSupportResources(t *testing.T) {
 	svc := e.service(catalogue(t, "Sam pauses."))
 	ctx := context.Background()
 	other := must[store.Organisation](t)(e.st.CreateOrganisation(ctx, "Elsewhere Ltd"))
+	adminL := e.person(t, "Ann Admin", true)
+	admin := learning.Editor{OrgID: adminL.OrgID, PersonID: adminL.PersonID, IP: "192.0.2.7"}
+	outsiderL := personIn(t, e.st, other, "Olu Out", true)
+	outsider := learning.Editor{OrgID: outsiderL.OrgID, PersonID: outsiderL.PersonID}
 	for _, bad := range []learning.SupportInput{
 		{Name: "", Phone: "0800 123"},
 		{Name: "EAP"},
@@ -639,25 +644,25 @@ func TestSupportResources(t *testing.T) {
 		{Name: "EAP", Phone: "call me"},
 		{Name: "EAP", Phone: "++"},
 	} {
-		if _, err := svc.AddSupportResource(ctx, e.org.ID, bad); !isInput(err) {
+		if _, err := svc.AddSupportResource(ctx, admin, bad); !isInput(err) {
 			t.Errorf("%+v: %v, want an input error", bad, err)
 		}
 	}
-	a := must[store.SupportResource](t)(svc.AddSupportResource(ctx, e.org.ID, learning.SupportInput{Name: " Health Assured EAP ", Phone: "0800 030 5182", Description: "Free counselling"}))
-	b := must[store.SupportResource](t)(svc.AddSupportResource(ctx, e.org.ID, learning.SupportInput{Name: "Wellbeing hub", Link: "https://intranet.example.org/wellbeing"}))
+	a := must[store.SupportResource](t)(svc.AddSupportResource(ctx, admin, learning.SupportInput{Name: " Health Assured EAP ", Phone: "0800 030 5182", Description: "Free counselling"}))
+	b := must[store.SupportResource](t)(svc.AddSupportResource(ctx, admin, learning.SupportInput{Name: "Wellbeing hub", Link: "https://intranet.example.org/wellbeing"}))
 	if a.Name != "Health Assured EAP" || b.Position <= a.Position {
 		t.Fatalf("added %+v then %+v", a, b)
 	}
-	if err := svc.UpdateSupportResource(ctx, other.ID, a.ID, learning.SupportInput{Name: "Hijack", Phone: "1"}); !errors.Is(err, learning.ErrNotFound) {
+	if err := svc.UpdateSupportResource(ctx, outsider, a.ID, learning.SupportInput{Name: "Hijack", Phone: "1"}); !errors.Is(err, learning.ErrNotFound) {
 		t.Fatalf("another organisation edits: %v", err)
 	}
-	if err := svc.DeleteSupportResource(ctx, other.ID, a.ID); !errors.Is(err, learning.ErrNotFound) {
+	if err := svc.DeleteSupportResource(ctx, outsider, a.ID); !errors.Is(err, learning.ErrNotFound) {
 		t.Fatalf("another organisation deletes: %v", err)
 	}
-	if err := svc.UpdateSupportResource(ctx, e.org.ID, a.ID, learning.SupportInput{Name: "EAP", Phone: "0800 030 5182"}); err != nil {
+	if err := svc.UpdateSupportResource(ctx, admin, a.ID, learning.SupportInput{Name: "EAP", Phone: "0800 030 5182"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.DeleteSupportResource(ctx, e.org.ID, b.ID); err != nil {
+	if err := svc.DeleteSupportResource(ctx, admin, b.ID); err != nil {
 		t.Fatal(err)
 	}
 	rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, e.org.ID))
@@ -666,6 +671,17 @@ func TestSupportResources(t *testing.T) {
 	}
 	if rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, other.ID)); len(rs) != 0 {
 		t.Fatalf("another organisation sees %d resources", len(rs))
+	}
+	log := must[[]store.AuditEntry](t)(e.st.AuditLog(ctx, e.org.ID, store.AuditFilter{}))
+	var actions []string
+	for _, entry := range log {
+		if entry.ActorID == nil || *entry.ActorID != admin.PersonID || entry.IP != "192.0.2.7" {
+			t.Errorf("audit entry %s by %v from %q", entry.Action, entry.ActorID, entry.IP)
+		}
+		actions = append(actions, entry.Action)
+	}
+	if strings.Join(actions, ",") != "support.removed,support.changed,support.added,support.added" {
+		t.Errorf("audit log %v", actions)
 	}
 }
 

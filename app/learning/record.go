@@ -90,8 +90,5 @@ func (s *Service) moduleTitle(id string) string {
 	return id
 }
 
-// CompletionStatus says whether a completion is in date now.
-func (s *Service) CompletionStatus(c store.Completion) Status { return completionStatus(c, s.Now()) }
-
 // InDate reports whether an expiry (nil: never) is still ahead at now.
 func InDate(expires *time.Time, now time.Time) bool { return expires == nil || now.Before(*expires) }

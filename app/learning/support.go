@@ -66,27 +66,58 @@ func (in SupportInput) clean() (SupportInput, error) {
 	return in, nil
 }
 
+// Editor is the organisation admin changing support resources, for the
+// audit log.
+type Editor struct {
+	OrgID    uuid.UUID
+	PersonID uuid.UUID
+	IP       string
+}
+
+// audit records an admin's change in the audit log, like every other admin
+// action.
+func (s *Service) audit(ctx context.Context, by Editor, action string, id uuid.UUID, name string) error {
+	org, actor := by.OrgID, by.PersonID
+	return s.st.Audit(ctx, store.AuditEntry{OrgID: &org, At: s.Now(), ActorID: &actor, Action: action,
+		Detail: map[string]any{"resource": id.String(), "name": name}, IP: by.IP})
+}
+
 // AddSupportResource adds a resource to the organisation's list.
-func (s *Service) AddSupportResource(ctx context.Context, orgID uuid.UUID, in SupportInput) (store.SupportResource, error) {
+func (s *Service) AddSupportResource(ctx context.Context, by Editor, in SupportInput) (store.SupportResource, error) {
 	in, err := in.clean()
 	if err != nil {
 		return store.SupportResource{}, err
 	}
-	return s.st.CreateSupportResource(ctx, store.SupportResource{OrgID: orgID, Name: in.Name, Description: in.Description,
+	r, err := s.st.CreateSupportResource(ctx, store.SupportResource{OrgID: by.OrgID, Name: in.Name, Description: in.Description,
 		Link: in.Link, Phone: in.Phone, CreatedAt: s.Now()})
+	if err != nil {
+		return r, err
+	}
+	return r, s.audit(ctx, by, "support.added", r.ID, r.Name)
 }
 
 // UpdateSupportResource changes one of the organisation's resources.
-func (s *Service) UpdateSupportResource(ctx context.Context, orgID, id uuid.UUID, in SupportInput) error {
+func (s *Service) UpdateSupportResource(ctx context.Context, by Editor, id uuid.UUID, in SupportInput) error {
 	in, err := in.clean()
 	if err != nil {
 		return err
 	}
-	return notFound(s.st.UpdateSupportResource(ctx, store.SupportResource{ID: id, OrgID: orgID, Name: in.Name,
-		Description: in.Description, Link: in.Link, Phone: in.Phone, UpdatedAt: s.Now()}))
+	err = s.st.UpdateSupportResource(ctx, store.SupportResource{ID: id, OrgID: by.OrgID, Name: in.Name,
+		Description: in.Description, Link: in.Link, Phone: in.Phone, UpdatedAt: s.Now()})
+	if err != nil {
+		return notFound(err)
+	}
+	return s.audit(ctx, by, "support.changed", id, in.Name)
 }
 
 // DeleteSupportResource removes one of the organisation's resources.
-func (s *Service) DeleteSupportResource(ctx context.Context, orgID, id uuid.UUID) error {
-	return notFound(s.st.DeleteSupportResource(ctx, orgID, id))
+func (s *Service) DeleteSupportResource(ctx context.Context, by Editor, id uuid.UUID) error {
+	r, err := s.st.SupportResource(ctx, by.OrgID, id)
+	if err != nil {
+		return notFound(err)
+	}
+	if err := s.st.DeleteSupportResource(ctx, by.OrgID, id); err != nil {
+		return notFound(err)
+	}
+	return s.audit(ctx, by, "support.removed", id, r.Name)
 }

@@ -23,6 +23,12 @@ func (s *Server) supportEditPage(c *fiber.Ctx) error {
 	})
 }
 
+// editor is the signed-in org admin, for the audit log.
+func editor(c *fiber.Ctx) learning.Editor {
+	p := me(c)
+	return learning.Editor{OrgID: p.OrgID, PersonID: p.ID, IP: c.IP()}
+}
+
 func supportInput(c *fiber.Ctx) learning.SupportInput {
 	return learning.SupportInput{Name: c.FormValue("name"), Description: c.FormValue("description"),
 		Link: c.FormValue("link"), Phone: c.FormValue("phone")}
@@ -41,7 +47,7 @@ func supportError(err error) error {
 }
 
 func (s *Server) supportAdd(c *fiber.Ctx) error {
-	if _, err := s.learn.AddSupportResource(c.UserContext(), me(c).OrgID, supportInput(c)); err != nil {
+	if _, err := s.learn.AddSupportResource(c.UserContext(), editor(c), supportInput(c)); err != nil {
 		return supportError(err)
 	}
 	return c.Redirect("/admin/support?notice=added", fiber.StatusSeeOther)
@@ -52,7 +58,7 @@ func (s *Server) supportUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.learn.UpdateSupportResource(c.UserContext(), me(c).OrgID, id, supportInput(c)); err != nil {
+	if err := s.learn.UpdateSupportResource(c.UserContext(), editor(c), id, supportInput(c)); err != nil {
 		return supportError(err)
 	}
 	return c.Redirect("/admin/support?notice=saved", fiber.StatusSeeOther)
@@ -63,7 +69,7 @@ func (s *Server) supportDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.learn.DeleteSupportResource(c.UserContext(), me(c).OrgID, id); err != nil {
+	if err := s.learn.DeleteSupportResource(c.UserContext(), editor(c), id); err != nil {
 		return supportError(err)
 	}
 	return c.Redirect("/admin/support?notice=deleted", fiber.StatusSeeOther)
