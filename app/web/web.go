@@ -5,6 +5,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"fmt"
@@ -51,6 +52,7 @@ type Server struct {
 	assets *assetSet
 	ready  func(ctx context.Context) error
 	now    func() time.Time
+	views  *html.Engine
 	st     *store.Store
 	auth   *auth.Service
 	learn  *learning.Service
@@ -84,11 +86,11 @@ func New(d Deps) (*Server, error) {
 	if err := views.Load(); err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}
+	s.views = views
 
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "upstand",
 		Views:                   views,
-		ViewsLayout:             "layouts/main",
 		ErrorHandler:            s.handleError,
 		BodyLimit:               d.Config.BodyLimit,
 		ReadTimeout:             d.Config.ReadTimeout,
@@ -125,5 +127,14 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		data["Me"] = p
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Render(page, data)
+	// The page is rendered on its own first and then placed in the layout:
+	// html/template would print an error from a nested template into the
+	// page and carry on with a 200, where this returns it to the error
+	// handler.
+	var body bytes.Buffer
+	if err := s.views.Render(&body, page, data); err != nil {
+		return fmt.Errorf("web: render %s: %w", page, err)
+	}
+	data["Body"] = template.HTML(body.String())
+	return c.Render("layouts/main", data, "")
 }
