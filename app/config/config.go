@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -58,6 +59,13 @@ type Config struct {
 	// QuickExitURL is where "Leave this site" goes: a neutral page that
 	// gives away nothing about what the person was reading.
 	QuickExitURL string
+	// SMTPAddr (host:port), when set, turns on email: enrolment links are
+	// then also emailed. SMTPUser and SMTPPassword log in (AUTH PLAIN, only
+	// over TLS); SMTPFrom is the sender. Mail is never required.
+	SMTPAddr     string
+	SMTPUser     string
+	SMTPPassword string
+	SMTPFrom     string
 }
 
 // Env looks up an environment variable; os.LookupEnv in production, a map in tests.
@@ -84,6 +92,10 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 	proxyHeader := fs.String("proxy-header", get("UPSTAND_PROXY_HEADER", ""), "`header` with the client address, e.g. X-Forwarded-For (UPSTAND_PROXY_HEADER)")
 	demo := fs.Bool("demo", get("UPSTAND_DEMO", "") == "true", "create a demo organisation and print its admin's enrolment link (UPSTAND_DEMO=true)")
 	quickExit := fs.String("quick-exit-url", get("UPSTAND_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"), "neutral page the \"Leave this site\" button opens (UPSTAND_QUICK_EXIT_URL)")
+	smtpAddr := fs.String("smtp-addr", get("UPSTAND_SMTP_ADDR", ""), "SMTP server `host:port` for emailing enrolment links (UPSTAND_SMTP_ADDR; empty: mail off)")
+	smtpUser := fs.String("smtp-user", get("UPSTAND_SMTP_USER", ""), "SMTP login `name` (UPSTAND_SMTP_USER; empty: no login)")
+	smtpPassword := fs.String("smtp-password", get("UPSTAND_SMTP_PASSWORD", ""), "SMTP `password` (UPSTAND_SMTP_PASSWORD; prefer the variable: flags show in process lists)")
+	smtpFrom := fs.String("smtp-from", get("UPSTAND_SMTP_FROM", ""), "sender `address` of emails, e.g. 'Upstand <upstand@example.org>' (UPSTAND_SMTP_FROM)")
 	trusted := fs.String("trusted-proxies", get("UPSTAND_TRUSTED_PROXIES", ""), "comma-separated proxy `addresses or CIDRs` allowed to set the proxy header (UPSTAND_TRUSTED_PROXIES)")
 
 	return func() (Config, error) {
@@ -101,6 +113,10 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 			ProxyHeader:     *proxyHeader,
 			QuickExitURL:    *quickExit,
 			Demo:            *demo,
+			SMTPAddr:        strings.TrimSpace(*smtpAddr),
+			SMTPUser:        *smtpUser,
+			SMTPPassword:    *smtpPassword,
+			SMTPFrom:        strings.TrimSpace(*smtpFrom),
 		}
 		var errs []error
 		host, port, err := net.SplitHostPort(c.Addr)
@@ -161,6 +177,7 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+		errs = append(errs, c.checkSMTP()...)
 		if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
 			errs = append(errs, errors.New("proxy header is set but no trusted proxies: every client could forge its address"))
 		}
@@ -169,6 +186,28 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 		}
 		return c, nil
 	}
+}
+
+// checkSMTP validates the mail settings: all off, or an address and a
+// sender, with a login only if both user and password are given.
+func (c Config) checkSMTP() []error {
+	if c.SMTPAddr == "" {
+		if c.SMTPUser != "" || c.SMTPPassword != "" || c.SMTPFrom != "" {
+			return []error{errors.New("smtp: user, password or from is set but the SMTP address is not; set UPSTAND_SMTP_ADDR (host:port) or unset them")}
+		}
+		return nil
+	}
+	var errs []error
+	if host, port, err := net.SplitHostPort(c.SMTPAddr); err != nil || host == "" || port == "" {
+		errs = append(errs, fmt.Errorf("smtp address %q: want host:port, e.g. smtp.example.org:587", c.SMTPAddr))
+	}
+	if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || !strings.Contains(a.Address, "@") {
+		errs = append(errs, fmt.Errorf("smtp from %q: want a sender address, e.g. 'Upstand <upstand@example.org>'", c.SMTPFrom))
+	}
+	if (c.SMTPUser == "") != (c.SMTPPassword == "") {
+		errs = append(errs, errors.New("smtp: set both the user and the password, or neither"))
+	}
+	return errs
 }
 
 // Secure reports whether the public URL is https, which decides cookie flags.
