@@ -16,6 +16,7 @@ import (
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/store"
 	"github.com/upstand/upstand/app/web"
 )
@@ -93,6 +94,16 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	}
 	go sweep(ctx, st, log)
 
+	// Mail is optional: with no SMTP server, enrolment links are only shown
+	// to the admin who made them.
+	sender, err := mail.New(mail.Config{Addr: cfg.SMTPAddr, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.SMTPFrom})
+	if err != nil {
+		return err
+	}
+	if sender.Enabled() {
+		log.Info("email on: enrolment links are emailed", "smtp", cfg.SMTPAddr)
+	}
+
 	assets, err := fs.Sub(upstand.Files, "assets")
 	if err != nil {
 		return err
@@ -104,6 +115,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Store:    st,
 		Auth:     identity,
 		Learning: learning.New(st, cat, time.Now),
+		Mail:     sender,
 		Now:      time.Now,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {

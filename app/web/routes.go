@@ -1,6 +1,10 @@
 package web
 
-import "time"
+import (
+	"time"
+
+	"github.com/upstand/upstand/app/store"
+)
 
 // routes lists every route of the application, in one place.
 func (s *Server) routes() {
@@ -66,6 +70,30 @@ func (s *Server) routes() {
 	support.Post("/", s.supportAdd)
 	support.Post("/:id", s.supportUpdate)
 	support.Post("/:id/delete", s.supportDelete)
+
+	// Organisation admin. Everyone else gets a 404 anywhere under /admin.
+	admin := s.app.Group("/admin", s.requireSignedIn, s.requireOrgAdmin)
+	invite := s.rateLimit("invite", 30, time.Minute)
+	admin.Get("/", s.adminHome)
+	admin.Get("/people", s.adminPeople)
+	admin.Post("/people", invite, s.adminInvite)
+	admin.Get("/people/:id", s.adminPerson)
+	admin.Post("/people/:id", s.adminPersonSave)
+	admin.Post("/people/:id/deactivate", s.adminSetActive(false))
+	admin.Post("/people/:id/reactivate", s.adminSetActive(true))
+	admin.Post("/people/:id/reenrol", invite, s.adminReenrol)
+	admin.Post("/people/:id/invites/:invite/revoke", s.adminRevokeInvite)
+	admin.Get("/teams", s.adminGroups(store.Teams))
+	admin.Post("/teams", s.adminGroupCreate(store.Teams))
+	admin.Post("/teams/:id/rename", s.adminGroupRename(store.Teams))
+	admin.Get("/teams/:id/delete", s.adminGroupConfirmDelete(store.Teams))
+	admin.Post("/teams/:id/delete", s.adminGroupDelete(store.Teams))
+	admin.Get("/labels", s.adminGroups(store.Labels))
+	admin.Post("/labels", s.adminGroupCreate(store.Labels))
+	admin.Post("/labels/:id/rename", s.adminGroupRename(store.Labels))
+	admin.Get("/labels/:id/delete", s.adminGroupConfirmDelete(store.Labels))
+	admin.Post("/labels/:id/delete", s.adminGroupDelete(store.Labels))
+	admin.Get("/audit", s.adminAudit)
 
 	s.app.Use(s.notFound)
 }

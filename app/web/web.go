@@ -21,6 +21,7 @@ import (
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -42,6 +43,8 @@ type Deps struct {
 	Auth  *auth.Service
 	// Learning is the learner's side: courses, scenarios, records.
 	Learning *learning.Service
+	// Mail emails enrolment links; nil when no SMTP server is configured.
+	Mail *mail.Sender
 }
 
 // Server holds the Fiber app and what its handlers share.
@@ -56,6 +59,7 @@ type Server struct {
 	st     *store.Store
 	auth   *auth.Service
 	learn  *learning.Service
+	mail   *mail.Sender
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
 }
@@ -71,7 +75,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, log: d.Log, assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
-		sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
+		mail: d.Mail, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
 	}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/store"
+)
+
+// The organisation admin's pages live under /admin, behind requireSignedIn
+// and requireOrgAdmin (routes.go). Every lookup goes through the store with
+// the admin's own organisation id, so another organisation's id is a 404
+// exactly like an id that does not exist. Forms post back to the page they
+// came from; a mistake (auth.InputError) re-renders the page with status
+// 422, the message in a summary and next to its field, and what was typed.
+
+// adminActor is the signed-in admin, for the audit log.
+func adminActor(c *fiber.Ctx) auth.Actor {
+	p := me(c)
+	return auth.Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: c.IP()}
+}
+
+// paramID reads a uuid route parameter; anything malformed is a 404, like
+// an id that does not exist.
+func paramID(c *fiber.Ctx, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Params(name))
+	if err != nil {
+		return uuid.Nil, fiber.ErrNotFound
+	}
+	return id, nil
+}
+
+// formList returns every value of a repeated form field (checkboxes),
+// copied out of the request buffer.
+func formList(c *fiber.Ctx, key string) []string {
+	var out []string
+	for _, v := range c.Request().PostArgs().PeekMulti(key) {
+		out = append(out, string(v))
+	}
+	return out
+}
+
+// formError is one problem with a form: Field is the id of the control it
+// concerns (empty when it concerns the whole form).
+type formError struct {
+	Field string
+	Msg   string
+}
+
+// formErrors is what a template needs to show problems: the list for the
+// summary at the top, and a message per field.
+type formErrors struct {
+	List    []formError
+	ByField map[string]string
+}
+
+func newFormErrors(es ...formError) *formErrors {
+	f := &formErrors{List: es, ByField: map[string]string{}}
+	for _, e := range es {
+		if e.Field != "" {
+			f.ByField[e.Field] = e.Msg
+		}
+	}
+	return f
+}
+
+// asInputError reports whether err is a mistake in what the admin typed.
+func asInputError(err error) (*auth.InputError, bool) {
+	var in *auth.InputError
+	ok := errors.As(err, &in)
+	return in, ok
+}
+
+// personField places an auth.InputError about a person next to the control
+// it is about. The service's messages name their subject (the name, the
+// email address, the org admin role) but carry no field, and the summary
+// shows every message whatever this returns.
+func personField(prefix, msg string) string {
+	m := strings.ToLower(msg)
+	switch {
+	case strings.Contains(m, "email"):
+		return prefix + "email"
+	case strings.Contains(m, "org admin"):
+		return prefix + "org-admin"
+	case strings.Contains(m, "name"):
+		return prefix + "name"
+	}
+	return ""
+}
+
+// groupChoice is a team or label as a checkbox.
+type groupChoice struct {
+	store.Group
+	Checked bool
+}
+
+// chooseGroups parses the ids ticked for a team or label field and checks
+// each is one of the organisation's. An unknown id (deleted meanwhile, or
+// never ours) is the admin's problem to look at again, not a server error.
+func chooseGroups(all []store.Group, ticked []string, k store.GroupKind) ([]uuid.UUID, []groupChoice, *formError) {
+	set := map[uuid.UUID]bool{}
+	var bad bool
+	for _, raw := range ticked {
+		id, err := uuid.Parse(raw)
+		if err != nil {
+			bad = true
+			continue
+		}
+		set[id] = true
+	}
+	choices := make([]groupChoice, len(all))
+	var ids []uuid.UUID
+	for i, g := range all {
+		choices[i] = groupChoice{Group: g, Checked: set[g.ID]}
+		if set[g.ID] {
+			ids = append(ids, g.ID)
+			delete(set, g.ID)
+		}
+	}
+	if bad || len(set) > 0 {
+		return nil, choices, &formError{Msg: "One of the " + k.Noun + "s you chose no longer exists. Check the " + k.Noun + "s and try again."}
+	}
+	return ids, choices, nil
+}
+
+// choicesOf marks the groups a person belongs to.
+func choicesOf(all, mine []store.Group) []groupChoice {
+	in := map[uuid.UUID]bool{}
+	for _, g := range mine {
+		in[g.ID] = true
+	}
+	out := make([]groupChoice, len(all))
+	for i, g := range all {
+		out[i] = groupChoice{Group: g, Checked: in[g.ID]}
+	}
+	return out
+}
+
+func (s *Server) adminHome(c *fiber.Ctx) error {
+	return c.Redirect("/admin/people", fiber.StatusSeeOther)
+}

@@ -1,0 +1,133 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/store"
+)
+
+// personRow is one line of the people list.
+type personRow struct {
+	store.Person
+	Teams  []store.Group
+	Labels []store.Group
+}
+
+// inviteForm is the invite form as typed.
+type inviteForm struct {
+	Name, Email         string
+	IsTrainer, OrgAdmin bool
+	Teams, Labels       []groupChoice
+}
+
+// adminPeople lists the organisation's people with the invite form.
+func (s *Server) adminPeople(c *fiber.Ctx) error {
+	teams, labels, err := s.orgGroups(c.UserContext(), me(c).OrgID)
+	if err != nil {
+		return err
+	}
+	return s.renderPeople(c, inviteForm{Teams: choicesOf(teams, nil), Labels: choicesOf(labels, nil)}, nil)
+}
+
+func (s *Server) renderPeople(c *fiber.Ctx, form inviteForm, errs *formErrors) error {
+	ctx, org := c.UserContext(), me(c).OrgID
+	people, err := s.st.People(ctx, org)
+	if err != nil {
+		return err
+	}
+	teams, err := s.st.Memberships(ctx, store.Teams, org)
+	if err != nil {
+		return err
+	}
+	labels, err := s.st.Memberships(ctx, store.Labels, org)
+	if err != nil {
+		return err
+	}
+	rows := make([]personRow, len(people))
+	for i, p := range people {
+		rows[i] = personRow{Person: p, Teams: teams[p.ID], Labels: labels[p.ID]}
+	}
+	if errs != nil {
+		c.Status(fiber.StatusUnprocessableEntity)
+	}
+	return s.render(c, "pages/admin_people", fiber.Map{
+		"Title":  "People",
+		"Nav":    "people",
+		"People": rows,
+		"Form":   form,
+		"Errors": errs,
+		"MailOn": s.mail.Enabled(),
+	})
+}
+
+func (s *Server) orgGroups(ctx context.Context, org uuid.UUID) (teams, labels []store.Group, err error) {
+	if teams, err = s.st.Groups(ctx, store.Teams, org); err != nil {
+		return nil, nil, err
+	}
+	if labels, err = s.st.Groups(ctx, store.Labels, org); err != nil {
+		return nil, nil, err
+	}
+	return teams, labels, nil
+}
+
+// adminInvite creates a person and shows their one-time enrolment link,
+// emailing it too when mail is on. The link is shown in this response only:
+// just its hash is stored, so it cannot be shown again (a new one can be
+// issued from the person's page).
+func (s *Server) adminInvite(c *fiber.Ctx) error {
+	ctx, org := c.UserContext(), me(c).OrgID
+	allTeams, allLabels, err := s.orgGroups(ctx, org)
+	if err != nil {
+		return err
+	}
+	form := inviteForm{
+		Name:      utils.CopyString(c.FormValue("name")),
+		Email:     utils.CopyString(c.FormValue("email")),
+		IsTrainer: c.FormValue("trainer") != "",
+		OrgAdmin:  c.FormValue("org_admin") != "",
+	}
+	teamIDs, teamChoices, terr := chooseGroups(allTeams, formList(c, "teams"), store.Teams)
+	labelIDs, labelChoices, lerr := chooseGroups(allLabels, formList(c, "labels"), store.Labels)
+	form.Teams, form.Labels = teamChoices, labelChoices
+	var problems []formError
+	for _, e := range []*formError{terr, lerr} {
+		if e != nil {
+			problems = append(problems, *e)
+		}
+	}
+	if len(problems) > 0 {
+		return s.renderPeople(c, form, newFormErrors(problems...))
+	}
+	p, link, err := s.auth.Invite(ctx, adminActor(c), auth.Invitation{Name: form.Name, Email: form.Email,
+		IsTrainer: form.IsTrainer, IsOrgAdmin: form.OrgAdmin, Teams: teamIDs, Labels: labelIDs})
+	if in, ok := asInputError(err); ok {
+		return s.renderPeople(c, form, newFormErrors(formError{Field: personField("invite-", in.Msg), Msg: in.Msg}))
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderLink(c, p, link, false)
+}
+
+// renderLink shows a new enrolment link to copy, after trying to email it.
+func (s *Server) renderLink(c *fiber.Ctx, p store.Person, link auth.Link, reenrol bool) error {
+	emailed, mailErr := s.emailLink(c, p, link, reenrol)
+	return s.render(c, "pages/admin_link", fiber.Map{
+		"Title":     "Enrolment link for " + p.Name,
+		"Nav":       "people",
+		"Person":    p,
+		"Link":      link.URL,
+		"Expires":   s.now().Add(s.auth.Config().InviteTTL),
+		"Reenrol":   reenrol,
+		"MailOn":    s.mail.Enabled(),
+		"Emailed":   emailed,
+		"MailError": mailErr,
+		"Days":      int(s.auth.Config().InviteTTL / (24 * time.Hour)),
+	})
+}

@@ -1,0 +1,233 @@
+package web
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/store"
+)
+
+// personForm is the edit form on a person's page, as stored or as typed.
+type personForm struct {
+	Name, Email         string
+	IsTrainer, OrgAdmin bool
+	Teams, Labels       []groupChoice
+}
+
+// adminPersonOf loads the person named by the :id parameter from the
+// admin's own organisation: anything else is a 404.
+func (s *Server) adminPersonOf(c *fiber.Ctx) (store.Person, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return store.Person{}, err
+	}
+	p, err := s.st.Person(c.UserContext(), me(c).OrgID, id)
+	return p, notFound(err)
+}
+
+func (s *Server) adminPerson(c *fiber.Ctx) error {
+	p, err := s.adminPersonOf(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	allTeams, allLabels, err := s.orgGroups(ctx, p.OrgID)
+	if err != nil {
+		return err
+	}
+	teams, err := s.st.GroupsOf(ctx, store.Teams, p.OrgID, p.ID)
+	if err != nil {
+		return err
+	}
+	labels, err := s.st.GroupsOf(ctx, store.Labels, p.OrgID, p.ID)
+	if err != nil {
+		return err
+	}
+	form := personForm{Name: p.Name, Email: p.Email, IsTrainer: p.IsTrainer, OrgAdmin: p.IsOrgAdmin,
+		Teams: choicesOf(allTeams, teams), Labels: choicesOf(allLabels, labels)}
+	return s.renderPerson(c, p, form, nil)
+}
+
+// renderPerson shows a person's page: the edit form, their passkeys, open
+// enrolment links, the account actions and their latest audit entries.
+func (s *Server) renderPerson(c *fiber.Ctx, p store.Person, form personForm, errs *formErrors) error {
+	ctx := c.UserContext()
+	passkeys, err := s.st.Credentials(ctx, p.OrgID, p.ID)
+	if err != nil {
+		return err
+	}
+	invites, err := s.st.OpenInvites(ctx, p.OrgID, p.ID, s.now())
+	if err != nil {
+		return err
+	}
+	pid := p.ID
+	recent, err := s.st.AuditLog(ctx, p.OrgID, store.AuditFilter{PersonID: &pid, Limit: 10})
+	if err != nil {
+		return err
+	}
+	if errs != nil {
+		c.Status(fiber.StatusUnprocessableEntity)
+	}
+	return s.render(c, "pages/admin_person", fiber.Map{
+		"Title":    p.Name,
+		"Nav":      "people",
+		"Person":   p,
+		"Self":     p.ID == me(c).ID,
+		"Form":     form,
+		"Errors":   errs,
+		"Passkeys": passkeys,
+		"Invites":  invites,
+		"Recent":   auditRows(recent),
+		"Notice":   c.Query("notice"),
+	})
+}
+
+// adminPersonSave applies the edit form: details, roles, teams and labels
+// together, or nothing.
+func (s *Server) adminPersonSave(c *fiber.Ctx) error {
+	p, err := s.adminPersonOf(c)
+	if err != nil {
+		return err
+	}
+	allTeams, allLabels, err := s.orgGroups(c.UserContext(), p.OrgID)
+	if err != nil {
+		return err
+	}
+	form := personForm{
+		Name:      utils.CopyString(c.FormValue("name")),
+		Email:     utils.CopyString(c.FormValue("email")),
+		IsTrainer: c.FormValue("trainer") != "",
+		OrgAdmin:  c.FormValue("org_admin") != "",
+	}
+	teamIDs, teamChoices, terr := chooseGroups(allTeams, formList(c, "teams"), store.Teams)
+	labelIDs, labelChoices, lerr := chooseGroups(allLabels, formList(c, "labels"), store.Labels)
+	form.Teams, form.Labels = teamChoices, labelChoices
+	var problems []formError
+	for _, e := range []*formError{terr, lerr} {
+		if e != nil {
+			problems = append(problems, *e)
+		}
+	}
+	// Taking away your own admin role would shut you out of this page
+	// mid-task; another admin can do it.
+	if p.ID == me(c).ID && !form.OrgAdmin {
+		problems = append(problems, formError{Field: "person-org-admin", Msg: "You cannot remove your own org admin role. Ask another org admin to do it."})
+	}
+	if len(problems) > 0 {
+		return s.renderPerson(c, p, form, newFormErrors(problems...))
+	}
+	err = s.auth.EditPerson(c.UserContext(), adminActor(c), p.ID, auth.PersonEdit{Name: form.Name, Email: form.Email,
+		IsTrainer: form.IsTrainer, IsOrgAdmin: form.OrgAdmin, Teams: teamIDs, Labels: labelIDs})
+	if in, ok := asInputError(err); ok {
+		return s.renderPerson(c, p, form, newFormErrors(formError{Field: personField("person-", in.Msg), Msg: in.Msg}))
+	}
+	if err != nil {
+		return notFound(err)
+	}
+	return c.Redirect("/admin/people/"+p.ID.String()+"?notice=saved", fiber.StatusSeeOther)
+}
+
+// adminSetActive deactivates or reactivates a person. Deactivation ends
+// their sessions at once; their records stay.
+func (s *Server) adminSetActive(active bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := s.adminPersonOf(c)
+		if err != nil {
+			return err
+		}
+		if !active && p.ID == me(c).ID {
+			return s.personProblem(c, p, "You cannot deactivate your own account. Ask another org admin to do it.")
+		}
+		err = s.auth.SetActive(c.UserContext(), adminActor(c), p.ID, active)
+		if in, ok := asInputError(err); ok {
+			return s.personProblem(c, p, in.Msg)
+		}
+		if err != nil {
+			return notFound(err)
+		}
+		notice := "deactivated"
+		if active {
+			notice = "reactivated"
+		}
+		return c.Redirect("/admin/people/"+p.ID.String()+"?notice="+notice, fiber.StatusSeeOther)
+	}
+}
+
+// personProblem re-shows the person's page, as stored, with a message about
+// an action that was refused.
+func (s *Server) personProblem(c *fiber.Ctx, p store.Person, msg string) error {
+	ctx := c.UserContext()
+	allTeams, allLabels, err := s.orgGroups(ctx, p.OrgID)
+	if err != nil {
+		return err
+	}
+	teams, err := s.st.GroupsOf(ctx, store.Teams, p.OrgID, p.ID)
+	if err != nil {
+		return err
+	}
+	labels, err := s.st.GroupsOf(ctx, store.Labels, p.OrgID, p.ID)
+	if err != nil {
+		return err
+	}
+	form := personForm{Name: p.Name, Email: p.Email, IsTrainer: p.IsTrainer, OrgAdmin: p.IsOrgAdmin,
+		Teams: choicesOf(allTeams, teams), Labels: choicesOf(allLabels, labels)}
+	return s.renderPerson(c, p, form, newFormErrors(formError{Msg: msg}))
+}
+
+// adminReenrol issues a new enrolment link (lost passkeys, expired link),
+// withdrawing the person's older open links.
+func (s *Server) adminReenrol(c *fiber.Ctx) error {
+	p, err := s.adminPersonOf(c)
+	if err != nil {
+		return err
+	}
+	if !p.Active {
+		return s.personProblem(c, p, p.Name+" is deactivated: reactivate them before issuing an enrolment link.")
+	}
+	link, err := s.auth.Reenrol(c.UserContext(), adminActor(c), p.ID)
+	if err != nil {
+		return notFound(err)
+	}
+	return s.renderLink(c, p, link, true)
+}
+
+// adminRevokeInvite withdraws one of the person's open enrolment links.
+func (s *Server) adminRevokeInvite(c *fiber.Ctx) error {
+	p, err := s.adminPersonOf(c)
+	if err != nil {
+		return err
+	}
+	inviteID, err := paramID(c, "invite")
+	if err != nil {
+		return err
+	}
+	open, err := s.st.OpenInvites(c.UserContext(), p.OrgID, p.ID, s.now())
+	if err != nil {
+		return err
+	}
+	if !containsInvite(open, inviteID) {
+		return fiber.ErrNotFound
+	}
+	err = s.auth.RevokeInvite(c.UserContext(), adminActor(c), inviteID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Used or withdrawn since the list above was read.
+		return c.Redirect("/admin/people/"+p.ID.String(), fiber.StatusSeeOther)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/admin/people/"+p.ID.String()+"?notice=revoked", fiber.StatusSeeOther)
+}
+
+func containsInvite(invites []store.Invite, id uuid.UUID) bool {
+	for _, inv := range invites {
+		if inv.ID == id {
+			return true
+		}
+	}
+	return false
+}
