@@ -16,6 +16,7 @@ import (
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/passkeytest"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -98,7 +99,7 @@ func (f *fixture) enrol(t *testing.T, token string, opts virtualwebauthn.Authent
 		t.Fatal(err)
 	}
 	opts.UserHandle = []byte(ao.UserID)
-	d := device{auth: virtualwebauthn.NewAuthenticatorWithOptions(opts), cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+	d := device{auth: virtualwebauthn.NewAuthenticatorWithOptions(opts), cred: passkeytest.NewCredential(t)}
 	body := virtualwebauthn.CreateAttestationResponse(rp, d.auth, d.cred, *ao)
 	p, err := f.svc.FinishEnrol(ctx, token, c.ID, []byte(body), "Laptop", "127.0.0.1")
 	if err != nil {
@@ -214,7 +215,7 @@ func TestWrongOriginRefused(t *testing.T) {
 	}
 	ao, _ := virtualwebauthn.ParseAttestationOptions(optionsJSON(t, c))
 	a := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(ao.UserID)})
-	body = virtualwebauthn.CreateAttestationResponse(evil, a, virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2), *ao)
+	body = virtualwebauthn.CreateAttestationResponse(evil, a, passkeytest.NewCredential(t), *ao)
 	if _, err := f.svc.FinishEnrol(context.Background(), token, c.ID, []byte(body), "x", "ip"); !errors.Is(err, auth.ErrCeremony) {
 		t.Errorf("registration from the wrong origin: %v", err)
 	}
@@ -234,7 +235,7 @@ func TestUserVerificationRequired(t *testing.T) {
 	c, _ := f.svc.BeginEnrol(context.Background(), token)
 	ao, _ := virtualwebauthn.ParseAttestationOptions(optionsJSON(t, c))
 	a := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(ao.UserID), UserNotVerified: true})
-	body := virtualwebauthn.CreateAttestationResponse(rp, a, virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2), *ao)
+	body := virtualwebauthn.CreateAttestationResponse(rp, a, passkeytest.NewCredential(t), *ao)
 	if _, err := f.svc.FinishEnrol(context.Background(), token, c.ID, []byte(body), "x", "ip"); !errors.Is(err, auth.ErrCeremony) {
 		t.Errorf("registration without user verification: %v", err)
 	}

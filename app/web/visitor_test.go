@@ -2,10 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
@@ -30,6 +26,7 @@ import (
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
+	"github.com/upstand/upstand/app/passkeytest"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -267,7 +264,7 @@ func (v *visitor) enrol(link string) *passkey {
 	}
 	pk := &passkey{
 		auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(ao.UserID)}),
-		cred: newCredential(v.t),
+		cred: passkeytest.NewCredential(v.t),
 	}
 	body := virtualwebauthn.CreateAttestationResponse(v.s.rp, pk.auth, pk.cred, *ao)
 	resp, out := v.postJSON(base+"/finish?ceremony="+url.QueryEscape(c.Ceremony)+"&name=Laptop", body)
@@ -473,25 +470,3 @@ func (x *tenant) leaks(body string) []string {
 
 // passkeyKey is a credential id as the account page puts it in URLs.
 func passkeyKey(id []byte) string { return base64.RawURLEncoding.EncodeToString(id) }
-
-// newCredential is virtualwebauthn.NewCredential(KeyTypeEC2) without its
-// flaw: it encodes the public key's coordinates without leading zero bytes,
-// so about one key in 64 has a short x or y that go-webauthn rightly
-// refuses. Only keys with full 32-byte coordinates are used here.
-func newCredential(t *testing.T) virtualwebauthn.Credential {
-	t.Helper()
-	for {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(key.X.Bytes()) != 32 || len(key.Y.Bytes()) != 32 {
-			continue
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der)
-	}
-}
