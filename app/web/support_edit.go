@@ -17,6 +17,7 @@ func (s *Server) supportEditPage(c *fiber.Ctx) error {
 	}
 	return s.render(c, "pages/support_edit", fiber.Map{
 		"Title":          "Support resources",
+		"Nav":            "support",
 		"Resources":      rs,
 		"DefaultSupport": toSupport(learning.DefaultSupport),
 		"Notice":         c.Query("notice"),
