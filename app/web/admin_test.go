@@ -32,7 +32,7 @@ func shownLink(t *testing.T, body string) string {
 	return html.UnescapeString(m[1])
 }
 
-func people(t *testing.T, s *idServer, org uuid.UUID) map[string]store.Person {
+func people(t *testing.T, s *testServer, org uuid.UUID) map[string]store.Person {
 	t.Helper()
 	ps, err := s.st.People(context.Background(), org)
 	if err != nil {
@@ -45,7 +45,7 @@ func people(t *testing.T, s *idServer, org uuid.UUID) map[string]store.Person {
 	return out
 }
 
-func groupNames(t *testing.T, s *idServer, k store.GroupKind, org, person uuid.UUID) []string {
+func groupNames(t *testing.T, s *testServer, k store.GroupKind, org, person uuid.UUID) []string {
 	t.Helper()
 	gs, err := s.st.GroupsOf(context.Background(), k, org, person)
 	if err != nil {
@@ -58,7 +58,7 @@ func groupNames(t *testing.T, s *idServer, k store.GroupKind, org, person uuid.U
 	return names
 }
 
-func auditActionsOf(t *testing.T, s *idServer, org uuid.UUID, f store.AuditFilter) []string {
+func auditActionsOf(t *testing.T, s *testServer, org uuid.UUID, f store.AuditFilter) []string {
 	t.Helper()
 	es, err := s.st.AuditLog(context.Background(), org, f)
 	if err != nil {
@@ -76,9 +76,9 @@ func auditActionsOf(t *testing.T, s *idServer, org uuid.UUID, f store.AuditFilte
 // visitor to sign in; a refused POST changes nothing.
 func TestAdminPagesAreForOrgAdminsOnly(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Alder")
-	anon := s.visitor(t)
+	anon := s.browser(t)
 	before := len(people(t, s, a.org.ID))
 	var checked int
 	for _, r := range s.App().GetRoutes(true) {
@@ -121,10 +121,10 @@ func TestAdminPagesAreForOrgAdminsOnly(t *testing.T) {
 // and it says so); the person enrols and shows up in the list.
 func TestInviteThroughTheAdminPages(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Birch")
 	admin := a.adminV
-	body := admin.mustPage("/admin/people", "Invite someone", a.member.Name, a.member.Email, a.team.Name, a.label.Name,
+	body := admin.page("/admin/people", "Invite someone", a.member.Name, a.member.Email, a.team.Name, a.label.Name,
 		"Invited, no passkey yet", `action="/admin/people"`, `name="_csrf"`, "Email is not set up")
 	if strings.Contains(body, "<script>") || strings.Contains(body, " style=") {
 		t.Error("inline script or style on the people page")
@@ -168,15 +168,15 @@ func TestInviteThroughTheAdminPages(t *testing.T) {
 	}
 
 	// The person follows the link.
-	dv := s.visitor(t)
+	dv := s.browser(t)
 	dv.enrol(link)
 	if got := dv.signedInAs(); got != "Dana Ferreira" {
 		t.Errorf("after enrolling, signed in as %q", got)
 	}
-	if resp, _ := s.visitor(t).get("/enrol/" + token); resp.StatusCode != 404 {
+	if resp, _ := s.browser(t).get("/enrol/" + token); resp.StatusCode != 404 {
 		t.Errorf("the used link still opens: %d", resp.StatusCode)
 	}
-	body = admin.mustPage("/admin/people")
+	body = admin.page("/admin/people")
 	row := regexp.MustCompile(`(?s)<tr>\s*<th scope="row"><a href="/admin/people/` + dana.ID.String() + `">Dana Ferreira</a></th>(.*?)</tr>`).FindStringSubmatch(body)
 	if row == nil {
 		t.Fatalf("Dana is not listed:\n%.3000s", body)
@@ -199,7 +199,7 @@ func TestInviteThroughTheAdminPages(t *testing.T) {
 // next to the field and keeps what was typed; nothing is created.
 func TestInviteMistakes(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Cedar")
 	before := len(people(t, s, a.org.ID))
 	for _, tc := range []struct {
@@ -252,7 +252,7 @@ func TestInviteMistakes(t *testing.T) {
 // not at all; each kind of change is audited.
 func TestEditPerson(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Dogwood")
 	ctx := context.Background()
 	other, err := s.auth.CreateGroup(ctx, operator(a.org.ID), store.Teams, "Night shift")
@@ -260,9 +260,9 @@ func TestEditPerson(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := "/admin/people/" + a.member.ID.String()
-	a.adminV.mustPage(page, `value="Dogwood Memberley"`, `value="`+a.team.ID.String()+`" checked`, "Issue a new enrolment link", "Deactivate Dogwood Memberley", "Laptop")
+	a.adminV.page(page, `value="Dogwood Memberley"`, `value="`+a.team.ID.String()+`" checked`, "Issue a new enrolment link", "Deactivate Dogwood Memberley", "Laptop")
 
-	a.adminV.mustRedirect(page, url.Values{"name": {"Dee Memberley"}, "email": {"dee@dogwood.example"}, "trainer": {"1"}, "org_admin": {"1"},
+	a.adminV.redirect(page, url.Values{"name": {"Dee Memberley"}, "email": {"dee@dogwood.example"}, "trainer": {"1"}, "org_admin": {"1"},
 		"teams": {other.ID.String()}}, page+"?notice=saved")
 	p, err := s.st.Person(ctx, a.org.ID, a.member.ID)
 	if err != nil || p.Name != "Dee Memberley" || p.Email != "dee@dogwood.example" || !p.IsTrainer || !p.IsOrgAdmin {
@@ -280,7 +280,7 @@ func TestEditPerson(t *testing.T) {
 			t.Errorf("%s not audited: %v", want, got)
 		}
 	}
-	a.adminV.mustPage(page+"?notice=saved", "Changes saved", `value="Dee Memberley"`)
+	a.adminV.page(page+"?notice=saved", "Changes saved", `value="Dee Memberley"`)
 
 	// All or nothing: a taken email refuses the new name and teams too.
 	resp, body := a.adminV.post(page, url.Values{"name": {"Someone Else"}, "email": {a.admin.Email}, "teams": {a.team.ID.String()}})
@@ -307,9 +307,9 @@ func TestEditPerson(t *testing.T) {
 	}
 	// Dee (now an admin too) takes the role away from the first admin;
 	// she cannot then drop her own, and the first admin is out of /admin.
-	dee := s.visitor(t)
+	dee := s.browser(t)
 	dee.signIn(a.memberKey)
-	dee.mustRedirect(self, url.Values{"name": {a.admin.Name}, "email": {a.admin.Email}}, self)
+	dee.redirect(self, url.Values{"name": {a.admin.Name}, "email": {a.admin.Email}}, self)
 	resp, body = dee.post(page, url.Values{"name": {"Dee Memberley"}, "email": {"dee@dogwood.example"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("the last admin drops her role: status %d", resp.StatusCode)
@@ -324,7 +324,7 @@ func TestEditPerson(t *testing.T) {
 // a link can be withdrawn by itself.
 func TestDeactivateReenrolRevoke(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Elm")
 	ctx := context.Background()
 	page := "/admin/people/" + a.member.ID.String()
@@ -333,19 +333,19 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("deactivating myself: status %d, want 422", resp.StatusCode)
 	}
-	a.adminV.mustRedirect(page+"/deactivate", nil, page+"?notice=deactivated")
-	body := a.adminV.mustPage(page+"?notice=deactivated", "is deactivated and signed out everywhere", "Reactivate Elm Memberley")
+	a.adminV.redirect(page+"/deactivate", nil, page+"?notice=deactivated")
+	body := a.adminV.page(page+"?notice=deactivated", "is deactivated and signed out everywhere", "Reactivate Elm Memberley")
 	if strings.Contains(body, "Issue a new enrolment link") {
 		t.Error("a deactivated person is offered a new link")
 	}
 	if resp, body := a.adminV.post(page+"/reenrol", nil); resp.StatusCode != http.StatusUnprocessableEntity || linkOnPage.MatchString(body) {
 		t.Errorf("a link for a deactivated person: status %d", resp.StatusCode)
 	}
-	v := s.visitor(t)
+	v := s.browser(t)
 	if resp, _ := v.signIn(a.memberKey); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a deactivated person signs in: status %d", resp.StatusCode)
 	}
-	a.adminV.mustRedirect(page+"/reactivate", nil, page+"?notice=reactivated")
+	a.adminV.redirect(page+"/reactivate", nil, page+"?notice=reactivated")
 	if resp, body := v.signIn(a.memberKey); resp.StatusCode != 200 {
 		t.Errorf("sign-in after reactivation: %d %s", resp.StatusCode, body)
 	}
@@ -355,7 +355,7 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 
 	// A new link for the invitee withdraws the first one.
 	ipage := "/admin/people/" + a.invitee.ID.String()
-	a.adminV.mustPage(ipage, "Withdraw the link issued")
+	a.adminV.page(ipage, "Withdraw the link issued")
 	resp, body = a.adminV.post(ipage+"/reenrol", nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("reenrol: %d", resp.StatusCode)
@@ -364,7 +364,7 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 	if !strings.Contains(body, "New enrolment link for Elm Inviteeson") || strings.Contains(fresh, a.inviteeToken) {
 		t.Errorf("reenrol page:\n%.1500s", body)
 	}
-	if resp, _ := s.visitor(t).get("/enrol/" + a.inviteeToken); resp.StatusCode != 404 {
+	if resp, _ := s.browser(t).get("/enrol/" + a.inviteeToken); resp.StatusCode != 404 {
 		t.Errorf("the older link still opens: %d", resp.StatusCode)
 	}
 	open, err := s.st.OpenInvites(ctx, a.org.ID, a.invitee.ID, s.clock.Now())
@@ -373,8 +373,8 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 	}
 	// Withdraw it: it no longer opens, and it cannot be withdrawn twice.
 	revoke := ipage + "/invites/" + open[0].ID.String() + "/revoke"
-	a.adminV.mustRedirect(revoke, nil, ipage+"?notice=revoked")
-	if resp, _ := s.visitor(t).get(strings.TrimPrefix(fresh, s.cfg.BaseURL.String())); resp.StatusCode != 404 {
+	a.adminV.redirect(revoke, nil, ipage+"?notice=revoked")
+	if resp, _ := s.browser(t).get(strings.TrimPrefix(fresh, s.cfg.BaseURL.String())); resp.StatusCode != 404 {
 		t.Errorf("the withdrawn link still opens: %d", resp.StatusCode)
 	}
 	if resp, _ := a.adminV.post(revoke, nil); resp.StatusCode != 404 {
@@ -400,7 +400,7 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 // page) teams and labels; mistakes keep what was typed.
 func TestTeamsAndLabelsPages(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Fir")
 	ctx := context.Background()
 	for _, k := range []store.GroupKind{store.Teams, store.Labels} {
@@ -409,8 +409,8 @@ func TestTeamsAndLabelsPages(t *testing.T) {
 		if k == store.Labels {
 			existing = a.label
 		}
-		a.adminV.mustPage(page.Path, page.Plural, existing.Name, "1 active person")
-		a.adminV.mustRedirect(page.Path, url.Values{"name": {"  Estates  and   facilities "}}, page.Path+"?notice=created")
+		a.adminV.page(page.Path, page.Plural, existing.Name, "1 active person")
+		a.adminV.redirect(page.Path, url.Values{"name": {"  Estates  and   facilities "}}, page.Path+"?notice=created")
 		gs, _ := s.st.Groups(ctx, k, a.org.ID)
 		var created store.Group
 		for _, g := range gs {
@@ -431,18 +431,18 @@ func TestTeamsAndLabelsPages(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="rename-`+created.ID.String()+`-error"`) {
 			t.Errorf("empty %s name: status %d", k.Noun, resp.StatusCode)
 		}
-		a.adminV.mustRedirect(rename, url.Values{"name": {"Estates"}}, page.Path+"?notice=renamed")
+		a.adminV.redirect(rename, url.Values{"name": {"Estates"}}, page.Path+"?notice=renamed")
 		if g, _ := s.st.Group(ctx, k, a.org.ID, created.ID); g.Name != "Estates" {
 			t.Errorf("renamed %s: %q", k.Noun, g.Name)
 		}
 		// The confirmation page changes nothing; the POST deletes, and the
 		// people in it stay.
 		del := page.Path + "/" + existing.ID.String() + "/delete"
-		a.adminV.mustPage(del, "Delete the "+k.Noun+" "+existing.Name+"?", "1 active person is")
+		a.adminV.page(del, "Delete the "+k.Noun+" "+existing.Name+"?", "1 active person is")
 		if _, err := s.st.Group(ctx, k, a.org.ID, existing.ID); err != nil {
 			t.Fatalf("the confirmation page deleted the %s: %v", k.Noun, err)
 		}
-		a.adminV.mustRedirect(del, nil, page.Path+"?notice=deleted")
+		a.adminV.redirect(del, nil, page.Path+"?notice=deleted")
 		if _, err := s.st.Group(ctx, k, a.org.ID, existing.ID); err == nil {
 			t.Errorf("the %s was not deleted", k.Noun)
 		}
@@ -462,34 +462,34 @@ func TestTeamsAndLabelsPages(t *testing.T) {
 // when and from where; never an enrolment token.
 func TestAuditLogPage(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Gorse")
 	day1 := s.clock.Now().UTC().Format(time.DateOnly)
 	s.clock.Add(48 * time.Hour) // the session has timed out meanwhile
 	a.adminV.signIn(a.adminKey)
-	a.adminV.mustRedirect("/admin/teams", url.Values{"name": {"Later team"}}, "/admin/teams")
+	a.adminV.redirect("/admin/teams", url.Values{"name": {"Later team"}}, "/admin/teams")
 	day3 := s.clock.Now().UTC().Format(time.DateOnly)
 
-	body := a.adminV.mustPage("/admin/audit", "Audit log", "Created a team", "Later team", "Invited someone", "Gorse Adminson", "Operator (command line)", "0.0.0.0")
+	body := a.adminV.page("/admin/audit", "Audit log", "Created a team", "Later team", "Invited someone", "Gorse Adminson", "Operator (command line)", "0.0.0.0")
 	if strings.Contains(body, a.inviteeToken) {
 		t.Error("the audit page shows an enrolment token")
 	}
 	rows := func(body string) int { return strings.Count(body, "<td>") / 6 }
 	all := rows(body)
 
-	body = a.adminV.mustPage("/admin/audit?action=team.create", `<option value="team.create" selected>`)
+	body = a.adminV.page("/admin/audit?action=team.create", `<option value="team.create" selected>`)
 	if n := rows(body); n != 2 || !strings.Contains(body, "Later team") || !strings.Contains(body, "Gorse Ward") {
 		t.Errorf("action filter: %d rows", n)
 	}
-	body = a.adminV.mustPage("/admin/audit?person="+a.invitee.ID.String(), "Gorse Inviteeson")
+	body = a.adminV.page("/admin/audit?person="+a.invitee.ID.String(), "Gorse Inviteeson")
 	if n := rows(body); n != 1 || !strings.Contains(body, "Invited someone") {
 		t.Errorf("person filter: %d rows", n)
 	}
-	body = a.adminV.mustPage("/admin/audit?from=" + day3 + "&to=" + day3)
+	body = a.adminV.page("/admin/audit?from=" + day3 + "&to=" + day3)
 	if n := rows(body); n != 2 || !strings.Contains(body, "Later team") || strings.Contains(body, "Gorse Ward") {
 		t.Errorf("from %s to %s: %d rows", day3, day3, n)
 	}
-	body = a.adminV.mustPage("/admin/audit?to=" + day1)
+	body = a.adminV.page("/admin/audit?to=" + day1)
 	if n := rows(body); n == 0 || n >= all || strings.Contains(body, "Later team") {
 		t.Errorf("to %s: %d rows of %d", day1, n, all)
 	}
@@ -511,9 +511,9 @@ func TestInviteIsEmailedWhenMailIsOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newIDServer(t, idOptions{mail: sender})
+	s := newTestServer(t, serverOptions{mail: sender})
 	a := s.newTenant(t, "Hazel")
-	a.adminV.mustPage("/admin/people", "The link is emailed to them and shown to you.")
+	a.adminV.page("/admin/people", "The link is emailed to them and shown to you.")
 	resp, body := a.adminV.post("/admin/people", url.Values{"name": {"Iris Jones"}, "email": {"iris@hazel.example"}})
 	if resp.StatusCode != 200 || !strings.Contains(body, "The link has been emailed to iris@hazel.example") {
 		t.Fatalf("invite with mail on: status %d\n%.1500s", resp.StatusCode, body)
@@ -533,7 +533,7 @@ func TestInviteIsEmailedWhenMailIsOn(t *testing.T) {
 		t.Error("the emailed token is in the log")
 	}
 	// The emailed link works.
-	s.visitor(t).enrol(link)
+	s.browser(t).enrol(link)
 
 	// A new link for someone who lost their passkeys is emailed too.
 	resp, body = a.adminV.post("/admin/people/"+a.member.ID.String()+"/reenrol", nil)
@@ -561,7 +561,7 @@ func TestInviteIsEmailedWhenMailIsOn(t *testing.T) {
 // limit per client address; it resets after a minute.
 func TestInviteAndReenrolAreRateLimited(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Ivy")
 	ctx := context.Background()
 	for i := range 29 {
@@ -585,7 +585,7 @@ func TestInviteAndReenrolAreRateLimited(t *testing.T) {
 		t.Error("a rate-limited invitation was created")
 	}
 	// Other admin pages are not limited.
-	a.adminV.mustPage("/admin/people")
+	a.adminV.page("/admin/people")
 	s.clock.Add(61 * time.Second)
 	if resp, _ := a.adminV.post("/admin/people", url.Values{"name": {"Thirty-one"}, "email": {"thirty-one@ivy.example"}}); resp.StatusCode != 200 {
 		t.Errorf("after a minute: status %d", resp.StatusCode)

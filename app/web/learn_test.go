@@ -2,15 +2,10 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"flag"
 	"fmt"
 	"html"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -20,201 +15,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/upstand/upstand/app/auth"
-	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
-	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/learning"
-	"github.com/upstand/upstand/app/store"
 )
 
-// learnServer is a server with the bundled courses and an organisation.
-type learnServer struct {
-	*Server
-	st    *store.Store
-	cat   *content.Catalogue
-	org   store.Organisation
-	clock *testClock
-}
-
-func newLearnServer(t *testing.T) *learnServer {
-	t.Helper()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	build := config.FlagSet(fs, func(string) (string, bool) { return "", false })
-	if err := fs.Parse(nil); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := content.Load(os.DirFS("../.."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	clock := &testClock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
-	st := store.New(dbtest.New(t))
-	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), clock.Now, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{Config: cfg, Log: log, Assets: os.DirFS("../../assets"), Now: clock.Now,
-		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
-		Learning: learning.New(st, cat, clock.Now)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, err := st.CreateOrganisation(context.Background(), "Brightwater Homes")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &learnServer{Server: s, st: st, cat: cat, org: org, clock: clock}
-}
-
-// client is a browser stand-in: it keeps cookies and the page's CSRF token.
-type client struct {
-	t       *testing.T
-	s       *learnServer
-	mu      sync.Mutex
-	cookies map[string]string
-	csrf    string
-}
-
-// person adds someone to the organisation and signs them in.
-func (ls *learnServer) person(t *testing.T, name string, admin bool) (*client, store.Person) {
-	t.Helper()
-	handle := make([]byte, 64)
-	_, _ = rand.Read(handle)
-	p, err := ls.st.CreatePerson(context.Background(), ls.org.ID, store.NewPerson{Name: name,
-		Email: strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@example.org", UserHandle: handle, IsOrgAdmin: admin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := ls.auth.StartSession(context.Background(), p, "192.0.2.1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &client{t: t, s: ls, cookies: map[string]string{ls.sessionCookie: token}}
-	c.get("/courses") // picks up a CSRF token
-	return c, p
-}
-
-func (ls *learnServer) anonymous(t *testing.T) *client {
-	return &client{t: t, s: ls, cookies: map[string]string{}}
-}
-
-var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
-
-func (c *client) do(req *http.Request) (*http.Response, string) {
-	c.t.Helper()
-	c.mu.Lock()
-	for k, v := range c.cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	c.mu.Unlock()
-	resp, err := c.s.App().Test(req, -1)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	body := string(b)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, ck := range resp.Cookies() {
-		if ck.MaxAge < 0 || ck.Value == "" {
-			delete(c.cookies, ck.Name)
-		} else {
-			c.cookies[ck.Name] = ck.Value
-		}
-	}
-	if m := csrfMeta.FindStringSubmatch(body); m != nil {
-		c.csrf = m[1]
-	}
-	return resp, body
-}
-
-func (c *client) get(path string, headers ...string) (*http.Response, string) {
-	c.t.Helper()
-	req := httptest.NewRequest("GET", path, nil)
-	req.Header.Set("Accept", "text/html")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	return c.do(req)
-}
-
-func (c *client) post(path string, form url.Values, headers ...string) (*http.Response, string) {
-	c.t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
-	c.mu.Lock()
-	form.Set("_csrf", c.csrf)
-	c.mu.Unlock()
-	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "text/html")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	return c.do(req)
-}
-
-// page GETs a page and fails unless it is a 200 with no inline script or
-// style (the CSP would block them).
-func (c *client) page(path string, wants ...string) string {
-	c.t.Helper()
-	resp, body := c.get(path)
-	if resp.StatusCode != 200 {
-		c.t.Fatalf("GET %s: status %d\n%s", path, resp.StatusCode, clip(body))
-	}
-	if strings.Contains(body, "<script>") || strings.Contains(body, " style=") || strings.Contains(body, "<style") {
-		c.t.Errorf("GET %s: inline script or style", path)
-	}
-	// A template that fails half-way still sends a 200 with a cut-off
-	// page; the layout's end shows it finished.
-	if !strings.Contains(body, "</html>") || strings.Contains(body, "template: ") {
-		c.t.Errorf("GET %s: the page did not render completely\n%s", path, clip(body[max(0, len(body)-1500):]))
-	}
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			c.t.Errorf("GET %s lacks %q", path, w)
-		}
-	}
-	return body
-}
-
-// redirect POSTs a form and fails unless it redirects (303) to want
-// (ignoring the query when want has none); it returns the location.
-func (c *client) redirect(path string, form url.Values, want string) string {
-	c.t.Helper()
-	resp, body := c.post(path, form)
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusSeeOther {
-		c.t.Fatalf("POST %s: status %d, want 303 to %s\n%s", path, resp.StatusCode, want, clip(body))
-	}
-	got := loc
-	if !strings.Contains(want, "?") {
-		got, _, _ = strings.Cut(loc, "?")
-	}
-	if want != "" && got != want {
-		c.t.Fatalf("POST %s redirected to %s, want %s", path, loc, want)
-	}
-	return loc
-}
-
-func clip(s string) string {
-	if len(s) > 2000 {
-		return s[:2000] + "…"
-	}
-	return s
-}
+// learnStart is the clock's first reading in the learner's tests.
+var learnStart = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 
 // playToEnd plays a scenario step through the pages along a path to the
 // wanted outcome, returning the attempt id.
-func playToEnd(t *testing.T, c *client, module string, n int, sc *content.Scenario, want content.Outcome) string {
+func playToEnd(t *testing.T, c *browser, module string, n int, sc *content.Scenario, want content.Outcome) string {
 	t.Helper()
 	base := stepURL(module, n)
 	c.page(base, "About this scenario", html.EscapeString(sc.ContentWarning), "Not now")
@@ -240,9 +50,10 @@ func playToEnd(t *testing.T, c *client, module string, n int, sc *content.Scenar
 // signed out, and the record as CSV.
 func TestLearnerJourneyOverHTTP(t *testing.T) {
 	t.Parallel()
-	ls := newLearnServer(t)
-	c, _ := ls.person(t, "Asha Patel", false)
-	m, _ := ls.cat.Module("microaggressions")
+	s := newTestServer(t, serverOptions{start: learnStart})
+	org := s.organisation(t, "Brightwater Homes")
+	c, _ := s.person(t, org, "Asha Patel", false)
+	m, _ := s.learn.Content().Module("microaggressions")
 	base := courseURL(m.ID)
 
 	c.page("/", "Your courses", "optional", m.Title)
@@ -300,7 +111,7 @@ func TestLearnerJourneyOverHTTP(t *testing.T) {
 	}
 
 	// Anyone may verify, signed out; they see the name, course and dates.
-	anon := ls.anonymous(t)
+	anon := s.browser(t)
 	body = anon.page("/verify/"+code[1], "This is a genuine Upstand certificate", "Asha Patel", m.Title, "Valid until")
 	if strings.Contains(body, "microaggressions/steps") || strings.Contains(body, "I would check in") {
 		t.Error("the verify page shows more than name, course and dates")
@@ -341,9 +152,10 @@ func TestLearnerJourneyOverHTTP(t *testing.T) {
 // feedback announced through the live region, focus target present.
 func TestScenarioWithHTMX(t *testing.T) {
 	t.Parallel()
-	ls := newLearnServer(t)
-	c, _ := ls.person(t, "Ben Okafor", false)
-	m, _ := ls.cat.Module("handling-disclosures")
+	s := newTestServer(t, serverOptions{start: learnStart})
+	org := s.organisation(t, "Brightwater Homes")
+	c, _ := s.person(t, org, "Ben Okafor", false)
+	m, _ := s.learn.Content().Module("handling-disclosures")
 	c.redirect(courseURL(m.ID)+"/start", nil, "")
 	n := m.Scenarios()[0]
 	var idx int
@@ -392,10 +204,11 @@ func TestScenarioWithHTMX(t *testing.T) {
 // learner's scenario choices, quiz answers, notes and certificate.
 func TestAdminCannotReadLearnerRecords(t *testing.T) {
 	t.Parallel()
-	ls := newLearnServer(t)
-	learner, _ := ls.person(t, "Gita Rao", false)
-	admin, _ := ls.person(t, "Hal Admin", true)
-	m, _ := ls.cat.Module("microaggressions")
+	s := newTestServer(t, serverOptions{start: learnStart})
+	org := s.organisation(t, "Brightwater Homes")
+	learner, _ := s.person(t, org, "Gita Rao", false)
+	admin, _ := s.person(t, org, "Hal Admin", true)
+	m, _ := s.learn.Content().Module("microaggressions")
 	learner.redirect(courseURL(m.ID)+"/start", nil, "")
 	var scenarioStep, quizStep, reflectionStep int
 	for _, st := range m.Steps {
@@ -444,10 +257,11 @@ func TestAdminCannotReadLearnerRecords(t *testing.T) {
 // lands on the completion page.
 func TestFiftyFinishesCompleteOnce(t *testing.T) {
 	t.Parallel()
-	ls := newLearnServer(t)
-	c, p := ls.person(t, "Fay Wu", false)
-	svc := ls.learn
-	m, _ := ls.cat.Module("anti-oppressive-practice")
+	s := newTestServer(t, serverOptions{start: learnStart})
+	org := s.organisation(t, "Brightwater Homes")
+	c, p := s.person(t, org, "Fay Wu", false)
+	svc := s.learn
+	m, _ := svc.Content().Module("anti-oppressive-practice")
 	l := learning.Learner{OrgID: p.OrgID, PersonID: p.ID}
 	ctx := context.Background()
 	if _, err := svc.Start(ctx, l, m.ID, false); err != nil {
@@ -458,25 +272,9 @@ func TestFiftyFinishesCompleteOnce(t *testing.T) {
 		case content.LessonStep:
 			c.page(stepURL(m.ID, st.Index))
 		case content.ScenarioStep:
-			play, err := svc.StartScenario(ctx, l, m.ID, st.Index)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, ch := range learning.PathTo(st.Scenario, content.Positive) {
-				if play, err = svc.Choose(ctx, l, m.ID, st.Index, play.Attempt.ID, i, ch); err != nil {
-					t.Fatal(err)
-				}
-			}
+			playPositive(t, svc, l, m.ID, st)
 		case content.QuizStep:
-			picks := make([]int, len(st.Quiz.Questions))
-			for i, q := range st.Quiz.Questions {
-				for j, o := range q.Options {
-					if o.Correct {
-						picks[i] = j + 1
-					}
-				}
-			}
-			if _, err := svc.SubmitQuiz(ctx, l, m.ID, st.Index, picks); err != nil {
+			if _, err := svc.SubmitQuiz(ctx, l, m.ID, st.Index, correctPicks(st.Quiz)); err != nil {
 				t.Fatal(err)
 			}
 		case content.ReflectionStep:
@@ -498,7 +296,7 @@ func TestFiftyFinishesCompleteOnce(t *testing.T) {
 		}
 	}
 	var n int
-	if err := ls.st.DB().NewRaw("SELECT count(*) FROM completions JOIN certificates ON certificates.completion_id = completions.id").Scan(ctx, &n); err != nil {
+	if err := s.st.DB().NewRaw("SELECT count(*) FROM completions JOIN certificates ON certificates.completion_id = completions.id").Scan(ctx, &n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {
@@ -508,9 +306,10 @@ func TestFiftyFinishesCompleteOnce(t *testing.T) {
 
 func TestSupportResourcesAdmin(t *testing.T) {
 	t.Parallel()
-	ls := newLearnServer(t)
-	learner, _ := ls.person(t, "Kim Park", false)
-	admin, _ := ls.person(t, "Lee Admin", true)
+	s := newTestServer(t, serverOptions{start: learnStart})
+	org := s.organisation(t, "Brightwater Homes")
+	learner, _ := s.person(t, org, "Kim Park", false)
+	admin, _ := s.person(t, org, "Lee Admin", true)
 	if resp, _ := learner.get("/admin/support"); resp.StatusCode != 404 {
 		t.Errorf("a learner opens the support admin: %d", resp.StatusCode)
 	}
@@ -537,10 +336,10 @@ func TestSupportResourcesAdmin(t *testing.T) {
 // refused and changes nothing.
 func TestLearnerFormsNeedCSRF(t *testing.T) {
 	t.Parallel()
-	ls := newLearnServer(t)
-	c, _ := ls.person(t, "Mo Farah", false)
-	c.csrf = "forged"
-	if resp, _ := c.post("/courses/microaggressions/start", nil); resp.StatusCode != 403 {
+	s := newTestServer(t, serverOptions{start: learnStart})
+	org := s.organisation(t, "Brightwater Homes")
+	c, _ := s.person(t, org, "Mo Farah", false)
+	if resp, _ := c.postRaw("/courses/microaggressions/start", url.Values{"_csrf": {"forged"}}); resp.StatusCode != 403 {
 		t.Fatalf("start without a valid token: %d", resp.StatusCode)
 	}
 	c.page("/courses/microaggressions", "Not started")

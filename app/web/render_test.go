@@ -12,7 +12,7 @@ import (
 // cut-off page with status 200.
 func TestRenderErrorIsAnError(t *testing.T) {
 	t.Parallel()
-	s, _ := newTestServer(t, nil)
+	s := newTestServer(t, serverOptions{})
 	app := fiber.New(fiber.Config{Views: s.views})
 	var renderErr error
 	app.Get("/", func(c *fiber.Ctx) error {

@@ -31,14 +31,14 @@ func TestCSRF(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newIDServer(t, idOptions{})
+			s := newTestServer(t, serverOptions{})
 			a := s.newTenant(t, "Oak")
 			v := a.adminV
 			if tc.as == "member" {
 				v = a.memberV
 			}
 			// Another browser, signed in as someone else, with its own token.
-			other := s.visitor(t)
+			other := s.browser(t)
 			if resp, _ := other.signIn(a.adminKey); resp.StatusCode != 200 {
 				t.Fatal("second browser sign-in")
 			}
@@ -57,17 +57,17 @@ func TestCSRF(t *testing.T) {
 			for _, attack := range []struct {
 				name    string
 				form    url.Values
-				headers map[string]string
+				headers []string // name, value pairs
 			}{
 				{"no token", with(""), nil},
 				{"another session's token", with(other.token()), nil},
 				{"a token never issued", with("0b4c6a5e-2f41-4b7e-9d4f-1f6f9d9d1a11"), nil},
-				{"a valid token from another origin", with(v.token()), map[string]string{"Origin": "https://evil.example"}},
-				{"a valid token, cross-site fetch", with(v.token()), map[string]string{"Sec-Fetch-Site": "cross-site"}},
-				{"a valid token, same-site (not same-origin) fetch", with(v.token()), map[string]string{"Sec-Fetch-Site": "same-site"}},
-				{"a valid token, Origin null", with(v.token()), map[string]string{"Origin": "null"}},
+				{"a valid token from another origin", with(v.token()), []string{"Origin", "https://evil.example"}},
+				{"a valid token, cross-site fetch", with(v.token()), []string{"Sec-Fetch-Site", "cross-site"}},
+				{"a valid token, same-site (not same-origin) fetch", with(v.token()), []string{"Sec-Fetch-Site", "same-site"}},
+				{"a valid token, Origin null", with(v.token()), []string{"Origin", "null"}},
 			} {
-				resp, body := v.postRaw(path, attack.form, attack.headers)
+				resp, body := v.postRaw(path, attack.form, attack.headers...)
 				if resp.StatusCode != http.StatusForbidden {
 					t.Errorf("%s: status %d, want 403", attack.name, resp.StatusCode)
 				}
@@ -79,7 +79,7 @@ func TestCSRF(t *testing.T) {
 				}
 			}
 			// Done properly, from this site's own page, it works.
-			resp, body := v.postRaw(path, with(v.token()), map[string]string{"Origin": s.cfg.Origin(), "Sec-Fetch-Site": "same-origin"})
+			resp, body := v.postRaw(path, with(v.token()), "Origin", s.cfg.Origin(), "Sec-Fetch-Site", "same-origin")
 			if resp.StatusCode != tc.ok {
 				t.Fatalf("the genuine request: status %d, want %d\n%.1000s", resp.StatusCode, tc.ok, body)
 			}
@@ -95,17 +95,17 @@ func TestCSRF(t *testing.T) {
 // victim in as the attacker).
 func TestLoginCSRF(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Pine")
-	v := s.visitor(t)
+	v := s.browser(t)
 	v.get("/signin")
 	for _, path := range []string{"/signin/begin", "/signin/finish?ceremony=x", "/enrol/" + a.inviteeToken + "/begin"} {
-		for name, h := range map[string]map[string]string{
-			"no token":    {"Content-Type": "application/json"},
-			"cross-site":  {"Content-Type": "application/json", "X-CSRF-Token": v.token(), "Sec-Fetch-Site": "cross-site"},
-			"evil origin": {"Content-Type": "application/json", "X-CSRF-Token": v.token(), "Origin": "https://evil.example"},
+		for name, h := range map[string][]string{
+			"no token":    {"Content-Type", "application/json"},
+			"cross-site":  {"Content-Type", "application/json", "X-CSRF-Token", v.token(), "Sec-Fetch-Site", "cross-site"},
+			"evil origin": {"Content-Type", "application/json", "X-CSRF-Token", v.token(), "Origin", "https://evil.example"},
 		} {
-			if resp, _ := v.postRaw(path, url.Values{}, h); resp.StatusCode != http.StatusForbidden {
+			if resp, _ := v.postRaw(path, url.Values{}, h...); resp.StatusCode != http.StatusForbidden {
 				t.Errorf("POST %s with %s: status %d, want 403", path, name, resp.StatusCode)
 			}
 		}

@@ -18,7 +18,7 @@ import (
 
 // sessionAlive asks the server whether a session token still names a live
 // session.
-func sessionAlive(t *testing.T, s *idServer, token string) bool {
+func sessionAlive(t *testing.T, s *testServer, token string) bool {
 	t.Helper()
 	_, _, err := s.auth.Session(context.Background(), token)
 	if err != nil && !errors.Is(err, auth.ErrNoSession) {
@@ -42,14 +42,14 @@ func setCookieHeader(resp *http.Response, name string) string {
 // attacker's own session) is ended; the new session id is fresh.
 func TestSessionFixation(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Juniper")
 
 	// An unknown token, planted right up to the finish of the ceremony.
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	planted := base64.RawURLEncoding.EncodeToString(b[:])
-	v := s.visitor(t)
+	v := s.browser(t)
 	v.get("/signin")
 	c := v.begin("/signin/begin")
 	v.setCookie(s.sessionCookie, planted)
@@ -70,7 +70,7 @@ func TestSessionFixation(t *testing.T) {
 
 	// A live session planted in the victim's browser: the attacker's own.
 	attacker := a.adminV.session()
-	victim := s.visitor(t)
+	victim := s.browser(t)
 	victim.setCookie(s.sessionCookie, attacker)
 	if resp, _ := victim.signIn(a.memberKey); resp.StatusCode != 200 {
 		t.Fatalf("sign-in over a planted session: %d", resp.StatusCode)
@@ -99,9 +99,9 @@ func TestSessionCookieFlags(t *testing.T) {
 		{"", "upstand_session", "upstand_csrf", false},
 		{"https://learn.juniper.example", "__Host-upstand_session", "__Host-upstand_csrf", true},
 	} {
-		s := newIDServer(t, idOptions{env: map[string]string{"UPSTAND_BASE_URL": tc.base}})
+		s := newTestServer(t, serverOptions{env: map[string]string{"UPSTAND_BASE_URL": tc.base}})
 		a := s.newTenant(t, "Kauri")
-		v := s.visitor(t)
+		v := s.browser(t)
 		v.get("/signin")
 		c := v.begin("/signin/begin")
 		resp, _ := v.finishSignIn(c, a.memberKey)
@@ -147,7 +147,7 @@ func TestSessionCookieFlags(t *testing.T) {
 // hours from sign-in.
 func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Larch")
 	v := a.memberV
 	token := v.session()
@@ -193,7 +193,7 @@ func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 // and no one else's.
 func TestSignOutEndsTheServerSession(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Maple")
 	v := a.memberV
 	token := v.session()
@@ -204,16 +204,16 @@ func TestSignOutEndsTheServerSession(t *testing.T) {
 	if v.session() != "" {
 		t.Error("the cookie was not cleared")
 	}
-	replay := s.visitor(t)
+	replay := s.browser(t)
 	replay.setCookie(s.sessionCookie, token)
 	if replay.signedInAs() != "" || sessionAlive(t, s, token) {
 		t.Error("the signed-out session still works")
 	}
 
 	// Three browsers of the same person; sign out everywhere from one.
-	var browsers []*visitor
+	var browsers []*browser
 	for range 3 {
-		b := s.visitor(t)
+		b := s.browser(t)
 		if resp, _ := b.signIn(a.memberKey); resp.StatusCode != 200 {
 			t.Fatal("sign in")
 		}
@@ -243,27 +243,27 @@ func TestSignOutEndsTheServerSession(t *testing.T) {
 // the old session back.
 func TestDeactivationTakesEffectAtOnce(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Nutmeg")
 	v := a.memberV
 	token := v.session()
-	v.mustPage("/account", a.member.Name)
+	v.page("/account", a.member.Name)
 	csrf := v.token()
 
-	a.adminV.mustRedirect("/admin/people/"+a.member.ID.String()+"/deactivate", nil, "/admin/people/")
+	a.adminV.redirect("/admin/people/"+a.member.ID.String()+"/deactivate", nil, "/admin/people/"+a.member.ID.String())
 	resp, _ := v.get("/account")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" {
 		t.Errorf("the next page after deactivation: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	// A form the person had open is refused too.
-	resp, _ = v.postRaw("/account/passkeys/"+a.passkeyID+"/rename", url.Values{"_csrf": {csrf}, "name": {"Still here"}}, nil)
+	resp, _ = v.postRaw("/account/passkeys/"+a.passkeyID+"/rename", url.Values{"_csrf": {csrf}, "name": {"Still here"}})
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a form after deactivation: status %d, want 401", resp.StatusCode)
 	}
 	if keys, _ := s.st.Credentials(context.Background(), a.org.ID, a.member.ID); keys[0].Name != "Laptop" {
 		t.Error("the deactivated person renamed a passkey")
 	}
-	a.adminV.mustRedirect("/admin/people/"+a.member.ID.String()+"/reactivate", nil, "/admin/people/")
+	a.adminV.redirect("/admin/people/"+a.member.ID.String()+"/reactivate", nil, "/admin/people/"+a.member.ID.String())
 	if sessionAlive(t, s, token) {
 		t.Error("reactivation revived the old session")
 	}

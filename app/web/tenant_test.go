@@ -139,7 +139,7 @@ func (x *tenant) fillForm(f url.Values) url.Values {
 
 // parameterRoutes lists the app's routes that take a parameter, as
 // "METHOD /pattern" (HEAD mirrors GET and is left out).
-func parameterRoutes(s *idServer) []string {
+func parameterRoutes(s *testServer) []string {
 	var out []string
 	for _, r := range s.App().GetRoutes(true) {
 		if len(r.Params) == 0 || r.Method == http.MethodHead {
@@ -156,7 +156,7 @@ func parameterRoutes(s *idServer) []string {
 // gone.
 func TestEveryParameterRouteIsInTheTenantMatrix(t *testing.T) {
 	t.Parallel()
-	s := newIDServer(t, idOptions{})
+	s := newTestServer(t, serverOptions{})
 	routes := parameterRoutes(s)
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes with parameters found: %v", len(routes), routes)
@@ -182,7 +182,7 @@ func TestEveryParameterRouteIsInTheTenantMatrix(t *testing.T) {
 // organisations, A and B.
 func TestCrossTenantMatrix(t *testing.T) {
 	t.Parallel()
-	for _, route := range parameterRoutes(newIDServer(t, idOptions{})) {
+	for _, route := range parameterRoutes(newTestServer(t, serverOptions{})) {
 		row, ok := tenantRoutes[route]
 		if !ok || row.exempt != "" {
 			continue // the completeness test reports missing rows
@@ -190,9 +190,9 @@ func TestCrossTenantMatrix(t *testing.T) {
 		method, _, _ := strings.Cut(route, " ")
 		t.Run(route, func(t *testing.T) {
 			t.Parallel()
-			s := newIDServer(t, idOptions{})
+			s := newTestServer(t, serverOptions{})
 			a, b := s.newTenant(t, "Aspen"), s.newTenant(t, "Beech")
-			send := func(v *visitor, x *tenant) (*http.Response, string) {
+			send := func(v *browser, x *tenant) (*http.Response, string) {
 				if method == http.MethodGet {
 					return v.get(x.fill(row.path))
 				}
@@ -201,7 +201,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 			before := b.snapshot(t, s)
 			for _, who := range []struct {
 				name string
-				v    *visitor
+				v    *browser
 			}{{"A's org admin", a.adminV}, {"A's member", a.memberV}} {
 				ids := b // B's ids, asked for by A's people
 				if row.shared {
@@ -240,7 +240,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 // snapshot describes everything of the organisation a route could change
 // or end: people, roles, groups, memberships, open links, passkeys,
 // sessions, learner records and support resources.
-func (x *tenant) snapshot(t *testing.T, s *idServer) string {
+func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -283,7 +283,7 @@ func (x *tenant) snapshot(t *testing.T, s *idServer) string {
 			fmt.Fprintf(&b, "%s %s;", k.Noun, g.Name)
 		}
 	}
-	for i, v := range []*visitor{x.adminV, x.memberV} {
+	for i, v := range []*browser{x.adminV, x.memberV} {
 		name := [...]string{"admin", "member"}[i]
 		_, p, err := s.auth.Session(ctx, v.session())
 		switch {
