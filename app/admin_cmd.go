@@ -85,7 +85,7 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 			return adminFail(stderr, err)
 		}
 		p, link, err := identity.Invite(ctx, auth.Actor{OrgID: id, IP: "operator"},
-			auth.Invitation{Name: *orgName, Email: *email, IsTrainer: *trainer, IsOrgAdmin: *orgAdmin})
+			store.PersonDetails{Name: *orgName, Email: *email, IsTrainer: *trainer, IsOrgAdmin: *orgAdmin})
 		if err != nil {
 			return adminFail(stderr, err)
 		}

@@ -12,19 +12,9 @@ import (
 	"github.com/upstand/upstand/app/store"
 )
 
-// PersonEdit is an org admin's change to someone's details, roles, teams
-// and labels, applied together.
-type PersonEdit struct {
-	Name       string
-	Email      string
-	IsTrainer  bool
-	IsOrgAdmin bool
-	Teams      []uuid.UUID
-	Labels     []uuid.UUID
-}
-
-// EditPerson applies an admin's edit and audits what changed.
-func (s *Service) EditPerson(ctx context.Context, a Actor, personID uuid.UUID, e PersonEdit) error {
+// EditPerson applies an admin's change to someone's details, roles, teams
+// and labels, all together or none, and audits what changed.
+func (s *Service) EditPerson(ctx context.Context, a Actor, personID uuid.UUID, e store.PersonDetails) error {
 	before, err := s.st.Person(ctx, a.OrgID, personID)
 	if err != nil {
 		return err
@@ -41,8 +31,8 @@ func (s *Service) EditPerson(ctx context.Context, a Actor, personID uuid.UUID, e
 	if err != nil {
 		return err
 	}
-	err = s.st.UpdatePerson(ctx, a.OrgID, personID, store.PersonUpdate{Name: name, Email: email,
-		IsTrainer: e.IsTrainer, IsOrgAdmin: e.IsOrgAdmin, Teams: e.Teams, Labels: e.Labels})
+	e.Name, e.Email = name, email
+	err = s.st.UpdatePerson(ctx, a.OrgID, personID, e)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return &InputError{"Someone in your organisation already has that email address."}

@@ -276,7 +276,7 @@ func TestAnotherUsersHandleRefused(t *testing.T) {
 	f := setup(t)
 	mine, _ := f.enrol(t, f.token, virtualwebauthn.AuthenticatorOptions{})
 	_, link, err := f.svc.Invite(context.Background(), auth.Actor{OrgID: f.org.ID, PersonID: &f.admin.ID},
-		auth.Invitation{Name: "Tomasz Nowak", Email: "tomasz@riverside.example"})
+		store.PersonDetails{Name: "Tomasz Nowak", Email: "tomasz@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,11 +293,11 @@ func TestEnrolmentLinkRules(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	a := auth.Actor{OrgID: f.org.ID, PersonID: &f.admin.ID}
-	_, link, err := f.svc.Invite(ctx, a, auth.Invitation{Name: "Bea Okafor", Email: "bea@riverside.example"})
+	_, link, err := f.svc.Invite(ctx, a, store.PersonDetails{Name: "Bea Okafor", Email: "bea@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.svc.Invite(ctx, a, auth.Invitation{Name: "Bea Again", Email: "BEA@riverside.example"}); err == nil {
+	if _, _, err := f.svc.Invite(ctx, a, store.PersonDetails{Name: "Bea Again", Email: "BEA@riverside.example"}); err == nil {
 		t.Error("a second person with the same email (any case) was invited")
 	}
 	if err := f.svc.RevokeInvite(ctx, a, link.InviteID); err != nil {
@@ -307,7 +307,7 @@ func TestEnrolmentLinkRules(t *testing.T) {
 		t.Errorf("revoked link: %v", err)
 	}
 	// Expiry: a fresh link is dead after 7 days.
-	p, link2, err := f.svc.Invite(ctx, a, auth.Invitation{Name: "Chen Wei", Email: "chen@riverside.example"})
+	p, link2, err := f.svc.Invite(ctx, a, store.PersonDetails{Name: "Chen Wei", Email: "chen@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,16 +13,6 @@ import (
 	"github.com/upstand/upstand/app/store"
 )
 
-// Invitation is what an admin (or the operator) fills in to invite someone.
-type Invitation struct {
-	Name       string
-	Email      string
-	IsTrainer  bool
-	IsOrgAdmin bool
-	Teams      []uuid.UUID
-	Labels     []uuid.UUID
-}
-
 // InputError is a problem with what someone typed; its text is shown to them.
 type InputError struct{ Msg string }
 
@@ -56,16 +46,16 @@ func (s *Service) link(token string, id uuid.UUID) Link {
 }
 
 // Invite creates a person and their one-time enrolment link.
-func (s *Service) Invite(ctx context.Context, a Actor, inv Invitation) (store.Person, Link, error) {
-	name, email, err := cleanPerson(inv.Name, inv.Email)
+func (s *Service) Invite(ctx context.Context, a Actor, d store.PersonDetails) (store.Person, Link, error) {
+	name, email, err := cleanPerson(d.Name, d.Email)
 	if err != nil {
 		return store.Person{}, Link{}, err
 	}
 	token, hash := newSecret()
 	now := s.now()
 	p, invite, err := s.st.InvitePerson(ctx, a.OrgID,
-		store.NewPerson{Name: name, Email: email, UserHandle: newUserHandle(), IsTrainer: inv.IsTrainer, IsOrgAdmin: inv.IsOrgAdmin},
-		inv.Teams, inv.Labels,
+		store.NewPerson{Name: name, Email: email, UserHandle: newUserHandle(), IsTrainer: d.IsTrainer, IsOrgAdmin: d.IsOrgAdmin},
+		d.Teams, d.Labels,
 		store.NewInvite{TokenHash: hash, CreatedBy: a.PersonID, Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
 	if errors.Is(err, store.ErrConflict) {
 		return store.Person{}, Link{}, &InputError{"Someone in your organisation already has that email address."}
@@ -117,7 +107,7 @@ func (s *Service) CreateOrganisation(ctx context.Context, orgName, adminName, ad
 	}
 	a := Actor{OrgID: org.ID, IP: "operator"}
 	s.audit(ctx, a, "org.create", nil, map[string]any{"name": orgName})
-	p, link, err := s.Invite(ctx, a, Invitation{Name: adminName, Email: adminEmail, IsOrgAdmin: true})
+	p, link, err := s.Invite(ctx, a, store.PersonDetails{Name: adminName, Email: adminEmail, IsOrgAdmin: true})
 	if err != nil {
 		return store.Organisation{}, store.Person{}, Link{}, fmt.Errorf("auth: first admin: %w", err)
 	}

@@ -94,9 +94,9 @@ func (s *Store) PersonByHandle(ctx context.Context, handle []byte) (Person, erro
 // active org admin, and so no one able to invite or repair accounts.
 var ErrLastAdmin = errors.New("store: an organisation needs at least one active org admin")
 
-// PersonUpdate is an admin's edit of a person's details, roles, teams and
-// labels.
-type PersonUpdate struct {
+// PersonDetails are what an org admin (or the operator) sets for a person,
+// on inviting them and on editing them: name, email, roles, teams and labels.
+type PersonDetails struct {
 	Name       string
 	Email      string
 	IsTrainer  bool
@@ -107,7 +107,7 @@ type PersonUpdate struct {
 
 // UpdatePerson changes a person's details, roles, teams and labels, all or
 // nothing.
-func (s *Store) UpdatePerson(ctx context.Context, orgID, id uuid.UUID, u PersonUpdate) error {
+func (s *Store) UpdatePerson(ctx context.Context, orgID, id uuid.UUID, u PersonDetails) error {
 	return s.guardAdmins(ctx, orgID, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Table("people").
 			Set("name = ?", u.Name).Set("email = ?", u.Email).

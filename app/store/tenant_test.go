@@ -216,8 +216,8 @@ func storeIsolation(ctx context.Context, now time.Time) map[string]any {
 		"CreatePerson": "creates a person in the given organisation and names no other row",
 		"UpdatePerson": isolationCheck(func(t *testing.T, st *store.Store, a, b *orgData) error {
 			return all(
-				notFoundErr(st.UpdatePerson(ctx, a.org.ID, b.member.ID, store.PersonUpdate{Name: "X", Email: "x@x.example"})),
-				notFoundErr(st.UpdatePerson(ctx, a.org.ID, a.member.ID, store.PersonUpdate{Name: a.member.Name, Email: a.member.Email,
+				notFoundErr(st.UpdatePerson(ctx, a.org.ID, b.member.ID, store.PersonDetails{Name: "X", Email: "x@x.example"})),
+				notFoundErr(st.UpdatePerson(ctx, a.org.ID, a.member.ID, store.PersonDetails{Name: a.member.Name, Email: a.member.Email,
 					Teams: []uuid.UUID{b.team.ID}, Labels: []uuid.UUID{b.label.ID}})))
 		}),
 		"SetActive": isolationCheck(func(t *testing.T, st *store.Store, a, b *orgData) error {

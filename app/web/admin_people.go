@@ -104,7 +104,7 @@ func (s *Server) adminInvite(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return s.renderPeople(c, form, newFormErrors(problems...))
 	}
-	p, link, err := s.auth.Invite(ctx, adminActor(c), auth.Invitation{Name: form.Name, Email: form.Email,
+	p, link, err := s.auth.Invite(ctx, adminActor(c), store.PersonDetails{Name: form.Name, Email: form.Email,
 		IsTrainer: form.IsTrainer, IsOrgAdmin: form.OrgAdmin, Teams: teamIDs, Labels: labelIDs})
 	if in, ok := asInputError(err); ok {
 		return s.renderPeople(c, form, newFormErrors(formError{Field: personField("invite-", in.Msg), Msg: in.Msg}))

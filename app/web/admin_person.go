@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -120,7 +119,7 @@ func (s *Server) adminPersonSave(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return s.renderPerson(c, p, form, newFormErrors(problems...))
 	}
-	err = s.auth.EditPerson(c.UserContext(), adminActor(c), p.ID, auth.PersonEdit{Name: form.Name, Email: form.Email,
+	err = s.auth.EditPerson(c.UserContext(), adminActor(c), p.ID, store.PersonDetails{Name: form.Name, Email: form.Email,
 		IsTrainer: form.IsTrainer, IsOrgAdmin: form.OrgAdmin, Teams: teamIDs, Labels: labelIDs})
 	if in, ok := asInputError(err); ok {
 		return s.renderPerson(c, p, form, newFormErrors(formError{Field: personField("person-", in.Msg), Msg: in.Msg}))

@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/mail/mailtest"
 	"github.com/upstand/upstand/app/store"
@@ -592,6 +591,6 @@ func TestInviteAndReenrolAreRateLimited(t *testing.T) {
 	}
 }
 
-func inviteFor(i int) auth.Invitation {
-	return auth.Invitation{Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("person%d@ivy.example", i)}
+func inviteFor(i int) store.PersonDetails {
+	return store.PersonDetails{Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("person%d@ivy.example", i)}
 }

@@ -67,7 +67,7 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 	if x.label, err = s.auth.CreateGroup(ctx, a, store.Labels, tag+" Responder"); err != nil {
 		t.Fatal(err)
 	}
-	member, link, err := s.auth.Invite(ctx, a, auth.Invitation{Name: tag + " Memberley", Email: "member@" + lower + ".example",
+	member, link, err := s.auth.Invite(ctx, a, store.PersonDetails{Name: tag + " Memberley", Email: "member@" + lower + ".example",
 		Teams: []uuid.UUID{x.team.ID}, Labels: []uuid.UUID{x.label.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 		t.Fatalf("member passkeys: %v %v", keys, err)
 	}
 	x.passkeyID = passkeyKey(keys[0].ID)
-	invitee, link, err := s.auth.Invite(ctx, a, auth.Invitation{Name: tag + " Inviteeson", Email: "invitee@" + lower + ".example"})
+	invitee, link, err := s.auth.Invite(ctx, a, store.PersonDetails{Name: tag + " Inviteeson", Email: "invitee@" + lower + ".example"})
 	if err != nil {
 		t.Fatal(err)
 	}
