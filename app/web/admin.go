@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/auth"
@@ -125,6 +126,41 @@ func chooseGroups(all []store.Group, ticked []string, k store.GroupKind) ([]uuid
 		return nil, choices, &formError{Msg: "One of the " + k.Noun + "s you chose no longer exists. Check the " + k.Noun + "s and try again."}
 	}
 	return ids, choices, nil
+}
+
+// personForm is the invite form, or the edit form on a person's page, as
+// stored or as typed.
+type personForm struct {
+	Name, Email         string
+	IsTrainer, OrgAdmin bool
+	Teams, Labels       []groupChoice
+}
+
+// readPersonForm reads a posted invite or edit form against the
+// organisation's teams and labels: the form as typed (to show again), the
+// details to save, and the problems with its teams and labels.
+func (s *Server) readPersonForm(c *fiber.Ctx, org uuid.UUID) (personForm, store.PersonDetails, []formError, error) {
+	allTeams, allLabels, err := s.orgGroups(c.UserContext(), org)
+	if err != nil {
+		return personForm{}, store.PersonDetails{}, nil, err
+	}
+	form := personForm{
+		Name:      utils.CopyString(c.FormValue("name")),
+		Email:     utils.CopyString(c.FormValue("email")),
+		IsTrainer: c.FormValue("trainer") != "",
+		OrgAdmin:  c.FormValue("org_admin") != "",
+	}
+	teamIDs, teamChoices, terr := chooseGroups(allTeams, formList(c, "teams"), store.Teams)
+	labelIDs, labelChoices, lerr := chooseGroups(allLabels, formList(c, "labels"), store.Labels)
+	form.Teams, form.Labels = teamChoices, labelChoices
+	var problems []formError
+	for _, e := range []*formError{terr, lerr} {
+		if e != nil {
+			problems = append(problems, *e)
+		}
+	}
+	return form, store.PersonDetails{Name: form.Name, Email: form.Email, IsTrainer: form.IsTrainer, IsOrgAdmin: form.OrgAdmin,
+		Teams: teamIDs, Labels: labelIDs}, problems, nil
 }
 
 // choicesOf marks the groups a person belongs to.

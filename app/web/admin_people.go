@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/auth"
@@ -19,23 +18,16 @@ type personRow struct {
 	Labels []store.Group
 }
 
-// inviteForm is the invite form as typed.
-type inviteForm struct {
-	Name, Email         string
-	IsTrainer, OrgAdmin bool
-	Teams, Labels       []groupChoice
-}
-
 // adminPeople lists the organisation's people with the invite form.
 func (s *Server) adminPeople(c *fiber.Ctx) error {
 	teams, labels, err := s.orgGroups(c.UserContext(), me(c).OrgID)
 	if err != nil {
 		return err
 	}
-	return s.renderPeople(c, inviteForm{Teams: choicesOf(teams, nil), Labels: choicesOf(labels, nil)}, nil)
+	return s.renderPeople(c, personForm{Teams: choicesOf(teams, nil), Labels: choicesOf(labels, nil)}, nil)
 }
 
-func (s *Server) renderPeople(c *fiber.Ctx, form inviteForm, errs *formErrors) error {
+func (s *Server) renderPeople(c *fiber.Ctx, form personForm, errs *formErrors) error {
 	ctx, org := c.UserContext(), me(c).OrgID
 	people, err := s.st.People(ctx, org)
 	if err != nil {
@@ -81,31 +73,14 @@ func (s *Server) orgGroups(ctx context.Context, org uuid.UUID) (teams, labels []
 // just its hash is stored, so it cannot be shown again (a new one can be
 // issued from the person's page).
 func (s *Server) adminInvite(c *fiber.Ctx) error {
-	ctx, org := c.UserContext(), me(c).OrgID
-	allTeams, allLabels, err := s.orgGroups(ctx, org)
+	form, details, problems, err := s.readPersonForm(c, me(c).OrgID)
 	if err != nil {
 		return err
-	}
-	form := inviteForm{
-		Name:      utils.CopyString(c.FormValue("name")),
-		Email:     utils.CopyString(c.FormValue("email")),
-		IsTrainer: c.FormValue("trainer") != "",
-		OrgAdmin:  c.FormValue("org_admin") != "",
-	}
-	teamIDs, teamChoices, terr := chooseGroups(allTeams, formList(c, "teams"), store.Teams)
-	labelIDs, labelChoices, lerr := chooseGroups(allLabels, formList(c, "labels"), store.Labels)
-	form.Teams, form.Labels = teamChoices, labelChoices
-	var problems []formError
-	for _, e := range []*formError{terr, lerr} {
-		if e != nil {
-			problems = append(problems, *e)
-		}
 	}
 	if len(problems) > 0 {
 		return s.renderPeople(c, form, newFormErrors(problems...))
 	}
-	p, link, err := s.auth.Invite(ctx, adminActor(c), store.PersonDetails{Name: form.Name, Email: form.Email,
-		IsTrainer: form.IsTrainer, IsOrgAdmin: form.OrgAdmin, Teams: teamIDs, Labels: labelIDs})
+	p, link, err := s.auth.Invite(c.UserContext(), adminActor(c), details)
 	if in, ok := asInputError(err); ok {
 		return s.renderPeople(c, form, newFormErrors(formError{Field: personField("invite-", in.Msg), Msg: in.Msg}))
 	}

@@ -1,21 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/store"
 )
-
-// personForm is the edit form on a person's page, as stored or as typed.
-type personForm struct {
-	Name, Email         string
-	IsTrainer, OrgAdmin bool
-	Teams, Labels       []groupChoice
-}
 
 // adminPersonOf loads the person named by the :id parameter from the
 // admin's own organisation: anything else is a 404.
@@ -33,22 +26,29 @@ func (s *Server) adminPerson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	allTeams, allLabels, err := s.orgGroups(ctx, p.OrgID)
+	form, err := s.storedPersonForm(c.UserContext(), p)
 	if err != nil {
 		return err
+	}
+	return s.renderPerson(c, p, form, nil)
+}
+
+// storedPersonForm is the edit form filled in with the person as stored.
+func (s *Server) storedPersonForm(ctx context.Context, p store.Person) (personForm, error) {
+	allTeams, allLabels, err := s.orgGroups(ctx, p.OrgID)
+	if err != nil {
+		return personForm{}, err
 	}
 	teams, err := s.st.GroupsOf(ctx, store.Teams, p.OrgID, p.ID)
 	if err != nil {
-		return err
+		return personForm{}, err
 	}
 	labels, err := s.st.GroupsOf(ctx, store.Labels, p.OrgID, p.ID)
 	if err != nil {
-		return err
+		return personForm{}, err
 	}
-	form := personForm{Name: p.Name, Email: p.Email, IsTrainer: p.IsTrainer, OrgAdmin: p.IsOrgAdmin,
-		Teams: choicesOf(allTeams, teams), Labels: choicesOf(allLabels, labels)}
-	return s.renderPerson(c, p, form, nil)
+	return personForm{Name: p.Name, Email: p.Email, IsTrainer: p.IsTrainer, OrgAdmin: p.IsOrgAdmin,
+		Teams: choicesOf(allTeams, teams), Labels: choicesOf(allLabels, labels)}, nil
 }
 
 // renderPerson shows a person's page: the edit form, their passkeys, open
@@ -92,24 +92,9 @@ func (s *Server) adminPersonSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	allTeams, allLabels, err := s.orgGroups(c.UserContext(), p.OrgID)
+	form, details, problems, err := s.readPersonForm(c, p.OrgID)
 	if err != nil {
 		return err
-	}
-	form := personForm{
-		Name:      utils.CopyString(c.FormValue("name")),
-		Email:     utils.CopyString(c.FormValue("email")),
-		IsTrainer: c.FormValue("trainer") != "",
-		OrgAdmin:  c.FormValue("org_admin") != "",
-	}
-	teamIDs, teamChoices, terr := chooseGroups(allTeams, formList(c, "teams"), store.Teams)
-	labelIDs, labelChoices, lerr := chooseGroups(allLabels, formList(c, "labels"), store.Labels)
-	form.Teams, form.Labels = teamChoices, labelChoices
-	var problems []formError
-	for _, e := range []*formError{terr, lerr} {
-		if e != nil {
-			problems = append(problems, *e)
-		}
 	}
 	// Taking away your own admin role would shut you out of this page
 	// mid-task; another admin can do it.
@@ -119,8 +104,7 @@ func (s *Server) adminPersonSave(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return s.renderPerson(c, p, form, newFormErrors(problems...))
 	}
-	err = s.auth.EditPerson(c.UserContext(), adminActor(c), p.ID, store.PersonDetails{Name: form.Name, Email: form.Email,
-		IsTrainer: form.IsTrainer, IsOrgAdmin: form.OrgAdmin, Teams: teamIDs, Labels: labelIDs})
+	err = s.auth.EditPerson(c.UserContext(), adminActor(c), p.ID, details)
 	if in, ok := asInputError(err); ok {
 		return s.renderPerson(c, p, form, newFormErrors(formError{Field: personField("person-", in.Msg), Msg: in.Msg}))
 	}
@@ -159,21 +143,10 @@ func (s *Server) adminSetActive(active bool) fiber.Handler {
 // personProblem re-shows the person's page, as stored, with a message about
 // an action that was refused.
 func (s *Server) personProblem(c *fiber.Ctx, p store.Person, msg string) error {
-	ctx := c.UserContext()
-	allTeams, allLabels, err := s.orgGroups(ctx, p.OrgID)
+	form, err := s.storedPersonForm(c.UserContext(), p)
 	if err != nil {
 		return err
 	}
-	teams, err := s.st.GroupsOf(ctx, store.Teams, p.OrgID, p.ID)
-	if err != nil {
-		return err
-	}
-	labels, err := s.st.GroupsOf(ctx, store.Labels, p.OrgID, p.ID)
-	if err != nil {
-		return err
-	}
-	form := personForm{Name: p.Name, Email: p.Email, IsTrainer: p.IsTrainer, OrgAdmin: p.IsOrgAdmin,
-		Teams: choicesOf(allTeams, teams), Labels: choicesOf(allLabels, labels)}
 	return s.renderPerson(c, p, form, newFormErrors(formError{Msg: msg}))
 }
 
