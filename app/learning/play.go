@@ -127,6 +127,23 @@ func (s *Service) scenarioStep(moduleID string, index int) (*content.Module, *co
 	return m, st, nil
 }
 
+// ownAttempt loads one of the learner's own attempts at a module's scenario
+// step. Another person's attempt, or one at another step, is ErrNotFound.
+func (s *Service) ownAttempt(ctx context.Context, l Learner, moduleID string, index int, id uuid.UUID) (*content.Module, *content.Step, store.ScenarioAttempt, error) {
+	m, st, err := s.scenarioStep(moduleID, index)
+	if err != nil {
+		return nil, nil, store.ScenarioAttempt{}, err
+	}
+	sa, err := s.st.ScenarioAttempt(ctx, l.OrgID, l.PersonID, id)
+	if err != nil {
+		return nil, nil, store.ScenarioAttempt{}, notFound(err)
+	}
+	if sa.ModuleID != m.ID || sa.StepID != st.ID {
+		return nil, nil, store.ScenarioAttempt{}, ErrNotFound
+	}
+	return m, st, sa, nil
+}
+
 // Scenario shows a scenario step: the latest attempt where it stands, or the
 // introduction when there is none. It changes nothing.
 func (s *Service) Scenario(ctx context.Context, l Learner, moduleID string, index int) (Play, error) {
@@ -156,15 +173,25 @@ func (s *Service) Scenario(ctx context.Context, l Learner, moduleID string, inde
 	return s.fill(ctx, play, sa)
 }
 
-// fill completes a Play from a stored attempt.
-func (s *Service) fill(ctx context.Context, play Play, sa store.ScenarioAttempt) (Play, error) {
+// attemptState loads a stored attempt's scenario, at the version the
+// attempt is pinned to, and where the attempt stands in it.
+func (s *Service) attemptState(ctx context.Context, sa store.ScenarioAttempt) (*content.Scenario, scenario.State, error) {
 	sc, err := s.scenarioAt(ctx, sa.ScenarioID, sa.ScenarioVersion)
 	if err != nil {
-		return Play{}, err
+		return nil, scenario.State{}, err
 	}
 	var state scenario.State
 	if err := json.Unmarshal(sa.State, &state); err != nil {
-		return Play{}, fmt.Errorf("learning: scenario attempt %s: state: %w", sa.ID, err)
+		return nil, scenario.State{}, fmt.Errorf("learning: scenario attempt %s: state: %w", sa.ID, err)
+	}
+	return sc, state, nil
+}
+
+// fill completes a Play from a stored attempt.
+func (s *Service) fill(ctx context.Context, play Play, sa store.ScenarioAttempt) (Play, error) {
+	sc, state, err := s.attemptState(ctx, sa)
+	if err != nil {
+		return Play{}, err
 	}
 	play.Attempt, play.Scenario, play.State = &sa, sc, state
 	play.Outdated = sc.Version != play.Step.Scenario.Version
@@ -229,24 +256,13 @@ func (s *Service) StartScenario(ctx context.Context, l Learner, moduleID string,
 // with ErrStale and changes nothing. The new state is stored before Choose
 // returns, so closing the tab resumes exactly here.
 func (s *Service) Choose(ctx context.Context, l Learner, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
-	m, st, err := s.scenarioStep(moduleID, index)
+	_, st, sa, err := s.ownAttempt(ctx, l, moduleID, index, attemptID)
 	if err != nil {
 		return Play{}, err
 	}
-	sa, err := s.st.ScenarioAttempt(ctx, l.OrgID, l.PersonID, attemptID)
-	if err != nil {
-		return Play{}, notFound(err)
-	}
-	if sa.ModuleID != m.ID || sa.StepID != st.ID {
-		return Play{}, ErrNotFound
-	}
-	sc, err := s.scenarioAt(ctx, sa.ScenarioID, sa.ScenarioVersion)
+	sc, state, err := s.attemptState(ctx, sa)
 	if err != nil {
 		return Play{}, err
-	}
-	var state scenario.State
-	if err := json.Unmarshal(sa.State, &state); err != nil {
-		return Play{}, fmt.Errorf("learning: scenario attempt %s: state: %w", sa.ID, err)
 	}
 	if sa.FinishedAt != nil || seq != sa.Choices || seq != len(state.Path) {
 		return Play{}, ErrStale
@@ -284,16 +300,9 @@ func (s *Service) Choose(ctx context.Context, l Learner, moduleID string, index 
 // ScenarioAttempt loads one of the learner's own scenario attempts for a
 // review page. Another person's attempt is ErrNotFound.
 func (s *Service) ScenarioAttempt(ctx context.Context, l Learner, moduleID string, index int, id uuid.UUID) (Play, error) {
-	m, st, err := s.scenarioStep(moduleID, index)
+	m, st, sa, err := s.ownAttempt(ctx, l, moduleID, index, id)
 	if err != nil {
 		return Play{}, err
-	}
-	sa, err := s.st.ScenarioAttempt(ctx, l.OrgID, l.PersonID, id)
-	if err != nil {
-		return Play{}, notFound(err)
-	}
-	if sa.ModuleID != m.ID || sa.StepID != st.ID {
-		return Play{}, ErrNotFound
 	}
 	a, err := s.st.CourseAttempt(ctx, l.OrgID, l.PersonID, sa.CourseAttemptID)
 	if err != nil {
