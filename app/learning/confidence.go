@@ -2,7 +2,6 @@ package learning
 
 import (
 	"context"
-	"errors"
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
@@ -40,14 +39,7 @@ func (s *Service) Confidence(ctx context.Context, l Learner, moduleID, phase str
 	if err != nil {
 		return ConfidenceView{}, err
 	}
-	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return ConfidenceView{}, ErrNotStarted
-	}
-	if err != nil {
-		return ConfidenceView{}, err
-	}
-	p, err := s.progress(ctx, l, m, a)
+	a, p, err := s.latestProgress(ctx, l, m)
 	if err != nil {
 		return ConfidenceView{}, err
 	}

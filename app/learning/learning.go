@@ -109,6 +109,37 @@ func step(m *content.Module, index int) (*content.Step, error) {
 	return m.Steps[index-1], nil
 }
 
+// stepOfKind finds a module's step of the given kind by its 1-based
+// position; anything else is ErrNotFound.
+func (s *Service) stepOfKind(moduleID string, index int, kind content.StepKind) (*content.Module, *content.Step, error) {
+	m, err := s.module(moduleID)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := step(m, index)
+	if err != nil || st.Kind != kind {
+		return nil, nil, ErrNotFound
+	}
+	return m, st, nil
+}
+
+// latestProgress is the learner's latest attempt at a module and their
+// progress in its chain; ErrNotStarted if they never started the course.
+func (s *Service) latestProgress(ctx context.Context, l Learner, m *content.Module) (store.CourseAttempt, Progress, error) {
+	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.CourseAttempt{}, Progress{}, ErrNotStarted
+	}
+	if err != nil {
+		return store.CourseAttempt{}, Progress{}, err
+	}
+	p, err := s.progress(ctx, l, m, a)
+	if err != nil {
+		return store.CourseAttempt{}, Progress{}, err
+	}
+	return a, p, nil
+}
+
 // notFound maps the store's ErrNotFound to ours.
 func notFound(err error) error {
 	if errors.Is(err, store.ErrNotFound) {

@@ -114,23 +114,10 @@ func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.
 	return sc, nil
 }
 
-// scenarioStep finds a module's scenario step.
-func (s *Service) scenarioStep(moduleID string, index int) (*content.Module, *content.Step, error) {
-	m, err := s.module(moduleID)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := step(m, index)
-	if err != nil || st.Kind != content.ScenarioStep {
-		return nil, nil, ErrNotFound
-	}
-	return m, st, nil
-}
-
 // ownAttempt loads one of the learner's own attempts at a module's scenario
 // step. Another person's attempt, or one at another step, is ErrNotFound.
 func (s *Service) ownAttempt(ctx context.Context, l Learner, moduleID string, index int, id uuid.UUID) (*content.Module, *content.Step, store.ScenarioAttempt, error) {
-	m, st, err := s.scenarioStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return nil, nil, store.ScenarioAttempt{}, err
 	}
@@ -147,18 +134,11 @@ func (s *Service) ownAttempt(ctx context.Context, l Learner, moduleID string, in
 // Scenario shows a scenario step: the latest attempt where it stands, or the
 // introduction when there is none. It changes nothing.
 func (s *Service) Scenario(ctx context.Context, l Learner, moduleID string, index int) (Play, error) {
-	m, st, err := s.scenarioStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
 	}
-	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return Play{}, ErrNotStarted
-	}
-	if err != nil {
-		return Play{}, err
-	}
-	p, err := s.progress(ctx, l, m, a)
+	a, p, err := s.latestProgress(ctx, l, m)
 	if err != nil {
 		return Play{}, err
 	}
@@ -222,7 +202,7 @@ func (s *Service) fill(ctx context.Context, play Play, sa store.ScenarioAttempt)
 // StartScenario begins a fresh attempt at a scenario step on the version
 // served now ("try again" does the same). The course must have been started.
 func (s *Service) StartScenario(ctx context.Context, l Learner, moduleID string, index int) (Play, error) {
-	m, st, err := s.scenarioStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
 	}

@@ -265,13 +265,9 @@ func (s *Service) Start(ctx context.Context, l Learner, moduleID string, retake 
 // OpenLesson records that the learner opened a lesson step and returns the
 // progress including it.
 func (s *Service) OpenLesson(ctx context.Context, l Learner, moduleID string, index int) (Progress, *content.Step, error) {
-	m, err := s.module(moduleID)
+	m, st, err := s.stepOfKind(moduleID, index, content.LessonStep)
 	if err != nil {
 		return Progress{}, nil, err
-	}
-	st, err := step(m, index)
-	if err != nil || st.Kind != content.LessonStep {
-		return Progress{}, nil, ErrNotFound
 	}
 	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
 	if err != nil {

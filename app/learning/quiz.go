@@ -2,7 +2,6 @@ package learning
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -50,32 +49,13 @@ type Answer struct {
 	Right *content.Option
 }
 
-func (s *Service) quizStep(moduleID string, index int) (*content.Module, *content.Step, error) {
-	m, err := s.module(moduleID)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := step(m, index)
-	if err != nil || st.Kind != content.QuizStep {
-		return nil, nil, ErrNotFound
-	}
-	return m, st, nil
-}
-
 // Quiz shows a quiz step.
 func (s *Service) Quiz(ctx context.Context, l Learner, moduleID string, index int) (QuizView, error) {
-	m, st, err := s.quizStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizView{}, err
 	}
-	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return QuizView{}, ErrNotStarted
-	}
-	if err != nil {
-		return QuizView{}, err
-	}
-	p, err := s.progress(ctx, l, m, a)
+	a, p, err := s.latestProgress(ctx, l, m)
 	if err != nil {
 		return QuizView{}, err
 	}
@@ -91,7 +71,7 @@ func (s *Service) Quiz(ctx context.Context, l Learner, moduleID string, index in
 // its passed/failed event are stored together; the quiz can be retaken as
 // often as the learner likes.
 func (s *Service) SubmitQuiz(ctx context.Context, l Learner, moduleID string, index int, picks []int) (QuizResult, error) {
-	m, st, err := s.quizStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizResult{}, err
 	}
@@ -135,7 +115,7 @@ func (s *Service) SubmitQuiz(ctx context.Context, l Learner, moduleID string, in
 
 // QuizResult shows one of the learner's own quiz attempts.
 func (s *Service) QuizResult(ctx context.Context, l Learner, moduleID string, index int, id uuid.UUID) (QuizResult, error) {
-	m, st, err := s.quizStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizResult{}, err
 	}

@@ -2,7 +2,6 @@ package learning
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -22,32 +21,13 @@ type ReflectionView struct {
 	Notes    []store.Reflection
 }
 
-func (s *Service) reflectionStep(moduleID string, index int) (*content.Module, *content.Step, error) {
-	m, err := s.module(moduleID)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := step(m, index)
-	if err != nil || st.Kind != content.ReflectionStep {
-		return nil, nil, ErrNotFound
-	}
-	return m, st, nil
-}
-
 // Reflection shows a reflection step with the learner's notes.
 func (s *Service) Reflection(ctx context.Context, l Learner, moduleID string, index int) (ReflectionView, error) {
-	m, st, err := s.reflectionStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return ReflectionView{}, err
 	}
-	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return ReflectionView{}, ErrNotStarted
-	}
-	if err != nil {
-		return ReflectionView{}, err
-	}
-	p, err := s.progress(ctx, l, m, a)
+	a, p, err := s.latestProgress(ctx, l, m)
 	if err != nil {
 		return ReflectionView{}, err
 	}
@@ -61,7 +41,7 @@ func (s *Service) Reflection(ctx context.Context, l Learner, moduleID string, in
 // Reflect saves a private note for a reflection step; an empty note is
 // refused (skip the step instead).
 func (s *Service) Reflect(ctx context.Context, l Learner, moduleID string, index int, body string) (store.Reflection, error) {
-	m, st, err := s.reflectionStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return store.Reflection{}, err
 	}
@@ -85,7 +65,7 @@ func (s *Service) Reflect(ctx context.Context, l Learner, moduleID string, index
 // SkipReflection records that the learner chose not to write a note; the
 // step then counts as done.
 func (s *Service) SkipReflection(ctx context.Context, l Learner, moduleID string, index int) error {
-	m, st, err := s.reflectionStep(moduleID, index)
+	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return err
 	}
