@@ -25,16 +25,6 @@ func adminActor(c *fiber.Ctx) auth.Actor {
 	return auth.Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: c.IP()}
 }
 
-// paramID reads a uuid route parameter; anything malformed is a 404, like
-// an id that does not exist.
-func paramID(c *fiber.Ctx, name string) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Params(name))
-	if err != nil {
-		return uuid.Nil, fiber.ErrNotFound
-	}
-	return id, nil
-}
-
 // formList returns every value of a repeated form field (checkboxes),
 // copied out of the request buffer.
 func formList(c *fiber.Ctx, key string) []string {

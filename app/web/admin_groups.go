@@ -95,7 +95,7 @@ func (s *Server) adminGroupCreate(k store.GroupKind) fiber.Handler {
 // groupOf loads the team or label named by :id from the admin's own
 // organisation; anything else is a 404.
 func (s *Server) groupOf(c *fiber.Ctx, k store.GroupKind) (store.Group, error) {
-	id, err := paramID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return store.Group{}, err
 	}

@@ -13,7 +13,7 @@ import (
 // adminPersonOf loads the person named by the :id parameter from the
 // admin's own organisation: anything else is a 404.
 func (s *Server) adminPersonOf(c *fiber.Ctx) (store.Person, error) {
-	id, err := paramID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return store.Person{}, err
 	}
@@ -173,7 +173,7 @@ func (s *Server) adminRevokeInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	inviteID, err := paramID(c, "invite")
+	inviteID, err := idParam(c, "invite")
 	if err != nil {
 		return err
 	}

@@ -58,15 +58,6 @@ func stepParam(c *fiber.Ctx) (int, error) {
 	return n, nil
 }
 
-// idParam parses a uuid route parameter; a malformed one is a 404.
-func idParam(c *fiber.Ctx, name string) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Params(name))
-	if err != nil {
-		return uuid.Nil, fiber.ErrNotFound
-	}
-	return id, nil
-}
-
 // isHTMX reports a request made by htmx, which wants only the part of the
 // page it swaps in.
 func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
@@ -148,9 +139,13 @@ func (s *Server) courseFrame(c *fiber.Ctx, p learning.Progress, title string) (f
 	}, nil
 }
 
-// stepLinks adds the previous/next links and the "Step 3 of 7" facts for
-// step n.
-func stepLinks(data fiber.Map, p learning.Progress, n int) {
+// stepFrame is the course frame of step n with the previous/next links and
+// the "Step 3 of 7" facts.
+func (s *Server) stepFrame(c *fiber.Ctx, p learning.Progress, title string, n int) (fiber.Map, error) {
+	data, err := s.courseFrame(c, p, title)
+	if err != nil {
+		return nil, err
+	}
 	m := p.Module.ID
 	data["StepNumber"] = n
 	data["StepCount"] = p.Total()
@@ -168,6 +163,7 @@ func stepLinks(data fiber.Map, p learning.Progress, n int) {
 		data["NextURL"] = finishURL(m)
 		data["NextLabel"] = "Finish the course"
 	}
+	return data, nil
 }
 
 // kindWords names a step's kind for people.

@@ -13,11 +13,10 @@ func (s *Server) quizPage(c *fiber.Ctx, module string, n int) error {
 	if err != nil {
 		return learnError(c, err)
 	}
-	data, err := s.courseFrame(c, v.Progress, "Quiz")
+	data, err := s.stepFrame(c, v.Progress, "Quiz", n)
 	if err != nil {
 		return err
 	}
-	stepLinks(data, v.Progress, n)
 	data["Quiz"] = v
 	data["Action"] = stepURL(module, n) + "/quiz"
 	return s.render(c, "pages/quiz", data)
@@ -62,11 +61,10 @@ func (s *Server) quizResult(c *fiber.Ctx) error {
 	if err != nil {
 		return learnError(c, err)
 	}
-	data, err := s.courseFrame(c, r.Progress, "Quiz result")
+	data, err := s.stepFrame(c, r.Progress, "Quiz result", n)
 	if err != nil {
 		return err
 	}
-	stepLinks(data, r.Progress, n)
 	data["Result"] = r
 	data["RetakeURL"] = stepURL(module, n)
 	return s.render(c, "pages/quiz_result", data)

@@ -11,11 +11,10 @@ func (s *Server) reflectionPage(c *fiber.Ctx, module string, n int) error {
 	if err != nil {
 		return learnError(c, err)
 	}
-	data, err := s.courseFrame(c, v.Progress, "Reflection")
+	data, err := s.stepFrame(c, v.Progress, "Reflection", n)
 	if err != nil {
 		return err
 	}
-	stepLinks(data, v.Progress, n)
 	data["Reflection"] = v
 	data["Action"] = stepURL(module, n) + "/reflection"
 	data["Saved"] = c.Query("saved")

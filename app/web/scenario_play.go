@@ -34,18 +34,27 @@ func (s *Server) scenarioPage(c *fiber.Ctx, module string, n int) error {
 	return s.renderPlay(c, play, n, view)
 }
 
-// renderPlay renders the player in one of its views: intro, node, feedback
-// or ending; only the player itself when htmx asks.
+// playFrame is the step frame of scenario step n with the player in one of
+// its views: intro, node, feedback or ending.
+func (s *Server) playFrame(c *fiber.Ctx, play learning.Play, n int, view string) (fiber.Map, error) {
+	data, err := s.stepFrame(c, play.Progress, play.Scenario.Title, n)
+	if err != nil {
+		return nil, err
+	}
+	data["Play"] = play
+	data["View"] = view
+	data["StepPath"] = stepURL(play.Progress.Module.ID, n)
+	return data, nil
+}
+
+// renderPlay renders the player in one of its views; only the player
+// itself when htmx asks.
 func (s *Server) renderPlay(c *fiber.Ctx, play learning.Play, n int, view string) error {
-	data, err := s.courseFrame(c, play.Progress, play.Scenario.Title)
+	data, err := s.playFrame(c, play, n, view)
 	if err != nil {
 		return err
 	}
-	stepLinks(data, play.Progress, n)
-	data["Play"] = play
-	data["View"] = view
 	data["HTMX"] = true
-	data["StepPath"] = stepURL(play.Progress.Module.ID, n)
 	switch view {
 	case "feedback":
 		data["Title"] = "Feedback – " + play.Scenario.Title
@@ -148,15 +157,11 @@ func (s *Server) scenarioReview(c *fiber.Ctx) error {
 	if !play.Finished() {
 		view = "node"
 	}
-	data, err := s.courseFrame(c, play.Progress, play.Scenario.Title)
+	data, err := s.playFrame(c, play, n, view)
 	if err != nil {
 		return err
 	}
-	stepLinks(data, play.Progress, n)
-	data["Play"] = play
-	data["View"] = view
 	data["Review"] = true
-	data["StepPath"] = stepURL(play.Progress.Module.ID, n)
 	return s.render(c, "pages/scenario", data)
 }
 

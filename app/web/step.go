@@ -34,11 +34,10 @@ func (s *Server) lessonPage(c *fiber.Ctx, module string, n int) error {
 	if err != nil {
 		return learnError(c, err)
 	}
-	data, err := s.courseFrame(c, p, st.Lesson.Title)
+	data, err := s.stepFrame(c, p, st.Lesson.Title, n)
 	if err != nil {
 		return err
 	}
-	stepLinks(data, p, n)
 	data["Lesson"] = st.Lesson
 	return s.render(c, "pages/lesson", data)
 }

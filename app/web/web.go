@@ -17,6 +17,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
+	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
@@ -112,6 +113,16 @@ func New(d Deps) (*Server, error) {
 
 // App is the Fiber app, for Listen and for app.Test in tests.
 func (s *Server) App() *fiber.App { return s.app }
+
+// idParam parses a uuid route parameter; a malformed one is a 404, like an
+// id that does not exist.
+func idParam(c *fiber.Ctx, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Params(name))
+	if err != nil {
+		return uuid.Nil, fiber.ErrNotFound
+	}
+	return id, nil
+}
 
 // Shutdown stops accepting connections and waits up to the configured
 // timeout for in-flight requests to finish.
