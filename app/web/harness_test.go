@@ -59,7 +59,7 @@ type serverOptions struct {
 // newTestServer builds the web layer with the real embedded templates, the
 // repository's assets and courses, and a fresh database; /readyz answers
 // ready until a test replaces s.ready.
-func newTestServer(t *testing.T, o serverOptions) *testServer {
+func newTestServer(t testing.TB, o serverOptions) *testServer {
 	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	build := config.FlagSet(fs, func(k string) (string, bool) { v, ok := o.env[k]; return v, ok })
@@ -97,7 +97,7 @@ func newTestServer(t *testing.T, o serverOptions) *testServer {
 }
 
 // do sends one request through app.Test, as it is: no cookies, no token.
-func (s *testServer) do(t *testing.T, req *http.Request) (*http.Response, string) {
+func (s *testServer) do(t testing.TB, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	resp, err := s.App().Test(req, -1)
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *testServer) do(t *testing.T, req *http.Request) (*http.Response, string
 }
 
 // organisation creates an organisation directly in the store.
-func (s *testServer) organisation(t *testing.T, name string) store.Organisation {
+func (s *testServer) organisation(t testing.TB, name string) store.Organisation {
 	t.Helper()
 	org, err := s.st.CreateOrganisation(context.Background(), name)
 	if err != nil {
@@ -120,7 +120,7 @@ func (s *testServer) organisation(t *testing.T, name string) store.Organisation 
 
 // person adds someone to org (no passkey) and returns a browser signed in
 // as them, holding a CSRF token.
-func (s *testServer) person(t *testing.T, org store.Organisation, name string, admin bool) (*browser, store.Person) {
+func (s *testServer) person(t testing.TB, org store.Organisation, name string, admin bool) (*browser, store.Person) {
 	t.Helper()
 	handle := make([]byte, 64)
 	_, _ = rand.Read(handle)
@@ -143,14 +143,14 @@ func (s *testServer) person(t *testing.T, org store.Organisation, name string, a
 // request through app.Test. Forms carry the CSRF token of its cookie, as
 // the page's hidden field does.
 type browser struct {
-	t   *testing.T
+	t   testing.TB
 	s   *testServer
 	mu  sync.Mutex
 	jar map[string]*http.Cookie
 }
 
 // browser is a new browser with no cookies: signed out.
-func (s *testServer) browser(t *testing.T) *browser {
+func (s *testServer) browser(t testing.TB) *browser {
 	return &browser{t: t, s: s, jar: map[string]*http.Cookie{}}
 }
 
