@@ -44,25 +44,14 @@ func TestPasskeyJourney(t *testing.T) {
 	webtest.Axe(t, ctx, "account page")
 
 	// Sign out, then back in with the passkey.
-	webtest.Do(t, ctx, chromedp.Click(`header form[action="/signout"] button`), chromedp.WaitVisible("#signin-form"))
-	webtest.Axe(t, ctx, "sign-in page")
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("#signin-form"))
-	webtest.Do(t, ctx, chromedp.Click(`#signin-form button[type="submit"]`))
-	webtest.WaitPath(t, ctx, "/")
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("#my-name"))
+	signOutAndIn(t, ctx, srv, "sign-in page", func() {
+		// Signed out, the account page sends you to sign in.
+		webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("#signin-form"))
+	})
 
 	// A second passkey, on a second device: the first one already holds a
 	// passkey for this account, and registration excludes it.
-	phone := webtest.AddSecurityKey(t, ctx)
-	webtest.Do(t, ctx,
-		chromedp.SendKeys("#new-passkey-name", "Phone"),
-		chromedp.Click(`#add-passkey-form button[type="submit"]`),
-		chromedp.WaitVisible(`.notice`))
-	if n := phone.Credentials(t, ctx); n != 1 {
-		t.Errorf("second authenticator holds %d passkeys, want 1", n)
-	}
-	names := webtest.Eval[[]string](t, ctx, `[...document.querySelectorAll(".passkey h3")].map(e => e.textContent)`)
-	if strings.Join(names, ",") != "Work laptop,Phone" {
+	if names := addSecurityKey(t, ctx, "Phone"); strings.Join(names, ",") != "Work laptop,Phone" {
 		t.Errorf("passkeys listed: %v", names)
 	}
 	webtest.Axe(t, ctx, "account page with two passkeys")
@@ -139,21 +128,8 @@ func TestAdminInvitesAPerson(t *testing.T) {
 		t.Errorf("account page name %q", name)
 	}
 	webtest.Axe(t, sam, "invited person's account page")
-	webtest.Do(t, sam, chromedp.Click(`header form[action="/signout"] button`), chromedp.WaitVisible("#signin-form"))
-	webtest.Axe(t, sam, "sign-in page after signing out")
-	webtest.Do(t, sam, chromedp.Click(`#signin-form button[type="submit"]`))
-	webtest.WaitPath(t, sam, "/")
-	webtest.Do(t, sam, chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("#my-name"))
-	key := webtest.AddSecurityKey(t, sam)
-	webtest.Do(t, sam,
-		chromedp.SendKeys("#new-passkey-name", "Security key"),
-		chromedp.Click(`#add-passkey-form button[type="submit"]`),
-		chromedp.WaitVisible(`.notice`))
-	if n := key.Credentials(t, sam); n != 1 {
-		t.Errorf("the security key holds %d passkeys, want 1", n)
-	}
-	names := webtest.Eval[[]string](t, sam, `[...document.querySelectorAll(".passkey h3")].map(e => e.textContent)`)
-	if strings.Join(names, ",") != "Phone,Security key" {
+	signOutAndIn(t, sam, srv, "sign-in page after signing out", nil)
+	if names := addSecurityKey(t, sam, "Security key"); strings.Join(names, ",") != "Phone,Security key" {
 		t.Errorf("passkeys listed: %v", names)
 	}
 	if name := webtest.Eval[string](t, sam, `document.querySelector("#my-name").textContent`); name != "Sam Okoro" {
@@ -195,4 +171,34 @@ func ownBrowser(t *testing.T, parent context.Context) context.Context {
 	}
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// signOutAndIn signs out from the header, checks the sign-in page with axe
+// (calling between, if given, while signed out), signs back in with the
+// tab's passkey and opens the account page.
+func signOutAndIn(t *testing.T, ctx context.Context, srv *webtest.Server, page string, between func()) {
+	t.Helper()
+	webtest.Do(t, ctx, chromedp.Click(`header form[action="/signout"] button`), chromedp.WaitVisible("#signin-form"))
+	webtest.Axe(t, ctx, page)
+	if between != nil {
+		between()
+	}
+	webtest.Do(t, ctx, chromedp.Click(`#signin-form button[type="submit"]`))
+	webtest.WaitPath(t, ctx, "/")
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("#my-name"))
+}
+
+// addSecurityKey attaches a second authenticator, registers a passkey named
+// name on it from the account page, and returns the passkeys listed there.
+func addSecurityKey(t *testing.T, ctx context.Context, name string) []string {
+	t.Helper()
+	key := webtest.AddSecurityKey(t, ctx)
+	webtest.Do(t, ctx,
+		chromedp.SendKeys("#new-passkey-name", name),
+		chromedp.Click(`#add-passkey-form button[type="submit"]`),
+		chromedp.WaitVisible(`.notice`))
+	if n := key.Credentials(t, ctx); n != 1 {
+		t.Errorf("the security key holds %d passkeys, want 1", n)
+	}
+	return webtest.Eval[[]string](t, ctx, `[...document.querySelectorAll(".passkey h3")].map(e => e.textContent)`)
 }
