@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/store"
 )
@@ -53,15 +54,24 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 		return 1
 	}
 	defer d.Close()
+	// Read-only commands never change the database: on a stale schema they
+	// say how to migrate instead.
 	m, err := migrator(d)
-	if err == nil {
+	if err == nil && sub == "orgs" {
+		if err = m.Check(ctx); errors.Is(err, db.ErrStale) {
+			err = fmt.Errorf("%w; run 'upstand migrate up' first", err)
+		}
+	} else if err == nil {
 		_, err = m.Up(ctx)
+	}
+	var st *store.Store
+	if err == nil {
+		st, err = d.Store(ctx)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "upstand admin:", err)
 		return 1
 	}
-	st := store.New(d.DB)
 	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintln(stderr, "upstand admin:", err)
@@ -81,7 +91,7 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 			fmt.Fprintln(stderr, "upstand admin invite: --org must be an organisation id (see 'upstand admin orgs')")
 			return 2
 		}
-		if _, err := st.Organisation(ctx, id); err != nil {
+		if _, err := st.Org(id).Organisation(ctx); err != nil {
 			return adminFail(stderr, err)
 		}
 		p, link, err := identity.Invite(ctx, auth.Actor{OrgID: id, IP: "operator"},
@@ -91,7 +101,7 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 		}
 		fmt.Fprintf(stdout, "Enrolment link for %s <%s>, valid for 7 days and usable once:\n%s\n", p.Name, p.Email, link.URL)
 	case "orgs":
-		orgs, err := st.Organisations(ctx)
+		orgs, err := st.Global().Organisations(ctx)
 		if err != nil {
 			return adminFail(stderr, err)
 		}

@@ -116,5 +116,5 @@ func recordCatalogue(ctx context.Context, st *store.Store, now time.Time, cat *c
 	for _, m := range cat.Modules {
 		rows = append(rows, store.ContentVersion{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical})
 	}
-	return st.RecordContentVersions(ctx, now, rows)
+	return st.Global().RecordContentVersions(ctx, now, rows)
 }

@@ -19,7 +19,7 @@ const (
 // creates a demo organisation with a few teams and labels, and whenever its
 // admin has no passkey yet it prints a fresh enrolment link for them.
 func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, stdout io.Writer) error {
-	orgs, err := st.Organisations(ctx)
+	orgs, err := st.Global().Organisations(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func demoAdmin(ctx context.Context, st *store.Store, orgs []store.Organisation) 
 		if o.Name != demoOrg {
 			continue
 		}
-		people, err := st.People(ctx, o.ID)
+		people, err := st.Org(o.ID).People(ctx)
 		if err != nil {
 			return store.Person{}, false, err
 		}

@@ -20,6 +20,7 @@ import (
 	upstand "github.com/upstand/upstand"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
+	"github.com/upstand/upstand/app/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -114,10 +115,27 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // database is an open database and, when no DATABASE_URL was given, the
-// private cluster it lives in.
+// private cluster it lives in. The embedded *bun.DB connects as the URL's
+// user, for migrations and readiness; the store gets a pool of its own that
+// runs as the application role, which row-level security binds.
 type database struct {
 	*bun.DB
+	url     string
+	app     *bun.DB
 	cluster *db.Cluster
+}
+
+// Store opens the application's pool (once) and returns the store over it.
+// Call it after migrating: the application role is made by a migration.
+func (d *database) Store(ctx context.Context) (*store.Store, error) {
+	if d.app == nil {
+		app, err := db.Open(ctx, d.url, db.AsApp())
+		if err != nil {
+			return nil, err
+		}
+		d.app = app
+	}
+	return store.New(d.app), nil
 }
 
 // openDatabase connects to DATABASE_URL, or starts the private cluster under
@@ -140,13 +158,16 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 		d.Close()
 		return nil, err
 	}
-	d.DB = bdb
+	d.DB, d.url = bdb, url
 	return d, nil
 }
 
 // Close closes the connections, then stops the private cluster if we own one.
 func (d *database) Close() error {
 	var errs []error
+	if d.app != nil {
+		errs = append(errs, d.app.Close())
+	}
 	if d.DB != nil {
 		errs = append(errs, d.DB.Close())
 	}

@@ -76,7 +76,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		}
 	}
 
-	st := store.New(d.DB)
+	st, err := d.Store(ctx)
+	if err != nil {
+		return err
+	}
 	added, err := recordCatalogue(ctx, st, time.Now(), cat)
 	if err != nil {
 		return err
@@ -160,7 +163,7 @@ func sweep(ctx context.Context, st *store.Store, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if err := st.SweepExpired(ctx, now); err != nil && ctx.Err() == nil {
+			if err := st.Global().SweepExpired(ctx, now); err != nil && ctx.Err() == nil {
 				log.Warn("sweeping expired rows", "err", err)
 			}
 		}

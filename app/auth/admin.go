@@ -13,53 +13,70 @@ import (
 )
 
 // EditPerson applies an admin's change to someone's details, roles, teams
-// and labels, all together or none, and audits what changed.
+// and labels, all together or none, with its audit entries.
 func (s *Service) EditPerson(ctx context.Context, a Actor, personID uuid.UUID, e store.PersonDetails) error {
-	before, err := s.st.Person(ctx, a.OrgID, personID)
-	if err != nil {
-		return err
-	}
 	name, email, err := cleanPerson(e.Name, e.Email)
 	if err != nil {
 		return err
 	}
-	oldTeams, err := s.groupIDs(ctx, store.Teams, a.OrgID, personID)
-	if err != nil {
-		return err
-	}
-	oldLabels, err := s.groupIDs(ctx, store.Labels, a.OrgID, personID)
-	if err != nil {
-		return err
-	}
 	e.Name, e.Email = name, email
-	err = s.st.UpdatePerson(ctx, a.OrgID, personID, e)
+	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+		before, err := tx.Person(ctx, personID)
+		if err != nil {
+			return err
+		}
+		oldTeams, err := groupIDs(ctx, tx, store.Teams, personID)
+		if err != nil {
+			return err
+		}
+		oldLabels, err := groupIDs(ctx, tx, store.Labels, personID)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdatePerson(ctx, personID, e); err != nil {
+			return err
+		}
+		after := before
+		after.IsTrainer, after.IsOrgAdmin = e.IsTrainer, e.IsOrgAdmin
+		var changes []func() error
+		if before.Name != name || before.Email != email {
+			changes = append(changes, func() error {
+				return s.audit(ctx, tx, a, "person.details", &personID, map[string]any{"name": name, "email": email})
+			})
+		}
+		if !slices.Equal(before.Roles(), after.Roles()) {
+			changes = append(changes, func() error {
+				return s.audit(ctx, tx, a, "person.roles", &personID, map[string]any{"from": before.Roles(), "to": after.Roles()})
+			})
+		}
+		if !sameSet(oldTeams, e.Teams) {
+			changes = append(changes, func() error {
+				return s.audit(ctx, tx, a, "person.teams", &personID, map[string]any{"teams": len(uniqIDs(e.Teams))})
+			})
+		}
+		if !sameSet(oldLabels, e.Labels) {
+			changes = append(changes, func() error {
+				return s.audit(ctx, tx, a, "person.labels", &personID, map[string]any{"labels": len(uniqIDs(e.Labels))})
+			})
+		}
+		for _, write := range changes {
+			if err := write(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return &InputError{"Someone in your organisation already has that email address."}
 	case errors.Is(err, store.ErrLastAdmin):
 		return &InputError{"Your organisation needs at least one active org admin: make someone else an org admin first."}
-	case err != nil:
-		return err
 	}
-	after := before
-	after.IsTrainer, after.IsOrgAdmin = e.IsTrainer, e.IsOrgAdmin
-	if before.Name != name || before.Email != email {
-		s.audit(ctx, a, "person.details", &personID, map[string]any{"name": name, "email": email})
-	}
-	if !slices.Equal(before.Roles(), after.Roles()) {
-		s.audit(ctx, a, "person.roles", &personID, map[string]any{"from": before.Roles(), "to": after.Roles()})
-	}
-	if !sameSet(oldTeams, e.Teams) {
-		s.audit(ctx, a, "person.teams", &personID, map[string]any{"teams": len(uniqIDs(e.Teams))})
-	}
-	if !sameSet(oldLabels, e.Labels) {
-		s.audit(ctx, a, "person.labels", &personID, map[string]any{"labels": len(uniqIDs(e.Labels))})
-	}
-	return nil
+	return err
 }
 
-func (s *Service) groupIDs(ctx context.Context, k store.GroupKind, orgID, personID uuid.UUID) ([]uuid.UUID, error) {
-	gs, err := s.st.GroupsOf(ctx, k, orgID, personID)
+func groupIDs(ctx context.Context, tx *store.Org, k store.GroupKind, personID uuid.UUID) ([]uuid.UUID, error) {
+	gs, err := tx.GroupsOf(ctx, k, personID)
 	if err != nil {
 		return nil, err
 	}
@@ -81,19 +98,20 @@ func sameSet(a, b []uuid.UUID) bool { return slices.Equal(uniqIDs(a), uniqIDs(b)
 // SetActive deactivates or reactivates a person. Deactivation signs them out
 // everywhere at once; their records stay.
 func (s *Service) SetActive(ctx context.Context, a Actor, personID uuid.UUID, active bool) error {
-	err := s.st.SetActive(ctx, a.OrgID, personID, active, s.now())
-	if errors.Is(err, store.ErrLastAdmin) {
-		return &InputError{"Your organisation needs at least one active org admin: make someone else an org admin first."}
-	}
-	if err != nil {
-		return err
-	}
 	action := "person.deactivate"
 	if active {
 		action = "person.reactivate"
 	}
-	s.audit(ctx, a, action, &personID, nil)
-	return nil
+	err := s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := tx.SetActive(ctx, personID, active, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, action, &personID, nil)
+	})
+	if errors.Is(err, store.ErrLastAdmin) {
+		return &InputError{"Your organisation needs at least one active org admin: make someone else an org admin first."}
+	}
+	return err
 }
 
 func cleanGroupName(k store.GroupKind, name string) (string, error) {
@@ -110,14 +128,20 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, k store.GroupKind, n
 	if err != nil {
 		return store.Group{}, err
 	}
-	g, err := s.st.CreateGroup(ctx, k, a.OrgID, name)
+	var g store.Group
+	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+		var err error
+		if g, err = tx.CreateGroup(ctx, k, name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, k.Noun+".create", nil, map[string]any{"id": g.ID, "name": name})
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return store.Group{}, &InputError{"There is already a " + k.Noun + " called " + name + "."}
 	}
 	if err != nil {
 		return store.Group{}, err
 	}
-	s.audit(ctx, a, k.Noun+".create", nil, map[string]any{"id": g.ID, "name": name})
 	return g, nil
 }
 
@@ -127,26 +151,28 @@ func (s *Service) RenameGroup(ctx context.Context, a Actor, k store.GroupKind, i
 	if err != nil {
 		return err
 	}
-	err = s.st.RenameGroup(ctx, k, a.OrgID, id, name)
+	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := tx.RenameGroup(ctx, k, id, name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, k.Noun+".rename", nil, map[string]any{"id": id, "name": name})
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return &InputError{"There is already a " + k.Noun + " called " + name + "."}
 	}
-	if err != nil {
-		return err
-	}
-	s.audit(ctx, a, k.Noun+".rename", nil, map[string]any{"id": id, "name": name})
-	return nil
+	return err
 }
 
 // DeleteGroup removes a team or label (people stay; only the grouping goes).
 func (s *Service) DeleteGroup(ctx context.Context, a Actor, k store.GroupKind, id uuid.UUID) error {
-	g, err := s.st.Group(ctx, k, a.OrgID, id)
-	if err != nil {
-		return err
-	}
-	if err := s.st.DeleteGroup(ctx, k, a.OrgID, id); err != nil {
-		return err
-	}
-	s.audit(ctx, a, k.Noun+".delete", nil, map[string]any{"id": id, "name": g.Name})
-	return nil
+	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+		g, err := tx.Group(ctx, k, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteGroup(ctx, k, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, k.Noun+".delete", nil, map[string]any{"id": id, "name": g.Name})
+	})
 }

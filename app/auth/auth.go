@@ -123,17 +123,16 @@ type Actor struct {
 	IP       string
 }
 
-func (s *Service) audit(ctx context.Context, a Actor, action string, subject *uuid.UUID, detail map[string]any) {
-	org := a.OrgID
-	e := store.AuditEntry{At: s.now(), ActorID: a.PersonID, Action: action, SubjectID: subject, Detail: detail, IP: a.IP}
-	if org != uuid.Nil {
-		e.OrgID = &org
-	}
-	// The audit log must not be silently lost, but a failure to write it
-	// should not undo what already happened: log loudly instead.
-	if err := s.st.Audit(ctx, e); err != nil {
-		s.log.ErrorContext(ctx, "audit log write failed", "action", action, "err", err)
-	}
+// org is the store bound to the actor's organisation.
+func (s *Service) org(a Actor) *store.Org { return s.st.Org(a.OrgID) }
+
+// audit writes the action's audit entry on tx, the transaction that makes
+// the change: if the entry cannot be written, the change is rolled back.
+func (s *Service) audit(ctx context.Context, tx *store.Org, a Actor, action string, subject *uuid.UUID, detail map[string]any) error {
+	return tx.Audit(ctx, store.AuditEntry{At: s.now(), ActorID: a.PersonID, Action: action, SubjectID: subject, Detail: detail, IP: a.IP})
 }
+
+// self is the person acting on their own account.
+func self(p store.Person, ip string) Actor { return Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip} }
 
 func ptr[T any](v T) *T { return &v }

@@ -132,7 +132,7 @@ func (f *fixture) signIn(t *testing.T, d *device) (store.Person, error) {
 
 func auditCount(t *testing.T, f *fixture, action string) int {
 	t.Helper()
-	es, err := f.st.AuditLog(context.Background(), f.org.ID, store.AuditFilter{Action: action})
+	es, err := f.st.Org(f.org.ID).AuditLog(context.Background(), store.AuditFilter{Action: action})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestSignCountRegressionRefused(t *testing.T) {
 	if _, err := f.signIn(t, &clone); !errors.Is(err, auth.ErrSignInFailed) {
 		t.Errorf("sign count went backwards: %v", err)
 	}
-	es, _ := f.st.AuditLog(context.Background(), f.org.ID, store.AuditFilter{Action: "signin.failed"})
+	es, _ := f.st.Org(f.org.ID).AuditLog(context.Background(), store.AuditFilter{Action: "signin.failed"})
 	if len(es) != 1 || !strings.Contains(es[0].Detail["reason"].(string), "clone") {
 		t.Errorf("clone warning not audited: %+v", es)
 	}

@@ -47,23 +47,37 @@ func (s *Service) link(token string, id uuid.UUID) Link {
 
 // Invite creates a person and their one-time enrolment link.
 func (s *Service) Invite(ctx context.Context, a Actor, d store.PersonDetails) (store.Person, Link, error) {
+	var p store.Person
+	var link Link
+	err := s.org(a).InTx(ctx, func(tx *store.Org) error {
+		var err error
+		p, link, err = s.invite(ctx, tx, a, d)
+		return err
+	})
+	return p, link, err
+}
+
+// invite creates the person and their link on tx, with its audit entry.
+func (s *Service) invite(ctx context.Context, tx *store.Org, a Actor, d store.PersonDetails) (store.Person, Link, error) {
 	name, email, err := cleanPerson(d.Name, d.Email)
 	if err != nil {
 		return store.Person{}, Link{}, err
 	}
 	token, hash := newSecret()
 	now := s.now()
-	p, invite, err := s.st.InvitePerson(ctx, a.OrgID,
+	p, invite, err := tx.InvitePerson(ctx,
 		store.NewPerson{Name: name, Email: email, UserHandle: newUserHandle(), IsTrainer: d.IsTrainer, IsOrgAdmin: d.IsOrgAdmin},
 		d.Teams, d.Labels,
 		store.NewInvite{TokenHash: hash, CreatedBy: a.PersonID, Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
+	if err == nil {
+		err = s.audit(ctx, tx, a, "invite.create", &p.ID, map[string]any{"email": email, "roles": p.Roles()})
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return store.Person{}, Link{}, &InputError{"Someone in your organisation already has that email address."}
 	}
 	if err != nil {
 		return store.Person{}, Link{}, err
 	}
-	s.audit(ctx, a, "invite.create", &p.ID, map[string]any{"email": email, "roles": p.Roles()})
 	return p, s.link(token, invite.ID), nil
 }
 
@@ -72,23 +86,31 @@ func (s *Service) Invite(ctx context.Context, a Actor, d store.PersonDetails) (s
 func (s *Service) Reenrol(ctx context.Context, a Actor, personID uuid.UUID) (Link, error) {
 	token, hash := newSecret()
 	now := s.now()
-	invite, err := s.st.IssueInvite(ctx, a.OrgID, personID,
-		store.NewInvite{TokenHash: hash, CreatedBy: a.PersonID, Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
+	var invite store.Invite
+	err := s.org(a).InTx(ctx, func(tx *store.Org) error {
+		var err error
+		invite, err = tx.IssueInvite(ctx, personID,
+			store.NewInvite{TokenHash: hash, CreatedBy: a.PersonID, Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "invite.reenrol", &personID, nil)
+	})
 	if err != nil {
 		return Link{}, err
 	}
-	s.audit(ctx, a, "invite.reenrol", &personID, nil)
 	return s.link(token, invite.ID), nil
 }
 
 // RevokeInvite withdraws an open enrolment link.
 func (s *Service) RevokeInvite(ctx context.Context, a Actor, inviteID uuid.UUID) error {
-	inv, err := s.st.RevokeInvite(ctx, a.OrgID, inviteID, s.now())
-	if err != nil {
-		return err
-	}
-	s.audit(ctx, a, "invite.revoke", &inv.PersonID, nil)
-	return nil
+	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+		inv, err := tx.RevokeInvite(ctx, inviteID, s.now())
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "invite.revoke", &inv.PersonID, nil)
+	})
 }
 
 // CreateOrganisation is the operator's bootstrap: an organisation and its
@@ -101,13 +123,21 @@ func (s *Service) CreateOrganisation(ctx context.Context, orgName, adminName, ad
 	if _, _, err := cleanPerson(adminName, adminEmail); err != nil {
 		return store.Organisation{}, store.Person{}, Link{}, err
 	}
-	org, err := s.st.CreateOrganisation(ctx, orgName)
+	org, err := s.st.Global().CreateOrganisation(ctx, orgName)
 	if err != nil {
 		return store.Organisation{}, store.Person{}, Link{}, err
 	}
 	a := Actor{OrgID: org.ID, IP: "operator"}
-	s.audit(ctx, a, "org.create", nil, map[string]any{"name": orgName})
-	p, link, err := s.Invite(ctx, a, store.PersonDetails{Name: adminName, Email: adminEmail, IsOrgAdmin: true})
+	var p store.Person
+	var link Link
+	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := s.audit(ctx, tx, a, "org.create", nil, map[string]any{"name": orgName}); err != nil {
+			return err
+		}
+		var err error
+		p, link, err = s.invite(ctx, tx, a, store.PersonDetails{Name: adminName, Email: adminEmail, IsOrgAdmin: true})
+		return err
+	})
 	if err != nil {
 		return store.Organisation{}, store.Person{}, Link{}, fmt.Errorf("auth: first admin: %w", err)
 	}
@@ -122,7 +152,7 @@ type Enrolment struct {
 
 // OpenEnrolment checks an enrolment link without using it.
 func (s *Service) OpenEnrolment(ctx context.Context, token string) (Enrolment, error) {
-	inv, p, err := s.st.InviteByToken(ctx, hashSecret(token), s.now())
+	inv, p, err := s.st.Global().InviteByToken(ctx, hashSecret(token), s.now())
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInviteClosed) {
 		return Enrolment{}, ErrLinkInvalid
 	}
@@ -152,12 +182,18 @@ func (s *Service) FinishEnrol(ctx context.Context, token, ceremonyID string, bod
 	if err != nil {
 		return store.Person{}, err
 	}
-	if err := s.st.EnrolCredential(ctx, e.Invite.ID, cred, s.now()); err != nil {
-		if errors.Is(err, store.ErrInviteClosed) {
-			return store.Person{}, ErrLinkInvalid
+	a := self(e.Person, ip)
+	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := tx.Member(e.Person.ID).EnrolCredential(ctx, e.Invite.ID, cred, s.now()); err != nil {
+			return err
 		}
+		return s.audit(ctx, tx, a, "enrol", &e.Person.ID, map[string]any{"passkey": cred.Name})
+	})
+	if errors.Is(err, store.ErrInviteClosed) {
+		return store.Person{}, ErrLinkInvalid
+	}
+	if err != nil {
 		return store.Person{}, err
 	}
-	s.audit(ctx, Actor{OrgID: e.Person.OrgID, PersonID: &e.Person.ID, IP: ip}, "enrol", &e.Person.ID, map[string]any{"passkey": cred.Name})
 	return e.Person, nil
 }

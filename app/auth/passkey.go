@@ -36,7 +36,7 @@ func (u *user) WebAuthnDisplayName() string                { return u.p.Name }
 func (u *user) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
 func (s *Service) loadUser(ctx context.Context, p store.Person) (*user, error) {
-	rows, err := s.st.Credentials(ctx, p.OrgID, p.ID)
+	rows, err := s.st.Org(p.OrgID).Member(p.ID).Credentials(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (s *Service) saveCeremony(ctx context.Context, kind string, personID *uuid.
 		return Ceremony{}, fmt.Errorf("auth: encode ceremony: %w", err)
 	}
 	token, hash := newSecret()
-	if err := s.st.SaveCeremony(ctx, hash, kind, personID, data, s.now().Add(s.cfg.CeremonyTTL)); err != nil {
+	if err := s.st.Global().SaveCeremony(ctx, hash, kind, personID, data, s.now().Add(s.cfg.CeremonyTTL)); err != nil {
 		return Ceremony{}, err
 	}
 	return Ceremony{ID: token, Options: options}, nil
@@ -67,7 +67,7 @@ func (s *Service) saveCeremony(ctx context.Context, kind string, personID *uuid.
 // stale one, or one of another kind all fail.
 func (s *Service) takeCeremony(ctx context.Context, id, kind string) (webauthn.SessionData, *uuid.UUID, error) {
 	var sd webauthn.SessionData
-	data, personID, err := s.st.TakeCeremony(ctx, hashSecret(id), kind, s.now())
+	data, personID, err := s.st.Global().TakeCeremony(ctx, hashSecret(id), kind, s.now())
 	if err != nil {
 		return sd, nil, fmt.Errorf("%w (%v)", ErrCeremony, err)
 	}
@@ -167,13 +167,18 @@ func (s *Service) BeginSignIn(ctx context.Context) (Ceremony, error) {
 func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, body []byte, ip string) (store.Person, error) {
 	var who *store.Person
 	fail := func(reason string, err error) (store.Person, error) {
-		a := Actor{IP: ip}
-		var subject *uuid.UUID
-		if who != nil {
-			a.OrgID, subject = who.OrgID, &who.ID
-		}
 		s.log.WarnContext(ctx, "sign-in refused", "reason", reason, "err", err, "ip", ip)
-		s.audit(ctx, a, "signin.failed", subject, map[string]any{"reason": reason})
+		e := store.AuditEntry{At: s.now(), Action: "signin.failed", Detail: map[string]any{"reason": reason}, IP: ip}
+		var auditErr error
+		if who != nil {
+			e.ActorID, e.SubjectID = &who.ID, &who.ID
+			auditErr = s.st.Org(who.OrgID).Audit(ctx, e)
+		} else {
+			auditErr = s.st.Global().Audit(ctx, e)
+		}
+		if auditErr != nil {
+			return store.Person{}, auditErr
+		}
 		return store.Person{}, ErrSignInFailed
 	}
 	sd, _, err := s.takeCeremony(ctx, ceremonyID, "login")
@@ -185,7 +190,7 @@ func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, body []by
 		return fail("malformed", errors.New(describe(err)))
 	}
 	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
-		p, err := s.st.PersonByHandle(ctx, userHandle)
+		p, err := s.st.Global().PersonByHandle(ctx, userHandle)
 		if err != nil {
 			return nil, err
 		}
@@ -203,14 +208,19 @@ func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, body []by
 	if err != nil {
 		return store.Person{}, fmt.Errorf("auth: encode passkey: %w", err)
 	}
-	if err := s.st.RecordCredentialUse(ctx, who.OrgID, cred.ID, record, int64(cred.Authenticator.SignCount), s.now()); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return fail("sign count raced backwards", err)
+	a := self(*who, ip)
+	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := tx.Member(who.ID).RecordCredentialUse(ctx, cred.ID, record, int64(cred.Authenticator.SignCount), s.now()); err != nil {
+			return err
 		}
+		return s.audit(ctx, tx, a, "signin", &who.ID, map[string]any{"passkey": base64.RawURLEncoding.EncodeToString(cred.ID)})
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return fail("sign count raced backwards", err)
+	}
+	if err != nil {
 		return store.Person{}, err
 	}
-	s.audit(ctx, Actor{OrgID: who.OrgID, PersonID: &who.ID, IP: ip}, "signin", &who.ID,
-		map[string]any{"passkey": base64.RawURLEncoding.EncodeToString(cred.ID)})
 	return *who, nil
 }
 
@@ -225,33 +235,39 @@ func (s *Service) FinishAddPasskey(ctx context.Context, p store.Person, ceremony
 	if err != nil {
 		return err
 	}
-	if err := s.st.AddCredential(ctx, cred); err != nil {
-		return err
-	}
-	s.audit(ctx, Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip}, "passkey.add", &p.ID, map[string]any{"name": cred.Name})
-	return nil
+	a := self(p, ip)
+	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := tx.Member(p.ID).AddCredential(ctx, cred); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "passkey.add", &p.ID, map[string]any{"name": cred.Name})
+	})
 }
 
 // Passkeys lists a person's passkeys.
 func (s *Service) Passkeys(ctx context.Context, p store.Person) ([]store.Credential, error) {
-	return s.st.Credentials(ctx, p.OrgID, p.ID)
+	return s.st.Org(p.OrgID).Member(p.ID).Credentials(ctx)
 }
 
 // RenamePasskey renames one of the person's own passkeys.
 func (s *Service) RenamePasskey(ctx context.Context, p store.Person, id []byte, name, ip string) error {
 	name = passkeyName(name, 0)
-	if err := s.st.RenameCredential(ctx, p.OrgID, p.ID, id, name); err != nil {
-		return err
-	}
-	s.audit(ctx, Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip}, "passkey.rename", &p.ID, map[string]any{"name": name})
-	return nil
+	a := self(p, ip)
+	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := tx.Member(p.ID).RenameCredential(ctx, id, name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "passkey.rename", &p.ID, map[string]any{"name": name})
+	})
 }
 
 // RemovePasskey removes one of the person's own passkeys, never the last.
 func (s *Service) RemovePasskey(ctx context.Context, p store.Person, id []byte, ip string) error {
-	if err := s.st.DeleteCredential(ctx, p.OrgID, p.ID, id); err != nil {
-		return err
-	}
-	s.audit(ctx, Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip}, "passkey.remove", &p.ID, nil)
-	return nil
+	a := self(p, ip)
+	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := tx.Member(p.ID).DeleteCredential(ctx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "passkey.remove", &p.ID, nil)
+	})
 }

@@ -23,9 +23,9 @@ func (s *Service) StartSession(ctx context.Context, p store.Person, ip, userAgen
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
-	sess := store.Session{IDHash: hash, OrgID: p.OrgID, PersonID: p.ID, CreatedAt: now, LastSeenAt: now,
+	sess := store.Session{IDHash: hash, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(s.cfg.SessionMax), IP: ip, UserAgent: userAgent}
-	if err := s.st.CreateSession(ctx, sess); err != nil {
+	if err := s.st.Org(p.OrgID).Member(p.ID).CreateSession(ctx, sess); err != nil {
 		return "", time.Time{}, err
 	}
 	return token, sess.ExpiresAt, nil
@@ -38,7 +38,7 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 		return store.Session{}, store.Person{}, ErrNoSession
 	}
 	now := s.now()
-	sess, p, err := s.st.SessionByHash(ctx, hashSecret(token), now, s.cfg.SessionIdle)
+	sess, p, err := s.st.Global().SessionByHash(ctx, hashSecret(token), now, s.cfg.SessionIdle)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Session{}, store.Person{}, ErrNoSession
 	}
@@ -46,7 +46,7 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 		return store.Session{}, store.Person{}, err
 	}
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
-		if err := s.st.TouchSession(ctx, sess.IDHash, now); err != nil {
+		if err := s.st.Global().TouchSession(ctx, sess.IDHash, now); err != nil {
 			return store.Session{}, store.Person{}, err
 		}
 	}
@@ -55,19 +55,23 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 
 // EndSession signs this browser out.
 func (s *Service) EndSession(ctx context.Context, token string, p store.Person, ip string) error {
-	if err := s.st.DeleteSession(ctx, hashSecret(token)); err != nil {
-		return err
-	}
-	s.audit(ctx, Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip}, "signout", &p.ID, nil)
-	return nil
+	a := self(p, ip)
+	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+		if err := tx.Member(p.ID).DeleteSession(ctx, hashSecret(token)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "signout", &p.ID, nil)
+	})
 }
 
 // EndAllSessions signs the person out on every device.
 func (s *Service) EndAllSessions(ctx context.Context, p store.Person, ip string) error {
-	n, err := s.st.DeletePersonSessions(ctx, p.OrgID, p.ID)
-	if err != nil {
-		return err
-	}
-	s.audit(ctx, Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip}, "signout.everywhere", &p.ID, map[string]any{"sessions": n})
-	return nil
+	a := self(p, ip)
+	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+		n, err := tx.Member(p.ID).DeleteSessions(ctx)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "signout.everywhere", &p.ID, map[string]any{"sessions": n})
+	})
 }

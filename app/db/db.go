@@ -17,14 +17,38 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
+// AppRole is the role the application's queries run as (created by the
+// migrations): it has no BYPASSRLS, so row-level security binds it even when
+// the connection's user is a superuser or owns the tables.
+const AppRole = "upstand_app"
+
+// Option changes how Open connects.
+type Option func(*[]stdlib.OptionOpenDB)
+
+// AsApp makes every pooled connection run SET ROLE upstand_app when it is
+// opened, so the organisation policies apply to everything on the pool.
+// Migrations need the connection's own user: open them without it.
+func AsApp() Option {
+	return func(opts *[]stdlib.OptionOpenDB) {
+		*opts = append(*opts, stdlib.OptionAfterConnect(func(ctx context.Context, conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
+			return err
+		}))
+	}
+}
+
 // Open connects to the database at url and checks that it answers within
 // 10 seconds, so a wrong URL fails at start-up with one clear error.
-func Open(ctx context.Context, url string) (*bun.DB, error) {
+func Open(ctx context.Context, url string, options ...Option) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("db: parse database URL: %w", err)
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	var opts []stdlib.OptionOpenDB
+	for _, o := range options {
+		o(&opts)
+	}
+	sqldb := stdlib.OpenDB(*cfg, opts...)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(10)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

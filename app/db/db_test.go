@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 func TestMigrationsRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
+	_, d := dbtest.NewWithAdmin(t)
 	dir, err := db.Migrations(upstand.Files)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func TestMigrationsRoundTrip(t *testing.T) {
 func TestStaleSchemaNamesPendingMigrations(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
+	_, d := dbtest.NewWithAdmin(t)
 	dir := fstest.MapFS{
 		"29990101000000_later.tx.up.sql":   {Data: []byte("CREATE TABLE later (id int);")},
 		"29990101000000_later.tx.down.sql": {Data: []byte("DROP TABLE later;")},

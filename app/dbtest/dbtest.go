@@ -86,6 +86,12 @@ func configFromURL(raw string) (*pgtestdb.Config, error) {
 		db = "postgres"
 	}
 	return &pgtestdb.Config{
+		// The tests migrate and own their databases as an ordinary role, as
+		// a real deployment's user may be: no superuser, no BYPASSRLS. It
+		// may create roles, for the migration that makes the application
+		// role.
+		TestRole: &pgtestdb.Role{Username: pgtestdb.DefaultRoleUsername, Password: pgtestdb.DefaultRolePassword,
+			Capabilities: "NOSUPERUSER NOCREATEDB CREATEROLE"},
 		DriverName:                "pgx",
 		User:                      u.User.Username(),
 		Password:                  pass,
@@ -98,14 +104,39 @@ func configFromURL(raw string) (*pgtestdb.Config, error) {
 }
 
 // New returns a fresh database with every migration applied, dropped when
-// the test ends (kept for inspection if the test fails).
+// the test ends (kept for inspection if the test fails). Its connections run
+// as the application role, as the server's do, so row-level security binds
+// the test's queries too.
 func New(t testing.TB) *bun.DB {
+	t.Helper()
+	app, _ := NewWithAdmin(t)
+	return app
+}
+
+// NewWithAdmin is New plus a second pool on the same database connected as
+// the server's administrative user, which row-level security does not
+// bind: for tests that look beneath the application (counting every
+// organisation's rows, adding a failing trigger).
+func NewWithAdmin(t testing.TB) (app, admin *bun.DB) {
 	t.Helper()
 	if server == nil {
 		t.Fatal("dbtest: no database server: call dbtest.Main(m) from TestMain in this package")
 	}
-	sqldb := pgtestdb.New(t, *server, migrator{})
-	return db.FromSQL(sqldb)
+	conf := pgtestdb.Custom(t, *server, migrator{})
+	ctx := context.Background()
+	app, err := db.Open(ctx, conf.URL(), db.AsApp())
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() { app.Close() })
+	adminConf := *server
+	adminConf.Database = conf.Database
+	admin, err = db.Open(ctx, adminConf.URL())
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	return app, admin
 }
 
 // URL is like New but returns the connection URL of the fresh database, for

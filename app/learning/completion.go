@@ -59,7 +59,7 @@ func (s *Service) Finish(ctx context.Context, l Learner, moduleID string, post [
 		ModuleID: m.ID, ModuleVersion: a.ModuleVersion, CompletedAt: now,
 		ExpiresAt: Expiry(m, now), Summary: s.summary(ctx, l, m, a, p),
 	}
-	stored, created, err := s.st.AddCompletion(ctx, c, NewCode())
+	stored, created, err := s.member(l).AddCompletion(ctx, c, NewCode())
 	if err != nil {
 		return store.Completion{}, false, p, err
 	}
@@ -84,7 +84,7 @@ func (s *Service) summary(ctx context.Context, l Learner, m *content.Module, a s
 	for _, sp := range p.Steps {
 		switch sp.Step.Kind {
 		case content.QuizStep:
-			attempts, err := s.st.QuizAttempts(ctx, l.OrgID, l.PersonID, a.RootID, sp.Step.ID)
+			attempts, err := s.member(l).QuizAttempts(ctx, a.RootID, sp.Step.ID)
 			if err != nil {
 				continue
 			}
@@ -149,7 +149,7 @@ func GroupCode(code string) string {
 
 // Certificate loads one of the learner's own certificates.
 func (s *Service) Certificate(ctx context.Context, l Learner, id uuid.UUID) (store.CertificateView, error) {
-	v, err := s.st.Certificate(ctx, l.OrgID, l.PersonID, id)
+	v, err := s.member(l).Certificate(ctx, id)
 	return v, notFound(err)
 }
 
@@ -165,6 +165,6 @@ func (s *Service) Verify(ctx context.Context, code string) (store.CertificateVie
 			return store.CertificateView{}, ErrNotFound
 		}
 	}
-	v, err := s.st.CertificateByCode(ctx, code)
+	v, err := s.st.Global().CertificateByCode(ctx, code)
 	return v, notFound(err)
 }

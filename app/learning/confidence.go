@@ -45,7 +45,7 @@ func (s *Service) Confidence(ctx context.Context, l Learner, moduleID, phase str
 	}
 	v := ConfidenceView{Progress: p, Phase: phase, Statements: m.Confidence, Answers: make([]int, len(m.Confidence))}
 	v.Answered = (phase == store.PhasePre && p.PreAnswered) || (phase == store.PhasePost && p.PostAnswered)
-	answers, err := s.st.ConfidenceAnswers(ctx, l.OrgID, l.PersonID, a.RootID)
+	answers, err := s.member(l).ConfidenceAnswers(ctx, a.RootID)
 	if err != nil {
 		return ConfidenceView{}, err
 	}
@@ -105,6 +105,6 @@ func (s *Service) recordConfidence(ctx context.Context, l Learner, m *content.Mo
 			rows[i].Value = &v
 		}
 	}
-	_, err := s.st.AddConfidenceAnswers(ctx, rows)
+	_, err := s.member(l).AddConfidenceAnswers(ctx, rows)
 	return err
 }

@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/learning"
@@ -139,18 +141,20 @@ func (c *clock) Set(t time.Time) {
 // env is a fresh database with one organisation and people in it.
 type env struct {
 	st    *store.Store
+	owner *bun.DB // the same database as the owner, beneath row-level security
 	clock *clock
 	org   store.Organisation
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := store.New(dbtest.New(t))
-	org, err := st.CreateOrganisation(context.Background(), "Brightwater Homes")
+	app, owner := dbtest.NewWithAdmin(t)
+	st := store.New(app)
+	org, err := st.Global().CreateOrganisation(context.Background(), "Brightwater Homes")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{st: st, clock: newClock(), org: org}
+	return &env{st: st, owner: owner, clock: newClock(), org: org}
 }
 
 func (e *env) service(cat *content.Catalogue) *learning.Service {
@@ -168,7 +172,7 @@ func personIn(t *testing.T, st *store.Store, org store.Organisation, name string
 	t.Helper()
 	handle := make([]byte, 64)
 	_, _ = rand.Read(handle)
-	p, err := st.CreatePerson(context.Background(), org.ID, store.NewPerson{
+	p, err := st.Org(org.ID).CreatePerson(context.Background(), store.NewPerson{
 		Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org", UserHandle: handle, IsOrgAdmin: admin})
 	if err != nil {
 		t.Fatal(err)

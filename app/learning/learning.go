@@ -85,6 +85,9 @@ func New(st *store.Store, cat *content.Catalogue, now func() time.Time) *Service
 	return &Service{st: st, cat: cat, now: now}
 }
 
+// member is the store bound to the learner: their own records only.
+func (s *Service) member(l Learner) *store.Member { return s.st.Org(l.OrgID).Member(l.PersonID) }
+
 // Content is the catalogue being served.
 func (s *Service) Content() *content.Catalogue { return s.cat }
 
@@ -126,7 +129,7 @@ func (s *Service) stepOfKind(moduleID string, index int, kind content.StepKind) 
 // latestProgress is the learner's latest attempt at a module and their
 // progress in its chain; ErrNotStarted if they never started the course.
 func (s *Service) latestProgress(ctx context.Context, l Learner, m *content.Module) (store.CourseAttempt, Progress, error) {
-	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
+	a, err := s.member(l).LatestCourseAttempt(ctx, m.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.CourseAttempt{}, Progress{}, ErrNotStarted
 	}
@@ -159,7 +162,7 @@ func (s *Service) recordVersions(ctx context.Context, m *content.Module) error {
 	for _, sc := range m.Scenarios() {
 		rows = append(rows, store.ContentVersion{Kind: store.KindScenario, ID: sc.ID, Version: sc.Version, Canonical: sc.Canonical})
 	}
-	if _, err := s.st.RecordContentVersions(ctx, s.Now(), rows); err != nil {
+	if _, err := s.st.Global().RecordContentVersions(ctx, s.Now(), rows); err != nil {
 		return err
 	}
 	s.recorded.Store(key, true)
@@ -171,7 +174,7 @@ func (s *Service) recordVersions(ctx context.Context, m *content.Module) error {
 // none and start is false.
 func (s *Service) openAttempt(ctx context.Context, l Learner, m *content.Module, start bool, mode store.AttemptMode) (store.CourseAttempt, error) {
 	if !start {
-		if _, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.member(l).LatestCourseAttempt(ctx, m.ID); errors.Is(err, store.ErrNotFound) {
 			return store.CourseAttempt{}, ErrNotStarted
 		} else if err != nil {
 			return store.CourseAttempt{}, err
@@ -180,7 +183,7 @@ func (s *Service) openAttempt(ctx context.Context, l Learner, m *content.Module,
 	if err := s.recordVersions(ctx, m); err != nil {
 		return store.CourseAttempt{}, err
 	}
-	a, _, err := s.st.OpenCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID, m.Version, s.Now(), mode)
+	a, _, err := s.member(l).OpenCourseAttempt(ctx, m.ID, m.Version, s.Now(), mode)
 	return a, err
 }
 

@@ -310,7 +310,7 @@ func TestResumeAndStaleChoices(t *testing.T) {
 	if _, err := again.Choose(ctx, l, "tiny", stepScenario, id, 2, 1); !errors.Is(err, learning.ErrStale) {
 		t.Fatalf("choice after the end: %v, want ErrStale", err)
 	}
-	choices := must[[]store.ScenarioChoice](t)(e.st.ScenarioChoices(ctx, l.OrgID, l.PersonID, id))
+	choices := must[[]store.ScenarioChoice](t)(e.st.Org(l.OrgID).Member(l.PersonID).ScenarioChoices(ctx, id))
 	if len(choices) != 2 || choices[0].Node != "opening" || choices[0].Choice != 3 || choices[1].Node != "middle" {
 		t.Fatalf("choice history %+v", choices)
 	}
@@ -342,7 +342,7 @@ func TestConcurrentChoicesApplyOnce(t *testing.T) {
 			t.Fatalf("unexpected error %v", err)
 		}
 	}
-	choices := must[[]store.ScenarioChoice](t)(e.st.ScenarioChoices(ctx, l.OrgID, l.PersonID, play.Attempt.ID))
+	choices := must[[]store.ScenarioChoice](t)(e.st.Org(l.OrgID).Member(l.PersonID).ScenarioChoices(ctx, play.Attempt.ID))
 	if ok != 1 || len(choices) != 1 {
 		t.Fatalf("%d choices succeeded and %d were stored, want 1 and 1", ok, len(choices))
 	}
@@ -397,7 +397,7 @@ func TestVersionPinning(t *testing.T) {
 	if c.ModuleVersion != newModule.Version {
 		t.Fatalf("completion on module version %s, want %s", c.ModuleVersion, newModule.Version)
 	}
-	attempts := must[[]store.CourseAttempt](t)(e.st.CourseAttempts(ctx, l.OrgID, l.PersonID))
+	attempts := must[[]store.CourseAttempt](t)(e.st.Org(l.OrgID).Member(l.PersonID).CourseAttempts(ctx))
 	if len(attempts) != 2 || attempts[0].RootID != attempts[1].ID || attempts[1].ModuleVersion == attempts[0].ModuleVersion {
 		t.Fatalf("attempt chain %+v", attempts)
 	}
@@ -440,7 +440,7 @@ func TestConcurrentFinishCompletesOnce(t *testing.T) {
 		}
 	}
 	var completions, certificates, attempts int
-	db := e.st.DB()
+	db := e.owner
 	must[any](t)(nil, db.NewRaw("SELECT count(*) FROM completions").Scan(ctx, &completions))
 	must[any](t)(nil, db.NewRaw("SELECT count(*) FROM certificates").Scan(ctx, &certificates))
 	must[any](t)(nil, db.NewRaw("SELECT count(*) FROM course_attempts").Scan(ctx, &attempts))
@@ -456,7 +456,7 @@ func TestPrivacy(t *testing.T) {
 	ctx := context.Background()
 	learner := e.person(t, "Gita Rao", false)
 	admin := e.person(t, "Hal Admin", true)
-	otherOrg := must[store.Organisation](t)(e.st.CreateOrganisation(ctx, "Elsewhere Ltd"))
+	otherOrg := must[store.Organisation](t)(e.st.Global().CreateOrganisation(ctx, "Elsewhere Ltd"))
 	outsider := personIn(t, e.st, otherOrg, "Ian Out", true)
 
 	doEverything(t, svc, learner)
@@ -605,7 +605,7 @@ func TestRecordsAreAppendOnly(t *testing.T) {
 	if _, _, _, err := svc.Finish(ctx, l, "tiny", []int{4, 0}); err != nil {
 		t.Fatal(err)
 	}
-	db := e.st.DB()
+	db := e.owner
 	for _, q := range []string{
 		"UPDATE completions SET completed_at = now()",
 		"DELETE FROM completions",
@@ -631,7 +631,7 @@ func TestSupportResources(t *testing.T) {
 	e := newEnv(t)
 	svc := e.service(catalogue(t, "Sam pauses."))
 	ctx := context.Background()
-	other := must[store.Organisation](t)(e.st.CreateOrganisation(ctx, "Elsewhere Ltd"))
+	other := must[store.Organisation](t)(e.st.Global().CreateOrganisation(ctx, "Elsewhere Ltd"))
 	adminL := e.person(t, "Ann Admin", true)
 	admin := learning.Editor{OrgID: adminL.OrgID, PersonID: adminL.PersonID, IP: "192.0.2.7"}
 	outsiderL := personIn(t, e.st, other, "Olu Out", true)
@@ -672,7 +672,7 @@ func TestSupportResources(t *testing.T) {
 	if rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, other.ID)); len(rs) != 0 {
 		t.Fatalf("another organisation sees %d resources", len(rs))
 	}
-	log := must[[]store.AuditEntry](t)(e.st.AuditLog(ctx, e.org.ID, store.AuditFilter{}))
+	log := must[[]store.AuditEntry](t)(e.st.Org(e.org.ID).AuditLog(ctx, store.AuditFilter{}))
 	var actions []string
 	for _, entry := range log {
 		if entry.ActorID == nil || *entry.ActorID != admin.PersonID || entry.IP != "192.0.2.7" {

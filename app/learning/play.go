@@ -99,7 +99,7 @@ func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.
 	if v, ok := s.pinned.Load(key); ok {
 		return v.(*content.Scenario), nil
 	}
-	cv, err := s.st.ContentVersion(ctx, store.KindScenario, id, version)
+	cv, err := s.st.Global().ContentVersion(ctx, store.KindScenario, id, version)
 	if err != nil {
 		return nil, fmt.Errorf("learning: scenario %s: %w", key, err)
 	}
@@ -121,7 +121,7 @@ func (s *Service) ownAttempt(ctx context.Context, l Learner, moduleID string, in
 	if err != nil {
 		return nil, nil, store.ScenarioAttempt{}, err
 	}
-	sa, err := s.st.ScenarioAttempt(ctx, l.OrgID, l.PersonID, id)
+	sa, err := s.member(l).ScenarioAttempt(ctx, id)
 	if err != nil {
 		return nil, nil, store.ScenarioAttempt{}, notFound(err)
 	}
@@ -143,7 +143,7 @@ func (s *Service) Scenario(ctx context.Context, l Learner, moduleID string, inde
 		return Play{}, err
 	}
 	play := Play{Progress: p, Step: st, Scenario: st.Scenario}
-	sa, err := s.st.LatestScenarioAttempt(ctx, l.OrgID, l.PersonID, a.RootID, st.ID)
+	sa, err := s.member(l).LatestScenarioAttempt(ctx, a.RootID, st.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return play, nil
 	}
@@ -215,7 +215,7 @@ func (s *Service) StartScenario(ctx context.Context, l Learner, moduleID string,
 	if err != nil {
 		return Play{}, err
 	}
-	sa, err := s.st.CreateScenarioAttempt(ctx, store.ScenarioAttempt{
+	sa, err := s.member(l).CreateScenarioAttempt(ctx, store.ScenarioAttempt{
 		OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID, StepID: st.ID,
 		ScenarioID: st.Scenario.ID, ScenarioVersion: st.Scenario.Version, State: raw, StartedAt: s.Now(),
 	})
@@ -269,7 +269,7 @@ func (s *Service) Choose(ctx context.Context, l Learner, moduleID string, index 
 			Fingerprint: Fingerprint(st), Event: store.EventFinished, Outcome: &o, At: rec.At}
 		rec.Finished = &ev
 	}
-	if err := s.st.RecordChoice(ctx, l.OrgID, l.PersonID, sa.ID, rec); errors.Is(err, store.ErrStale) {
+	if err := s.member(l).RecordChoice(ctx, sa.ID, rec); errors.Is(err, store.ErrStale) {
 		return Play{}, ErrStale
 	} else if err != nil {
 		return Play{}, err
@@ -284,7 +284,7 @@ func (s *Service) ScenarioAttempt(ctx context.Context, l Learner, moduleID strin
 	if err != nil {
 		return Play{}, err
 	}
-	a, err := s.st.CourseAttempt(ctx, l.OrgID, l.PersonID, sa.CourseAttemptID)
+	a, err := s.member(l).CourseAttempt(ctx, sa.CourseAttemptID)
 	if err != nil {
 		return Play{}, err
 	}

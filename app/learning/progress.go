@@ -196,7 +196,7 @@ func (s *Service) Course(ctx context.Context, l Learner, moduleID string) (Progr
 	if err != nil {
 		return Progress{}, err
 	}
-	a, err := s.st.LatestCourseAttempt(ctx, l.OrgID, l.PersonID, m.ID)
+	a, err := s.member(l).LatestCourseAttempt(ctx, m.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		steps, _, _ := evaluate(m, nil)
 		return Progress{Module: m, Steps: steps}, nil
@@ -209,20 +209,20 @@ func (s *Service) Course(ctx context.Context, l Learner, moduleID string) (Progr
 
 // progress evaluates an attempt's chain.
 func (s *Service) progress(ctx context.Context, l Learner, m *content.Module, a store.CourseAttempt) (Progress, error) {
-	events, err := s.st.StepEvents(ctx, l.OrgID, l.PersonID, a.RootID)
+	events, err := s.member(l).StepEvents(ctx, a.RootID)
 	if err != nil {
 		return Progress{}, err
 	}
 	p := Progress{Module: m, Attempt: &a}
 	p.Steps, p.Done, p.Met = evaluate(m, events)
 	if a.Completed() {
-		c, err := s.st.CompletionOfAttempt(ctx, l.OrgID, l.PersonID, a.ID)
+		c, err := s.member(l).CompletionOfAttempt(ctx, a.ID)
 		if err != nil {
 			return Progress{}, err
 		}
 		p.Completion = &c
 	}
-	answers, err := s.st.ConfidenceAnswers(ctx, l.OrgID, l.PersonID, a.RootID)
+	answers, err := s.member(l).ConfidenceAnswers(ctx, a.RootID)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -273,7 +273,7 @@ func (s *Service) OpenLesson(ctx context.Context, l Learner, moduleID string, in
 	if err != nil {
 		return Progress{}, nil, err
 	}
-	if err := s.st.AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
+	if err := s.member(l).AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
 		return Progress{}, nil, err
 	}
 	p, err := s.progress(ctx, l, m, a)
@@ -316,11 +316,11 @@ type Card struct {
 // audience ("" for all; a module for "anyone" or with no audience matches
 // every filter).
 func (s *Service) Catalogue(ctx context.Context, l Learner, audience string) ([]Card, error) {
-	attempts, err := s.st.LatestCourseAttempts(ctx, l.OrgID, l.PersonID)
+	attempts, err := s.member(l).LatestCourseAttempts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	completions, err := s.st.LatestCompletions(ctx, l.OrgID, l.PersonID)
+	completions, err := s.member(l).LatestCompletions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +334,7 @@ func (s *Service) Catalogue(ctx context.Context, l Learner, audience string) ([]
 	for _, c := range completions {
 		latest[c.ModuleID] = c
 	}
-	events, err := s.st.StepEventsByRoot(ctx, l.OrgID, l.PersonID, roots)
+	events, err := s.member(l).StepEventsByRoot(ctx, roots)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (s *Service) Quiz(ctx context.Context, l Learner, moduleID string, index in
 	if err != nil {
 		return QuizView{}, err
 	}
-	attempts, err := s.st.QuizAttempts(ctx, l.OrgID, l.PersonID, a.RootID, st.ID)
+	attempts, err := s.member(l).QuizAttempts(ctx, a.RootID, st.ID)
 	if err != nil {
 		return QuizView{}, err
 	}
@@ -103,7 +103,7 @@ func (s *Service) SubmitQuiz(ctx context.Context, l Learner, moduleID string, in
 	if passed {
 		kind = store.EventPassed
 	}
-	qa, err := s.st.AddQuizAttempt(ctx, store.QuizAttempt{
+	qa, err := s.member(l).AddQuizAttempt(ctx, store.QuizAttempt{
 		OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID, StepID: st.ID, Fingerprint: Fingerprint(st),
 		Answers: picks, Correct: correct, Total: len(q.Questions), PassPercent: q.PassPercent, Passed: passed, At: s.Now(),
 	}, s.event(l, a, st, kind))
@@ -119,11 +119,11 @@ func (s *Service) QuizResult(ctx context.Context, l Learner, moduleID string, in
 	if err != nil {
 		return QuizResult{}, err
 	}
-	qa, err := s.st.QuizAttempt(ctx, l.OrgID, l.PersonID, id)
+	qa, err := s.member(l).QuizAttempt(ctx, id)
 	if err != nil {
 		return QuizResult{}, notFound(err)
 	}
-	ca, err := s.st.CourseAttempt(ctx, l.OrgID, l.PersonID, qa.CourseAttemptID)
+	ca, err := s.member(l).CourseAttempt(ctx, qa.CourseAttemptID)
 	if err != nil {
 		return QuizResult{}, err
 	}

@@ -44,7 +44,7 @@ type RecordQuiz struct {
 // Record gathers the learner's record.
 func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
 	var r Record
-	completions, err := s.st.Completions(ctx, l.OrgID, l.PersonID)
+	completions, err := s.member(l).Completions(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -52,7 +52,7 @@ func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
 	for _, c := range completions {
 		r.Completions = append(r.Completions, RecordCompletion{Completion: c, Title: s.moduleTitle(c.ModuleID), Status: completionStatus(c, now)})
 	}
-	attempts, err := s.st.CourseAttempts(ctx, l.OrgID, l.PersonID)
+	attempts, err := s.member(l).CourseAttempts(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -61,7 +61,7 @@ func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
 		r.Attempts = append(r.Attempts, RecordAttempt{CourseAttempt: a, Title: s.moduleTitle(a.ModuleID)})
 		titles[a.ID.String()] = s.moduleTitle(a.ModuleID)
 	}
-	scenarios, err := s.st.ScenarioAttempts(ctx, l.OrgID, l.PersonID)
+	scenarios, err := s.member(l).ScenarioAttempts(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -72,7 +72,7 @@ func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
 		}
 		r.Scenarios = append(r.Scenarios, RecordScenario{ScenarioAttempt: sa, Title: title})
 	}
-	quizzes, err := s.st.AllQuizAttempts(ctx, l.OrgID, l.PersonID)
+	quizzes, err := s.member(l).AllQuizAttempts(ctx)
 	if err != nil {
 		return r, err
 	}

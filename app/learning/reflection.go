@@ -31,7 +31,7 @@ func (s *Service) Reflection(ctx context.Context, l Learner, moduleID string, in
 	if err != nil {
 		return ReflectionView{}, err
 	}
-	notes, err := s.st.Reflections(ctx, l.OrgID, l.PersonID, a.RootID, st.ID)
+	notes, err := s.member(l).Reflections(ctx, a.RootID, st.ID)
 	if err != nil {
 		return ReflectionView{}, err
 	}
@@ -58,7 +58,7 @@ func (s *Service) Reflect(ctx context.Context, l Learner, moduleID string, index
 	if err != nil {
 		return store.Reflection{}, err
 	}
-	return s.st.AddReflection(ctx, store.Reflection{OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID,
+	return s.member(l).AddReflection(ctx, store.Reflection{OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID,
 		StepID: st.ID, Body: body, CreatedAt: s.Now()}, s.event(l, a, st, store.EventAnswered))
 }
 
@@ -73,17 +73,17 @@ func (s *Service) SkipReflection(ctx context.Context, l Learner, moduleID string
 	if err != nil {
 		return err
 	}
-	return s.st.AddStepEventOnce(ctx, s.event(l, a, st, store.EventSkipped))
+	return s.member(l).AddStepEventOnce(ctx, s.event(l, a, st, store.EventSkipped))
 }
 
 // DeleteReflection deletes one of the learner's own notes for good. Someone
 // else's note is ErrNotFound, whoever asks.
 func (s *Service) DeleteReflection(ctx context.Context, l Learner, id uuid.UUID) (store.Reflection, error) {
-	r, err := s.st.Reflection(ctx, l.OrgID, l.PersonID, id)
+	r, err := s.member(l).Reflection(ctx, id)
 	if err != nil {
 		return store.Reflection{}, notFound(err)
 	}
-	if err := s.st.DeleteReflection(ctx, l.OrgID, l.PersonID, id); err != nil {
+	if err := s.member(l).DeleteReflection(ctx, id); err != nil {
 		return store.Reflection{}, notFound(err)
 	}
 	return r, nil
@@ -92,5 +92,5 @@ func (s *Service) DeleteReflection(ctx context.Context, l Learner, id uuid.UUID)
 // Reflections lists all of the learner's notes, newest first, for their
 // record.
 func (s *Service) Reflections(ctx context.Context, l Learner) ([]store.Reflection, error) {
-	return s.st.AllReflections(ctx, l.OrgID, l.PersonID)
+	return s.member(l).AllReflections(ctx)
 }

@@ -21,12 +21,12 @@ var DefaultSupport = []store.SupportResource{
 
 // SupportResources lists the organisation's support resources.
 func (s *Service) SupportResources(ctx context.Context, orgID uuid.UUID) ([]store.SupportResource, error) {
-	return s.st.SupportResources(ctx, orgID)
+	return s.st.Org(orgID).SupportResources(ctx)
 }
 
 // SupportResource loads one of the organisation's resources.
 func (s *Service) SupportResource(ctx context.Context, orgID, id uuid.UUID) (store.SupportResource, error) {
-	r, err := s.st.SupportResource(ctx, orgID, id)
+	r, err := s.st.Org(orgID).SupportResource(ctx, id)
 	return r, notFound(err)
 }
 
@@ -74,12 +74,20 @@ type Editor struct {
 	IP       string
 }
 
-// audit records an admin's change in the audit log, like every other admin
-// action.
-func (s *Service) audit(ctx context.Context, by Editor, action string, id uuid.UUID, name string) error {
-	org, actor := by.OrgID, by.PersonID
-	return s.st.Audit(ctx, store.AuditEntry{OrgID: &org, At: s.Now(), ActorID: &actor, Action: action,
-		Detail: map[string]any{"resource": id.String(), "name": name}, IP: by.IP})
+// edit runs an admin's change and its audit entry in one transaction: if
+// the entry cannot be written, the change is rolled back.
+func (s *Service) edit(ctx context.Context, by Editor, action string, change func(tx *store.Org) (store.SupportResource, error)) (store.SupportResource, error) {
+	var r store.SupportResource
+	err := s.st.Org(by.OrgID).InTx(ctx, func(tx *store.Org) error {
+		var err error
+		if r, err = change(tx); err != nil {
+			return err
+		}
+		actor := by.PersonID
+		return tx.Audit(ctx, store.AuditEntry{At: s.Now(), ActorID: &actor, Action: action,
+			Detail: map[string]any{"resource": r.ID.String(), "name": r.Name}, IP: by.IP})
+	})
+	return r, notFound(err)
 }
 
 // AddSupportResource adds a resource to the organisation's list.
@@ -88,12 +96,10 @@ func (s *Service) AddSupportResource(ctx context.Context, by Editor, in SupportI
 	if err != nil {
 		return store.SupportResource{}, err
 	}
-	r, err := s.st.CreateSupportResource(ctx, store.SupportResource{OrgID: by.OrgID, Name: in.Name, Description: in.Description,
-		Link: in.Link, Phone: in.Phone, CreatedAt: s.Now()})
-	if err != nil {
-		return r, err
-	}
-	return r, s.audit(ctx, by, "support.added", r.ID, r.Name)
+	return s.edit(ctx, by, "support.added", func(tx *store.Org) (store.SupportResource, error) {
+		return tx.CreateSupportResource(ctx, store.SupportResource{Name: in.Name, Description: in.Description,
+			Link: in.Link, Phone: in.Phone, CreatedAt: s.Now()})
+	})
 }
 
 // UpdateSupportResource changes one of the organisation's resources.
@@ -102,22 +108,21 @@ func (s *Service) UpdateSupportResource(ctx context.Context, by Editor, id uuid.
 	if err != nil {
 		return err
 	}
-	err = s.st.UpdateSupportResource(ctx, store.SupportResource{ID: id, OrgID: by.OrgID, Name: in.Name,
-		Description: in.Description, Link: in.Link, Phone: in.Phone, UpdatedAt: s.Now()})
-	if err != nil {
-		return notFound(err)
-	}
-	return s.audit(ctx, by, "support.changed", id, in.Name)
+	_, err = s.edit(ctx, by, "support.changed", func(tx *store.Org) (store.SupportResource, error) {
+		r := store.SupportResource{ID: id, Name: in.Name, Description: in.Description, Link: in.Link, Phone: in.Phone, UpdatedAt: s.Now()}
+		return r, tx.UpdateSupportResource(ctx, r)
+	})
+	return err
 }
 
 // DeleteSupportResource removes one of the organisation's resources.
 func (s *Service) DeleteSupportResource(ctx context.Context, by Editor, id uuid.UUID) error {
-	r, err := s.st.SupportResource(ctx, by.OrgID, id)
-	if err != nil {
-		return notFound(err)
-	}
-	if err := s.st.DeleteSupportResource(ctx, by.OrgID, id); err != nil {
-		return notFound(err)
-	}
-	return s.audit(ctx, by, "support.removed", id, r.Name)
+	_, err := s.edit(ctx, by, "support.removed", func(tx *store.Org) (store.SupportResource, error) {
+		r, err := tx.SupportResource(ctx, id)
+		if err != nil {
+			return r, err
+		}
+		return r, tx.DeleteSupportResource(ctx, id)
+	})
+	return err
 }

@@ -27,12 +27,28 @@ type AuditEntry struct {
 	SubjectName string `bun:"subject_name,scanonly"`
 }
 
-// Audit appends an entry.
-func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+// Audit appends an entry to the organisation's log. Call it on the
+// transaction that makes the change (Org.InTx), so the change and its entry
+// are kept or lost together.
+func (o *Org) Audit(ctx context.Context, e AuditEntry) error {
+	e.OrgID = &o.id
+	return o.run(ctx, func(db bun.IDB) error { return insertAudit(ctx, db, e) })
+}
+
+// Audit appends an entry that belongs to no organisation (a sign-in with a
+// passkey nobody has).
+func (g *Global) Audit(ctx context.Context, e AuditEntry) error {
+	e.OrgID = nil
+	return g.run(ctx, func(db bun.IDB) error { return insertAudit(ctx, db, e) })
+}
+
+func insertAudit(ctx context.Context, db bun.IDB, e AuditEntry) error {
 	if e.Detail == nil {
 		e.Detail = map[string]any{}
 	}
-	_, err := s.db.NewInsert().Model(&e).Exec(ctx)
+	// No RETURNING: the cross-organisation policy lets an org-less entry
+	// be written but not read back.
+	_, err := db.NewInsert().Model(&e).Returning("NULL").Exec(ctx)
 	return wrap("append audit entry", err)
 }
 
@@ -46,18 +62,23 @@ type AuditFilter struct {
 }
 
 // AuditLog lists the organisation's audit entries, newest first.
-func (s *Store) AuditLog(ctx context.Context, orgID uuid.UUID, f AuditFilter) ([]AuditEntry, error) {
+func (o *Org) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 200
 	}
 	var es []AuditEntry
-	q := s.db.NewSelect().Model(&es).
+	err := o.run(ctx, func(db bun.IDB) error { return o.auditQuery(db, &es, f).Scan(ctx) })
+	return es, wrap("list audit log", err)
+}
+
+func (o *Org) auditQuery(db bun.IDB, es *[]AuditEntry, f AuditFilter) *bun.SelectQuery {
+	q := db.NewSelect().Model(es).
 		ColumnExpr("a.*").
 		ColumnExpr("coalesce(actor.name, '') AS actor_name").
 		ColumnExpr("coalesce(subject.name, '') AS subject_name").
 		Join("LEFT JOIN people AS actor ON actor.id = a.actor_id AND actor.org_id = a.org_id").
 		Join("LEFT JOIN people AS subject ON subject.id = a.subject_id AND subject.org_id = a.org_id").
-		Where("a.org_id = ?", orgID)
+		Where("a.org_id = ?", o.id)
 	if f.Action != "" {
 		q = q.Where("a.action = ?", f.Action)
 	}
@@ -70,6 +91,5 @@ func (s *Store) AuditLog(ctx context.Context, orgID uuid.UUID, f AuditFilter) ([
 	if !f.Until.IsZero() {
 		q = q.Where("a.at < ?", f.Until)
 	}
-	err := q.OrderExpr("a.at DESC, a.id DESC").Limit(int64(f.Limit)).Scan(ctx)
-	return es, wrap("list audit log", err)
+	return q.OrderExpr("a.at DESC, a.id DESC").Limit(int64(f.Limit))
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 )
 
 // ErrCeremonyExpired means a passkey ceremony was finished too late.
@@ -13,8 +14,8 @@ var ErrCeremonyExpired = errors.New("store: passkey ceremony expired")
 
 // SaveCeremony keeps a WebAuthn ceremony's server-side state (JSON) until
 // it is finished or expires. personID is nil for a discoverable sign-in.
-func (s *Store) SaveCeremony(ctx context.Context, id []byte, kind string, personID *uuid.UUID, data []byte, expiresAt time.Time) error {
-	_, err := s.db.NewRaw("INSERT INTO ceremonies (id, kind, person_id, data, expires_at) VALUES (?, ?, ?, ?, ?)",
+func (g *Global) SaveCeremony(ctx context.Context, id []byte, kind string, personID *uuid.UUID, data []byte, expiresAt time.Time) error {
+	_, err := g.s.db.NewRaw("INSERT INTO ceremonies (id, kind, person_id, data, expires_at) VALUES (?, ?, ?, ?, ?)",
 		id, kind, personID, string(data), expiresAt).Exec(ctx)
 	return wrap("save ceremony", err)
 }
@@ -22,13 +23,13 @@ func (s *Store) SaveCeremony(ctx context.Context, id []byte, kind string, person
 // TakeCeremony removes and returns a ceremony's state: it can be used once.
 // A ceremony of another kind is ErrNotFound; a stale one is consumed and
 // reported as ErrCeremonyExpired.
-func (s *Store) TakeCeremony(ctx context.Context, id []byte, kind string, now time.Time) (data []byte, personID *uuid.UUID, err error) {
+func (g *Global) TakeCeremony(ctx context.Context, id []byte, kind string, now time.Time) (data []byte, personID *uuid.UUID, err error) {
 	var row struct {
 		Data      string     `bun:"data"`
 		PersonID  *uuid.UUID `bun:"person_id"`
 		ExpiresAt time.Time  `bun:"expires_at"`
 	}
-	err = s.db.NewRaw("DELETE FROM ceremonies WHERE id = ? AND kind = ? RETURNING data, person_id, expires_at", id, kind).Scan(ctx, &row)
+	err = g.s.db.NewRaw("DELETE FROM ceremonies WHERE id = ? AND kind = ? RETURNING data, person_id, expires_at", id, kind).Scan(ctx, &row)
 	if err != nil {
 		return nil, nil, wrap("take ceremony", err)
 	}
@@ -39,15 +40,17 @@ func (s *Store) TakeCeremony(ctx context.Context, id []byte, kind string, now ti
 }
 
 // SweepExpired deletes expired ceremonies, sessions and key/value entries.
-func (s *Store) SweepExpired(ctx context.Context, now time.Time) error {
-	for _, q := range []string{
-		"DELETE FROM ceremonies WHERE expires_at <= ?",
-		"DELETE FROM sessions WHERE expires_at <= ?",
-		"DELETE FROM kv WHERE expires_at <= ?",
-	} {
-		if _, err := s.db.ExecContext(ctx, q, now); err != nil {
-			return wrap("sweep expired", err)
+func (g *Global) SweepExpired(ctx context.Context, now time.Time) error {
+	return wrap("sweep expired", g.run(ctx, func(db bun.IDB) error {
+		for _, q := range []string{
+			"DELETE FROM ceremonies WHERE expires_at <= ?",
+			"DELETE FROM sessions WHERE expires_at <= ?",
+			"DELETE FROM kv WHERE expires_at <= ?",
+		} {
+			if _, err := db.ExecContext(ctx, q, now); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	}))
 }

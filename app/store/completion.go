@@ -41,65 +41,74 @@ type Certificate struct {
 	IssuedAt     time.Time `bun:"issued_at"`
 }
 
-// AddCompletion records a completion and its certificate in one transaction,
-// once per course attempt. When the attempt already has a completion (a
-// double submit, a retry, fifty concurrent requests), it returns the stored
-// one and created=false, and writes nothing.
-func (s *Store) AddCompletion(ctx context.Context, c Completion, certCode string) (Completion, bool, error) {
+// AddCompletion records a completion of the person's and its certificate
+// in one transaction, once per course attempt. When the attempt already has
+// a completion (a double submit, a retry, fifty concurrent requests), it
+// returns the stored one and created=false, and writes nothing.
+func (m *Member) AddCompletion(ctx context.Context, c Completion, certCode string) (Completion, bool, error) {
 	if c.Summary == nil {
 		c.Summary = map[string]any{}
 	}
 	c.ID = uuid.New()
+	c.OrgID, c.PersonID = m.o.id, m.id
 	created := false
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewInsert().Model(&c).On("CONFLICT (course_attempt_id) DO NOTHING").Exec(ctx)
+	var stored Completion
+	err := m.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewInsert().Model(&c).On("CONFLICT (course_attempt_id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
-		} else if n == 0 {
-			return nil
+		} else if n > 0 {
+			created = true
+			cert := Certificate{ID: uuid.New(), OrgID: c.OrgID, PersonID: c.PersonID, CompletionID: c.ID, Code: certCode, IssuedAt: c.CompletedAt}
+			if _, err := db.NewInsert().Model(&cert).Exec(ctx); err != nil {
+				return err
+			}
 		}
-		created = true
-		cert := Certificate{ID: uuid.New(), OrgID: c.OrgID, PersonID: c.PersonID, CompletionID: c.ID, Code: certCode, IssuedAt: c.CompletedAt}
-		_, err = tx.NewInsert().Model(&cert).Exec(ctx)
-		return err
+		return m.selectCompletions(db).Where("c.course_attempt_id = ?", c.CourseAttemptID).Scan(ctx, &stored)
 	})
 	if err != nil {
 		return Completion{}, false, wrap("add completion", err)
 	}
-	stored, err := s.CompletionOfAttempt(ctx, c.OrgID, c.PersonID, c.CourseAttemptID)
-	return stored, created, err
+	return stored, created, nil
 }
 
-func (s *Store) selectCompletions(orgID, personID uuid.UUID) *bun.SelectQuery {
-	return s.db.NewSelect().TableExpr("completions AS c").
+func (m *Member) selectCompletions(db bun.IDB) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("completions AS c").
 		ColumnExpr("c.id, c.org_id, c.person_id, c.course_attempt_id, c.module_id, c.module_version, c.completed_at, c.expires_at, c.summary").
 		ColumnExpr("ce.id AS certificate_id, ce.code AS certificate_code").
 		Join("LEFT JOIN certificates AS ce ON ce.completion_id = c.id").
-		Where("c.org_id = ?", orgID).Where("c.person_id = ?", personID)
+		Where("c.org_id = ?", m.o.id).Where("c.person_id = ?", m.id)
 }
 
-// CompletionOfAttempt loads the completion of a course attempt.
-func (s *Store) CompletionOfAttempt(ctx context.Context, orgID, personID, attemptID uuid.UUID) (Completion, error) {
+// CompletionOfAttempt loads the completion of one of the person's course
+// attempts.
+func (m *Member) CompletionOfAttempt(ctx context.Context, attemptID uuid.UUID) (Completion, error) {
 	var c Completion
-	err := s.selectCompletions(orgID, personID).Where("c.course_attempt_id = ?", attemptID).Scan(ctx, &c)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectCompletions(db).Where("c.course_attempt_id = ?", attemptID).Scan(ctx, &c)
+	})
 	return c, wrap("load completion", err)
 }
 
 // Completions lists the person's completions, newest first.
-func (s *Store) Completions(ctx context.Context, orgID, personID uuid.UUID) ([]Completion, error) {
+func (m *Member) Completions(ctx context.Context) ([]Completion, error) {
 	var cs []Completion
-	err := s.selectCompletions(orgID, personID).OrderExpr("c.completed_at DESC, c.id").Scan(ctx, &cs)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectCompletions(db).OrderExpr("c.completed_at DESC, c.id").Scan(ctx, &cs)
+	})
 	return cs, wrap("list completions", err)
 }
 
 // LatestCompletions is the person's most recent completion of each module.
-func (s *Store) LatestCompletions(ctx context.Context, orgID, personID uuid.UUID) ([]Completion, error) {
+func (m *Member) LatestCompletions(ctx context.Context) ([]Completion, error) {
 	var cs []Completion
-	err := s.selectCompletions(orgID, personID).DistinctOn("c.module_id").
-		OrderExpr("c.module_id, c.completed_at DESC, c.id").Scan(ctx, &cs)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectCompletions(db).DistinctOn("c.module_id").
+			OrderExpr("c.module_id, c.completed_at DESC, c.id").Scan(ctx, &cs)
+	})
 	return cs, wrap("list latest completions", err)
 }
 
@@ -120,8 +129,8 @@ type CertificateView struct {
 	ExpiresAt     *time.Time `bun:"expires_at"`
 }
 
-func (s *Store) selectCertificates() *bun.SelectQuery {
-	return s.db.NewSelect().TableExpr("certificates AS ce").
+func selectCertificates(db bun.IDB) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("certificates AS ce").
 		ColumnExpr("ce.id, ce.org_id, ce.person_id, ce.code, ce.issued_at").
 		ColumnExpr("p.name AS person_name, c.module_id, c.module_version, c.completed_at, c.expires_at").
 		ColumnExpr("cv.first_seen_at AS version_date, cv.canonical->>'title' AS module_title").
@@ -131,18 +140,22 @@ func (s *Store) selectCertificates() *bun.SelectQuery {
 }
 
 // Certificate loads one of the person's certificates.
-func (s *Store) Certificate(ctx context.Context, orgID, personID, id uuid.UUID) (CertificateView, error) {
+func (m *Member) Certificate(ctx context.Context, id uuid.UUID) (CertificateView, error) {
 	var v CertificateView
-	err := s.selectCertificates().Where("ce.org_id = ?", orgID).Where("ce.person_id = ?", personID).
-		Where("ce.id = ?", id).Scan(ctx, &v)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return selectCertificates(db).Where("ce.org_id = ?", m.o.id).Where("ce.person_id = ?", m.id).
+			Where("ce.id = ?", id).Scan(ctx, &v)
+	})
 	return v, wrap("load certificate", err)
 }
 
 // CertificateByCode finds a certificate by its verification code. Not scoped
 // by organisation: the code is a 128-bit secret printed on the certificate,
 // and whoever holds it may confirm it.
-func (s *Store) CertificateByCode(ctx context.Context, code string) (CertificateView, error) {
+func (g *Global) CertificateByCode(ctx context.Context, code string) (CertificateView, error) {
 	var v CertificateView
-	err := s.selectCertificates().Where("ce.code = ?", code).Scan(ctx, &v)
+	err := g.run(ctx, func(db bun.IDB) error {
+		return selectCertificates(db).Where("ce.code = ?", code).Scan(ctx, &v)
+	})
 	return v, wrap("verify certificate", err)
 }

@@ -29,28 +29,37 @@ type ConfidenceAnswer struct {
 	At              time.Time `bun:"at"`
 }
 
-// AddConfidenceAnswers stores a phase's answers; statements already answered
-// in that attempt and phase keep their first answer. It reports how many
-// answers were new.
-func (s *Store) AddConfidenceAnswers(ctx context.Context, answers []ConfidenceAnswer) (int, error) {
+// AddConfidenceAnswers stores a phase's answers of the person; statements
+// already answered in that attempt and phase keep their first answer. It
+// reports how many answers were new.
+func (m *Member) AddConfidenceAnswers(ctx context.Context, answers []ConfidenceAnswer) (int, error) {
 	if len(answers) == 0 {
 		return 0, nil
 	}
-	res, err := s.db.NewInsert().Model(&answers).On("CONFLICT DO NOTHING").Exec(ctx)
-	if err != nil {
-		return 0, wrap("add confidence answers", err)
+	for i := range answers {
+		answers[i].OrgID, answers[i].PersonID = m.o.id, m.id
 	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := m.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewInsert().Model(&answers).On("CONFLICT DO NOTHING").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	return int(n), wrap("add confidence answers", err)
 }
 
-// ConfidenceAnswers lists the answers given anywhere in a course attempt
-// chain, in phase and statement order.
-func (s *Store) ConfidenceAnswers(ctx context.Context, orgID, personID, rootID uuid.UUID) ([]ConfidenceAnswer, error) {
+// ConfidenceAnswers lists the person's answers given anywhere in a course
+// attempt chain, in phase and statement order.
+func (m *Member) ConfidenceAnswers(ctx context.Context, rootID uuid.UUID) ([]ConfidenceAnswer, error) {
 	var as []ConfidenceAnswer
-	err := s.db.NewSelect().Model(&as).
-		Join("JOIN course_attempts AS ca ON ca.id = cf.course_attempt_id").
-		Where("cf.org_id = ?", orgID).Where("cf.person_id = ?", personID).Where("ca.root_id = ?", rootID).
-		OrderExpr("cf.phase DESC, cf.statement, cf.at").Scan(ctx)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().Model(&as).
+			Join("JOIN course_attempts AS ca ON ca.id = cf.course_attempt_id").
+			Where("cf.org_id = ?", m.o.id).Where("cf.person_id = ?", m.id).Where("ca.root_id = ?", rootID).
+			OrderExpr("cf.phase DESC, cf.statement, cf.at").Scan(ctx)
+	})
 	return as, wrap("list confidence answers", err)
 }

@@ -30,7 +30,7 @@ type ContentVersion struct {
 // RecordContentVersions stores the versions not stored yet, stamped now,
 // and reports how many were new. Versions already known keep their row and
 // first-seen time, so a restart with unchanged content writes nothing.
-func (s *Store) RecordContentVersions(ctx context.Context, now time.Time, rows []ContentVersion) (int, error) {
+func (g *Global) RecordContentVersions(ctx context.Context, now time.Time, rows []ContentVersion) (int, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
@@ -40,7 +40,7 @@ func (s *Store) RecordContentVersions(ctx context.Context, now time.Time, rows [
 		stamped[i] = r
 	}
 	var added int64
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := g.s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewInsert().Model(&stamped).On("CONFLICT DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
@@ -56,9 +56,9 @@ func (s *Store) RecordContentVersions(ctx context.Context, now time.Time, rows [
 
 // ContentVersion returns one stored version. Content is the same for every
 // organisation, so the lookup is not scoped by one.
-func (s *Store) ContentVersion(ctx context.Context, kind, id, version string) (ContentVersion, error) {
+func (g *Global) ContentVersion(ctx context.Context, kind, id, version string) (ContentVersion, error) {
 	var cv ContentVersion
-	err := s.db.NewSelect().Model(&cv).
+	err := g.s.db.NewSelect().Model(&cv).
 		Where("cv.kind = ? AND cv.id = ? AND cv.version = ?", kind, id, version).
 		Scan(ctx)
 	return cv, wrap("load content version", err)

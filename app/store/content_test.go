@@ -37,7 +37,7 @@ func TestRecordContentVersions(t *testing.T) {
 	all, cat := rows(t)
 	t0 := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 
-	n, err := st.RecordContentVersions(ctx, t0, all)
+	n, err := st.Global().RecordContentVersions(ctx, t0, all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,18 +45,18 @@ func TestRecordContentVersions(t *testing.T) {
 		t.Fatalf("first start recorded %d versions, want %d", n, len(all))
 	}
 	// A restart with the same content writes nothing.
-	if n, err := st.RecordContentVersions(ctx, t0.Add(time.Hour), all); err != nil || n != 0 {
+	if n, err := st.Global().RecordContentVersions(ctx, t0.Add(time.Hour), all); err != nil || n != 0 {
 		t.Fatalf("second start recorded %d (%v), want 0", n, err)
 	}
 
 	// An edited scenario is one new row; the old version stays.
 	s := cat.Scenarios[0]
 	edited := store.ContentVersion{Kind: store.KindScenario, ID: s.ID, Version: "edited0000000000", Canonical: json.RawMessage(`{"id":"` + s.ID + `"}`)}
-	if n, err := st.RecordContentVersions(ctx, t0.Add(2*time.Hour), append(all, edited)); err != nil || n != 1 {
+	if n, err := st.Global().RecordContentVersions(ctx, t0.Add(2*time.Hour), append(all, edited)); err != nil || n != 1 {
 		t.Fatalf("recording an edit: %d (%v), want 1", n, err)
 	}
 
-	got, err := st.ContentVersion(ctx, store.KindScenario, s.ID, s.Version)
+	got, err := st.Global().ContentVersion(ctx, store.KindScenario, s.ID, s.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,13 +70,13 @@ func TestRecordContentVersions(t *testing.T) {
 		t.Fatalf("stored canonical content reloads as %v: %v", again, errs)
 	}
 
-	if _, err := st.ContentVersion(ctx, store.KindModule, s.ID, s.Version); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Global().ContentVersion(ctx, store.KindModule, s.ID, s.Version); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("wrong kind: %v, want ErrNotFound", err)
 	}
-	if _, err := st.ContentVersion(ctx, store.KindScenario, s.ID, "0000000000000000"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Global().ContentVersion(ctx, store.KindScenario, s.ID, "0000000000000000"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown version: %v, want ErrNotFound", err)
 	}
-	if n, err := st.RecordContentVersions(ctx, t0, nil); err != nil || n != 0 {
+	if n, err := st.Global().RecordContentVersions(ctx, t0, nil); err != nil || n != 0 {
 		t.Fatalf("nothing to record: %d %v", n, err)
 	}
 }

@@ -34,45 +34,52 @@ type CourseAttempt struct {
 // Completed reports whether the attempt has its completion.
 func (a CourseAttempt) Completed() bool { return a.CompletedAt != nil }
 
-func (s *Store) selectCourseAttempts(q *bun.SelectQuery, orgID, personID uuid.UUID) *bun.SelectQuery {
-	return q.TableExpr("course_attempts AS ca").
+func (m *Member) selectCourseAttempts(db bun.IDB) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("course_attempts AS ca").
 		ColumnExpr("ca.id, ca.org_id, ca.person_id, ca.root_id, ca.module_id, ca.module_version, ca.started_at").
 		ColumnExpr("c.completed_at").
 		Join("LEFT JOIN completions AS c ON c.course_attempt_id = ca.id").
-		Where("ca.org_id = ?", orgID).Where("ca.person_id = ?", personID)
+		Where("ca.org_id = ?", m.o.id).Where("ca.person_id = ?", m.id)
 }
 
 // CourseAttempt loads one of the person's attempts.
-func (s *Store) CourseAttempt(ctx context.Context, orgID, personID, id uuid.UUID) (CourseAttempt, error) {
+func (m *Member) CourseAttempt(ctx context.Context, id uuid.UUID) (CourseAttempt, error) {
 	var a CourseAttempt
-	err := s.selectCourseAttempts(s.db.NewSelect(), orgID, personID).Where("ca.id = ?", id).Scan(ctx, &a)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectCourseAttempts(db).Where("ca.id = ?", id).Scan(ctx, &a)
+	})
 	return a, wrap("load course attempt", err)
 }
 
+func (m *Member) latestCourseAttempt(ctx context.Context, db bun.IDB, moduleID string, a *CourseAttempt) error {
+	return m.selectCourseAttempts(db).Where("ca.module_id = ?", moduleID).
+		OrderExpr("ca.started_at DESC, ca.id DESC").Limit(1).Scan(ctx, a)
+}
+
 // LatestCourseAttempt is the person's most recent attempt at a module.
-func (s *Store) LatestCourseAttempt(ctx context.Context, orgID, personID uuid.UUID, moduleID string) (CourseAttempt, error) {
+func (m *Member) LatestCourseAttempt(ctx context.Context, moduleID string) (CourseAttempt, error) {
 	var a CourseAttempt
-	err := s.selectCourseAttempts(s.db.NewSelect(), orgID, personID).
-		Where("ca.module_id = ?", moduleID).
-		OrderExpr("ca.started_at DESC, ca.id DESC").Limit(1).Scan(ctx, &a)
+	err := m.run(ctx, func(db bun.IDB) error { return m.latestCourseAttempt(ctx, db, moduleID, &a) })
 	return a, wrap("load latest course attempt", err)
 }
 
 // LatestCourseAttempts is the person's most recent attempt at each module
 // they have started.
-func (s *Store) LatestCourseAttempts(ctx context.Context, orgID, personID uuid.UUID) ([]CourseAttempt, error) {
+func (m *Member) LatestCourseAttempts(ctx context.Context) ([]CourseAttempt, error) {
 	var as []CourseAttempt
-	err := s.selectCourseAttempts(s.db.NewSelect(), orgID, personID).
-		DistinctOn("ca.module_id").
-		OrderExpr("ca.module_id, ca.started_at DESC, ca.id DESC").Scan(ctx, &as)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectCourseAttempts(db).DistinctOn("ca.module_id").
+			OrderExpr("ca.module_id, ca.started_at DESC, ca.id DESC").Scan(ctx, &as)
+	})
 	return as, wrap("list latest course attempts", err)
 }
 
 // CourseAttempts lists all of the person's attempts, newest first.
-func (s *Store) CourseAttempts(ctx context.Context, orgID, personID uuid.UUID) ([]CourseAttempt, error) {
+func (m *Member) CourseAttempts(ctx context.Context) ([]CourseAttempt, error) {
 	var as []CourseAttempt
-	err := s.selectCourseAttempts(s.db.NewSelect(), orgID, personID).
-		OrderExpr("ca.started_at DESC, ca.id DESC").Scan(ctx, &as)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectCourseAttempts(db).OrderExpr("ca.started_at DESC, ca.id DESC").Scan(ctx, &as)
+	})
 	return as, wrap("list course attempts", err)
 }
 
@@ -100,18 +107,16 @@ const (
 //
 // It runs under a per-person, per-module lock, so concurrent requests (two
 // tabs, a double click) agree on one attempt instead of starting several.
-func (s *Store) OpenCourseAttempt(ctx context.Context, orgID, personID uuid.UUID, moduleID, version string, now time.Time, mode AttemptMode) (CourseAttempt, bool, error) {
+func (m *Member) OpenCourseAttempt(ctx context.Context, moduleID, version string, now time.Time, mode AttemptMode) (CourseAttempt, bool, error) {
 	var out CourseAttempt
 	created := false
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := m.run(ctx, func(tx bun.IDB) error {
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-			"course:"+personID.String()+":"+moduleID); err != nil {
+			"course:"+m.id.String()+":"+moduleID); err != nil {
 			return err
 		}
 		var latest CourseAttempt
-		err := s.selectCourseAttempts(tx.NewSelect(), orgID, personID).
-			Where("ca.module_id = ?", moduleID).
-			OrderExpr("ca.started_at DESC, ca.id DESC").Limit(1).Scan(ctx, &latest)
+		err := m.latestCourseAttempt(ctx, tx, moduleID, &latest)
 		found := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -124,7 +129,7 @@ func (s *Store) OpenCourseAttempt(ctx context.Context, orgID, personID uuid.UUID
 			out = latest
 			return nil
 		}
-		a := CourseAttempt{ID: uuid.New(), OrgID: orgID, PersonID: personID, ModuleID: moduleID, ModuleVersion: version, StartedAt: now}
+		a := CourseAttempt{ID: uuid.New(), OrgID: m.o.id, PersonID: m.id, ModuleID: moduleID, ModuleVersion: version, StartedAt: now}
 		a.RootID = a.ID
 		if found && !latest.Completed() {
 			a.RootID = latest.RootID

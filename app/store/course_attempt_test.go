@@ -20,17 +20,17 @@ import (
 func learner(t *testing.T, st *store.Store, org string) store.Person {
 	t.Helper()
 	ctx := context.Background()
-	o, err := st.CreateOrganisation(ctx, org)
+	o, err := st.Global().CreateOrganisation(ctx, org)
 	if err != nil {
 		t.Fatal(err)
 	}
 	handle := make([]byte, 64)
 	_, _ = rand.Read(handle)
-	p, err := st.CreatePerson(ctx, o.ID, store.NewPerson{Name: "Learner of " + org, Email: "l@" + org + ".example", UserHandle: handle})
+	p, err := st.Org(o.ID).CreatePerson(ctx, store.NewPerson{Name: "Learner of " + org, Email: "l@" + org + ".example", UserHandle: handle})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = st.RecordContentVersions(ctx, time.Now(), []store.ContentVersion{
+	_, err = st.Global().RecordContentVersions(ctx, time.Now(), []store.ContentVersion{
 		{Kind: store.KindModule, ID: "m", Version: "v1", Canonical: json.RawMessage(`{"title":"M"}`)},
 		{Kind: store.KindModule, ID: "m", Version: "v2", Canonical: json.RawMessage(`{"title":"M, edited"}`)},
 	})
@@ -53,7 +53,7 @@ func TestOpenCourseAttempt(t *testing.T) {
 	created := make([]bool, 20)
 	for i := range ids {
 		wg.Go(func() {
-			a, c, err := st.OpenCourseAttempt(ctx, p.OrgID, p.ID, "m", "v1", t0, store.ContinueAttempt)
+			a, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v1", t0, store.ContinueAttempt)
 			if err != nil {
 				t.Error(err)
 			}
@@ -73,31 +73,31 @@ func TestOpenCourseAttempt(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d starts created an attempt, want 1", n)
 	}
-	first, err := st.CourseAttempt(ctx, p.OrgID, p.ID, ids[0])
+	first, err := st.Org(p.OrgID).Member(p.ID).CourseAttempt(ctx, ids[0])
 	if err != nil || first.RootID != first.ID || first.Completed() {
 		t.Fatalf("first attempt %+v (%v)", first, err)
 	}
 
 	// A new module version continues the chain in a new attempt.
-	next, c, err := st.OpenCourseAttempt(ctx, p.OrgID, p.ID, "m", "v2", t0, store.ContinueAttempt)
+	next, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v2", t0, store.ContinueAttempt)
 	if err != nil || !c || next.RootID != first.ID || next.ModuleVersion != "v2" || !next.StartedAt.After(first.StartedAt) {
 		t.Fatalf("roll over: %+v created %v (%v)", next, c, err)
 	}
-	latest, err := st.LatestCourseAttempt(ctx, p.OrgID, p.ID, "m")
+	latest, err := st.Org(p.OrgID).Member(p.ID).LatestCourseAttempt(ctx, "m")
 	if err != nil || latest.ID != next.ID {
 		t.Fatalf("latest %v, want %v (%v)", latest.ID, next.ID, err)
 	}
 
 	// Once complete, Continue keeps the attempt and Retake starts a chain.
-	if _, _, err := st.AddCompletion(ctx, store.Completion{OrgID: p.OrgID, PersonID: p.ID, CourseAttemptID: next.ID,
+	if _, _, err := st.Org(p.OrgID).Member(p.ID).AddCompletion(ctx, store.Completion{CourseAttemptID: next.ID,
 		ModuleID: "m", ModuleVersion: "v2", CompletedAt: t0.Add(time.Hour)}, "abcdefghijklmnopqrstuvwxyz"); err != nil {
 		t.Fatal(err)
 	}
-	same, c, err := st.OpenCourseAttempt(ctx, p.OrgID, p.ID, "m", "v2", t0.Add(2*time.Hour), store.ContinueAttempt)
+	same, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v2", t0.Add(2*time.Hour), store.ContinueAttempt)
 	if err != nil || c || same.ID != next.ID || !same.Completed() {
 		t.Fatalf("continue after completion: %+v created %v (%v)", same, c, err)
 	}
-	fresh, c, err := st.OpenCourseAttempt(ctx, p.OrgID, p.ID, "m", "v2", t0.Add(2*time.Hour), store.RetakeAttempt)
+	fresh, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v2", t0.Add(2*time.Hour), store.RetakeAttempt)
 	if err != nil || !c || fresh.RootID != fresh.ID {
 		t.Fatalf("retake: %+v created %v (%v)", fresh, c, err)
 	}
@@ -112,32 +112,32 @@ func TestLearningRecordsStayInTheirOrganisation(t *testing.T) {
 	a := learner(t, st, "a")
 	b := learner(t, st, "b")
 	t0 := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	attempt, _, err := st.OpenCourseAttempt(ctx, a.OrgID, a.ID, "m", "v1", t0, store.ContinueAttempt)
+	attempt, _, err := st.Org(a.OrgID).Member(a.ID).OpenCourseAttempt(ctx, "m", "v1", t0, store.ContinueAttempt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Person b (another organisation) writing into a's attempt, under
 	// either organisation's id.
 	for _, org := range []uuid.UUID{a.OrgID, b.OrgID} {
-		err := st.AddStepEvent(ctx, store.StepEvent{OrgID: org, PersonID: b.ID, AttemptID: attempt.ID,
+		err := st.Org(org).Member(b.ID).AddStepEvent(ctx, store.StepEvent{AttemptID: attempt.ID,
 			StepID: "lesson:x", Fingerprint: "f", Event: store.EventOpened, At: t0})
 		if err == nil {
 			t.Errorf("a step event by another organisation's person was stored under org %v", org)
 		}
 	}
-	if _, err := st.AddReflection(ctx, store.Reflection{OrgID: b.OrgID, PersonID: b.ID, CourseAttemptID: attempt.ID,
+	if _, err := st.Org(b.OrgID).Member(b.ID).AddReflection(ctx, store.Reflection{CourseAttemptID: attempt.ID,
 		StepID: "reflection:1", Body: "x", CreatedAt: t0}, store.StepEvent{}); err == nil {
 		t.Error("a reflection was stored in another organisation's attempt")
 	}
 	// Reading across organisations finds nothing.
-	if _, err := st.CourseAttempt(ctx, b.OrgID, a.ID, attempt.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Org(b.OrgID).Member(a.ID).CourseAttempt(ctx, attempt.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("another organisation reads the attempt: %v", err)
 	}
-	if _, err := st.CourseAttempt(ctx, a.OrgID, b.ID, attempt.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Org(a.OrgID).Member(b.ID).CourseAttempt(ctx, attempt.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("another person reads the attempt: %v", err)
 	}
 	// An attempt on a version never recorded is refused.
-	if _, _, err := st.OpenCourseAttempt(ctx, a.OrgID, a.ID, "m", "v9", t0, store.ContinueAttempt); err == nil {
+	if _, _, err := st.Org(a.OrgID).Member(a.ID).OpenCourseAttempt(ctx, "m", "v9", t0, store.ContinueAttempt); err == nil {
 		t.Error("an attempt on an unrecorded module version was stored")
 	}
 }

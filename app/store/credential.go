@@ -29,26 +29,36 @@ type Credential struct {
 // locked out.
 var ErrLastPasskey = errors.New("store: cannot remove the last passkey")
 
-// Credentials lists a person's passkeys, oldest first.
-func (s *Store) Credentials(ctx context.Context, orgID, personID uuid.UUID) ([]Credential, error) {
+// Credentials lists the person's passkeys, oldest first.
+func (m *Member) Credentials(ctx context.Context) ([]Credential, error) {
 	var cs []Credential
-	err := s.db.NewSelect().Model(&cs).Where("org_id = ?", orgID).Where("person_id = ?", personID).
-		Order("created_at", "id").Scan(ctx)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().Model(&cs).Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).
+			Order("created_at", "id").Scan(ctx)
+	})
 	return cs, wrap("list passkeys", err)
 }
 
-// AddCredential stores a new passkey for a signed-in person.
-func (s *Store) AddCredential(ctx context.Context, c Credential) error {
-	_, err := s.db.NewInsert().Model(&c).Exec(ctx)
-	return wrap("add passkey", err)
+// stamp makes a credential the member's, whatever the caller filled in.
+func (m *Member) stamp(c *Credential) { c.OrgID, c.PersonID = m.o.id, m.id }
+
+// AddCredential stores a new passkey for the person.
+func (m *Member) AddCredential(ctx context.Context, c Credential) error {
+	m.stamp(&c)
+	return wrap("add passkey", m.run(ctx, func(db bun.IDB) error {
+		_, err := db.NewInsert().Model(&c).Exec(ctx)
+		return err
+	}))
 }
 
-// EnrolCredential uses an enrolment link and stores the passkey it created,
-// all or nothing: a link can enrol exactly one passkey, once.
-func (s *Store) EnrolCredential(ctx context.Context, inviteID uuid.UUID, c Credential, now time.Time) error {
-	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Table("invites").Set("used_at = ?", now).
-			Where("id = ?", inviteID).Where("org_id = ?", c.OrgID).Where("person_id = ?", c.PersonID).
+// EnrolCredential uses one of the person's enrolment links and stores the
+// passkey it created, all or nothing: a link can enrol exactly one passkey,
+// once.
+func (m *Member) EnrolCredential(ctx context.Context, inviteID uuid.UUID, c Credential, now time.Time) error {
+	m.stamp(&c)
+	return m.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewUpdate().Table("invites").Set("used_at = ?", now).
+			Where("id = ?", inviteID).Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).
 			Where("used_at IS NULL").Where("revoked_at IS NULL").Where("expires_at > ?", now).Exec(ctx)
 		if err != nil {
 			return wrap("use invite", err)
@@ -56,7 +66,7 @@ func (s *Store) EnrolCredential(ctx context.Context, inviteID uuid.UUID, c Crede
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrInviteClosed
 		}
-		_, err = tx.NewInsert().Model(&c).Exec(ctx)
+		_, err = db.NewInsert().Model(&c).Exec(ctx)
 		return wrap("enrol passkey", err)
 	})
 }
@@ -64,35 +74,39 @@ func (s *Store) EnrolCredential(ctx context.Context, inviteID uuid.UUID, c Crede
 // RecordCredentialUse saves the record after a sign-in (sign count, flags)
 // and the time. It refuses to move the sign count backwards, so of two
 // racing sign-ins with a cloned key only one can win.
-func (s *Store) RecordCredentialUse(ctx context.Context, orgID uuid.UUID, id []byte, record []byte, signCount int64, now time.Time) error {
-	res, err := s.db.NewUpdate().Table("credentials").
-		Set("record = ?", string(record)).Set("sign_count = ?", signCount).Set("last_used_at = ?", now).
-		Where("org_id = ?", orgID).Where("id = ?", id).
-		Where("(sign_count < ? OR (sign_count = 0 AND ? = 0))", signCount, signCount).Exec(ctx)
-	return affected("record passkey use", res, err)
+func (m *Member) RecordCredentialUse(ctx context.Context, id []byte, record []byte, signCount int64, now time.Time) error {
+	return m.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewUpdate().Table("credentials").
+			Set("record = ?", string(record)).Set("sign_count = ?", signCount).Set("last_used_at = ?", now).
+			Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).Where("id = ?", id).
+			Where("(sign_count < ? OR (sign_count = 0 AND ? = 0))", signCount, signCount).Exec(ctx)
+		return affected("record passkey use", res, err)
+	})
 }
 
 // RenameCredential renames one of the person's passkeys.
-func (s *Store) RenameCredential(ctx context.Context, orgID, personID uuid.UUID, id []byte, name string) error {
-	res, err := s.db.NewUpdate().Table("credentials").Set("name = ?", name).
-		Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", id).Exec(ctx)
-	return affected("rename passkey", res, err)
+func (m *Member) RenameCredential(ctx context.Context, id []byte, name string) error {
+	return m.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewUpdate().Table("credentials").Set("name = ?", name).
+			Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).Where("id = ?", id).Exec(ctx)
+		return affected("rename passkey", res, err)
+	})
 }
 
 // DeleteCredential removes one of the person's passkeys, never the last.
-func (s *Store) DeleteCredential(ctx context.Context, orgID, personID uuid.UUID, id []byte) error {
-	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+func (m *Member) DeleteCredential(ctx context.Context, id []byte) error {
+	return m.run(ctx, func(db bun.IDB) error {
 		var pid uuid.UUID
-		if err := tx.NewSelect().Table("people").Column("id").Where("org_id = ?", orgID).Where("id = ?", personID).
+		if err := db.NewSelect().Table("people").Column("id").Where("org_id = ?", m.o.id).Where("id = ?", m.id).
 			For("UPDATE").Scan(ctx, &pid); err != nil {
 			return wrap("remove passkey", err)
 		}
-		n, err := tx.NewSelect().Table("credentials").Where("org_id = ?", orgID).Where("person_id = ?", personID).Count(ctx)
+		n, err := db.NewSelect().Table("credentials").Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).Count(ctx)
 		if err != nil {
 			return wrap("remove passkey", err)
 		}
-		res, err := tx.NewDelete().Table("credentials").
-			Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", id).Exec(ctx)
+		res, err := db.NewDelete().Table("credentials").
+			Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).Where("id = ?", id).Exec(ctx)
 		if err := affected("remove passkey", res, err); err != nil {
 			return err
 		}

@@ -10,16 +10,18 @@ import (
 // Memberships maps each person of the organisation who is in any team (or
 // label) to those teams, by name: the admin's people list needs everyone's
 // at once, and one query beats two per person.
-func (s *Store) Memberships(ctx context.Context, k GroupKind, orgID uuid.UUID) (map[uuid.UUID][]Group, error) {
+func (o *Org) Memberships(ctx context.Context, k GroupKind) (map[uuid.UUID][]Group, error) {
 	var rows []struct {
 		PersonID uuid.UUID `bun:"person_id"`
 		Group
 	}
-	err := s.db.NewSelect().TableExpr("? AS g", bun.Ident(k.table)).
-		ColumnExpr("m.person_id, g.id, g.org_id, g.name, g.created_at").
-		Join("JOIN ? AS m ON m.? = g.id AND m.org_id = g.org_id", bun.Ident(k.members), bun.Ident(k.column)).
-		Where("g.org_id = ?", orgID).
-		OrderExpr("lower(g.name), g.id").Scan(ctx, &rows)
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().TableExpr("? AS g", bun.Ident(k.table)).
+			ColumnExpr("m.person_id, g.id, g.org_id, g.name, g.created_at").
+			Join("JOIN ? AS m ON m.? = g.id AND m.org_id = g.org_id", bun.Ident(k.members), bun.Ident(k.column)).
+			Where("g.org_id = ?", o.id).
+			OrderExpr("lower(g.name), g.id").Scan(ctx, &rows)
+	})
 	if err != nil {
 		return nil, wrap("list "+k.Noun+" memberships", err)
 	}

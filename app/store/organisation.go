@@ -19,22 +19,24 @@ type Organisation struct {
 }
 
 // CreateOrganisation adds an organisation (an operator action).
-func (s *Store) CreateOrganisation(ctx context.Context, name string) (Organisation, error) {
+func (g *Global) CreateOrganisation(ctx context.Context, name string) (Organisation, error) {
 	o := Organisation{Name: name}
-	_, err := s.db.NewInsert().Model(&o).Returning("*").Exec(ctx)
+	_, err := g.s.db.NewInsert().Model(&o).Returning("*").Exec(ctx)
 	return o, wrap("create organisation", err)
 }
 
-// Organisation loads one organisation by id.
-func (s *Store) Organisation(ctx context.Context, id uuid.UUID) (Organisation, error) {
-	var o Organisation
-	err := s.db.NewSelect().Model(&o).Where("id = ?", id).Scan(ctx)
-	return o, wrap("load organisation", err)
+// Organisation loads the handle's organisation.
+func (o *Org) Organisation(ctx context.Context) (Organisation, error) {
+	var org Organisation
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().Model(&org).Where("id = ?", o.id).Scan(ctx)
+	})
+	return org, wrap("load organisation", err)
 }
 
 // Organisations lists every organisation, oldest first (an operator view).
-func (s *Store) Organisations(ctx context.Context) ([]Organisation, error) {
+func (g *Global) Organisations(ctx context.Context) ([]Organisation, error) {
 	var os []Organisation
-	err := s.db.NewSelect().Model(&os).Order("created_at", "id").Scan(ctx)
+	err := g.s.db.NewSelect().Model(&os).Order("created_at", "id").Scan(ctx)
 	return os, wrap("list organisations", err)
 }

@@ -50,16 +50,19 @@ type NewPerson struct {
 	IsOrgAdmin bool
 }
 
-// CreatePerson adds a person to an organisation.
-func (s *Store) CreatePerson(ctx context.Context, orgID uuid.UUID, np NewPerson) (Person, error) {
-	p := Person{OrgID: orgID, Name: np.Name, Email: np.Email, UserHandle: np.UserHandle,
+// CreatePerson adds a person to the organisation.
+func (o *Org) CreatePerson(ctx context.Context, np NewPerson) (Person, error) {
+	p := Person{OrgID: o.id, Name: np.Name, Email: np.Email, UserHandle: np.UserHandle,
 		IsTrainer: np.IsTrainer, IsOrgAdmin: np.IsOrgAdmin, Active: true}
-	_, err := s.db.NewInsert().Model(&p).Returning("*").Exec(ctx)
+	err := o.run(ctx, func(db bun.IDB) error {
+		_, err := db.NewInsert().Model(&p).Returning("*").Exec(ctx)
+		return err
+	})
 	return p, wrap("create person", err)
 }
 
-func (s *Store) selectPeople(orgID uuid.UUID) *bun.SelectQuery {
-	return s.db.NewSelect().
+func selectPeople(db bun.IDB, orgID uuid.UUID) *bun.SelectQuery {
+	return db.NewSelect().
 		TableExpr("people AS p").
 		ColumnExpr("p.*").
 		ColumnExpr("(SELECT count(*) FROM credentials c WHERE c.person_id = p.id) AS passkeys").
@@ -67,26 +70,31 @@ func (s *Store) selectPeople(orgID uuid.UUID) *bun.SelectQuery {
 }
 
 // Person loads one person of the organisation.
-func (s *Store) Person(ctx context.Context, orgID, id uuid.UUID) (Person, error) {
+func (o *Org) Person(ctx context.Context, id uuid.UUID) (Person, error) {
 	var p Person
-	err := s.selectPeople(orgID).Where("p.id = ?", id).Scan(ctx, &p)
+	err := o.run(ctx, func(db bun.IDB) error {
+		return selectPeople(db, o.id).Where("p.id = ?", id).Scan(ctx, &p)
+	})
 	return p, wrap("load person", err)
 }
 
 // People lists the organisation's people by name.
-func (s *Store) People(ctx context.Context, orgID uuid.UUID) ([]Person, error) {
+func (o *Org) People(ctx context.Context) ([]Person, error) {
 	var ps []Person
-	err := s.selectPeople(orgID).OrderExpr("lower(p.name), p.id").Scan(ctx, &ps)
+	err := o.run(ctx, func(db bun.IDB) error {
+		return selectPeople(db, o.id).OrderExpr("lower(p.name), p.id").Scan(ctx, &ps)
+	})
 	return ps, wrap("list people", err)
 }
 
 // PersonByHandle finds an active person by their passkey user handle. It is
 // not scoped by organisation: the handle is a 64-byte secret that only the
 // person's own authenticator presents, and it decides the organisation.
-func (s *Store) PersonByHandle(ctx context.Context, handle []byte) (Person, error) {
+func (g *Global) PersonByHandle(ctx context.Context, handle []byte) (Person, error) {
 	var p Person
-	err := s.db.NewSelect().Model(&p).
-		Where("user_handle = ?", handle).Where("active").Scan(ctx)
+	err := g.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().Model(&p).Where("user_handle = ?", handle).Where("active").Scan(ctx)
+	})
 	return p, wrap("load person by handle", err)
 }
 
@@ -107,28 +115,28 @@ type PersonDetails struct {
 
 // UpdatePerson changes a person's details, roles, teams and labels, all or
 // nothing.
-func (s *Store) UpdatePerson(ctx context.Context, orgID, id uuid.UUID, u PersonDetails) error {
-	return s.guardAdmins(ctx, orgID, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Table("people").
+func (o *Org) UpdatePerson(ctx context.Context, id uuid.UUID, u PersonDetails) error {
+	return o.guardAdmins(ctx, func(db bun.IDB) error {
+		res, err := db.NewUpdate().Table("people").
 			Set("name = ?", u.Name).Set("email = ?", u.Email).
 			Set("is_trainer = ?", u.IsTrainer).Set("is_org_admin = ?", u.IsOrgAdmin).
-			Where("org_id = ?", orgID).Where("id = ?", id).Exec(ctx)
+			Where("org_id = ?", o.id).Where("id = ?", id).Exec(ctx)
 		if err := affected("update person", res, err); err != nil {
 			return err
 		}
-		if err := setGroups(ctx, tx, Teams, orgID, id, u.Teams); err != nil {
+		if err := setGroups(ctx, db, Teams, o.id, id, u.Teams); err != nil {
 			return err
 		}
-		return setGroups(ctx, tx, Labels, orgID, id, u.Labels)
+		return setGroups(ctx, db, Labels, o.id, id, u.Labels)
 	})
 }
 
 // SetActive deactivates (or reactivates) a person. Deactivation ends every
 // session of theirs at once, in the same transaction.
-func (s *Store) SetActive(ctx context.Context, orgID, id uuid.UUID, active bool, now time.Time) error {
-	return s.guardAdmins(ctx, orgID, func(ctx context.Context, tx bun.Tx) error {
-		q := tx.NewUpdate().Table("people").Set("active = ?", active).
-			Where("org_id = ?", orgID).Where("id = ?", id)
+func (o *Org) SetActive(ctx context.Context, id uuid.UUID, active bool, now time.Time) error {
+	return o.guardAdmins(ctx, func(db bun.IDB) error {
+		q := db.NewUpdate().Table("people").Set("active = ?", active).
+			Where("org_id = ?", o.id).Where("id = ?", id)
 		if active {
 			q = q.Set("deactivated_at = NULL")
 		} else {
@@ -139,7 +147,7 @@ func (s *Store) SetActive(ctx context.Context, orgID, id uuid.UUID, active bool,
 			return err
 		}
 		if !active {
-			_, err := tx.NewDelete().Table("sessions").Where("org_id = ?", orgID).Where("person_id = ?", id).Exec(ctx)
+			_, err := db.NewDelete().Table("sessions").Where("org_id = ?", o.id).Where("person_id = ?", id).Exec(ctx)
 			return wrap("end sessions of deactivated person", err)
 		}
 		return nil
@@ -148,16 +156,16 @@ func (s *Store) SetActive(ctx context.Context, orgID, id uuid.UUID, active bool,
 
 // guardAdmins runs fn with the organisation row locked, and rolls it back if
 // it left the organisation without an active org admin.
-func (s *Store) guardAdmins(ctx context.Context, orgID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+func (o *Org) guardAdmins(ctx context.Context, fn func(db bun.IDB) error) error {
+	return o.run(ctx, func(db bun.IDB) error {
 		var id uuid.UUID
-		if err := tx.NewSelect().Table("organisations").Column("id").Where("id = ?", orgID).For("UPDATE").Scan(ctx, &id); err != nil {
+		if err := db.NewSelect().Table("organisations").Column("id").Where("id = ?", o.id).For("UPDATE").Scan(ctx, &id); err != nil {
 			return wrap("lock organisation", err)
 		}
-		if err := fn(ctx, tx); err != nil {
+		if err := fn(db); err != nil {
 			return err
 		}
-		n, err := tx.NewSelect().Table("people").Where("org_id = ?", orgID).Where("is_org_admin").Where("active").Count(ctx)
+		n, err := db.NewSelect().Table("people").Where("org_id = ?", o.id).Where("is_org_admin").Where("active").Count(ctx)
 		if err != nil {
 			return wrap("count admins", err)
 		}

@@ -28,44 +28,51 @@ type QuizAttempt struct {
 	At              time.Time `bun:"at"`
 }
 
-// AddQuizAttempt stores a quiz attempt and its passed/failed step event
-// together.
-func (s *Store) AddQuizAttempt(ctx context.Context, a QuizAttempt, e StepEvent) (QuizAttempt, error) {
+// AddQuizAttempt stores a quiz attempt of the person's and its
+// passed/failed step event together.
+func (m *Member) AddQuizAttempt(ctx context.Context, a QuizAttempt, e StepEvent) (QuizAttempt, error) {
 	a.ID = uuid.New()
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&a).Exec(ctx); err != nil {
+	a.OrgID, a.PersonID = m.o.id, m.id
+	err := m.run(ctx, func(db bun.IDB) error {
+		if _, err := db.NewInsert().Model(&a).Exec(ctx); err != nil {
 			return err
 		}
-		return insertStepEvent(ctx, tx, e)
+		return m.insertStepEvent(ctx, db, e)
 	})
 	return a, wrap("add quiz attempt", err)
 }
 
+func (m *Member) selectQuizAttempts(db bun.IDB, as any) *bun.SelectQuery {
+	return db.NewSelect().Model(as).Where("qa.org_id = ?", m.o.id).Where("qa.person_id = ?", m.id)
+}
+
 // QuizAttempt loads one of the person's quiz attempts.
-func (s *Store) QuizAttempt(ctx context.Context, orgID, personID, id uuid.UUID) (QuizAttempt, error) {
+func (m *Member) QuizAttempt(ctx context.Context, id uuid.UUID) (QuizAttempt, error) {
 	var a QuizAttempt
-	err := s.db.NewSelect().Model(&a).
-		Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", id).Scan(ctx)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectQuizAttempts(db, &a).Where("qa.id = ?", id).Scan(ctx)
+	})
 	return a, wrap("load quiz attempt", err)
 }
 
 // QuizAttempts lists the person's attempts at a quiz step in a course
 // attempt chain, newest first.
-func (s *Store) QuizAttempts(ctx context.Context, orgID, personID, rootID uuid.UUID, stepID string) ([]QuizAttempt, error) {
+func (m *Member) QuizAttempts(ctx context.Context, rootID uuid.UUID, stepID string) ([]QuizAttempt, error) {
 	var as []QuizAttempt
-	err := s.db.NewSelect().Model(&as).
-		Join("JOIN course_attempts AS ca ON ca.id = qa.course_attempt_id").
-		Where("qa.org_id = ?", orgID).Where("qa.person_id = ?", personID).
-		Where("ca.root_id = ?", rootID).Where("qa.step_id = ?", stepID).
-		OrderExpr("qa.at DESC, qa.id DESC").Scan(ctx)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectQuizAttempts(db, &as).
+			Join("JOIN course_attempts AS ca ON ca.id = qa.course_attempt_id").
+			Where("ca.root_id = ?", rootID).Where("qa.step_id = ?", stepID).
+			OrderExpr("qa.at DESC, qa.id DESC").Scan(ctx)
+	})
 	return as, wrap("list quiz attempts", err)
 }
 
 // AllQuizAttempts lists every quiz attempt of the person, newest first.
-func (s *Store) AllQuizAttempts(ctx context.Context, orgID, personID uuid.UUID) ([]QuizAttempt, error) {
+func (m *Member) AllQuizAttempts(ctx context.Context) ([]QuizAttempt, error) {
 	var as []QuizAttempt
-	err := s.db.NewSelect().Model(&as).
-		Where("org_id = ?", orgID).Where("person_id = ?", personID).
-		OrderExpr("at DESC, id DESC").Scan(ctx)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectQuizAttempts(db, &as).OrderExpr("qa.at DESC, qa.id DESC").Scan(ctx)
+	})
 	return as, wrap("list quiz attempts", err)
 }

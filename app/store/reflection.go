@@ -26,52 +26,61 @@ type Reflection struct {
 	ModuleID string `bun:"module_id,scanonly"`
 }
 
-// AddReflection stores a note and the step's "answered" event together.
-func (s *Store) AddReflection(ctx context.Context, r Reflection, e StepEvent) (Reflection, error) {
+// AddReflection stores a note of the person's and the step's "answered"
+// event together.
+func (m *Member) AddReflection(ctx context.Context, r Reflection, e StepEvent) (Reflection, error) {
 	r.ID = uuid.New()
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
+	r.OrgID, r.PersonID = m.o.id, m.id
+	err := m.run(ctx, func(db bun.IDB) error {
+		if _, err := db.NewInsert().Model(&r).Exec(ctx); err != nil {
 			return err
 		}
-		return insertStepEvent(ctx, tx, e)
+		return m.insertStepEvent(ctx, db, e)
 	})
 	return r, wrap("add reflection", err)
 }
 
-func (s *Store) selectReflections(orgID, personID uuid.UUID) *bun.SelectQuery {
-	return s.db.NewSelect().TableExpr("reflections AS r").ColumnExpr("r.*, ca.module_id").
+func (m *Member) selectReflections(db bun.IDB) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("reflections AS r").ColumnExpr("r.*, ca.module_id").
 		Join("JOIN course_attempts AS ca ON ca.id = r.course_attempt_id").
-		Where("r.org_id = ?", orgID).Where("r.person_id = ?", personID)
+		Where("r.org_id = ?", m.o.id).Where("r.person_id = ?", m.id)
 }
 
 // Reflections lists the person's notes for a reflection step in a course
 // attempt chain, newest first.
-func (s *Store) Reflections(ctx context.Context, orgID, personID, rootID uuid.UUID, stepID string) ([]Reflection, error) {
+func (m *Member) Reflections(ctx context.Context, rootID uuid.UUID, stepID string) ([]Reflection, error) {
 	var rs []Reflection
-	err := s.selectReflections(orgID, personID).
-		Where("ca.root_id = ?", rootID).Where("r.step_id = ?", stepID).
-		OrderExpr("r.created_at DESC, r.id").Scan(ctx, &rs)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectReflections(db).Where("ca.root_id = ?", rootID).Where("r.step_id = ?", stepID).
+			OrderExpr("r.created_at DESC, r.id").Scan(ctx, &rs)
+	})
 	return rs, wrap("list reflections", err)
 }
 
 // Reflection loads one of the person's notes.
-func (s *Store) Reflection(ctx context.Context, orgID, personID, id uuid.UUID) (Reflection, error) {
+func (m *Member) Reflection(ctx context.Context, id uuid.UUID) (Reflection, error) {
 	var r Reflection
-	err := s.selectReflections(orgID, personID).Where("r.id = ?", id).Scan(ctx, &r)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectReflections(db).Where("r.id = ?", id).Scan(ctx, &r)
+	})
 	return r, wrap("load reflection", err)
 }
 
 // DeleteReflection removes one of the person's notes for good. Another
 // person's note, even in the same organisation, is ErrNotFound.
-func (s *Store) DeleteReflection(ctx context.Context, orgID, personID, id uuid.UUID) error {
-	res, err := s.db.NewDelete().Table("reflections").
-		Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", id).Exec(ctx)
-	return affected("delete reflection", res, err)
+func (m *Member) DeleteReflection(ctx context.Context, id uuid.UUID) error {
+	return m.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewDelete().Table("reflections").
+			Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).Where("id = ?", id).Exec(ctx)
+		return affected("delete reflection", res, err)
+	})
 }
 
 // AllReflections lists all of the person's notes, newest first.
-func (s *Store) AllReflections(ctx context.Context, orgID, personID uuid.UUID) ([]Reflection, error) {
+func (m *Member) AllReflections(ctx context.Context) ([]Reflection, error) {
 	var rs []Reflection
-	err := s.selectReflections(orgID, personID).OrderExpr("r.created_at DESC, r.id").Scan(ctx, &rs)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectReflections(db).OrderExpr("r.created_at DESC, r.id").Scan(ctx, &rs)
+	})
 	return rs, wrap("list reflections", err)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,45 +52,54 @@ type ScenarioChoice struct {
 // tab, a double submit): nothing was changed.
 var ErrStale = fmt.Errorf("store: the attempt has moved on: %w", ErrConflict)
 
-// CreateScenarioAttempt starts a scenario attempt.
-func (s *Store) CreateScenarioAttempt(ctx context.Context, a ScenarioAttempt) (ScenarioAttempt, error) {
+// CreateScenarioAttempt starts a scenario attempt of the person's.
+func (m *Member) CreateScenarioAttempt(ctx context.Context, a ScenarioAttempt) (ScenarioAttempt, error) {
 	a.ID = uuid.New()
+	a.OrgID, a.PersonID = m.o.id, m.id
 	a.UpdatedAt = a.StartedAt
-	_, err := s.db.NewInsert().Model(&a).Exec(ctx)
+	err := m.run(ctx, func(db bun.IDB) error {
+		_, err := db.NewInsert().Model(&a).Exec(ctx)
+		return err
+	})
 	return a, wrap("create scenario attempt", err)
 }
 
-func (s *Store) selectScenarioAttempts(q *bun.SelectQuery, orgID, personID uuid.UUID) *bun.SelectQuery {
-	return q.TableExpr("scenario_attempts AS sa").
+func (m *Member) selectScenarioAttempts(db bun.IDB) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("scenario_attempts AS sa").
 		ColumnExpr("sa.id, sa.org_id, sa.person_id, sa.course_attempt_id, sa.step_id, sa.scenario_id, sa.scenario_version").
 		ColumnExpr("sa.state, sa.choices, sa.outcome, sa.started_at, sa.updated_at, sa.finished_at, ca.module_id").
 		Join("JOIN course_attempts AS ca ON ca.id = sa.course_attempt_id").
-		Where("sa.org_id = ?", orgID).Where("sa.person_id = ?", personID)
+		Where("sa.org_id = ?", m.o.id).Where("sa.person_id = ?", m.id)
 }
 
 // ScenarioAttempt loads one of the person's scenario attempts.
-func (s *Store) ScenarioAttempt(ctx context.Context, orgID, personID, id uuid.UUID) (ScenarioAttempt, error) {
+func (m *Member) ScenarioAttempt(ctx context.Context, id uuid.UUID) (ScenarioAttempt, error) {
 	var a ScenarioAttempt
-	err := s.selectScenarioAttempts(s.db.NewSelect(), orgID, personID).Where("sa.id = ?", id).Scan(ctx, &a)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectScenarioAttempts(db).Where("sa.id = ?", id).Scan(ctx, &a)
+	})
 	return a, wrap("load scenario attempt", err)
 }
 
 // LatestScenarioAttempt is the person's most recent attempt at a module's
 // scenario step anywhere in a course attempt chain.
-func (s *Store) LatestScenarioAttempt(ctx context.Context, orgID, personID, rootID uuid.UUID, stepID string) (ScenarioAttempt, error) {
+func (m *Member) LatestScenarioAttempt(ctx context.Context, rootID uuid.UUID, stepID string) (ScenarioAttempt, error) {
 	var a ScenarioAttempt
-	err := s.selectScenarioAttempts(s.db.NewSelect(), orgID, personID).
-		Where("ca.root_id = ?", rootID).Where("sa.step_id = ?", stepID).
-		OrderExpr("sa.started_at DESC, sa.id DESC").Limit(1).Scan(ctx, &a)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectScenarioAttempts(db).
+			Where("ca.root_id = ?", rootID).Where("sa.step_id = ?", stepID).
+			OrderExpr("sa.started_at DESC, sa.id DESC").Limit(1).Scan(ctx, &a)
+	})
 	return a, wrap("load latest scenario attempt", err)
 }
 
 // ScenarioAttempts lists all of the person's scenario attempts, newest
 // first.
-func (s *Store) ScenarioAttempts(ctx context.Context, orgID, personID uuid.UUID) ([]ScenarioAttempt, error) {
+func (m *Member) ScenarioAttempts(ctx context.Context) ([]ScenarioAttempt, error) {
 	var as []ScenarioAttempt
-	err := s.selectScenarioAttempts(s.db.NewSelect(), orgID, personID).
-		OrderExpr("sa.started_at DESC, sa.id DESC").Scan(ctx, &as)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return m.selectScenarioAttempts(db).OrderExpr("sa.started_at DESC, sa.id DESC").Scan(ctx, &as)
+	})
 	return as, wrap("list scenario attempts", err)
 }
 
@@ -109,8 +119,9 @@ type ChoiceRecord struct {
 // the attempt has moved on (another choice was stored first, or it has
 // finished), it returns ErrStale and changes nothing: each choice applies
 // once, to the state it was made on.
-func (s *Store) RecordChoice(ctx context.Context, orgID, personID, attemptID uuid.UUID, r ChoiceRecord) error {
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r ChoiceRecord) error {
+	orgID, personID := m.o.id, m.id
+	err := m.run(ctx, func(tx bun.IDB) error {
 		q := tx.NewUpdate().Table("scenario_attempts").
 			Set("state = ?", string(r.State)).Set("choices = ?", r.Seq).Set("updated_at = ?", r.At).
 			Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", attemptID).
@@ -132,21 +143,23 @@ func (s *Store) RecordChoice(ctx context.Context, orgID, personID, attemptID uui
 			return err
 		}
 		if r.Finished != nil {
-			return insertStepEvent(ctx, tx, *r.Finished)
+			return m.insertStepEvent(ctx, tx, *r.Finished)
 		}
 		return nil
 	})
-	if err == ErrStale {
+	if errors.Is(err, ErrStale) {
 		return err
 	}
 	return wrap("record choice", err)
 }
 
 // ScenarioChoices lists an attempt's choices in order.
-func (s *Store) ScenarioChoices(ctx context.Context, orgID, personID, attemptID uuid.UUID) ([]ScenarioChoice, error) {
+func (m *Member) ScenarioChoices(ctx context.Context, attemptID uuid.UUID) ([]ScenarioChoice, error) {
 	var cs []ScenarioChoice
-	err := s.db.NewSelect().Model(&cs).
-		Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("attempt_id = ?", attemptID).
-		Order("seq").Scan(ctx)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().Model(&cs).
+			Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).Where("attempt_id = ?", attemptID).
+			Order("seq").Scan(ctx)
+	})
 	return cs, wrap("list scenario choices", err)
 }

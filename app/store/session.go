@@ -23,51 +23,67 @@ type Session struct {
 	UserAgent  string    `bun:"user_agent"`
 }
 
-// CreateSession stores a new session.
-func (s *Store) CreateSession(ctx context.Context, sess Session) error {
-	_, err := s.db.NewInsert().Model(&sess).Exec(ctx)
-	return wrap("create session", err)
+// CreateSession stores a new session of the person.
+func (m *Member) CreateSession(ctx context.Context, sess Session) error {
+	sess.OrgID, sess.PersonID = m.o.id, m.id
+	return wrap("create session", m.run(ctx, func(db bun.IDB) error {
+		_, err := db.NewInsert().Model(&sess).Exec(ctx)
+		return err
+	}))
 }
 
 // SessionByHash finds a live session and its person: not past its absolute
 // expiry, seen within idle, and the person still active. Anything else is
 // ErrNotFound. Not scoped by organisation: the token decides it.
-func (s *Store) SessionByHash(ctx context.Context, hash []byte, now time.Time, idle time.Duration) (Session, Person, error) {
+func (g *Global) SessionByHash(ctx context.Context, hash []byte, now time.Time, idle time.Duration) (Session, Person, error) {
 	var sess Session
-	err := s.db.NewSelect().Model(&sess).
-		Where("id_hash = ?", hash).Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-idle)).
-		Scan(ctx)
+	var p Person
+	err := g.run(ctx, func(db bun.IDB) error {
+		err := db.NewSelect().Model(&sess).
+			Where("id_hash = ?", hash).Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-idle)).
+			Scan(ctx)
+		if err != nil {
+			return err
+		}
+		// The token decided the organisation: read the person as it.
+		if err := bindOrg(ctx, db, sess.OrgID); err != nil {
+			return err
+		}
+		return selectPeople(db, sess.OrgID).Where("p.id = ?", sess.PersonID).Where("p.active").Scan(ctx, &p)
+	})
 	if err != nil {
 		return Session{}, Person{}, wrap("load session", err)
-	}
-	p, err := s.Person(ctx, sess.OrgID, sess.PersonID)
-	if err != nil {
-		return Session{}, Person{}, err
-	}
-	if !p.Active {
-		return Session{}, Person{}, wrap("load session", ErrNotFound)
 	}
 	return sess, p, nil
 }
 
 // TouchSession records activity, which keeps the idle timeout at bay.
-func (s *Store) TouchSession(ctx context.Context, hash []byte, now time.Time) error {
-	_, err := s.db.NewUpdate().Table("sessions").Set("last_seen_at = ?", now).Where("id_hash = ?", hash).Exec(ctx)
-	return wrap("touch session", err)
+func (g *Global) TouchSession(ctx context.Context, hash []byte, now time.Time) error {
+	return wrap("touch session", g.run(ctx, func(db bun.IDB) error {
+		_, err := db.NewUpdate().Table("sessions").Set("last_seen_at = ?", now).Where("id_hash = ?", hash).Exec(ctx)
+		return err
+	}))
 }
 
-// DeleteSession signs one browser out.
-func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
-	_, err := s.db.NewDelete().Table("sessions").Where("id_hash = ?", hash).Exec(ctx)
-	return wrap("delete session", err)
+// DeleteSession signs one of the person's browsers out.
+func (m *Member) DeleteSession(ctx context.Context, hash []byte) error {
+	return wrap("delete session", m.run(ctx, func(db bun.IDB) error {
+		_, err := db.NewDelete().Table("sessions").
+			Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).Where("id_hash = ?", hash).Exec(ctx)
+		return err
+	}))
 }
 
-// DeletePersonSessions signs a person out everywhere.
-func (s *Store) DeletePersonSessions(ctx context.Context, orgID, personID uuid.UUID) (int, error) {
-	res, err := s.db.NewDelete().Table("sessions").Where("org_id = ?", orgID).Where("person_id = ?", personID).Exec(ctx)
-	if err != nil {
-		return 0, wrap("delete sessions", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+// DeleteSessions signs the person out everywhere.
+func (m *Member) DeleteSessions(ctx context.Context) (int, error) {
+	var n int64
+	err := m.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewDelete().Table("sessions").Where("org_id = ?", m.o.id).Where("person_id = ?", m.id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), wrap("delete sessions", err)
 }

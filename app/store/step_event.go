@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // Step events say what a learner did with a step of a module.
@@ -34,13 +35,14 @@ type StepEvent struct {
 	At          time.Time `bun:"at"`
 }
 
-// AddStepEvent records a step event.
-func (s *Store) AddStepEvent(ctx context.Context, e StepEvent) error {
-	return wrap("add step event", insertStepEvent(ctx, s.db, e))
+// AddStepEvent records a step event of the person.
+func (m *Member) AddStepEvent(ctx context.Context, e StepEvent) error {
+	return wrap("add step event", m.run(ctx, func(db bun.IDB) error { return m.insertStepEvent(ctx, db, e) }))
 }
 
-func insertStepEvent(ctx context.Context, db bun.IDB, e StepEvent) error {
+func (m *Member) insertStepEvent(ctx context.Context, db bun.IDB, e StepEvent) error {
 	e.ID = 0
+	e.OrgID, e.PersonID = m.o.id, m.id
 	_, err := db.NewInsert().Model(&e).Exec(ctx)
 	return err
 }
@@ -48,30 +50,34 @@ func insertStepEvent(ctx context.Context, db bun.IDB, e StepEvent) error {
 // AddStepEventOnce records a step event unless the same attempt already has
 // the same event for the same step content: opening a lesson ten times is
 // one "opened".
-func (s *Store) AddStepEventOnce(ctx context.Context, e StepEvent) error {
-	_, err := s.db.NewRaw(`INSERT INTO step_events (org_id, person_id, attempt_id, step_id, fingerprint, event, outcome, at)
+func (m *Member) AddStepEventOnce(ctx context.Context, e StepEvent) error {
+	return wrap("add step event", m.run(ctx, func(db bun.IDB) error {
+		_, err := db.NewRaw(`INSERT INTO step_events (org_id, person_id, attempt_id, step_id, fingerprint, event, outcome, at)
 		SELECT ?, ?, ?, ?, ?, ?, ?, ?
 		WHERE NOT EXISTS (SELECT 1 FROM step_events
 			WHERE attempt_id = ? AND step_id = ? AND fingerprint = ? AND event = ?)`,
-		e.OrgID, e.PersonID, e.AttemptID, e.StepID, e.Fingerprint, e.Event, e.Outcome, e.At,
-		e.AttemptID, e.StepID, e.Fingerprint, e.Event).Exec(ctx)
-	return wrap("add step event", err)
+			m.o.id, m.id, e.AttemptID, e.StepID, e.Fingerprint, e.Event, e.Outcome, e.At,
+			e.AttemptID, e.StepID, e.Fingerprint, e.Event).Exec(ctx)
+		return err
+	}))
 }
 
-// StepEvents lists the events of every attempt in a chain (see
+// StepEvents lists the person's events of every attempt in a chain (see
 // CourseAttempt), oldest first.
-func (s *Store) StepEvents(ctx context.Context, orgID, personID, rootID uuid.UUID) ([]StepEvent, error) {
+func (m *Member) StepEvents(ctx context.Context, rootID uuid.UUID) ([]StepEvent, error) {
 	var es []StepEvent
-	err := s.db.NewSelect().Model(&es).
-		Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
-		Where("se.org_id = ?", orgID).Where("se.person_id = ?", personID).
-		Where("ca.root_id = ?", rootID).
-		OrderExpr("se.at, se.id").Scan(ctx)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().Model(&es).
+			Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
+			Where("se.org_id = ?", m.o.id).Where("se.person_id = ?", m.id).
+			Where("ca.root_id = ?", rootID).
+			OrderExpr("se.at, se.id").Scan(ctx)
+	})
 	return es, wrap("list step events", err)
 }
 
 // StepEventsByRoot is StepEvents for several chains at once, keyed by root.
-func (s *Store) StepEventsByRoot(ctx context.Context, orgID, personID uuid.UUID, rootIDs []uuid.UUID) (map[uuid.UUID][]StepEvent, error) {
+func (m *Member) StepEventsByRoot(ctx context.Context, rootIDs []uuid.UUID) (map[uuid.UUID][]StepEvent, error) {
 	out := map[uuid.UUID][]StepEvent{}
 	if len(rootIDs) == 0 {
 		return out, nil
@@ -80,11 +86,13 @@ func (s *Store) StepEventsByRoot(ctx context.Context, orgID, personID uuid.UUID,
 		StepEvent
 		RootID uuid.UUID `bun:"root_id"`
 	}
-	err := s.db.NewSelect().TableExpr("step_events AS se").ColumnExpr("se.*, ca.root_id").
-		Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
-		Where("se.org_id = ?", orgID).Where("se.person_id = ?", personID).
-		Where("ca.root_id IN (?)", bun.In(rootIDs)).
-		OrderExpr("se.at, se.id").Scan(ctx, &rows)
+	err := m.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().TableExpr("step_events AS se").ColumnExpr("se.*, ca.root_id").
+			Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
+			Where("se.org_id = ?", m.o.id).Where("se.person_id = ?", m.id).
+			Where("ca.root_id = ANY(?)", pgdialect.Array(rootIDs)).
+			OrderExpr("se.at, se.id").Scan(ctx, &rows)
+	})
 	if err != nil {
 		return nil, wrap("list step events", err)
 	}

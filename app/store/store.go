@@ -1,10 +1,16 @@
 // Package store holds all of Upstand's SQL, via bun on PostgreSQL. One file
 // per entity; methods take the context first and return ErrNotFound rather
-// than empty results. Every method that touches an organisation's data takes
-// the organisation id and filters by it: tenant isolation is enforced here,
-// not remembered in handlers. The few lookups that are not scoped by
-// organisation go by a secret (a session token, an invite token, a passkey
-// user handle) and say so.
+// than empty results.
+//
+// Organisation data is reached only through a handle bound to one
+// organisation (Store.Org) or to one person in it (Org.Member): no method
+// reachable from those handles takes an organisation id, and every query
+// they run is inside a transaction that names the organisation to
+// PostgreSQL, whose row-level security refuses any other organisation's
+// rows even when a query forgets its where clause. The few lookups across
+// organisations (by a secret: a session token, a passkey user handle, an
+// enrolment token, a certificate code; and the operator's list) live on
+// the separate Global surface.
 package store
 
 import (
@@ -33,13 +39,8 @@ type Store struct {
 // New wraps an open database.
 func New(db *bun.DB) *Store { return &Store{db: db} }
 
-// DB exposes the underlying database for health checks.
-func (s *Store) DB() *bun.DB { return s.db }
-
-// tx runs fn in a transaction, committed only if fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.db.RunInTx(ctx, nil, fn)
-}
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // wrap gives an error the store's prefix and maps "no rows" and unique
 // violations to ErrNotFound and ErrConflict.

@@ -26,43 +26,55 @@ type SupportResource struct {
 }
 
 // SupportResources lists the organisation's resources in display order.
-func (s *Store) SupportResources(ctx context.Context, orgID uuid.UUID) ([]SupportResource, error) {
+func (o *Org) SupportResources(ctx context.Context) ([]SupportResource, error) {
 	var rs []SupportResource
-	err := s.db.NewSelect().Model(&rs).Where("org_id = ?", orgID).
-		OrderExpr("position, lower(name), id").Scan(ctx)
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().Model(&rs).Where("org_id = ?", o.id).
+			OrderExpr("position, lower(name), id").Scan(ctx)
+	})
 	return rs, wrap("list support resources", err)
 }
 
 // SupportResource loads one of the organisation's resources.
-func (s *Store) SupportResource(ctx context.Context, orgID, id uuid.UUID) (SupportResource, error) {
+func (o *Org) SupportResource(ctx context.Context, id uuid.UUID) (SupportResource, error) {
 	var r SupportResource
-	err := s.db.NewSelect().Model(&r).Where("org_id = ?", orgID).Where("id = ?", id).Scan(ctx)
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().Model(&r).Where("org_id = ?", o.id).Where("id = ?", id).Scan(ctx)
+	})
 	return r, wrap("load support resource", err)
 }
 
 // CreateSupportResource adds a resource at the end of the list.
-func (s *Store) CreateSupportResource(ctx context.Context, r SupportResource) (SupportResource, error) {
+func (o *Org) CreateSupportResource(ctx context.Context, r SupportResource) (SupportResource, error) {
 	r.ID = uuid.New()
+	r.OrgID = o.id
 	r.UpdatedAt = r.CreatedAt
-	_, err := s.db.NewInsert().Model(&r).
-		Value("position", "(SELECT coalesce(max(position), 0) + 1 FROM support_resources WHERE org_id = ?)", r.OrgID).
-		Returning("*").Exec(ctx)
+	err := o.run(ctx, func(db bun.IDB) error {
+		_, err := db.NewInsert().Model(&r).
+			Value("position", "(SELECT coalesce(max(position), 0) + 1 FROM support_resources WHERE org_id = ?)", o.id).
+			Returning("*").Exec(ctx)
+		return err
+	})
 	return r, wrap("create support resource", err)
 }
 
 // UpdateSupportResource changes a resource's name, description, link and
 // phone.
-func (s *Store) UpdateSupportResource(ctx context.Context, r SupportResource) error {
-	res, err := s.db.NewUpdate().Table("support_resources").
-		Set("name = ?", r.Name).Set("description = ?", r.Description).
-		Set("link = ?", r.Link).Set("phone = ?", r.Phone).Set("updated_at = ?", r.UpdatedAt).
-		Where("org_id = ?", r.OrgID).Where("id = ?", r.ID).Exec(ctx)
-	return affected("update support resource", res, err)
+func (o *Org) UpdateSupportResource(ctx context.Context, r SupportResource) error {
+	return o.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewUpdate().Table("support_resources").
+			Set("name = ?", r.Name).Set("description = ?", r.Description).
+			Set("link = ?", r.Link).Set("phone = ?", r.Phone).Set("updated_at = ?", r.UpdatedAt).
+			Where("org_id = ?", o.id).Where("id = ?", r.ID).Exec(ctx)
+		return affected("update support resource", res, err)
+	})
 }
 
 // DeleteSupportResource removes a resource.
-func (s *Store) DeleteSupportResource(ctx context.Context, orgID, id uuid.UUID) error {
-	res, err := s.db.NewDelete().Table("support_resources").
-		Where("org_id = ?", orgID).Where("id = ?", id).Exec(ctx)
-	return affected("delete support resource", res, err)
+func (o *Org) DeleteSupportResource(ctx context.Context, id uuid.UUID) error {
+	return o.run(ctx, func(db bun.IDB) error {
+		res, err := db.NewDelete().Table("support_resources").
+			Where("org_id = ?", o.id).Where("id = ?", id).Exec(ctx)
+		return affected("delete support resource", res, err)
+	})
 }

@@ -27,11 +27,11 @@ func (s *Server) accountPage(c *fiber.Ctx) error {
 	for i, cr := range creds {
 		views[i] = passkeyView{Credential: cr, Key: base64.RawURLEncoding.EncodeToString(cr.ID)}
 	}
-	teams, err := s.st.GroupsOf(c.UserContext(), store.Teams, p.OrgID, p.ID)
+	teams, err := myOrg(c).GroupsOf(c.UserContext(), store.Teams, p.ID)
 	if err != nil {
 		return err
 	}
-	org, err := s.st.Organisation(c.UserContext(), p.OrgID)
+	org, err := myOrg(c).Organisation(c.UserContext())
 	if err != nil {
 		return err
 	}

@@ -129,8 +129,8 @@ type personForm struct {
 // readPersonForm reads a posted invite or edit form against the
 // organisation's teams and labels: the form as typed (to show again), the
 // details to save, and the problems with its teams and labels.
-func (s *Server) readPersonForm(c *fiber.Ctx, org uuid.UUID) (personForm, store.PersonDetails, []formError, error) {
-	allTeams, allLabels, err := s.orgGroups(c.UserContext(), org)
+func (s *Server) readPersonForm(c *fiber.Ctx) (personForm, store.PersonDetails, []formError, error) {
+	allTeams, allLabels, err := s.orgGroups(c.UserContext(), myOrg(c))
 	if err != nil {
 		return personForm{}, store.PersonDetails{}, nil, err
 	}

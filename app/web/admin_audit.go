@@ -117,7 +117,7 @@ type auditForm struct {
 // adminAudit shows the organisation's audit log, newest first, filtered by
 // action, person (as actor or subject) and a range of days (UTC).
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	ctx, org := c.UserContext(), me(c).OrgID
+	ctx, org := c.UserContext(), myOrg(c)
 	form := auditForm{
 		Action: utils.CopyString(c.Query("action")),
 		Person: utils.CopyString(c.Query("person")),
@@ -151,7 +151,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		problems = append(problems, formError{Field: "audit-to", Msg: "The to date must be on or after the from date."})
 	}
-	people, err := s.st.People(ctx, org)
+	people, err := org.People(ctx)
 	if err != nil {
 		return err
 	}
@@ -160,7 +160,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		errs = newFormErrors(problems...)
 		c.Status(fiber.StatusUnprocessableEntity)
-	} else if entries, err = s.st.AuditLog(ctx, org, f); err != nil {
+	} else if entries, err = org.AuditLog(ctx, f); err != nil {
 		return err
 	}
 	return s.render(c, "pages/admin_audit", fiber.Map{

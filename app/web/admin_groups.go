@@ -52,7 +52,7 @@ type groupRow struct {
 }
 
 func (s *Server) renderGroups(c *fiber.Ctx, k store.GroupKind, state groupState, errs *formErrors) error {
-	groups, err := s.st.Groups(c.UserContext(), k, me(c).OrgID)
+	groups, err := myOrg(c).Groups(c.UserContext(), k)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) groupOf(c *fiber.Ctx, k store.GroupKind) (store.Group, error) {
 	if err != nil {
 		return store.Group{}, err
 	}
-	g, err := s.st.Group(c.UserContext(), k, me(c).OrgID, id)
+	g, err := myOrg(c).Group(c.UserContext(), k, id)
 	return g, notFound(err)
 }
 
@@ -130,7 +130,7 @@ func (s *Server) adminGroupConfirmDelete(k store.GroupKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		groups, err := s.st.Groups(c.UserContext(), k, g.OrgID)
+		groups, err := myOrg(c).Groups(c.UserContext(), k)
 		if err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ func (s *Server) emailLink(c *fiber.Ctx, p store.Person, link auth.Link, reenrol
 	if !s.mail.Enabled() {
 		return false, false
 	}
-	org, err := s.st.Organisation(c.UserContext(), p.OrgID)
+	org, err := myOrg(c).Organisation(c.UserContext())
 	if err != nil {
 		s.log.Warn("enrolment link not emailed: organisation", "err", err, "request_id", requestID(c))
 		return false, true

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/store"
@@ -20,7 +19,7 @@ type personRow struct {
 
 // adminPeople lists the organisation's people with the invite form.
 func (s *Server) adminPeople(c *fiber.Ctx) error {
-	teams, labels, err := s.orgGroups(c.UserContext(), me(c).OrgID)
+	teams, labels, err := s.orgGroups(c.UserContext(), myOrg(c))
 	if err != nil {
 		return err
 	}
@@ -28,16 +27,16 @@ func (s *Server) adminPeople(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderPeople(c *fiber.Ctx, form personForm, errs *formErrors) error {
-	ctx, org := c.UserContext(), me(c).OrgID
-	people, err := s.st.People(ctx, org)
+	ctx, org := c.UserContext(), myOrg(c)
+	people, err := org.People(ctx)
 	if err != nil {
 		return err
 	}
-	teams, err := s.st.Memberships(ctx, store.Teams, org)
+	teams, err := org.Memberships(ctx, store.Teams)
 	if err != nil {
 		return err
 	}
-	labels, err := s.st.Memberships(ctx, store.Labels, org)
+	labels, err := org.Memberships(ctx, store.Labels)
 	if err != nil {
 		return err
 	}
@@ -58,11 +57,11 @@ func (s *Server) renderPeople(c *fiber.Ctx, form personForm, errs *formErrors) e
 	})
 }
 
-func (s *Server) orgGroups(ctx context.Context, org uuid.UUID) (teams, labels []store.Group, err error) {
-	if teams, err = s.st.Groups(ctx, store.Teams, org); err != nil {
+func (s *Server) orgGroups(ctx context.Context, org *store.Org) (teams, labels []store.Group, err error) {
+	if teams, err = org.Groups(ctx, store.Teams); err != nil {
 		return nil, nil, err
 	}
-	if labels, err = s.st.Groups(ctx, store.Labels, org); err != nil {
+	if labels, err = org.Groups(ctx, store.Labels); err != nil {
 		return nil, nil, err
 	}
 	return teams, labels, nil
@@ -73,7 +72,7 @@ func (s *Server) orgGroups(ctx context.Context, org uuid.UUID) (teams, labels []
 // just its hash is stored, so it cannot be shown again (a new one can be
 // issued from the person's page).
 func (s *Server) adminInvite(c *fiber.Ctx) error {
-	form, details, problems, err := s.readPersonForm(c, me(c).OrgID)
+	form, details, problems, err := s.readPersonForm(c)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ func (s *Server) adminPersonOf(c *fiber.Ctx) (store.Person, error) {
 	if err != nil {
 		return store.Person{}, err
 	}
-	p, err := s.st.Person(c.UserContext(), me(c).OrgID, id)
+	p, err := myOrg(c).Person(c.UserContext(), id)
 	return p, notFound(err)
 }
 
@@ -26,7 +26,7 @@ func (s *Server) adminPerson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := s.storedPersonForm(c.UserContext(), p)
+	form, err := s.storedPersonForm(c.UserContext(), myOrg(c), p)
 	if err != nil {
 		return err
 	}
@@ -34,16 +34,16 @@ func (s *Server) adminPerson(c *fiber.Ctx) error {
 }
 
 // storedPersonForm is the edit form filled in with the person as stored.
-func (s *Server) storedPersonForm(ctx context.Context, p store.Person) (personForm, error) {
-	allTeams, allLabels, err := s.orgGroups(ctx, p.OrgID)
+func (s *Server) storedPersonForm(ctx context.Context, org *store.Org, p store.Person) (personForm, error) {
+	allTeams, allLabels, err := s.orgGroups(ctx, org)
 	if err != nil {
 		return personForm{}, err
 	}
-	teams, err := s.st.GroupsOf(ctx, store.Teams, p.OrgID, p.ID)
+	teams, err := org.GroupsOf(ctx, store.Teams, p.ID)
 	if err != nil {
 		return personForm{}, err
 	}
-	labels, err := s.st.GroupsOf(ctx, store.Labels, p.OrgID, p.ID)
+	labels, err := org.GroupsOf(ctx, store.Labels, p.ID)
 	if err != nil {
 		return personForm{}, err
 	}
@@ -55,16 +55,16 @@ func (s *Server) storedPersonForm(ctx context.Context, p store.Person) (personFo
 // enrolment links, the account actions and their latest audit entries.
 func (s *Server) renderPerson(c *fiber.Ctx, p store.Person, form personForm, errs *formErrors) error {
 	ctx := c.UserContext()
-	passkeys, err := s.st.Credentials(ctx, p.OrgID, p.ID)
+	passkeys, err := myOrg(c).Member(p.ID).Credentials(ctx)
 	if err != nil {
 		return err
 	}
-	invites, err := s.st.OpenInvites(ctx, p.OrgID, p.ID, s.now())
+	invites, err := myOrg(c).OpenInvites(ctx, p.ID, s.now())
 	if err != nil {
 		return err
 	}
 	pid := p.ID
-	recent, err := s.st.AuditLog(ctx, p.OrgID, store.AuditFilter{PersonID: &pid, Limit: 10})
+	recent, err := myOrg(c).AuditLog(ctx, store.AuditFilter{PersonID: &pid, Limit: 10})
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Server) adminPersonSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, details, problems, err := s.readPersonForm(c, p.OrgID)
+	form, details, problems, err := s.readPersonForm(c)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Server) adminSetActive(active bool) fiber.Handler {
 // personProblem re-shows the person's page, as stored, with a message about
 // an action that was refused.
 func (s *Server) personProblem(c *fiber.Ctx, p store.Person, msg string) error {
-	form, err := s.storedPersonForm(c.UserContext(), p)
+	form, err := s.storedPersonForm(c.UserContext(), myOrg(c), p)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (s *Server) adminRevokeInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	open, err := s.st.OpenInvites(c.UserContext(), p.OrgID, p.ID, s.now())
+	open, err := myOrg(c).OpenInvites(c.UserContext(), p.ID, s.now())
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func shownLink(t *testing.T, body string) string {
 
 func people(t *testing.T, s *testServer, org uuid.UUID) map[string]store.Person {
 	t.Helper()
-	ps, err := s.st.People(context.Background(), org)
+	ps, err := s.st.Org(org).People(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func people(t *testing.T, s *testServer, org uuid.UUID) map[string]store.Person 
 
 func groupNames(t *testing.T, s *testServer, k store.GroupKind, org, person uuid.UUID) []string {
 	t.Helper()
-	gs, err := s.st.GroupsOf(context.Background(), k, org, person)
+	gs, err := s.st.Org(org).GroupsOf(context.Background(), k, person)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func groupNames(t *testing.T, s *testServer, k store.GroupKind, org, person uuid
 
 func auditActionsOf(t *testing.T, s *testServer, org uuid.UUID, f store.AuditFilter) []string {
 	t.Helper()
-	es, err := s.st.AuditLog(context.Background(), org, f)
+	es, err := s.st.Org(org).AuditLog(context.Background(), f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestAdminPagesAreForOrgAdminsOnly(t *testing.T) {
 	if after := people(t, s, a.org.ID); len(after) != before || after[a.member.Email].Name != a.member.Name || !after[a.member.Email].Active {
 		t.Errorf("a member's refused POSTs changed people: %d -> %d", before, len(after))
 	}
-	if n, _ := s.st.Groups(context.Background(), store.Teams, a.org.ID); len(n) != 1 {
+	if n, _ := s.st.Org(a.org.ID).Groups(context.Background(), store.Teams); len(n) != 1 {
 		t.Errorf("a member's refused POSTs changed teams: %v", n)
 	}
 }
@@ -263,7 +263,7 @@ func TestEditPerson(t *testing.T) {
 
 	a.adminV.redirect(page, url.Values{"name": {"Dee Memberley"}, "email": {"dee@dogwood.example"}, "trainer": {"1"}, "org_admin": {"1"},
 		"teams": {other.ID.String()}}, page+"?notice=saved")
-	p, err := s.st.Person(ctx, a.org.ID, a.member.ID)
+	p, err := s.st.Org(a.org.ID).Person(ctx, a.member.ID)
 	if err != nil || p.Name != "Dee Memberley" || p.Email != "dee@dogwood.example" || !p.IsTrainer || !p.IsOrgAdmin {
 		t.Fatalf("after the edit: %+v %v", p, err)
 	}
@@ -287,7 +287,7 @@ func TestEditPerson(t *testing.T) {
 		!strings.Contains(body, `value="Someone Else"`) {
 		t.Errorf("taken email: status %d\n%.1500s", resp.StatusCode, body)
 	}
-	if p2, _ := s.st.Person(ctx, a.org.ID, a.member.ID); p2.Name != "Dee Memberley" || p2.Email != "dee@dogwood.example" {
+	if p2, _ := s.st.Org(a.org.ID).Person(ctx, a.member.ID); p2.Name != "Dee Memberley" || p2.Email != "dee@dogwood.example" {
 		t.Errorf("a refused edit changed %+v", p2)
 	}
 	if got := groupNames(t, s, store.Teams, a.org.ID, a.member.ID); !slices.Equal(got, []string{"Night shift"}) {
@@ -301,7 +301,7 @@ func TestEditPerson(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "own org admin role") {
 		t.Errorf("dropping my own admin role: status %d", resp.StatusCode)
 	}
-	if p, _ := s.st.Person(ctx, a.org.ID, a.admin.ID); !p.IsOrgAdmin {
+	if p, _ := s.st.Org(a.org.ID).Person(ctx, a.admin.ID); !p.IsOrgAdmin {
 		t.Error("the admin lost their role")
 	}
 	// Dee (now an admin too) takes the role away from the first admin;
@@ -366,7 +366,7 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 	if resp, _ := s.browser(t).get("/enrol/" + a.inviteeToken); resp.StatusCode != 404 {
 		t.Errorf("the older link still opens: %d", resp.StatusCode)
 	}
-	open, err := s.st.OpenInvites(ctx, a.org.ID, a.invitee.ID, s.clock.Now())
+	open, err := s.st.Org(a.org.ID).OpenInvites(ctx, a.invitee.ID, s.clock.Now())
 	if err != nil || len(open) != 1 {
 		t.Fatalf("open links %v %v", open, err)
 	}
@@ -387,7 +387,7 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 	if resp, _ := a.adminV.post(page+"/invites/"+link.InviteID.String()+"/revoke", nil); resp.StatusCode != 404 {
 		t.Errorf("withdrawing another person's link: %d", resp.StatusCode)
 	}
-	if open, _ := s.st.OpenInvites(ctx, a.org.ID, a.invitee.ID, s.clock.Now()); len(open) != 1 {
+	if open, _ := s.st.Org(a.org.ID).OpenInvites(ctx, a.invitee.ID, s.clock.Now()); len(open) != 1 {
 		t.Errorf("the invitee's link was withdrawn through another page")
 	}
 	if got := auditActionsOf(t, s, a.org.ID, store.AuditFilter{Action: "invite.revoke"}); len(got) != 1 {
@@ -410,7 +410,7 @@ func TestTeamsAndLabelsPages(t *testing.T) {
 		}
 		a.adminV.page(page.Path, page.Plural, existing.Name, "1 active person")
 		a.adminV.redirect(page.Path, url.Values{"name": {"  Estates  and   facilities "}}, page.Path+"?notice=created")
-		gs, _ := s.st.Groups(ctx, k, a.org.ID)
+		gs, _ := s.st.Org(a.org.ID).Groups(ctx, k)
 		var created store.Group
 		for _, g := range gs {
 			if g.Name == "Estates and facilities" {
@@ -431,21 +431,21 @@ func TestTeamsAndLabelsPages(t *testing.T) {
 			t.Errorf("empty %s name: status %d", k.Noun, resp.StatusCode)
 		}
 		a.adminV.redirect(rename, url.Values{"name": {"Estates"}}, page.Path+"?notice=renamed")
-		if g, _ := s.st.Group(ctx, k, a.org.ID, created.ID); g.Name != "Estates" {
+		if g, _ := s.st.Org(a.org.ID).Group(ctx, k, created.ID); g.Name != "Estates" {
 			t.Errorf("renamed %s: %q", k.Noun, g.Name)
 		}
 		// The confirmation page changes nothing; the POST deletes, and the
 		// people in it stay.
 		del := page.Path + "/" + existing.ID.String() + "/delete"
 		a.adminV.page(del, "Delete the "+k.Noun+" "+existing.Name+"?", "1 active person is")
-		if _, err := s.st.Group(ctx, k, a.org.ID, existing.ID); err != nil {
+		if _, err := s.st.Org(a.org.ID).Group(ctx, k, existing.ID); err != nil {
 			t.Fatalf("the confirmation page deleted the %s: %v", k.Noun, err)
 		}
 		a.adminV.redirect(del, nil, page.Path+"?notice=deleted")
-		if _, err := s.st.Group(ctx, k, a.org.ID, existing.ID); err == nil {
+		if _, err := s.st.Org(a.org.ID).Group(ctx, k, existing.ID); err == nil {
 			t.Errorf("the %s was not deleted", k.Noun)
 		}
-		if p, err := s.st.Person(ctx, a.org.ID, a.member.ID); err != nil || !p.Active {
+		if p, err := s.st.Org(a.org.ID).Person(ctx, a.member.ID); err != nil || !p.Active {
 			t.Errorf("deleting a %s touched its member: %v", k.Noun, err)
 		}
 		got := auditActionsOf(t, s, a.org.ID, store.AuditFilter{})

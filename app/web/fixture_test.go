@@ -75,7 +75,7 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 	x.member = member
 	x.memberV = s.browser(t)
 	x.memberKey = x.memberV.enrol(link.URL)
-	keys, err := s.st.Credentials(ctx, org.ID, member.ID)
+	keys, err := s.st.Org(org.ID).Member(member.ID).Credentials(ctx)
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("member passkeys: %v %v", keys, err)
 	}
@@ -139,7 +139,7 @@ func (x *tenant) learnerRecords(t *testing.T, s *testServer) {
 		t.Fatal(err)
 	}
 	if c.CertificateID == nil {
-		certs, err := s.st.LatestCompletions(ctx, x.org.ID, x.member.ID)
+		certs, err := s.st.Org(x.org.ID).Member(x.member.ID).LatestCompletions(ctx)
 		if err != nil || len(certs) == 0 || certs[0].CertificateID == nil {
 			t.Fatalf("no certificate: %v %v", certs, err)
 		}

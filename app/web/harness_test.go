@@ -20,6 +20,8 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
+	"github.com/uptrace/bun"
+
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
@@ -42,6 +44,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // past it: the clock, the logs and the relying party passkeys answer.
 type testServer struct {
 	*Server
+	owner *bun.DB // the database as its owner, beneath row-level security
 	clock *testClock
 	logs  *syncBuffer
 	rp    virtualwebauthn.RelyingParty
@@ -81,7 +84,8 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 		start = time.Now().UTC().Truncate(time.Microsecond)
 	}
 	clock := &testClock{t: start}
-	st := store.New(dbtest.New(t))
+	app, owner := dbtest.NewWithAdmin(t)
+	st := store.New(app)
 	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), clock.Now, log)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +96,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{Server: s, clock: clock, logs: logs,
+	return &testServer{Server: s, owner: owner, clock: clock, logs: logs,
 		rp: virtualwebauthn.RelyingParty{ID: cfg.BaseURL.Hostname(), Name: "Upstand", Origin: cfg.Origin()}}
 }
 
@@ -111,7 +115,7 @@ func (s *testServer) do(t testing.TB, req *http.Request) (*http.Response, string
 // organisation creates an organisation directly in the store.
 func (s *testServer) organisation(t testing.TB, name string) store.Organisation {
 	t.Helper()
-	org, err := s.st.CreateOrganisation(context.Background(), name)
+	org, err := s.st.Global().CreateOrganisation(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +128,7 @@ func (s *testServer) person(t testing.TB, org store.Organisation, name string, a
 	t.Helper()
 	handle := make([]byte, 64)
 	_, _ = rand.Read(handle)
-	p, err := s.st.CreatePerson(context.Background(), org.ID, store.NewPerson{Name: name,
+	p, err := s.st.Org(org.ID).CreatePerson(context.Background(), store.NewPerson{Name: name,
 		Email: strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@example.org", UserHandle: handle, IsOrgAdmin: admin})
 	if err != nil {
 		t.Fatal(err)

@@ -296,7 +296,7 @@ func TestFiftyFinishesCompleteOnce(t *testing.T) {
 		}
 	}
 	var n int
-	if err := s.st.DB().NewRaw("SELECT count(*) FROM completions JOIN certificates ON certificates.completion_id = completions.id").Scan(ctx, &n); err != nil {
+	if err := s.owner.NewRaw("SELECT count(*) FROM completions JOIN certificates ON certificates.completion_id = completions.id").Scan(ctx, &n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {

@@ -15,6 +15,7 @@ import (
 const (
 	personKey = "person"
 	tokenKey  = "session_token"
+	orgKey    = "org"
 	csrfKey   = "csrf"
 )
 
@@ -36,6 +37,9 @@ func (s *Server) loadSession() fiber.Handler {
 		default:
 			c.Locals(personKey, p)
 			c.Locals(tokenKey, token)
+			// The request's one way to organisation data: bound to the
+			// organisation the session belongs to, never to a parameter.
+			c.Locals(orgKey, s.st.Org(p.OrgID))
 		}
 		return c.Next()
 	}
@@ -45,6 +49,13 @@ func (s *Server) loadSession() fiber.Handler {
 func signedIn(c *fiber.Ctx) (store.Person, bool) {
 	p, ok := c.Locals(personKey).(store.Person)
 	return p, ok
+}
+
+// myOrg is the store bound to the signed-in person's organisation; only for
+// handlers behind requireSignedIn.
+func myOrg(c *fiber.Ctx) *store.Org {
+	o, _ := c.Locals(orgKey).(*store.Org)
+	return o
 }
 
 // me returns the signed-in person; only for handlers behind requireSignedIn.

@@ -260,7 +260,7 @@ func TestDeactivationTakesEffectAtOnce(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a form after deactivation: status %d, want 401", resp.StatusCode)
 	}
-	if keys, _ := s.st.Credentials(context.Background(), a.org.ID, a.member.ID); keys[0].Name != "Laptop" {
+	if keys, _ := s.st.Org(a.org.ID).Member(a.member.ID).Credentials(context.Background()); keys[0].Name != "Laptop" {
 		t.Error("the deactivated person renamed a passkey")
 	}
 	a.adminV.redirect("/admin/people/"+a.member.ID.String()+"/reactivate", nil, "/admin/people/"+a.member.ID.String())

@@ -244,14 +244,14 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
-	ps, err := s.st.People(ctx, x.org.ID)
+	ps, err := s.st.Org(x.org.ID).People(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range ps {
 		fmt.Fprintf(&b, "person %s %s %v %v %d;", p.Name, p.Email, p.Roles(), p.Active, p.Passkeys)
 		for _, k := range []store.GroupKind{store.Teams, store.Labels} {
-			gs, err := s.st.GroupsOf(ctx, k, x.org.ID, p.ID)
+			gs, err := s.st.Org(x.org.ID).GroupsOf(ctx, k, p.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,14 +259,14 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 				fmt.Fprintf(&b, " in %s;", g.Name)
 			}
 		}
-		invs, err := s.st.OpenInvites(ctx, x.org.ID, p.ID, s.clock.Now())
+		invs, err := s.st.Org(x.org.ID).OpenInvites(ctx, p.ID, s.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, inv := range invs {
 			fmt.Fprintf(&b, " link %s;", inv.ID)
 		}
-		keys, err := s.st.Credentials(ctx, x.org.ID, p.ID)
+		keys, err := s.st.Org(x.org.ID).Member(p.ID).Credentials(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +275,7 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 		}
 	}
 	for _, k := range []store.GroupKind{store.Teams, store.Labels} {
-		gs, err := s.st.Groups(ctx, k, x.org.ID)
+		gs, err := s.st.Org(x.org.ID).Groups(ctx, k)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +303,7 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	for _, n := range notes {
 		fmt.Fprintf(&b, "note %s %s;", n.ID, n.Body)
 	}
-	choices, err := s.st.ScenarioChoices(ctx, x.org.ID, x.member.ID, x.scenarioAttempt)
+	choices, err := s.st.Org(x.org.ID).Member(x.member.ID).ScenarioChoices(ctx, x.scenarioAttempt)
 	if err != nil {
 		t.Fatal(err)
 	}
