@@ -118,17 +118,18 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 type database struct {
 	*bun.DB
 	cluster *db.Cluster
+	log     *slog.Logger
 }
 
 // openDatabase connects to DATABASE_URL, or starts the private cluster under
 // the data directory and connects to it.
 func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database, error) {
-	d := &database{}
+	d := &database{log: log}
 	url := cfg.DatabaseURL
 	if url == "" {
 		dir := filepath.Join(cfg.DataDir, "postgres")
 		log.Info("no DATABASE_URL: starting a private PostgreSQL", "dir", dir)
-		cluster, err := db.StartCluster(ctx, db.ClusterOptions{Dir: dir, Database: "upstand"})
+		cluster, err := db.StartCluster(ctx, db.ClusterOptions{Dir: dir, Database: "upstand", Log: log})
 		if err != nil {
 			return nil, err
 		}
