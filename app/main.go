@@ -145,14 +145,23 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 	return d, nil
 }
 
-// Close closes the connections, then stops the private cluster if we own one.
+// Close closes the connections, then stops the private cluster if we own
+// one, logging each step that succeeds (failures are returned).
 func (d *database) Close() error {
 	var errs []error
 	if d.DB != nil {
-		errs = append(errs, d.DB.Close())
+		if err := d.DB.Close(); err != nil {
+			errs = append(errs, err)
+		} else {
+			d.log.Info("database connections closed")
+		}
 	}
 	if d.cluster != nil {
-		errs = append(errs, d.cluster.Stop())
+		if err := d.cluster.Stop(); err != nil {
+			errs = append(errs, err)
+		} else {
+			d.log.Info("private PostgreSQL stopped", "dir", d.cluster.Dir())
+		}
 	}
 	return errors.Join(errs...)
 }
