@@ -44,6 +44,7 @@ func (s *Store) SweepExpired(ctx context.Context, now time.Time) error {
 		"DELETE FROM ceremonies WHERE expires_at <= ?",
 		"DELETE FROM sessions WHERE expires_at <= ?",
 		"DELETE FROM kv WHERE expires_at <= ?",
+		"DELETE FROM demo_links WHERE expires_at <= ?",
 	} {
 		if _, err := s.db.ExecContext(ctx, q, now); err != nil {
 			return wrap("sweep expired", err)

@@ -315,6 +315,13 @@ func storeIsolation(ctx context.Context, now time.Time) map[string]any {
 			return refused(st.CreateSession(ctx, store.Session{IDHash: h[:], OrgID: a.org.ID, PersonID: b.member.ID,
 				CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}))
 		}),
+		"CreateDemoLink": isolationCheck(func(t *testing.T, st *store.Store, a, b *orgData) error {
+			h := sha256.Sum256(randomBytes(32))
+			return refused(st.CreateDemoLink(ctx, store.DemoLink{TokenHash: h[:], OrgID: a.org.ID, PersonID: b.member.ID,
+				CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
+		}),
+		"DemoLinkByToken": "looks a demo link up by the hash of its 256-bit secret token, which decides the organisation",
+		"TakeDemoLink":    "uses a demo link named by the hash of its 256-bit secret token, which decides the organisation",
 		"DeletePersonSessions": isolationCheck(func(t *testing.T, st *store.Store, a, b *orgData) error {
 			n, err := st.DeletePersonSessions(ctx, a.org.ID, b.member.ID)
 			if err != nil || n != 0 {
