@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/auth"
-	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/store"
 )
 

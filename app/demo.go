@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/store"
@@ -15,21 +17,53 @@ const (
 	demoAdminEmail = "admin@demo.example"
 )
 
-// ensureDemo gives a newcomer something to sign in to: on first start it
-// creates a demo organisation with a few teams and labels, and whenever its
-// admin has no passkey yet it prints a fresh enrolment link for them.
+// demoPeople are the demo organisation's people, in the order their demo
+// links are printed. They are found again by email on every start.
+var demoPeople = []struct {
+	role        string
+	name, email string
+	trainer     bool
+	admin       bool
+}{
+	{role: "learner", name: "Demo Learner", email: "learner@demo.example"},
+	{role: "trainer", name: "Demo Trainer", email: "trainer@demo.example", trainer: true},
+	{role: "org admin", name: demoAdminName, email: demoAdminEmail, admin: true},
+}
+
+// ensureDemo gives a newcomer something to sign in to. On first start it
+// creates a demo organisation with a few teams and labels; on every start
+// it adds the demo learner and trainer if they are missing, prints the
+// demo admin's enrolment link while that admin has no passkey, and prints
+// a fresh one-time sign-in link for each demo person that needs no
+// passkey. Config only allows --demo on a loopback base URL, so those
+// links work on this machine alone.
+//
+// The admin's enrolment link is kept until it is used or expires: a
+// restart does not withdraw it (its token is stored hashed, so it cannot
+// be printed again; the admin's demo link gets in without it).
 func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, stdout io.Writer) error {
 	orgs, err := st.Global().Organisations(ctx)
 	if err != nil {
 		return err
 	}
-	var link auth.Link
+	org, found := store.Organisation{}, false
+	for _, o := range orgs {
+		if o.Name == demoOrg {
+			org, found = o, true
+			break
+		}
+	}
+	var firstLink string
 	switch {
-	case len(orgs) == 0:
-		org, _, l, err := identity.CreateOrganisation(ctx, demoOrg, demoAdminName, demoAdminEmail)
+	case !found && len(orgs) > 0:
+		fmt.Fprintf(stdout, "Demo mode: this database already holds organisations and none is called %q, so there are no demo links.\n", demoOrg)
+		return nil
+	case !found:
+		o, _, l, err := identity.CreateOrganisation(ctx, demoOrg, demoAdminName, demoAdminEmail)
 		if err != nil {
 			return fmt.Errorf("demo organisation: %w", err)
 		}
+		org, firstLink = o, l.URL
 		a := auth.Actor{OrgID: org.ID, IP: "demo"}
 		for _, team := range []string{"Ward 7", "Finance", "People team"} {
 			if _, err := identity.CreateGroup(ctx, a, store.Teams, team); err != nil {
@@ -41,37 +75,87 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, st
 				return fmt.Errorf("demo label: %w", err)
 			}
 		}
-		link = l
-	default:
-		admin, ok, err := demoAdmin(ctx, st, orgs)
-		if err != nil || !ok || admin.Passkeys > 0 {
-			return err
-		}
-		link, err = identity.Reenrol(ctx, auth.Actor{OrgID: admin.OrgID, IP: "demo"}, admin.ID)
-		if err != nil {
-			return fmt.Errorf("demo admin link: %w", err)
-		}
 	}
-	fmt.Fprintf(stdout, "Demo admin (%s): open this link to set up a passkey and sign in:\n  %s\n", demoAdminEmail, link.URL)
+	a := auth.Actor{OrgID: org.ID, IP: "demo"}
+	people, err := st.Org(org.ID).People(ctx)
+	if err != nil {
+		return err
+	}
+
+	type demoLink struct{ who, url string }
+	var links []demoLink
+	for _, d := range demoPeople {
+		p, ok := personByEmail(people, d.email)
+		if !ok {
+			p, err = identity.AddPerson(ctx, a, store.PersonDetails{Name: d.name, Email: d.email, IsTrainer: d.trainer, IsOrgAdmin: d.admin})
+			if err != nil {
+				return fmt.Errorf("demo %s: %w", d.role, err)
+			}
+		}
+		if !p.Active {
+			fmt.Fprintf(stdout, "Demo mode: %s (%s) is deactivated, so there is no demo link for them.\n", p.Name, d.email)
+			continue
+		}
+		if d.admin {
+			if err := demoAdminEnrolment(ctx, st, identity, stdout, p, firstLink); err != nil {
+				return err
+			}
+		}
+		url, err := identity.IssueDemoLink(ctx, a, p)
+		if err != nil {
+			return fmt.Errorf("demo link for %s: %w", p.Name, err)
+		}
+		links = append(links, demoLink{who: fmt.Sprintf("%s (%s)", p.Name, d.role), url: url})
+	}
+
+	fmt.Fprintf(stdout, "Demo sign-in links: look around without a passkey. Each works once, within %d hours, on this computer only; every start prints new ones.\n",
+		int(auth.DemoLinkTTL/time.Hour))
+	width := 0
+	for _, l := range links {
+		width = max(width, len(l.who))
+	}
+	for _, l := range links {
+		fmt.Fprintf(stdout, "  %-*s  %s\n", width+1, l.who+":", l.url)
+	}
 	return nil
 }
 
-// demoAdmin finds the demo organisation's admin, if the demo organisation
-// is there.
-func demoAdmin(ctx context.Context, st *store.Store, orgs []store.Organisation) (store.Person, bool, error) {
-	for _, o := range orgs {
-		if o.Name != demoOrg {
-			continue
-		}
-		people, err := st.Org(o.ID).People(ctx)
+// demoAdminEnrolment prints how the demo admin sets up a passkey, while
+// they have none: the link made with the organisation, or a note that the
+// link printed at an earlier start still works, or a new link if that one
+// was used up, withdrawn or has expired.
+func demoAdminEnrolment(ctx context.Context, st *store.Store, identity *auth.Service, stdout io.Writer, admin store.Person, firstLink string) error {
+	if admin.Passkeys > 0 {
+		return nil
+	}
+	link := firstLink
+	if link == "" {
+		open, err := st.Org(admin.OrgID).OpenInvites(ctx, admin.ID, identity.Now())
 		if err != nil {
-			return store.Person{}, false, err
+			return err
 		}
-		for _, p := range people {
-			if p.Email == demoAdminEmail && p.Active {
-				return p, true, nil
-			}
+		if len(open) > 0 {
+			inv := open[len(open)-1]
+			fmt.Fprintf(stdout, "Demo admin (%s): the enrolment link printed on %s still works until %s; a restart does not replace it.\n"+
+				"  Lost it? Use the demo admin's sign-in link below and add a passkey on your account page.\n",
+				admin.Email, inv.CreatedAt.Local().Format("2 Jan 15:04"), inv.ExpiresAt.Local().Format("2 Jan 15:04"))
+			return nil
+		}
+		l, err := identity.Reenrol(ctx, auth.Actor{OrgID: admin.OrgID, IP: "demo"}, admin.ID)
+		if err != nil {
+			return fmt.Errorf("demo admin link: %w", err)
+		}
+		link = l.URL
+	}
+	fmt.Fprintf(stdout, "Demo admin (%s): open this link to set up a passkey and sign in:\n  %s\n", admin.Email, link)
+	return nil
+}
+
+func personByEmail(people []store.Person, email string) (store.Person, bool) {
+	for _, p := range people {
+		if strings.EqualFold(p.Email, email) {
+			return p, true
 		}
 	}
-	return store.Person{}, false, nil
+	return store.Person{}, false
 }

@@ -123,6 +123,7 @@ type database struct {
 	url     string
 	app     *bun.DB
 	cluster *db.Cluster
+	log     *slog.Logger
 }
 
 // Store opens the application's pool (once) and returns the store over it.
@@ -141,12 +142,12 @@ func (d *database) Store(ctx context.Context) (*store.Store, error) {
 // openDatabase connects to DATABASE_URL, or starts the private cluster under
 // the data directory and connects to it.
 func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database, error) {
-	d := &database{}
+	d := &database{log: log}
 	url := cfg.DatabaseURL
 	if url == "" {
 		dir := filepath.Join(cfg.DataDir, "postgres")
 		log.Info("no DATABASE_URL: starting a private PostgreSQL", "dir", dir)
-		cluster, err := db.StartCluster(ctx, db.ClusterOptions{Dir: dir, Database: "upstand"})
+		cluster, err := db.StartCluster(ctx, db.ClusterOptions{Dir: dir, Database: "upstand", Log: log})
 		if err != nil {
 			return nil, err
 		}
@@ -162,17 +163,26 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 	return d, nil
 }
 
-// Close closes the connections, then stops the private cluster if we own one.
+// Close closes the connections, then stops the private cluster if we own
+// one, logging each step that succeeds (failures are returned).
 func (d *database) Close() error {
 	var errs []error
 	if d.app != nil {
 		errs = append(errs, d.app.Close())
 	}
 	if d.DB != nil {
-		errs = append(errs, d.DB.Close())
+		if err := d.DB.Close(); err != nil {
+			errs = append(errs, err)
+		} else {
+			d.log.Info("database connections closed")
+		}
 	}
 	if d.cluster != nil {
-		errs = append(errs, d.cluster.Stop())
+		if err := d.cluster.Stop(); err != nil {
+			errs = append(errs, err)
+		} else {
+			d.log.Info("private PostgreSQL stopped", "dir", d.cluster.Dir())
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -5,7 +5,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/upstand/upstand/app/dbtest"
 )
+
+// TestMain gives the database tests (the demo start) a private PostgreSQL.
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 func env(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
@@ -35,6 +40,14 @@ func TestInvalidConfigRefusesToStart(t *testing.T) {
 func TestUnknownCommand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"frobnicate"}, env(nil), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "unknown command") {
+		t.Errorf("code %d stderr %q", code, stderr.String())
+	}
+}
+
+func TestDemoNeedsALoopbackBaseURL(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--demo", "--base-url", "https://upstand.example"}, env(nil), &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "--demo is for a trial on this machine only: the base URL must be a loopback address such as http://localhost:8080") {
 		t.Errorf("code %d stderr %q", code, stderr.String())
 	}
 }

@@ -148,6 +148,8 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	log.Info("shutting down: draining requests", "timeout", cfg.ShutdownTimeout)
 	if err := srv.Shutdown(); err != nil {
 		log.Error("shutdown did not finish cleanly", "err", err)
+	} else {
+		log.Info("HTTP server stopped")
 	}
 	return nil
 }

@@ -36,7 +36,8 @@ func (l *lockedBuffer) String() string {
 // TestServeWithNoConfiguration runs `upstand serve` as a newcomer does:
 // no DATABASE_URL, so it starts its own PostgreSQL. It becomes ready, a
 // request that is still arriving when the shutdown signal comes is answered,
-// new connections are refused, and afterwards no PostgreSQL process is left.
+// new connections are refused, afterwards no PostgreSQL process is left, and
+// every shutdown step is logged.
 func TestServeWithNoConfiguration(t *testing.T) {
 	base := "/dev/shm"
 	if _, err := os.Stat(base); err != nil {
@@ -64,7 +65,7 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "warn"},
+		done <- run(ctx, []string{"serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "info"},
 			env(map[string]string{}), &stdout, &stderr)
 	}()
 
@@ -131,6 +132,17 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	}
 	if postgresRunning(t, dataDir) {
 		t.Error("a PostgreSQL process outlived serve")
+	}
+	// Each step of the shutdown is logged, in order, so a hang shows where.
+	logs := stderr.String()
+	at := 0
+	for _, msg := range []string{"shutting down: draining requests", "HTTP server stopped", "database connections closed", "private PostgreSQL stopped"} {
+		i := strings.Index(logs[at:], `msg="`+msg+`"`)
+		if i < 0 {
+			t.Errorf("log lacks %q after the previous shutdown step:\n%s", msg, logs)
+			break
+		}
+		at += i
 	}
 }
 

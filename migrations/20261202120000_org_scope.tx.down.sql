@@ -12,6 +12,7 @@ BEGIN
         EXECUTE format('DROP POLICY IF EXISTS system_lookup ON %I', t);
         EXECUTE format('DROP POLICY IF EXISTS system_sessions ON %I', t);
         EXECUTE format('DROP POLICY IF EXISTS system_audit ON %I', t);
+        EXECUTE format('DROP POLICY IF EXISTS system_take ON %I', t);
         EXECUTE format('ALTER TABLE %I NO FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', t);
     END LOOP;

@@ -66,11 +66,14 @@ BEGIN
     END LOOP;
 END $$;
 
--- The cross-organisation surface: read-only except sessions (signing out,
--- touching and sweeping by token hash) and org-less audit entries.
+-- The cross-organisation surface: read-only except sessions (touching and
+-- sweeping by token hash), demo links (used up by token) and org-less
+-- audit entries.
 CREATE POLICY system_lookup ON people FOR SELECT USING (upstand_system());
 CREATE POLICY system_lookup ON invites FOR SELECT USING (upstand_system());
 CREATE POLICY system_lookup ON completions FOR SELECT USING (upstand_system());
 CREATE POLICY system_lookup ON certificates FOR SELECT USING (upstand_system());
 CREATE POLICY system_sessions ON sessions USING (upstand_system()) WITH CHECK (upstand_system());
+CREATE POLICY system_lookup ON demo_links FOR SELECT USING (upstand_system());
+CREATE POLICY system_take ON demo_links FOR DELETE USING (upstand_system());
 CREATE POLICY system_audit ON audit_log FOR INSERT WITH CHECK (upstand_system() AND org_id IS NULL);

@@ -18,13 +18,23 @@ var ErrNoSession = errors.New("auth: not signed in")
 // StartSession signs the person in on a new session with a fresh random
 // token. Nothing the browser sent before is reused (no fixation).
 func (s *Service) StartSession(ctx context.Context, p store.Person, ip, userAgent string) (token string, expires time.Time, err error) {
+	return s.startSession(ctx, p, ip, userAgent, false)
+}
+
+// StartDemoSession is StartSession for a sign-in from a demo link: the
+// session is marked as one that began without a passkey.
+func (s *Service) StartDemoSession(ctx context.Context, p store.Person, ip, userAgent string) (token string, expires time.Time, err error) {
+	return s.startSession(ctx, p, ip, userAgent, true)
+}
+
+func (s *Service) startSession(ctx context.Context, p store.Person, ip, userAgent string, demo bool) (token string, expires time.Time, err error) {
 	token, hash := newSecret()
 	now := s.now()
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
 	sess := store.Session{IDHash: hash, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(s.cfg.SessionMax), IP: ip, UserAgent: userAgent}
+		ExpiresAt: now.Add(s.cfg.SessionMax), IP: ip, UserAgent: userAgent, Demo: demo}
 	if err := s.st.Org(p.OrgID).Member(p.ID).CreateSession(ctx, sess); err != nil {
 		return "", time.Time{}, err
 	}

@@ -53,8 +53,10 @@ type Config struct {
 	// from TrustedProxies. Empty means the peer address is the client.
 	ProxyHeader    string
 	TrustedProxies []string
-	// Demo creates a demo organisation on first start and prints a sign-in
-	// link for its admin until that admin has a passkey (for development).
+	// Demo creates a demo organisation with a learner, a trainer and an
+	// admin, prints the admin's enrolment link until they have a passkey,
+	// and prints one-time sign-in links that need no passkey (for a trial
+	// on this machine: refused unless the base URL is a loopback address).
 	Demo bool
 	// QuickExitURL is where "Leave this site" goes: a neutral page that
 	// gives away nothing about what the person was reading.
@@ -90,7 +92,7 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 	logFormat := fs.String("log-format", get("UPSTAND_LOG_FORMAT", "text"), "log `format`: text or json (UPSTAND_LOG_FORMAT)")
 	bodyLimit := fs.String("body-limit", get("UPSTAND_BODY_LIMIT", "1048576"), "largest request body in `bytes` (UPSTAND_BODY_LIMIT)")
 	proxyHeader := fs.String("proxy-header", get("UPSTAND_PROXY_HEADER", ""), "`header` with the client address, e.g. X-Forwarded-For (UPSTAND_PROXY_HEADER)")
-	demo := fs.Bool("demo", get("UPSTAND_DEMO", "") == "true", "create a demo organisation and print its admin's enrolment link (UPSTAND_DEMO=true)")
+	demo := fs.Bool("demo", get("UPSTAND_DEMO", "") == "true", "create a demo organisation and print sign-in links for it, for a trial on this machine (UPSTAND_DEMO=true; needs a loopback base URL)")
 	quickExit := fs.String("quick-exit-url", get("UPSTAND_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"), "neutral page the \"Leave this site\" button opens (UPSTAND_QUICK_EXIT_URL)")
 	smtpAddr := fs.String("smtp-addr", get("UPSTAND_SMTP_ADDR", ""), "SMTP server `host:port` for emailing enrolment links (UPSTAND_SMTP_ADDR; empty: mail off)")
 	smtpUser := fs.String("smtp-user", get("UPSTAND_SMTP_USER", ""), "SMTP login `name` (UPSTAND_SMTP_USER; empty: no login)")
@@ -154,6 +156,11 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 			u.Path = ""
 			c.BaseURL = u
 		}
+		if c.Demo && c.BaseURL != nil && !IsLoopback(c.BaseURL.Hostname()) {
+			// Demo links sign in without a passkey: they must not work from
+			// anywhere but this machine.
+			errs = append(errs, fmt.Errorf("--demo is for a trial on this machine only: the base URL must be a loopback address such as http://localhost:8080, not %q", c.BaseURL.String()))
+		}
 		if qu, err := url.Parse(c.QuickExitURL); err != nil || qu.Scheme != "https" || qu.Host == "" {
 			errs = append(errs, fmt.Errorf("quick exit URL %q: want an absolute https:// URL", c.QuickExitURL))
 		}
@@ -208,6 +215,16 @@ func (c Config) checkSMTP() []error {
 		errs = append(errs, errors.New("smtp: set both the user and the password, or neither"))
 	}
 	return errs
+}
+
+// IsLoopback reports whether host (a name or an address, without port or
+// brackets) can only mean this machine: localhost, 127.0.0.0/8 or ::1.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // Secure reports whether the public URL is https, which decides cookie flags.

@@ -68,3 +68,24 @@ func TestHTTPSBaseURLIsSecure(t *testing.T) {
 		t.Errorf("got %+v", c)
 	}
 }
+
+func TestDemoNeedsALoopbackBaseURL(t *testing.T) {
+	for _, base := range []string{"", "http://localhost:8080", "https://localhost", "https://127.0.0.1:8443", "https://[::1]:8443"} {
+		env := map[string]string{"UPSTAND_DEMO": "true"}
+		if base != "" {
+			env["UPSTAND_BASE_URL"] = base
+		}
+		if c, err := parse(t, env); err != nil || !c.Demo {
+			t.Errorf("--demo with base URL %q: %v", base, err)
+		}
+	}
+	for _, base := range []string{"https://upstand.example", "https://192.0.2.10", "https://localhost.example.org", "https://[2001:db8::1]"} {
+		_, err := parse(t, map[string]string{"UPSTAND_BASE_URL": base}, "-demo")
+		if err == nil || !strings.Contains(err.Error(), "--demo is for a trial on this machine only: the base URL must be a loopback address such as http://localhost:8080") {
+			t.Errorf("--demo with base URL %q: got %v, want a refusal", base, err)
+		}
+		if _, err := parse(t, map[string]string{"UPSTAND_BASE_URL": base}); err != nil {
+			t.Errorf("base URL %q without --demo: %v", base, err)
+		}
+	}
+}

@@ -2,8 +2,11 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -23,14 +26,24 @@ var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, postgres)
 
 // ClusterOptions says where a private cluster lives and how it runs.
 type ClusterOptions struct {
-	// Dir holds the data directory (Dir/data), the unix socket and the log.
+	// Dir holds the data directory (Dir/data), the unix socket and the log
+	// (see StartCluster for when it cannot).
 	Dir string
 	// Database is created on first start if missing; empty means "postgres".
 	Database string
 	// Throwaway trades durability for speed (fsync off): for test clusters
 	// whose data is deleted afterwards, never for data anyone keeps.
 	Throwaway bool
+	// Log, when set, is told when the cluster cannot live in Dir and where
+	// it lives instead.
+	Log *slog.Logger
 }
+
+// FallbackRoot holds the private clusters of data directories the postgres
+// OS user cannot reach (run as root from a mode-700 folder such as /root):
+// one folder per data directory, named by a hash of its absolute path, so
+// the data is found again on the next start.
+const FallbackRoot = "/var/lib/upstand"
 
 // Cluster is a PostgreSQL server this process started and must stop.
 type Cluster struct {
@@ -68,8 +81,10 @@ func version(binDir string) int {
 
 // StartCluster initialises the cluster on first use and starts it, listening
 // only on a unix socket in opts.Dir. Run as root, PostgreSQL runs as the
-// "postgres" OS user (it refuses to run as root). The server is this
-// process's child and is told to quit if this process dies.
+// "postgres" OS user (it refuses to run as root); if that user cannot reach
+// opts.Dir (a clone under /root, say), the cluster lives under FallbackRoot
+// instead and Cluster.Dir says where. The server is this process's child and
+// is told to quit if this process dies.
 func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	bin, err := FindBinaries()
 	if err != nil {
@@ -79,9 +94,6 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: private cluster folder: %w", err)
 	}
-	if sock := filepath.Join(dir, ".s.PGSQL."+strconv.Itoa(clusterPort)); len(sock) > 107 {
-		return nil, fmt.Errorf("db: private cluster folder %s is too deep for a unix socket path (max 107 bytes); choose a shorter data directory", dir)
-	}
 	cred, uid, gid, err := credential()
 	if err != nil {
 		return nil, err
@@ -89,6 +101,21 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	// The parents stay traversable: as root, PostgreSQL runs as another user.
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("db: private cluster folder: %w", err)
+	}
+	if cred != nil && !canEnter(cred, filepath.Dir(dir)) {
+		fallback, err := fallbackDir(cred, dir)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Log != nil {
+			opts.Log.Warn("the postgres OS user cannot reach the data directory, so the private PostgreSQL lives elsewhere",
+				"dir", fallback, "wanted", dir, "closed_folder", closedAncestor(filepath.Dir(dir), uid, gid),
+				"why", "run as root, PostgreSQL runs as the postgres user, which needs search permission on every parent folder")
+		}
+		dir = fallback
+	}
+	if sock := filepath.Join(dir, ".s.PGSQL."+strconv.Itoa(clusterPort)); len(sock) > 107 {
+		return nil, fmt.Errorf("db: private cluster folder %s is too deep for a unix socket path (max 107 bytes); choose a shorter data directory", dir)
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("db: private cluster folder: %w", err)
@@ -242,6 +269,79 @@ func credential() (*syscall.Credential, int, int, error) {
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, uid, gid, nil
+}
+
+// canEnter reports whether a process with cred can reach dir: it asks
+// test(1) running as that user, so every parent's mode, owner, ACL and
+// security label counts, as it will for PostgreSQL. If the probe cannot run
+// at all, it answers true and the folder is used as configured.
+func canEnter(cred *syscall.Credential, dir string) bool {
+	probe, err := exec.LookPath("test")
+	if err != nil {
+		probe = "/usr/bin/test"
+	}
+	cmd := exec.Command(probe, "-x", dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	var exit *exec.ExitError
+	if err := cmd.Run(); errors.As(err, &exit) {
+		return false
+	}
+	return true
+}
+
+// fallbackDir makes FallbackRoot/<hash of dir>/postgres, a folder the
+// postgres user can reach, stable across restarts and specific to dir, and
+// records dir in FallbackRoot/<hash>/origin for whoever cleans up.
+func fallbackDir(cred *syscall.Credential, dir string) (string, error) {
+	sum := sha256.Sum256([]byte(dir))
+	home := filepath.Join(FallbackRoot, hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return "", fmt.Errorf("db: the postgres user cannot reach %s, and its fallback folder failed: %w", dir, err)
+	}
+	// MkdirAll honours the umask; the postgres user must pass through.
+	for _, p := range []string{FallbackRoot, home} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			return "", fmt.Errorf("db: fallback folder for the private cluster: %w", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(home, "origin"), []byte(dir+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("db: fallback folder for the private cluster: %w", err)
+	}
+	if !canEnter(cred, home) {
+		return "", fmt.Errorf("db: the postgres user can reach neither %s nor the fallback %s: "+
+			"make the data directory's parents searchable (chmod o+x), choose another --data-dir or set DATABASE_URL", filepath.Dir(dir), home)
+	}
+	return filepath.Join(home, "postgres"), nil
+}
+
+// closedAncestor names the first folder on the way to dir whose mode bits
+// deny uid/gid search permission, for the log; "" if none does (an ACL or a
+// security label is in the way).
+func closedAncestor(dir string, uid, gid int) string {
+	path := "/"
+	for _, part := range append([]string{""}, strings.Split(strings.TrimPrefix(dir, "/"), "/")...) {
+		path = filepath.Join(path, part)
+		st, err := os.Stat(path)
+		if err != nil {
+			return path
+		}
+		sys, ok := st.Sys().(*syscall.Stat_t)
+		if !ok {
+			return ""
+		}
+		mode := st.Mode().Perm()
+		var bit os.FileMode = 0o001
+		switch {
+		case int(sys.Uid) == uid:
+			bit = 0o100
+		case int(sys.Gid) == gid:
+			bit = 0o010
+		}
+		if mode&bit == 0 {
+			return path
+		}
+	}
+	return ""
 }
 
 func osUser(cred *syscall.Credential) string {

@@ -52,13 +52,21 @@ func Run(m *testing.M) int {
 	}
 	defer os.RemoveAll(parent)
 	_ = os.Chmod(parent, 0o755) // the postgres OS user must reach the cluster folder
-	cluster, err := db.StartCluster(context.Background(), db.ClusterOptions{Dir: filepath.Join(parent, "pg"), Throwaway: true})
+	dir := filepath.Join(parent, "pg")
+	cluster, err := db.StartCluster(context.Background(), db.ClusterOptions{Dir: dir, Throwaway: true})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "dbtest: cannot start a private PostgreSQL for the tests: %v\n"+
 			"dbtest: install PostgreSQL server binaries, or set TEST_DATABASE_URL=postgres://user:pass@host:port/db to use a server you run\n", err)
 		return 2
 	}
-	defer cluster.Stop()
+	defer func() {
+		cluster.Stop()
+		// If the postgres user could not reach parent, the cluster lived in
+		// a fallback folder of its own, which is throw-away too.
+		if cluster.Dir() != dir {
+			os.RemoveAll(filepath.Dir(cluster.Dir()))
+		}
+	}()
 	conf, err := configFromURL(cluster.AdminURL())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dbtest:", err)

@@ -46,6 +46,7 @@ func (g *Global) SweepExpired(ctx context.Context, now time.Time) error {
 			"DELETE FROM ceremonies WHERE expires_at <= ?",
 			"DELETE FROM sessions WHERE expires_at <= ?",
 			"DELETE FROM kv WHERE expires_at <= ?",
+			"DELETE FROM demo_links WHERE expires_at <= ?",
 		} {
 			if _, err := db.ExecContext(ctx, q, now); err != nil {
 				return err

@@ -21,6 +21,8 @@ type Session struct {
 	ExpiresAt  time.Time `bun:"expires_at"`
 	IP         string    `bun:"ip"`
 	UserAgent  string    `bun:"user_agent"`
+	// Demo marks a session begun from a demo link, without a passkey.
+	Demo bool `bun:"demo"`
 }
 
 // CreateSession stores a new session of the person.

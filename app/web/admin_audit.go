@@ -31,6 +31,8 @@ var auditActions = []struct{ Code, Label string }{
 	{"invite.create", "Invited someone"},
 	{"invite.reenrol", "Issued a new enrolment link"},
 	{"invite.revoke", "Withdrew an enrolment link"},
+	{"person.create", "Added someone without a link (demo)"},
+	{"demo.link", "Issued a demo sign-in link"},
 	{"person.details", "Changed name or email"},
 	{"person.roles", "Changed roles"},
 	{"person.teams", "Changed teams"},

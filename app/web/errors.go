@@ -21,7 +21,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status,
+		s.log.Error("request failed", "method", c.Method(), "path", loggedPath(c), "status", status,
 			"request_id", requestID(c), "err", err)
 	}
 	c.Status(status)

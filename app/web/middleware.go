@@ -61,20 +61,39 @@ func (s *Server) accessLog() fiber.Handler {
 				_ = c.SendStatus(fiber.StatusInternalServerError)
 			}
 		}
-		path := c.Path()
-		// Enrolment links carry their secret in the path: log the pattern.
-		if r := c.Route(); r != nil && strings.Contains(r.Path, ":token") {
-			path = r.Path
-		}
 		s.log.Info("request",
 			"method", c.Method(),
-			"path", path,
+			"path", loggedPath(c),
 			"status", c.Response().StatusCode(),
 			"duration", time.Since(start).Round(time.Microsecond),
 			"ip", c.IP(),
 			"request_id", requestID(c))
 		return nil
 	}
+}
+
+// secretPaths start the paths whose next segment is a secret token:
+// enrolment links and demo sign-in links.
+var secretPaths = []string{"/enrol/", "/demo/"}
+
+// loggedPath is the request path as a log line may show it: a link that
+// carries its secret in the path shows ":token" instead. The route's
+// pattern is not enough on its own: middleware that refuses a request
+// (CSRF) runs before the route matched, and an unknown path has none.
+func loggedPath(c *fiber.Ctx) string {
+	if r := c.Route(); r != nil && strings.Contains(r.Path, ":token") {
+		return r.Path
+	}
+	path := c.Path()
+	for _, prefix := range secretPaths {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			if _, tail, found := strings.Cut(rest, "/"); found {
+				return prefix + ":token/" + tail
+			}
+			return prefix + ":token"
+		}
+	}
+	return path
 }
 
 // securityHeaders sets a strict CSP and friends. Referrer-Policy is

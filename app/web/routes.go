@@ -30,6 +30,13 @@ func (s *Server) routes() {
 	s.app.Post("/enrol/:token/begin", enrol, s.enrolBegin)
 	s.app.Post("/enrol/:token/finish", enrol, s.enrolFinish)
 
+	// Demo links sign in without a passkey: they exist only in demo mode.
+	if s.demoMode() {
+		demo := s.rateLimit("demo", 30, time.Minute)
+		s.app.Get("/demo/:token", demo, s.demoPage)
+		s.app.Post("/demo/:token", demo, s.demoSignIn)
+	}
+
 	account := s.app.Group("/account", s.requireSignedIn)
 	account.Get("/", s.accountPage)
 	account.Post("/passkeys/begin", s.passkeyAddBegin)

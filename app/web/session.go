@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -17,6 +18,8 @@ const (
 	tokenKey  = "session_token"
 	orgKey    = "org"
 	csrfKey   = "csrf"
+	// demoKey marks a request whose session began from a demo link.
+	demoKey = "demo_session"
 )
 
 // loadSession resolves the session cookie to the signed-in person, if any.
@@ -28,18 +31,23 @@ func (s *Server) loadSession() fiber.Handler {
 		if token == "" {
 			return c.Next()
 		}
-		_, p, err := s.auth.Session(c.UserContext(), token)
+		sess, p, err := s.auth.Session(c.UserContext(), token)
 		switch {
 		case errors.Is(err, auth.ErrNoSession):
 			s.clearSessionCookie(c)
 		case err != nil:
 			return err
+		case sess.Demo && !s.demoMode():
+			// Begun without a passkey while the server ran in demo mode:
+			// worthless once it does not.
+			s.clearSessionCookie(c)
 		default:
 			c.Locals(personKey, p)
 			c.Locals(tokenKey, token)
 			// The request's one way to organisation data: bound to the
 			// organisation the session belongs to, never to a parameter.
 			c.Locals(orgKey, s.st.Org(p.OrgID))
+			c.Locals(demoKey, sess.Demo)
 		}
 		return c.Next()
 	}
@@ -99,6 +107,17 @@ func (s *Server) clearSessionCookie(c *fiber.Ctx) {
 // session the browser had is ended, and the CSRF token is replaced, so
 // nothing planted before sign-in survives it.
 func (s *Server) signIn(c *fiber.Ctx, p store.Person) error {
+	return s.startSession(c, p, s.auth.StartSession)
+}
+
+// signInDemo is signIn for a demo link: the new session is marked as a
+// demo session, which every page then shows.
+func (s *Server) signInDemo(c *fiber.Ctx, p store.Person) error {
+	return s.startSession(c, p, s.auth.StartDemoSession)
+}
+
+func (s *Server) startSession(c *fiber.Ctx, p store.Person,
+	start func(ctx context.Context, p store.Person, ip, userAgent string) (string, time.Time, error)) error {
 	if old := c.Cookies(s.sessionCookie); old != "" {
 		if prev, ok := signedIn(c); ok {
 			if err := s.auth.EndSession(c.UserContext(), old, prev, c.IP()); err != nil {
@@ -106,7 +125,7 @@ func (s *Server) signIn(c *fiber.Ctx, p store.Person) error {
 			}
 		}
 	}
-	token, expires, err := s.auth.StartSession(c.UserContext(), p, c.IP(), c.Get(fiber.HeaderUserAgent))
+	token, expires, err := start(c.UserContext(), p, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
 	}
@@ -143,7 +162,7 @@ func (s *Server) csrfProtection() fiber.Handler {
 			return "", csrf.ErrTokenNotFound
 		},
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			s.log.Warn("csrf refused", "path", c.Path(), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
+			s.log.Warn("csrf refused", "path", loggedPath(c), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
 			return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
 		},
 	})

@@ -51,6 +51,8 @@ var tenantRoutes = map[string]tenantRow{
 	"GET /enrol/:token":         {exempt: "the token is a 256-bit secret that decides whose enrolment it is, whoever is signed in; tested in app/auth"},
 	"POST /enrol/:token/begin":  {exempt: "the token is a 256-bit secret that decides whose enrolment it is; tested in app/auth"},
 	"POST /enrol/:token/finish": {exempt: "the token is a 256-bit secret that decides whose enrolment it is; tested in app/auth"},
+	"GET /demo/:token":          {exempt: "demo mode only; the token is a 256-bit secret that decides whom it signs in; tested in demo_test.go"},
+	"POST /demo/:token":         {exempt: "demo mode only; the token is a 256-bit secret that decides whom it signs in; tested in demo_test.go"},
 	"POST /account/passkeys/:id/rename": {path: "/account/passkeys/{passkey}/rename", form: url.Values{"name": {"Renamed"}},
 		own: http.StatusSeeOther, ownAs: "member"},
 	// The member's only passkey cannot be removed: 409 shows it was found.
@@ -156,7 +158,7 @@ func parameterRoutes(s *testServer) []string {
 // gone.
 func TestEveryParameterRouteIsInTheTenantMatrix(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, serverOptions{})
+	s := newTestServer(t, demoMode) // demo mode has every route there is
 	routes := parameterRoutes(s)
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes with parameters found: %v", len(routes), routes)

@@ -141,6 +141,9 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	if p, ok := signedIn(c); ok {
 		data["Me"] = p
 	}
+	if demo, _ := c.Locals(demoKey).(bool); demo {
+		data["DemoSession"] = true
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	// The page is rendered on its own first and then placed in the layout:
 	// html/template would print an error from a nested template into the

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 )
 
@@ -86,8 +87,21 @@ func stopBrowser() {
 	}
 }
 
-// Tab opens a new browser tab for the test, closed when the test ends.
-// Actions on it time out after two minutes in all.
+// actionTimeout bounds each browser action: one Do, Eval, Call, wait,
+// axe run or screenshot. It is generous because a busy machine makes
+// Chromium slow; a test as a whole is bounded only by go test's -timeout.
+const actionTimeout = 30 * time.Second
+
+// action derives the context for one browser action on a tab that has
+// already run once. Never use it for a tab's first run: chromedp would
+// close the tab (or the browser) when that deadline passes.
+func action(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, actionTimeout)
+}
+
+// Tab opens a new browser tab for the test, closed when the test ends. The
+// context has no deadline: Do, Eval, Call, Until, WaitPath, Axe and
+// Screenshot each give their action a deadline of its own.
 func Tab(t testing.TB) context.Context {
 	t.Helper()
 	browserOnce.Do(startBrowser)
@@ -95,36 +109,88 @@ func Tab(t testing.TB) context.Context {
 		t.Fatalf("webtest: %v", browserErr)
 	}
 	tab, cancelTab := chromedp.NewContext(browserCtx)
+	// The tab's first run: no timeout, or it would close the tab.
 	if err := chromedp.Do(tab); err != nil {
 		cancelTab()
 		t.Fatalf("webtest: open tab: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(tab, 45*time.Second)
-	t.Cleanup(func() { cancel(); cancelTab() })
-	return ctx
+	t.Cleanup(cancelTab)
+	return tab
 }
 
-// Do runs browser steps and fails the test on error.
+// where says where the browser is (its location and the start of the
+// page's text), for error messages: a timeout alone tells nothing. It asks
+// the tab with a short deadline of its own, even if ctx has ended.
+func where(ctx context.Context) string {
+	peek, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	loc, err := chromedp.Run(peek, chromedp.Location())
+	if err != nil {
+		return fmt.Sprintf("at an unknown location (%v)", err)
+	}
+	text, _ := chromedp.Run(peek, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 1500) : ""`))
+	return fmt.Sprintf("at %s:\n%s", loc, text)
+}
+
+// Do runs browser steps, within actionTimeout in all, and fails the test
+// on error.
 func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		// Say where the browser was: a timeout alone tells nothing.
-		peek, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		where, _ := chromedp.Run(peek, chromedp.Location())
-		text, _ := chromedp.Run(peek, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 1500) : ""`))
-		t.Fatalf("webtest: browser: %v\nat %s:\n%s", err, where, text)
+	actx, cancel := action(ctx)
+	defer cancel()
+	if err := chromedp.Do(actx, steps...); err != nil {
+		t.Fatalf("webtest: browser: %v\n%s", err, where(ctx))
 	}
 }
 
 // Eval evaluates a JavaScript expression and returns its value.
 func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	actx, cancel := action(ctx)
+	defer cancel()
+	v, err := chromedp.Run(actx, chromedp.Evaluate[T](expr))
 	if err != nil {
-		t.Fatalf("webtest: evaluate %q: %v", expr, err)
+		t.Fatalf("webtest: evaluate %q: %v\n%s", expr, err, where(ctx))
 	}
 	return v
+}
+
+// Call sends one DevTools protocol command to the tab and returns its
+// result; an error fails the test.
+func Call[P, R any](t testing.TB, ctx context.Context, cmd cdp.Command[P, R], params P) R {
+	t.Helper()
+	actx, cancel := action(ctx)
+	defer cancel()
+	res, err := chromedp.Call(actx, cmd, params)
+	if err != nil {
+		t.Fatalf("webtest: %s: %v\n%s", cmd.Method, err, where(ctx))
+	}
+	return res
+}
+
+// Until waits up to actionTimeout for the JavaScript expression to be
+// true and reports whether it became so. Evaluation errors while a
+// navigation is under way are expected and retried.
+func Until(t testing.TB, ctx context.Context, expr string) bool {
+	t.Helper()
+	actx, cancel := action(ctx)
+	defer cancel()
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, err := chromedp.Run(actx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return true
+		}
+		select {
+		case <-actx.Done():
+			if err != nil {
+				t.Logf("webtest: waiting for %s: last evaluation error: %v", expr, err)
+			}
+			return false
+		case <-tick.C:
+		}
+	}
 }
 
 var (
@@ -159,14 +225,18 @@ func Axe(t testing.TB, ctx context.Context, page string) {
 	if axeErr != nil {
 		t.Fatalf("webtest: %v", axeErr)
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
-		t.Fatalf("webtest: inject axe-core: %v", err)
+	inject, cancelInject := action(ctx)
+	defer cancelInject()
+	if _, err := chromedp.Run(inject, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+		t.Fatalf("webtest: inject axe-core on %s: %v\n%s", page, err, where(ctx))
 	}
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](
+	check, cancelCheck := action(ctx)
+	defer cancelCheck()
+	raw, err := chromedp.Run(check, chromedp.Evaluate[[]byte](
 		`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}}).then(r => r.violations)`,
 		chromedp.EvalAwaitPromise))
 	if err != nil {
-		t.Fatalf("webtest: run axe-core on %s: %v", page, err)
+		t.Fatalf("webtest: run axe-core on %s: %v\n%s", page, err, where(ctx))
 	}
 	var violations []axeViolation
 	if err := json.Unmarshal(raw, &violations); err != nil {
@@ -195,9 +265,11 @@ func ScreenshotDir() string {
 // Screenshot saves a full-page PNG of the current page as name.png.
 func Screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	actx, cancel := action(ctx)
+	defer cancel()
+	png, err := chromedp.Run(actx, chromedp.FullScreenshot(100))
 	if err != nil {
-		t.Fatalf("webtest: screenshot %s: %v", name, err)
+		t.Fatalf("webtest: screenshot %s: %v\n%s", name, err, where(ctx))
 	}
 	dir := ScreenshotDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -209,21 +281,12 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	shotsOnce.Do(func() { fmt.Printf("webtest: screenshots are in %s\n", dir) })
 }
 
-// WaitPath waits until the tab's location path is path (after a redirect
-// or a script's navigation). Evaluation errors while a navigation is under
-// way are expected and retried.
+// WaitPath waits up to actionTimeout until the tab's location path is
+// path and the page has loaded (after a redirect or a script's navigation).
 func WaitPath(t testing.TB, ctx context.Context, path string) {
 	t.Helper()
 	expr := fmt.Sprintf("location.pathname === %q && document.readyState === 'complete'", path)
-	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-		if err == nil && ok {
-			return
-		}
-		if ctx.Err() != nil {
-			where, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Location())
-			t.Fatalf("webtest: waiting for %s: %v (at %s)", path, ctx.Err(), where)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !Until(t, ctx, expr) {
+		t.Fatalf("webtest: the page did not reach %s within %s\n%s", path, actionTimeout, where(ctx))
 	}
 }

@@ -1,6 +1,8 @@
 package webtest_test
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -27,4 +29,24 @@ func TestDemoAdminLink(t *testing.T) {
 	if admin := webtest.Eval[bool](t, ctx, `!!document.querySelector('header a[href="/admin/people"]')`); !admin {
 		t.Error("the demo admin has no link to the admin pages")
 	}
+
+	// The demo learner's link needs no passkey: it asks, then signs in on
+	// a session every page marks as a demo.
+	m := demoLinkRE.FindStringSubmatch(srv.Output())
+	if m == nil {
+		t.Fatalf("no demo learner link in the server's output:\n%s", srv.Output())
+	}
+	webtest.Do(t, ctx, chromedp.Navigate(m[1]), chromedp.WaitVisible(`main form button[type="submit"]`))
+	webtest.Axe(t, ctx, "demo link page")
+	webtest.Do(t, ctx, chromedp.Click(`main form button[type="submit"]`), chromedp.WaitVisible(".demo-banner"))
+	webtest.Axe(t, ctx, "home page in a demo session")
+	if banner := webtest.Eval[string](t, ctx, `document.querySelector('[role="status"].demo-banner').innerText`); !strings.HasPrefix(banner, "Demo mode: you signed in without a passkey") {
+		t.Errorf("demo banner %q", banner)
+	}
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("#my-name"))
+	if name := webtest.Eval[string](t, ctx, `document.querySelector("#my-name").textContent`); name != "Demo Learner" {
+		t.Errorf("signed in as %q with the learner's demo link", name)
+	}
 }
+
+var demoLinkRE = regexp.MustCompile(`Demo Learner \(learner\): +(http://localhost:\d+/demo/[A-Za-z0-9_-]+)`)

@@ -165,6 +165,8 @@ func TestAdminInvitesAPerson(t *testing.T) {
 func ownBrowser(t *testing.T, parent context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	// The first run opens the tab: no timeout here, or it would close it.
+	// Later actions get theirs from the webtest helpers.
 	if err := chromedp.Do(ctx); err != nil {
 		cancel()
 		t.Fatalf("open a tab in a new browser context: %v", err)

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
@@ -69,7 +68,9 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 }
 
 // tabTo presses Tab until the focused element matches sel, as a keyboard
-// user would; it fails after 80 presses.
+// user would; it fails after 80 presses. The count bounds a walk through
+// the page's Tab order (no page here has that many stops), not time: each
+// press and check is one browser action with its own deadline.
 func tabTo(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
 	for range 80 {
@@ -101,18 +102,12 @@ func shots(t *testing.T, ctx context.Context, name string) {
 	webtest.Do(t, ctx, chromedp.EmulateViewport(1280, 900))
 }
 
-// focusedIs reports whether the focused element matches sel, waiting up to
-// two seconds: htmx moves focus once the swapped content has settled.
+// focusedIs reports whether the focused element matches sel, waiting for
+// it as long as one browser action may take: htmx moves focus once the
+// swapped content has settled, later on a busy machine.
 func focusedIs(t *testing.T, ctx context.Context, sel string) bool {
 	t.Helper()
-	expr := fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel)
-	for range 80 {
-		if webtest.Eval[bool](t, ctx, expr) {
-			return true
-		}
-		webtest.Do(t, ctx, chromedp.Sleep(25*time.Millisecond))
-	}
-	return false
+	return webtest.Until(t, ctx, fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel))
 }
 
 // TestLearnerJourneyInBrowser: a learner signs in with a passkey, starts a
@@ -227,21 +222,14 @@ func reflow(t *testing.T, ctx context.Context, base string, paths ...string) {
 // certificate fits on one page.
 func checkPrint(t *testing.T, ctx context.Context) {
 	t.Helper()
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
-		t.Fatal(err)
-	}
+	webtest.Call(t, ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
 	hidden := webtest.Eval[bool](t, ctx, `getComputedStyle(document.querySelector(".site-header")).display === "none" && getComputedStyle(document.querySelector(".site-footer")).display === "none"`)
 	if !hidden {
 		t.Error("the printed certificate keeps the site header or footer")
 	}
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
-		t.Fatal(err)
-	}
+	webtest.Call(t, ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
 	yes := true
-	pdf, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes, PrintBackground: &yes})
-	if err != nil {
-		t.Fatalf("print to PDF: %v", err)
-	}
+	pdf := webtest.Call(t, ctx, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes, PrintBackground: &yes})
 	pages := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf.Data, -1))
 	// A4 is 595 x 842 points (Chromium writes 594.96 x 841.92).
 	a4 := regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+59[45](\.\d+)?\s+84[12](\.\d+)?\s*\]`).Match(pdf.Data)
@@ -310,9 +298,7 @@ func TestScenarioWithoutJavaScript(t *testing.T) {
 	srv := webtest.StartServer(t)
 	m, _ := bundled(t).Module("microaggressions")
 	ctx := signInLearner(t, srv, "Noor Plain")
-	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
-		t.Fatal(err)
-	}
+	webtest.Call(t, ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/courses/"+m.ID), chromedp.WaitVisible(".steps"))
 	if webtest.Eval[bool](t, ctx, `typeof window.htmx !== "undefined"`) {
 		t.Fatal("page scripts still run")

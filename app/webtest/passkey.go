@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/webauthn"
-	"github.com/chromedp/chromedp"
 )
 
 // Authenticator is a virtual passkey authenticator attached to one tab,
@@ -31,10 +30,8 @@ func AddSecurityKey(t testing.TB, ctx context.Context) Authenticator {
 
 func addAuthenticator(t testing.TB, ctx context.Context, transport webauthn.AuthenticatorTransport) Authenticator {
 	t.Helper()
-	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-		t.Fatalf("webtest: enable WebAuthn domain: %v", err)
-	}
-	res, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+	Call(t, ctx, webauthn.Enable, webauthn.EnableParams{})
+	res := Call(t, ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
 		Options: &webauthn.VirtualAuthenticatorOptions{
 			Protocol:                    webauthn.AuthenticatorProtocolCtap2,
 			Ctap2version:                webauthn.Ctap2versionCtap21,
@@ -45,18 +42,12 @@ func addAuthenticator(t testing.TB, ctx context.Context, transport webauthn.Auth
 			AutomaticPresenceSimulation: true,
 		},
 	})
-	if err != nil {
-		t.Fatalf("webtest: add virtual authenticator: %v", err)
-	}
 	return Authenticator{ID: res.AuthenticatorID}
 }
 
 // Credentials counts the passkeys stored on the authenticator.
 func (a Authenticator) Credentials(t testing.TB, ctx context.Context) int {
 	t.Helper()
-	res, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: a.ID})
-	if err != nil {
-		t.Fatalf("webtest: list virtual credentials: %v", err)
-	}
+	res := Call(t, ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: a.ID})
 	return len(res.Credentials)
 }

@@ -5,6 +5,7 @@ package webtest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -72,6 +73,9 @@ func findRepo() (string, error) {
 	}
 }
 
+// serverTimeout bounds the server's start-up and each upstand subcommand.
+const serverTimeout = 2 * time.Minute
+
 // Server is a running upstand process on its own port and database.
 type Server struct {
 	// URL is the base URL, http://localhost:PORT (passkeys refuse an IP).
@@ -124,17 +128,24 @@ func StartServer(t testing.TB, extraEnv ...string) *Server {
 			t.Logf("upstand output:\n%s", s.out.String())
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	// Start-up includes migrating a fresh database: on a busy machine that
+	// can take far longer than usual, so the wait is generous.
+	client := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(serverTimeout)
 	for {
-		resp, err := http.Get(s.URL + "/readyz")
+		var last string
+		resp, err := client.Get(s.URL + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return s
 			}
+			last = resp.Status
+		} else {
+			last = err.Error()
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("webtest: upstand not ready within 30s:\n%s", s.out.String())
+			t.Fatalf("webtest: upstand not ready within %s (/readyz: %s):\n%s", serverTimeout, last, s.out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -144,12 +155,17 @@ func StartServer(t testing.TB, extraEnv ...string) *Server {
 // database and returns its standard output; a non-zero exit fails the test.
 func (s *Server) Command(t testing.TB, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = repoDir
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+s.DatabaseURL, "UPSTAND_BASE_URL="+s.URL)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w: not done within %s", err, serverTimeout)
+		}
 		t.Fatalf("webtest: upstand %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return stdout.String()

@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN demo;
+DROP TABLE demo_links;
