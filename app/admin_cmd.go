@@ -94,7 +94,7 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 		if _, err := st.Org(id).Organisation(ctx); err != nil {
 			return adminFail(stderr, err)
 		}
-		p, link, err := identity.Invite(ctx, auth.Actor{OrgID: id, IP: "operator"},
+		p, link, err := identity.Invite(ctx, identity.Operator(id, "operator"),
 			store.PersonDetails{Name: *orgName, Email: *email, IsTrainer: *trainer, IsOrgAdmin: *orgAdmin})
 		if err != nil {
 			return adminFail(stderr, err)

@@ -64,7 +64,7 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, st
 			return fmt.Errorf("demo organisation: %w", err)
 		}
 		org, firstLink = o, l.URL
-		a := auth.Actor{OrgID: org.ID, IP: "demo"}
+		a := identity.Operator(org.ID, "demo")
 		for _, team := range []string{"Ward 7", "Finance", "People team"} {
 			if _, err := identity.CreateGroup(ctx, a, store.Teams, team); err != nil {
 				return fmt.Errorf("demo team: %w", err)
@@ -76,7 +76,7 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, st
 			}
 		}
 	}
-	a := auth.Actor{OrgID: org.ID, IP: "demo"}
+	a := identity.Operator(org.ID, "demo")
 	people, err := st.Org(org.ID).People(ctx)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func demoAdminEnrolment(ctx context.Context, st *store.Store, identity *auth.Ser
 				admin.Email, inv.CreatedAt.Local().Format("2 Jan 15:04"), inv.ExpiresAt.Local().Format("2 Jan 15:04"))
 			return nil
 		}
-		l, err := identity.Reenrol(ctx, auth.Actor{OrgID: admin.OrgID, IP: "demo"}, admin.ID)
+		l, err := identity.Reenrol(ctx, identity.Operator(admin.OrgID, "demo"), admin.ID)
 		if err != nil {
 			return fmt.Errorf("demo admin link: %w", err)
 		}

@@ -20,7 +20,7 @@ func (s *Service) EditPerson(ctx context.Context, a Actor, personID uuid.UUID, e
 		return err
 	}
 	e.Name, e.Email = name, email
-	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		before, err := tx.Person(ctx, personID)
 		if err != nil {
 			return err
@@ -102,7 +102,7 @@ func (s *Service) SetActive(ctx context.Context, a Actor, personID uuid.UUID, ac
 	if active {
 		action = "person.reactivate"
 	}
-	err := s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.SetActive(ctx, personID, active, s.now()); err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, k store.GroupKind, n
 		return store.Group{}, err
 	}
 	var g store.Group
-	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		var err error
 		if g, err = tx.CreateGroup(ctx, k, name); err != nil {
 			return err
@@ -151,7 +151,7 @@ func (s *Service) RenameGroup(ctx context.Context, a Actor, k store.GroupKind, i
 	if err != nil {
 		return err
 	}
-	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.RenameGroup(ctx, k, id, name); err != nil {
 			return err
 		}
@@ -165,7 +165,7 @@ func (s *Service) RenameGroup(ctx context.Context, a Actor, k store.GroupKind, i
 
 // DeleteGroup removes a team or label (people stay; only the grouping goes).
 func (s *Service) DeleteGroup(ctx context.Context, a Actor, k store.GroupKind, id uuid.UUID) error {
-	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		g, err := tx.Group(ctx, k, id)
 		if err != nil {
 			return err

@@ -116,23 +116,21 @@ func newUserHandle() []byte {
 	return b
 }
 
-// Actor is who performs an action, for the audit log.
-type Actor struct {
-	OrgID    uuid.UUID
-	PersonID *uuid.UUID // nil for the operator's command line
-	IP       string
-}
-
-// org is the store bound to the actor's organisation.
-func (s *Service) org(a Actor) *store.Org { return s.st.Org(a.OrgID) }
-
 // audit writes the action's audit entry on tx, the transaction that makes
 // the change: if the entry cannot be written, the change is rolled back.
 func (s *Service) audit(ctx context.Context, tx *store.Org, a Actor, action string, subject *uuid.UUID, detail map[string]any) error {
-	return tx.Audit(ctx, store.AuditEntry{At: s.now(), ActorID: a.PersonID, Action: action, SubjectID: subject, Detail: detail, IP: a.IP})
+	return tx.Audit(ctx, store.AuditEntry{At: s.now(), ActorID: a.ref(), Action: action, SubjectID: subject, Detail: detail, IP: a.IP})
 }
 
-// self is the person acting on their own account.
-func self(p store.Person, ip string) Actor { return Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: ip} }
+// ActorFor is p acting on their own account (signing in, adding a
+// passkey), from ip.
+func (s *Service) ActorFor(p store.Person, ip string) Actor {
+	return Actor{Org: s.st.Org(p.OrgID), PersonID: p.ID, IP: ip}
+}
+
+// Operator is the operator at the command line acting in an organisation.
+func (s *Service) Operator(orgID uuid.UUID, ip string) Actor {
+	return Actor{Org: s.st.Org(orgID), IP: ip}
+}
 
 func ptr[T any](v T) *T { return &v }

@@ -204,7 +204,7 @@ func TestWrongOriginRefused(t *testing.T) {
 		t.Errorf("wrong origin: %v", err)
 	}
 	// Registration from the wrong origin is refused too.
-	link, err := f.svc.Reenrol(context.Background(), auth.Actor{OrgID: f.org.ID}, f.admin.ID)
+	link, err := f.svc.Reenrol(context.Background(), auth.Actor{Org: f.st.Org(f.org.ID)}, f.admin.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestUserVerificationRequired(t *testing.T) {
 		t.Errorf("sign-in without user verification: %v", err)
 	}
 	// Registering without user verification is refused as well.
-	link, _ := f.svc.Reenrol(context.Background(), auth.Actor{OrgID: f.org.ID}, f.admin.ID)
+	link, _ := f.svc.Reenrol(context.Background(), auth.Actor{Org: f.st.Org(f.org.ID)}, f.admin.ID)
 	token := tokenOf(t, link)
 	c, _ := f.svc.BeginEnrol(context.Background(), token)
 	ao, _ := virtualwebauthn.ParseAttestationOptions(optionsJSON(t, c))
@@ -275,7 +275,7 @@ func TestAnotherUsersHandleRefused(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	mine, _ := f.enrol(t, f.token, virtualwebauthn.AuthenticatorOptions{})
-	_, link, err := f.svc.Invite(context.Background(), auth.Actor{OrgID: f.org.ID, PersonID: &f.admin.ID},
+	_, link, err := f.svc.Invite(context.Background(), auth.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID},
 		store.PersonDetails{Name: "Tomasz Nowak", Email: "tomasz@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +292,7 @@ func TestEnrolmentLinkRules(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
-	a := auth.Actor{OrgID: f.org.ID, PersonID: &f.admin.ID}
+	a := auth.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID}
 	_, link, err := f.svc.Invite(ctx, a, store.PersonDetails{Name: "Bea Okafor", Email: "bea@riverside.example"})
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func (s *Service) AddPerson(ctx context.Context, a Actor, d store.PersonDetails)
 		return store.Person{}, err
 	}
 	var p store.Person
-	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		var err error
 		p, err = tx.CreatePerson(ctx, store.NewPerson{Name: name, Email: email, UserHandle: newUserHandle(),
 			IsTrainer: d.IsTrainer, IsOrgAdmin: d.IsOrgAdmin})
@@ -49,7 +49,7 @@ func (s *Service) AddPerson(ctx context.Context, a Actor, d store.PersonDetails)
 func (s *Service) IssueDemoLink(ctx context.Context, a Actor, p store.Person) (string, error) {
 	token, hash := newSecret()
 	now := s.now()
-	err := s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).CreateDemoLink(ctx, store.DemoLink{TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(DemoLinkTTL)}); err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (s *Service) OpenDemoLink(ctx context.Context, token string) (store.Person,
 // demo session.
 func (s *Service) UseDemoLink(ctx context.Context, token, ip string) (store.Person, error) {
 	_, p, err := s.st.Global().TakeDemoLink(ctx, hashSecret(token), s.now(), func(tx *store.Org, p store.Person) error {
-		return s.audit(ctx, tx, self(p, ip), "signin", &p.ID, map[string]any{"method": "demo link, no passkey"})
+		return s.audit(ctx, tx, s.ActorFor(p, ip), "signin", &p.ID, map[string]any{"method": "demo link, no passkey"})
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.WarnContext(ctx, "sign-in refused", "reason", "demo link unknown, used or expired", "ip", ip)

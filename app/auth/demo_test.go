@@ -19,7 +19,7 @@ func TestDemoLinkIsUsedOnce(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
-	a := auth.Actor{OrgID: f.org.ID, IP: "demo"}
+	a := auth.Actor{Org: f.st.Org(f.org.ID), IP: "demo"}
 	p, err := f.svc.AddPerson(ctx, a, store.PersonDetails{Name: "Lee Learner", Email: "lee@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func TestDemoLinkIsUsedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.SetActive(ctx, auth.Actor{OrgID: f.org.ID, PersonID: &f.admin.ID}, p.ID, false); err != nil {
+	if err := f.svc.SetActive(ctx, auth.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID}, p.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.UseDemoLink(ctx, tokenOfDemo(link), "192.0.2.1"); !errors.Is(err, auth.ErrDemoLinkInvalid) {

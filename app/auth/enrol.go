@@ -49,7 +49,7 @@ func (s *Service) link(token string, id uuid.UUID) Link {
 func (s *Service) Invite(ctx context.Context, a Actor, d store.PersonDetails) (store.Person, Link, error) {
 	var p store.Person
 	var link Link
-	err := s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
 		var err error
 		p, link, err = s.invite(ctx, tx, a, d)
 		return err
@@ -68,7 +68,7 @@ func (s *Service) invite(ctx context.Context, tx *store.Org, a Actor, d store.Pe
 	p, invite, err := tx.InvitePerson(ctx,
 		store.NewPerson{Name: name, Email: email, UserHandle: newUserHandle(), IsTrainer: d.IsTrainer, IsOrgAdmin: d.IsOrgAdmin},
 		d.Teams, d.Labels,
-		store.NewInvite{TokenHash: hash, CreatedBy: a.PersonID, Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
+		store.NewInvite{TokenHash: hash, CreatedBy: a.ref(), Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
 	if err == nil {
 		err = s.audit(ctx, tx, a, "invite.create", &p.ID, map[string]any{"email": email, "roles": p.Roles()})
 	}
@@ -87,10 +87,10 @@ func (s *Service) Reenrol(ctx context.Context, a Actor, personID uuid.UUID) (Lin
 	token, hash := newSecret()
 	now := s.now()
 	var invite store.Invite
-	err := s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
 		var err error
 		invite, err = tx.IssueInvite(ctx, personID,
-			store.NewInvite{TokenHash: hash, CreatedBy: a.PersonID, Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
+			store.NewInvite{TokenHash: hash, CreatedBy: a.ref(), Now: now, ExpiresAt: now.Add(s.cfg.InviteTTL)})
 		if err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func (s *Service) Reenrol(ctx context.Context, a Actor, personID uuid.UUID) (Lin
 
 // RevokeInvite withdraws an open enrolment link.
 func (s *Service) RevokeInvite(ctx context.Context, a Actor, inviteID uuid.UUID) error {
-	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		inv, err := tx.RevokeInvite(ctx, inviteID, s.now())
 		if err != nil {
 			return err
@@ -127,10 +127,10 @@ func (s *Service) CreateOrganisation(ctx context.Context, orgName, adminName, ad
 	if err != nil {
 		return store.Organisation{}, store.Person{}, Link{}, err
 	}
-	a := Actor{OrgID: org.ID, IP: "operator"}
+	a := s.Operator(org.ID, "operator")
 	var p store.Person
 	var link Link
-	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := s.audit(ctx, tx, a, "org.create", nil, map[string]any{"name": orgName}); err != nil {
 			return err
 		}
@@ -182,8 +182,8 @@ func (s *Service) FinishEnrol(ctx context.Context, token, ceremonyID string, bod
 	if err != nil {
 		return store.Person{}, err
 	}
-	a := self(e.Person, ip)
-	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+	a := s.ActorFor(e.Person, ip)
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(e.Person.ID).EnrolCredential(ctx, e.Invite.ID, cred, s.now()); err != nil {
 			return err
 		}

@@ -208,8 +208,8 @@ func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, body []by
 	if err != nil {
 		return store.Person{}, fmt.Errorf("auth: encode passkey: %w", err)
 	}
-	a := self(*who, ip)
-	err = s.org(a).InTx(ctx, func(tx *store.Org) error {
+	a := s.ActorFor(*who, ip)
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(who.ID).RecordCredentialUse(ctx, cred.ID, record, int64(cred.Authenticator.SignCount), s.now()); err != nil {
 			return err
 		}
@@ -235,8 +235,8 @@ func (s *Service) FinishAddPasskey(ctx context.Context, p store.Person, ceremony
 	if err != nil {
 		return err
 	}
-	a := self(p, ip)
-	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+	a := s.ActorFor(p, ip)
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).AddCredential(ctx, cred); err != nil {
 			return err
 		}
@@ -252,8 +252,8 @@ func (s *Service) Passkeys(ctx context.Context, p store.Person) ([]store.Credent
 // RenamePasskey renames one of the person's own passkeys.
 func (s *Service) RenamePasskey(ctx context.Context, p store.Person, id []byte, name, ip string) error {
 	name = passkeyName(name, 0)
-	a := self(p, ip)
-	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+	a := s.ActorFor(p, ip)
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).RenameCredential(ctx, id, name); err != nil {
 			return err
 		}
@@ -263,8 +263,8 @@ func (s *Service) RenamePasskey(ctx context.Context, p store.Person, id []byte, 
 
 // RemovePasskey removes one of the person's own passkeys, never the last.
 func (s *Service) RemovePasskey(ctx context.Context, p store.Person, id []byte, ip string) error {
-	a := self(p, ip)
-	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+	a := s.ActorFor(p, ip)
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).DeleteCredential(ctx, id); err != nil {
 			return err
 		}

@@ -65,8 +65,8 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 
 // EndSession signs this browser out.
 func (s *Service) EndSession(ctx context.Context, token string, p store.Person, ip string) error {
-	a := self(p, ip)
-	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+	a := s.ActorFor(p, ip)
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).DeleteSession(ctx, hashSecret(token)); err != nil {
 			return err
 		}
@@ -76,8 +76,8 @@ func (s *Service) EndSession(ctx context.Context, token string, p store.Person, 
 
 // EndAllSessions signs the person out on every device.
 func (s *Service) EndAllSessions(ctx context.Context, p store.Person, ip string) error {
-	a := self(p, ip)
-	return s.org(a).InTx(ctx, func(tx *store.Org) error {
+	a := s.ActorFor(p, ip)
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		n, err := tx.Member(p.ID).DeleteSessions(ctx)
 		if err != nil {
 			return err

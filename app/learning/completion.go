@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
 )
@@ -24,7 +25,7 @@ import (
 // one certificate, and every caller gets that same completion back. created
 // says whether this call wrote it. When the rule is not met it returns
 // ErrIncomplete and the progress saying what is missing.
-func (s *Service) Finish(ctx context.Context, l Learner, moduleID string, post []int) (store.Completion, bool, Progress, error) {
+func (s *Service) Finish(ctx context.Context, l auth.Actor, moduleID string, post []int) (store.Completion, bool, Progress, error) {
 	m, err := s.module(moduleID)
 	if err != nil {
 		return store.Completion{}, false, Progress{}, err
@@ -55,11 +56,11 @@ func (s *Service) Finish(ctx context.Context, l Learner, moduleID string, post [
 	}
 	now := s.Now()
 	c := store.Completion{
-		OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID,
-		ModuleID: m.ID, ModuleVersion: a.ModuleVersion, CompletedAt: now,
+		CourseAttemptID: a.ID,
+		ModuleID:        m.ID, ModuleVersion: a.ModuleVersion, CompletedAt: now,
 		ExpiresAt: Expiry(m, now), Summary: s.summary(ctx, l, m, a, p),
 	}
-	stored, created, err := s.member(l).AddCompletion(ctx, c, NewCode())
+	stored, created, err := l.Member().AddCompletion(ctx, c, NewCode())
 	if err != nil {
 		return store.Completion{}, false, p, err
 	}
@@ -79,12 +80,12 @@ func Expiry(m *content.Module, at time.Time) *time.Time {
 
 // summary is the score summary kept with a completion: each quiz's best
 // passing score and each scenario's best outcome.
-func (s *Service) summary(ctx context.Context, l Learner, m *content.Module, a store.CourseAttempt, p Progress) map[string]any {
+func (s *Service) summary(ctx context.Context, l auth.Actor, m *content.Module, a store.CourseAttempt, p Progress) map[string]any {
 	var quizzes, scenarios []map[string]any
 	for _, sp := range p.Steps {
 		switch sp.Step.Kind {
 		case content.QuizStep:
-			attempts, err := s.member(l).QuizAttempts(ctx, a.RootID, sp.Step.ID)
+			attempts, err := l.Member().QuizAttempts(ctx, a.RootID, sp.Step.ID)
 			if err != nil {
 				continue
 			}
@@ -148,8 +149,8 @@ func GroupCode(code string) string {
 }
 
 // Certificate loads one of the learner's own certificates.
-func (s *Service) Certificate(ctx context.Context, l Learner, id uuid.UUID) (store.CertificateView, error) {
-	v, err := s.member(l).Certificate(ctx, id)
+func (s *Service) Certificate(ctx context.Context, l auth.Actor, id uuid.UUID) (store.CertificateView, error) {
+	v, err := l.Member().Certificate(ctx, id)
 	return v, notFound(err)
 }
 

@@ -3,6 +3,7 @@ package learning
 import (
 	"context"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
 )
@@ -31,7 +32,7 @@ func checkPhase(phase string) error {
 }
 
 // Confidence shows a confidence check phase ("pre" or "post").
-func (s *Service) Confidence(ctx context.Context, l Learner, moduleID, phase string) (ConfidenceView, error) {
+func (s *Service) Confidence(ctx context.Context, l auth.Actor, moduleID, phase string) (ConfidenceView, error) {
 	if err := checkPhase(phase); err != nil {
 		return ConfidenceView{}, err
 	}
@@ -45,7 +46,7 @@ func (s *Service) Confidence(ctx context.Context, l Learner, moduleID, phase str
 	}
 	v := ConfidenceView{Progress: p, Phase: phase, Statements: m.Confidence, Answers: make([]int, len(m.Confidence))}
 	v.Answered = (phase == store.PhasePre && p.PreAnswered) || (phase == store.PhasePost && p.PostAnswered)
-	answers, err := s.member(l).ConfidenceAnswers(ctx, a.RootID)
+	answers, err := l.Member().ConfidenceAnswers(ctx, a.RootID)
 	if err != nil {
 		return ConfidenceView{}, err
 	}
@@ -63,7 +64,7 @@ func (s *Service) Confidence(ctx context.Context, l Learner, moduleID, phase str
 // AnswerConfidence stores a confidence check phase: values[i] is 1–5 for
 // statement i+1, or 0 to skip it; skipping the whole check is all zeros.
 // A statement answered before keeps its first answer.
-func (s *Service) AnswerConfidence(ctx context.Context, l Learner, moduleID, phase string, values []int) error {
+func (s *Service) AnswerConfidence(ctx context.Context, l auth.Actor, moduleID, phase string, values []int) error {
 	if err := checkPhase(phase); err != nil {
 		return err
 	}
@@ -94,17 +95,17 @@ func (s *Service) checkConfidence(m *content.Module, values []int) error {
 	return nil
 }
 
-func (s *Service) recordConfidence(ctx context.Context, l Learner, m *content.Module, a store.CourseAttempt, phase string, values []int) error {
+func (s *Service) recordConfidence(ctx context.Context, l auth.Actor, m *content.Module, a store.CourseAttempt, phase string, values []int) error {
 	now := s.Now()
 	rows := make([]store.ConfidenceAnswer, len(values))
 	for i, v := range values {
-		rows[i] = store.ConfidenceAnswer{OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID, Phase: phase,
+		rows[i] = store.ConfidenceAnswer{CourseAttemptID: a.ID, Phase: phase,
 			Statement: i + 1, StatementText: m.Confidence[i], At: now}
 		if v > 0 {
 			v := v
 			rows[i].Value = &v
 		}
 	}
-	_, err := s.member(l).AddConfidenceAnswers(ctx, rows)
+	_, err := l.Member().AddConfidenceAnswers(ctx, rows)
 	return err
 }

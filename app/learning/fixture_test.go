@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/learning"
@@ -163,12 +164,12 @@ func (e *env) service(cat *content.Catalogue) *learning.Service {
 
 // person adds a person (an org admin if admin is set) and returns them as a
 // learner.
-func (e *env) person(t *testing.T, name string, admin bool) learning.Learner {
+func (e *env) person(t *testing.T, name string, admin bool) auth.Actor {
 	t.Helper()
 	return personIn(t, e.st, e.org, name, admin)
 }
 
-func personIn(t *testing.T, st *store.Store, org store.Organisation, name string, admin bool) learning.Learner {
+func personIn(t *testing.T, st *store.Store, org store.Organisation, name string, admin bool) auth.Actor {
 	t.Helper()
 	handle := make([]byte, 64)
 	_, _ = rand.Read(handle)
@@ -177,7 +178,7 @@ func personIn(t *testing.T, st *store.Store, org store.Organisation, name string
 	if err != nil {
 		t.Fatal(err)
 	}
-	return learning.Learner{OrgID: org.ID, PersonID: p.ID}
+	return auth.Actor{Org: st.Org(org.ID), PersonID: p.ID}
 }
 
 // must fails the test on an error.

@@ -4,7 +4,7 @@
 // completion rule is met. It knows nothing of HTTP; app/web turns requests
 // into these calls, and app/store keeps the records.
 //
-// Every method acts for one Learner — the signed-in person — and every record
+// Every method acts for one auth.Actor — the signed-in person — and every record
 // it reads is scoped to that person in the store, so no one (an organisation
 // admin included) can reach another person's choices, answers or notes
 // through it.
@@ -26,18 +26,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
 )
-
-// Learner is the person a call acts for: always the signed-in person, never
-// a person named in a request.
-type Learner struct {
-	OrgID    uuid.UUID
-	PersonID uuid.UUID
-}
 
 // Errors the web layer maps to responses; their text is safe to show.
 var (
@@ -85,9 +77,6 @@ func New(st *store.Store, cat *content.Catalogue, now func() time.Time) *Service
 	return &Service{st: st, cat: cat, now: now}
 }
 
-// member is the store bound to the learner: their own records only.
-func (s *Service) member(l Learner) *store.Member { return s.st.Org(l.OrgID).Member(l.PersonID) }
-
 // Content is the catalogue being served.
 func (s *Service) Content() *content.Catalogue { return s.cat }
 
@@ -128,8 +117,8 @@ func (s *Service) stepOfKind(moduleID string, index int, kind content.StepKind) 
 
 // latestProgress is the learner's latest attempt at a module and their
 // progress in its chain; ErrNotStarted if they never started the course.
-func (s *Service) latestProgress(ctx context.Context, l Learner, m *content.Module) (store.CourseAttempt, Progress, error) {
-	a, err := s.member(l).LatestCourseAttempt(ctx, m.ID)
+func (s *Service) latestProgress(ctx context.Context, l auth.Actor, m *content.Module) (store.CourseAttempt, Progress, error) {
+	a, err := l.Member().LatestCourseAttempt(ctx, m.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.CourseAttempt{}, Progress{}, ErrNotStarted
 	}
@@ -172,9 +161,9 @@ func (s *Service) recordVersions(ctx context.Context, m *content.Module) error {
 // openAttempt returns the course attempt the learner works in now (rolling
 // over to the served module version if needed); ErrNotStarted if there is
 // none and start is false.
-func (s *Service) openAttempt(ctx context.Context, l Learner, m *content.Module, start bool, mode store.AttemptMode) (store.CourseAttempt, error) {
+func (s *Service) openAttempt(ctx context.Context, l auth.Actor, m *content.Module, start bool, mode store.AttemptMode) (store.CourseAttempt, error) {
 	if !start {
-		if _, err := s.member(l).LatestCourseAttempt(ctx, m.ID); errors.Is(err, store.ErrNotFound) {
+		if _, err := l.Member().LatestCourseAttempt(ctx, m.ID); errors.Is(err, store.ErrNotFound) {
 			return store.CourseAttempt{}, ErrNotStarted
 		} else if err != nil {
 			return store.CourseAttempt{}, err
@@ -183,12 +172,12 @@ func (s *Service) openAttempt(ctx context.Context, l Learner, m *content.Module,
 	if err := s.recordVersions(ctx, m); err != nil {
 		return store.CourseAttempt{}, err
 	}
-	a, _, err := s.member(l).OpenCourseAttempt(ctx, m.ID, m.Version, s.Now(), mode)
+	a, _, err := l.Member().OpenCourseAttempt(ctx, m.ID, m.Version, s.Now(), mode)
 	return a, err
 }
 
 // event builds a step event for the learner's attempt.
-func (s *Service) event(l Learner, a store.CourseAttempt, st *content.Step, kind string) store.StepEvent {
-	return store.StepEvent{OrgID: l.OrgID, PersonID: l.PersonID, AttemptID: a.ID, StepID: st.ID,
+func (s *Service) event(l auth.Actor, a store.CourseAttempt, st *content.Step, kind string) store.StepEvent {
+	return store.StepEvent{AttemptID: a.ID, StepID: st.ID,
 		Fingerprint: Fingerprint(st), Event: kind, At: s.Now()}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/store"
@@ -26,7 +27,7 @@ const (
 
 // doEverything takes the learner through every step of the tiny module with
 // a positive scenario ending and a passed quiz.
-func doEverything(t *testing.T, svc *learning.Service, l learning.Learner) {
+func doEverything(t *testing.T, svc *learning.Service, l auth.Actor) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := svc.Start(ctx, l, "tiny", false); err != nil {
@@ -186,11 +187,11 @@ func TestCompletionRule(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name    string
-		do      func(t *testing.T, svc *learning.Service, l learning.Learner)
+		do      func(t *testing.T, svc *learning.Service, l auth.Actor)
 		missing []string // step ids still missing
 	}{
-		{"nothing done", func(*testing.T, *learning.Service, learning.Learner) {}, []string{"lesson:01-intro", "scenario:talk", "quiz:1", "reflection:1"}},
-		{"everything, reflection skipped, no confidence check", func(t *testing.T, svc *learning.Service, l learning.Learner) {
+		{"nothing done", func(*testing.T, *learning.Service, auth.Actor) {}, []string{"lesson:01-intro", "scenario:talk", "quiz:1", "reflection:1"}},
+		{"everything, reflection skipped, no confidence check", func(t *testing.T, svc *learning.Service, l auth.Actor) {
 			ctx := context.Background()
 			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 			svc.OpenLesson(ctx, l, "tiny", stepLesson)
@@ -201,14 +202,14 @@ func TestCompletionRule(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, nil},
-		{"negative ending does not count under completion: positive", func(t *testing.T, svc *learning.Service, l learning.Learner) {
+		{"negative ending does not count under completion: positive", func(t *testing.T, svc *learning.Service, l auth.Actor) {
 			ctx := context.Background()
 			doEverything(t, svc, l)
 			// A second attempt ending badly leaves the positive one counting.
 			play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
 			must[learning.Play](t)(svc.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 2))
 		}, nil},
-		{"only a mixed ending", func(t *testing.T, svc *learning.Service, l learning.Learner) {
+		{"only a mixed ending", func(t *testing.T, svc *learning.Service, l auth.Actor) {
 			ctx := context.Background()
 			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 			svc.OpenLesson(ctx, l, "tiny", stepLesson)
@@ -218,14 +219,14 @@ func TestCompletionRule(t *testing.T) {
 			must[learning.QuizResult](t)(svc.SubmitQuiz(ctx, l, "tiny", stepQuiz, []int{1, 2}))
 			must[any](t)(nil, svc.SkipReflection(ctx, l, "tiny", stepReflection))
 		}, []string{"scenario:talk"}},
-		{"quiz only failed", func(t *testing.T, svc *learning.Service, l learning.Learner) {
+		{"quiz only failed", func(t *testing.T, svc *learning.Service, l auth.Actor) {
 			ctx := context.Background()
 			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 			svc.OpenLesson(ctx, l, "tiny", stepLesson)
 			must[learning.QuizResult](t)(svc.SubmitQuiz(ctx, l, "tiny", stepQuiz, []int{2, 1}))
 			must[any](t)(nil, svc.SkipReflection(ctx, l, "tiny", stepReflection))
 		}, []string{"scenario:talk", "quiz:1"}},
-		{"scenario started, not finished", func(t *testing.T, svc *learning.Service, l learning.Learner) {
+		{"scenario started, not finished", func(t *testing.T, svc *learning.Service, l auth.Actor) {
 			ctx := context.Background()
 			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 			play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
@@ -310,7 +311,7 @@ func TestResumeAndStaleChoices(t *testing.T) {
 	if _, err := again.Choose(ctx, l, "tiny", stepScenario, id, 2, 1); !errors.Is(err, learning.ErrStale) {
 		t.Fatalf("choice after the end: %v, want ErrStale", err)
 	}
-	choices := must[[]store.ScenarioChoice](t)(e.st.Org(l.OrgID).Member(l.PersonID).ScenarioChoices(ctx, id))
+	choices := must[[]store.ScenarioChoice](t)(l.Member().ScenarioChoices(ctx, id))
 	if len(choices) != 2 || choices[0].Node != "opening" || choices[0].Choice != 3 || choices[1].Node != "middle" {
 		t.Fatalf("choice history %+v", choices)
 	}
@@ -342,7 +343,7 @@ func TestConcurrentChoicesApplyOnce(t *testing.T) {
 			t.Fatalf("unexpected error %v", err)
 		}
 	}
-	choices := must[[]store.ScenarioChoice](t)(e.st.Org(l.OrgID).Member(l.PersonID).ScenarioChoices(ctx, play.Attempt.ID))
+	choices := must[[]store.ScenarioChoice](t)(l.Member().ScenarioChoices(ctx, play.Attempt.ID))
 	if ok != 1 || len(choices) != 1 {
 		t.Fatalf("%d choices succeeded and %d were stored, want 1 and 1", ok, len(choices))
 	}
@@ -397,7 +398,7 @@ func TestVersionPinning(t *testing.T) {
 	if c.ModuleVersion != newModule.Version {
 		t.Fatalf("completion on module version %s, want %s", c.ModuleVersion, newModule.Version)
 	}
-	attempts := must[[]store.CourseAttempt](t)(e.st.Org(l.OrgID).Member(l.PersonID).CourseAttempts(ctx))
+	attempts := must[[]store.CourseAttempt](t)(l.Member().CourseAttempts(ctx))
 	if len(attempts) != 2 || attempts[0].RootID != attempts[1].ID || attempts[1].ModuleVersion == attempts[0].ModuleVersion {
 		t.Fatalf("attempt chain %+v", attempts)
 	}
@@ -473,7 +474,7 @@ func TestPrivacy(t *testing.T) {
 
 	for _, who := range []struct {
 		name string
-		l    learning.Learner
+		l    auth.Actor
 	}{{"org admin", admin}, {"other organisation", outsider}} {
 		if _, err := svc.ScenarioAttempt(ctx, who.l, "tiny", stepScenario, play.Attempt.ID); !errors.Is(err, learning.ErrNotFound) {
 			t.Errorf("%s reads the choices: %v", who.name, err)
@@ -633,9 +634,9 @@ func TestSupportResources(t *testing.T) {
 	ctx := context.Background()
 	other := must[store.Organisation](t)(e.st.Global().CreateOrganisation(ctx, "Elsewhere Ltd"))
 	adminL := e.person(t, "Ann Admin", true)
-	admin := learning.Editor{OrgID: adminL.OrgID, PersonID: adminL.PersonID, IP: "192.0.2.7"}
+	admin := auth.Actor{Org: adminL.Org, PersonID: adminL.PersonID, IP: "192.0.2.7"}
 	outsiderL := personIn(t, e.st, other, "Olu Out", true)
-	outsider := learning.Editor{OrgID: outsiderL.OrgID, PersonID: outsiderL.PersonID}
+	outsider := outsiderL
 	for _, bad := range []learning.SupportInput{
 		{Name: "", Phone: "0800 123"},
 		{Name: "EAP"},
@@ -665,11 +666,11 @@ func TestSupportResources(t *testing.T) {
 	if err := svc.DeleteSupportResource(ctx, admin, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, e.org.ID))
+	rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, admin))
 	if len(rs) != 1 || rs[0].Name != "EAP" {
 		t.Fatalf("resources %+v", rs)
 	}
-	if rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, other.ID)); len(rs) != 0 {
+	if rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, outsider)); len(rs) != 0 {
 		t.Fatalf("another organisation sees %d resources", len(rs))
 	}
 	log := must[[]store.AuditEntry](t)(e.st.Org(e.org.ID).AuditLog(ctx, store.AuditFilter{}))

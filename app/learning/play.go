@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/scenario"
 	"github.com/upstand/upstand/app/store"
@@ -116,12 +117,12 @@ func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.
 
 // ownAttempt loads one of the learner's own attempts at a module's scenario
 // step. Another person's attempt, or one at another step, is ErrNotFound.
-func (s *Service) ownAttempt(ctx context.Context, l Learner, moduleID string, index int, id uuid.UUID) (*content.Module, *content.Step, store.ScenarioAttempt, error) {
+func (s *Service) ownAttempt(ctx context.Context, l auth.Actor, moduleID string, index int, id uuid.UUID) (*content.Module, *content.Step, store.ScenarioAttempt, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return nil, nil, store.ScenarioAttempt{}, err
 	}
-	sa, err := s.member(l).ScenarioAttempt(ctx, id)
+	sa, err := l.Member().ScenarioAttempt(ctx, id)
 	if err != nil {
 		return nil, nil, store.ScenarioAttempt{}, notFound(err)
 	}
@@ -133,7 +134,7 @@ func (s *Service) ownAttempt(ctx context.Context, l Learner, moduleID string, in
 
 // Scenario shows a scenario step: the latest attempt where it stands, or the
 // introduction when there is none. It changes nothing.
-func (s *Service) Scenario(ctx context.Context, l Learner, moduleID string, index int) (Play, error) {
+func (s *Service) Scenario(ctx context.Context, l auth.Actor, moduleID string, index int) (Play, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
@@ -143,7 +144,7 @@ func (s *Service) Scenario(ctx context.Context, l Learner, moduleID string, inde
 		return Play{}, err
 	}
 	play := Play{Progress: p, Step: st, Scenario: st.Scenario}
-	sa, err := s.member(l).LatestScenarioAttempt(ctx, a.RootID, st.ID)
+	sa, err := l.Member().LatestScenarioAttempt(ctx, a.RootID, st.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return play, nil
 	}
@@ -201,7 +202,7 @@ func (s *Service) fill(ctx context.Context, play Play, sa store.ScenarioAttempt)
 
 // StartScenario begins a fresh attempt at a scenario step on the version
 // served now ("try again" does the same). The course must have been started.
-func (s *Service) StartScenario(ctx context.Context, l Learner, moduleID string, index int) (Play, error) {
+func (s *Service) StartScenario(ctx context.Context, l auth.Actor, moduleID string, index int) (Play, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
@@ -215,8 +216,8 @@ func (s *Service) StartScenario(ctx context.Context, l Learner, moduleID string,
 	if err != nil {
 		return Play{}, err
 	}
-	sa, err := s.member(l).CreateScenarioAttempt(ctx, store.ScenarioAttempt{
-		OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID, StepID: st.ID,
+	sa, err := l.Member().CreateScenarioAttempt(ctx, store.ScenarioAttempt{
+		CourseAttemptID: a.ID, StepID: st.ID,
 		ScenarioID: st.Scenario.ID, ScenarioVersion: st.Scenario.Version, State: raw, StartedAt: s.Now(),
 	})
 	if err != nil {
@@ -235,7 +236,7 @@ func (s *Service) StartScenario(ctx context.Context, l Learner, moduleID string,
 // made on an out-of-date page — a second tab, a double submit — is refused
 // with ErrStale and changes nothing. The new state is stored before Choose
 // returns, so closing the tab resumes exactly here.
-func (s *Service) Choose(ctx context.Context, l Learner, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
+func (s *Service) Choose(ctx context.Context, l auth.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
 	_, st, sa, err := s.ownAttempt(ctx, l, moduleID, index, attemptID)
 	if err != nil {
 		return Play{}, err
@@ -265,11 +266,11 @@ func (s *Service) Choose(ctx context.Context, l Learner, moduleID string, index 
 		rec.Outcome = &o
 		// The ending counts in the course attempt the scenario was
 		// started in; progress anywhere in the chain counts.
-		ev := store.StepEvent{OrgID: l.OrgID, PersonID: l.PersonID, AttemptID: sa.CourseAttemptID, StepID: st.ID,
+		ev := store.StepEvent{AttemptID: sa.CourseAttemptID, StepID: st.ID,
 			Fingerprint: Fingerprint(st), Event: store.EventFinished, Outcome: &o, At: rec.At}
 		rec.Finished = &ev
 	}
-	if err := s.member(l).RecordChoice(ctx, sa.ID, rec); errors.Is(err, store.ErrStale) {
+	if err := l.Member().RecordChoice(ctx, sa.ID, rec); errors.Is(err, store.ErrStale) {
 		return Play{}, ErrStale
 	} else if err != nil {
 		return Play{}, err
@@ -279,12 +280,12 @@ func (s *Service) Choose(ctx context.Context, l Learner, moduleID string, index 
 
 // ScenarioAttempt loads one of the learner's own scenario attempts for a
 // review page. Another person's attempt is ErrNotFound.
-func (s *Service) ScenarioAttempt(ctx context.Context, l Learner, moduleID string, index int, id uuid.UUID) (Play, error) {
+func (s *Service) ScenarioAttempt(ctx context.Context, l auth.Actor, moduleID string, index int, id uuid.UUID) (Play, error) {
 	m, st, sa, err := s.ownAttempt(ctx, l, moduleID, index, id)
 	if err != nil {
 		return Play{}, err
 	}
-	a, err := s.member(l).CourseAttempt(ctx, sa.CourseAttemptID)
+	a, err := l.Member().CourseAttempt(ctx, sa.CourseAttemptID)
 	if err != nil {
 		return Play{}, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
 )
@@ -191,12 +192,12 @@ func evaluate(m *content.Module, events []store.StepEvent) ([]StepProgress, int,
 
 // Course is the learner's progress through a module, without changing
 // anything.
-func (s *Service) Course(ctx context.Context, l Learner, moduleID string) (Progress, error) {
+func (s *Service) Course(ctx context.Context, l auth.Actor, moduleID string) (Progress, error) {
 	m, err := s.module(moduleID)
 	if err != nil {
 		return Progress{}, err
 	}
-	a, err := s.member(l).LatestCourseAttempt(ctx, m.ID)
+	a, err := l.Member().LatestCourseAttempt(ctx, m.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		steps, _, _ := evaluate(m, nil)
 		return Progress{Module: m, Steps: steps}, nil
@@ -208,21 +209,21 @@ func (s *Service) Course(ctx context.Context, l Learner, moduleID string) (Progr
 }
 
 // progress evaluates an attempt's chain.
-func (s *Service) progress(ctx context.Context, l Learner, m *content.Module, a store.CourseAttempt) (Progress, error) {
-	events, err := s.member(l).StepEvents(ctx, a.RootID)
+func (s *Service) progress(ctx context.Context, l auth.Actor, m *content.Module, a store.CourseAttempt) (Progress, error) {
+	events, err := l.Member().StepEvents(ctx, a.RootID)
 	if err != nil {
 		return Progress{}, err
 	}
 	p := Progress{Module: m, Attempt: &a}
 	p.Steps, p.Done, p.Met = evaluate(m, events)
 	if a.Completed() {
-		c, err := s.member(l).CompletionOfAttempt(ctx, a.ID)
+		c, err := l.Member().CompletionOfAttempt(ctx, a.ID)
 		if err != nil {
 			return Progress{}, err
 		}
 		p.Completion = &c
 	}
-	answers, err := s.member(l).ConfidenceAnswers(ctx, a.RootID)
+	answers, err := l.Member().ConfidenceAnswers(ctx, a.RootID)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -246,7 +247,7 @@ func (s *Service) progress(ctx context.Context, l Learner, m *content.Module, a 
 // Start opens (or continues) the learner's attempt at a module and returns
 // the progress. A completed attempt is left as it is unless retake is set,
 // which starts afresh (taking the course again, or a refresher).
-func (s *Service) Start(ctx context.Context, l Learner, moduleID string, retake bool) (Progress, error) {
+func (s *Service) Start(ctx context.Context, l auth.Actor, moduleID string, retake bool) (Progress, error) {
 	m, err := s.module(moduleID)
 	if err != nil {
 		return Progress{}, err
@@ -264,7 +265,7 @@ func (s *Service) Start(ctx context.Context, l Learner, moduleID string, retake 
 
 // OpenLesson records that the learner opened a lesson step and returns the
 // progress including it.
-func (s *Service) OpenLesson(ctx context.Context, l Learner, moduleID string, index int) (Progress, *content.Step, error) {
+func (s *Service) OpenLesson(ctx context.Context, l auth.Actor, moduleID string, index int) (Progress, *content.Step, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.LessonStep)
 	if err != nil {
 		return Progress{}, nil, err
@@ -273,7 +274,7 @@ func (s *Service) OpenLesson(ctx context.Context, l Learner, moduleID string, in
 	if err != nil {
 		return Progress{}, nil, err
 	}
-	if err := s.member(l).AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
+	if err := l.Member().AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
 		return Progress{}, nil, err
 	}
 	p, err := s.progress(ctx, l, m, a)
@@ -315,12 +316,12 @@ type Card struct {
 // Catalogue lists every course with the learner's status, filtered by
 // audience ("" for all; a module for "anyone" or with no audience matches
 // every filter).
-func (s *Service) Catalogue(ctx context.Context, l Learner, audience string) ([]Card, error) {
-	attempts, err := s.member(l).LatestCourseAttempts(ctx)
+func (s *Service) Catalogue(ctx context.Context, l auth.Actor, audience string) ([]Card, error) {
+	attempts, err := l.Member().LatestCourseAttempts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	completions, err := s.member(l).LatestCompletions(ctx)
+	completions, err := l.Member().LatestCompletions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +335,7 @@ func (s *Service) Catalogue(ctx context.Context, l Learner, audience string) ([]
 	for _, c := range completions {
 		latest[c.ModuleID] = c
 	}
-	events, err := s.member(l).StepEventsByRoot(ctx, roots)
+	events, err := l.Member().StepEventsByRoot(ctx, roots)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
 )
@@ -50,7 +51,7 @@ type Answer struct {
 }
 
 // Quiz shows a quiz step.
-func (s *Service) Quiz(ctx context.Context, l Learner, moduleID string, index int) (QuizView, error) {
+func (s *Service) Quiz(ctx context.Context, l auth.Actor, moduleID string, index int) (QuizView, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizView{}, err
@@ -59,7 +60,7 @@ func (s *Service) Quiz(ctx context.Context, l Learner, moduleID string, index in
 	if err != nil {
 		return QuizView{}, err
 	}
-	attempts, err := s.member(l).QuizAttempts(ctx, a.RootID, st.ID)
+	attempts, err := l.Member().QuizAttempts(ctx, a.RootID, st.ID)
 	if err != nil {
 		return QuizView{}, err
 	}
@@ -70,7 +71,7 @@ func (s *Service) Quiz(ctx context.Context, l Learner, moduleID string, index in
 // picked for question i+1. Every question must be answered. The attempt and
 // its passed/failed event are stored together; the quiz can be retaken as
 // often as the learner likes.
-func (s *Service) SubmitQuiz(ctx context.Context, l Learner, moduleID string, index int, picks []int) (QuizResult, error) {
+func (s *Service) SubmitQuiz(ctx context.Context, l auth.Actor, moduleID string, index int, picks []int) (QuizResult, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizResult{}, err
@@ -103,8 +104,8 @@ func (s *Service) SubmitQuiz(ctx context.Context, l Learner, moduleID string, in
 	if passed {
 		kind = store.EventPassed
 	}
-	qa, err := s.member(l).AddQuizAttempt(ctx, store.QuizAttempt{
-		OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID, StepID: st.ID, Fingerprint: Fingerprint(st),
+	qa, err := l.Member().AddQuizAttempt(ctx, store.QuizAttempt{
+		CourseAttemptID: a.ID, StepID: st.ID, Fingerprint: Fingerprint(st),
 		Answers: picks, Correct: correct, Total: len(q.Questions), PassPercent: q.PassPercent, Passed: passed, At: s.Now(),
 	}, s.event(l, a, st, kind))
 	if err != nil {
@@ -114,16 +115,16 @@ func (s *Service) SubmitQuiz(ctx context.Context, l Learner, moduleID string, in
 }
 
 // QuizResult shows one of the learner's own quiz attempts.
-func (s *Service) QuizResult(ctx context.Context, l Learner, moduleID string, index int, id uuid.UUID) (QuizResult, error) {
+func (s *Service) QuizResult(ctx context.Context, l auth.Actor, moduleID string, index int, id uuid.UUID) (QuizResult, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizResult{}, err
 	}
-	qa, err := s.member(l).QuizAttempt(ctx, id)
+	qa, err := l.Member().QuizAttempt(ctx, id)
 	if err != nil {
 		return QuizResult{}, notFound(err)
 	}
-	ca, err := s.member(l).CourseAttempt(ctx, qa.CourseAttemptID)
+	ca, err := l.Member().CourseAttempt(ctx, qa.CourseAttemptID)
 	if err != nil {
 		return QuizResult{}, err
 	}

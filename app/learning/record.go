@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -42,9 +43,9 @@ type RecordQuiz struct {
 }
 
 // Record gathers the learner's record.
-func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
+func (s *Service) Record(ctx context.Context, l auth.Actor) (Record, error) {
 	var r Record
-	completions, err := s.member(l).Completions(ctx)
+	completions, err := l.Member().Completions(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -52,7 +53,7 @@ func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
 	for _, c := range completions {
 		r.Completions = append(r.Completions, RecordCompletion{Completion: c, Title: s.moduleTitle(c.ModuleID), Status: completionStatus(c, now)})
 	}
-	attempts, err := s.member(l).CourseAttempts(ctx)
+	attempts, err := l.Member().CourseAttempts(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -61,7 +62,7 @@ func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
 		r.Attempts = append(r.Attempts, RecordAttempt{CourseAttempt: a, Title: s.moduleTitle(a.ModuleID)})
 		titles[a.ID.String()] = s.moduleTitle(a.ModuleID)
 	}
-	scenarios, err := s.member(l).ScenarioAttempts(ctx)
+	scenarios, err := l.Member().ScenarioAttempts(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -72,7 +73,7 @@ func (s *Service) Record(ctx context.Context, l Learner) (Record, error) {
 		}
 		r.Scenarios = append(r.Scenarios, RecordScenario{ScenarioAttempt: sa, Title: title})
 	}
-	quizzes, err := s.member(l).AllQuizAttempts(ctx)
+	quizzes, err := l.Member().AllQuizAttempts(ctx)
 	if err != nil {
 		return r, err
 	}

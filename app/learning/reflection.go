@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
 )
@@ -22,7 +23,7 @@ type ReflectionView struct {
 }
 
 // Reflection shows a reflection step with the learner's notes.
-func (s *Service) Reflection(ctx context.Context, l Learner, moduleID string, index int) (ReflectionView, error) {
+func (s *Service) Reflection(ctx context.Context, l auth.Actor, moduleID string, index int) (ReflectionView, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return ReflectionView{}, err
@@ -31,7 +32,7 @@ func (s *Service) Reflection(ctx context.Context, l Learner, moduleID string, in
 	if err != nil {
 		return ReflectionView{}, err
 	}
-	notes, err := s.member(l).Reflections(ctx, a.RootID, st.ID)
+	notes, err := l.Member().Reflections(ctx, a.RootID, st.ID)
 	if err != nil {
 		return ReflectionView{}, err
 	}
@@ -40,7 +41,7 @@ func (s *Service) Reflection(ctx context.Context, l Learner, moduleID string, in
 
 // Reflect saves a private note for a reflection step; an empty note is
 // refused (skip the step instead).
-func (s *Service) Reflect(ctx context.Context, l Learner, moduleID string, index int, body string) (store.Reflection, error) {
+func (s *Service) Reflect(ctx context.Context, l auth.Actor, moduleID string, index int, body string) (store.Reflection, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return store.Reflection{}, err
@@ -58,13 +59,13 @@ func (s *Service) Reflect(ctx context.Context, l Learner, moduleID string, index
 	if err != nil {
 		return store.Reflection{}, err
 	}
-	return s.member(l).AddReflection(ctx, store.Reflection{OrgID: l.OrgID, PersonID: l.PersonID, CourseAttemptID: a.ID,
+	return l.Member().AddReflection(ctx, store.Reflection{CourseAttemptID: a.ID,
 		StepID: st.ID, Body: body, CreatedAt: s.Now()}, s.event(l, a, st, store.EventAnswered))
 }
 
 // SkipReflection records that the learner chose not to write a note; the
 // step then counts as done.
-func (s *Service) SkipReflection(ctx context.Context, l Learner, moduleID string, index int) error {
+func (s *Service) SkipReflection(ctx context.Context, l auth.Actor, moduleID string, index int) error {
 	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return err
@@ -73,17 +74,17 @@ func (s *Service) SkipReflection(ctx context.Context, l Learner, moduleID string
 	if err != nil {
 		return err
 	}
-	return s.member(l).AddStepEventOnce(ctx, s.event(l, a, st, store.EventSkipped))
+	return l.Member().AddStepEventOnce(ctx, s.event(l, a, st, store.EventSkipped))
 }
 
 // DeleteReflection deletes one of the learner's own notes for good. Someone
 // else's note is ErrNotFound, whoever asks.
-func (s *Service) DeleteReflection(ctx context.Context, l Learner, id uuid.UUID) (store.Reflection, error) {
-	r, err := s.member(l).Reflection(ctx, id)
+func (s *Service) DeleteReflection(ctx context.Context, l auth.Actor, id uuid.UUID) (store.Reflection, error) {
+	r, err := l.Member().Reflection(ctx, id)
 	if err != nil {
 		return store.Reflection{}, notFound(err)
 	}
-	if err := s.member(l).DeleteReflection(ctx, id); err != nil {
+	if err := l.Member().DeleteReflection(ctx, id); err != nil {
 		return store.Reflection{}, notFound(err)
 	}
 	return r, nil
@@ -91,6 +92,6 @@ func (s *Service) DeleteReflection(ctx context.Context, l Learner, id uuid.UUID)
 
 // Reflections lists all of the learner's notes, newest first, for their
 // record.
-func (s *Service) Reflections(ctx context.Context, l Learner) ([]store.Reflection, error) {
-	return s.member(l).AllReflections(ctx)
+func (s *Service) Reflections(ctx context.Context, l auth.Actor) ([]store.Reflection, error) {
+	return l.Member().AllReflections(ctx)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -20,13 +21,13 @@ var DefaultSupport = []store.SupportResource{
 }
 
 // SupportResources lists the organisation's support resources.
-func (s *Service) SupportResources(ctx context.Context, orgID uuid.UUID) ([]store.SupportResource, error) {
-	return s.st.Org(orgID).SupportResources(ctx)
+func (s *Service) SupportResources(ctx context.Context, a auth.Actor) ([]store.SupportResource, error) {
+	return a.Org.SupportResources(ctx)
 }
 
 // SupportResource loads one of the organisation's resources.
-func (s *Service) SupportResource(ctx context.Context, orgID, id uuid.UUID) (store.SupportResource, error) {
-	r, err := s.st.Org(orgID).SupportResource(ctx, id)
+func (s *Service) SupportResource(ctx context.Context, a auth.Actor, id uuid.UUID) (store.SupportResource, error) {
+	r, err := a.Org.SupportResource(ctx, id)
 	return r, notFound(err)
 }
 
@@ -66,19 +67,11 @@ func (in SupportInput) clean() (SupportInput, error) {
 	return in, nil
 }
 
-// Editor is the organisation admin changing support resources, for the
-// audit log.
-type Editor struct {
-	OrgID    uuid.UUID
-	PersonID uuid.UUID
-	IP       string
-}
-
 // edit runs an admin's change and its audit entry in one transaction: if
 // the entry cannot be written, the change is rolled back.
-func (s *Service) edit(ctx context.Context, by Editor, action string, change func(tx *store.Org) (store.SupportResource, error)) (store.SupportResource, error) {
+func (s *Service) edit(ctx context.Context, by auth.Actor, action string, change func(tx *store.Org) (store.SupportResource, error)) (store.SupportResource, error) {
 	var r store.SupportResource
-	err := s.st.Org(by.OrgID).InTx(ctx, func(tx *store.Org) error {
+	err := by.Org.InTx(ctx, func(tx *store.Org) error {
 		var err error
 		if r, err = change(tx); err != nil {
 			return err
@@ -91,7 +84,7 @@ func (s *Service) edit(ctx context.Context, by Editor, action string, change fun
 }
 
 // AddSupportResource adds a resource to the organisation's list.
-func (s *Service) AddSupportResource(ctx context.Context, by Editor, in SupportInput) (store.SupportResource, error) {
+func (s *Service) AddSupportResource(ctx context.Context, by auth.Actor, in SupportInput) (store.SupportResource, error) {
 	in, err := in.clean()
 	if err != nil {
 		return store.SupportResource{}, err
@@ -103,7 +96,7 @@ func (s *Service) AddSupportResource(ctx context.Context, by Editor, in SupportI
 }
 
 // UpdateSupportResource changes one of the organisation's resources.
-func (s *Service) UpdateSupportResource(ctx context.Context, by Editor, id uuid.UUID, in SupportInput) error {
+func (s *Service) UpdateSupportResource(ctx context.Context, by auth.Actor, id uuid.UUID, in SupportInput) error {
 	in, err := in.clean()
 	if err != nil {
 		return err
@@ -116,7 +109,7 @@ func (s *Service) UpdateSupportResource(ctx context.Context, by Editor, id uuid.
 }
 
 // DeleteSupportResource removes one of the organisation's resources.
-func (s *Service) DeleteSupportResource(ctx context.Context, by Editor, id uuid.UUID) error {
+func (s *Service) DeleteSupportResource(ctx context.Context, by auth.Actor, id uuid.UUID) error {
 	_, err := s.edit(ctx, by, "support.removed", func(tx *store.Org) (store.SupportResource, error) {
 		r, err := tx.SupportResource(ctx, id)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/learning"
@@ -104,7 +105,7 @@ func newOrgData(t *testing.T, st *store.Store, svc *learning.Service, tag string
 	if err := st.Org(d.org.ID).Audit(ctx, store.AuditEntry{At: now, ActorID: &d.admin.ID, Action: "test", SubjectID: &d.member.ID, Detail: map[string]any{"note": tag}}); err != nil {
 		t.Fatal(err)
 	}
-	if d.support, err = svc.AddSupportResource(ctx, learning.Editor{OrgID: d.org.ID, PersonID: d.admin.ID, IP: "test"}, learning.SupportInput{Name: tag + " Helpline", Phone: "0800 000 0000"}); err != nil {
+	if d.support, err = svc.AddSupportResource(ctx, auth.Actor{Org: st.Org(d.org.ID), PersonID: d.admin.ID, IP: "test"}, learning.SupportInput{Name: tag + " Helpline", Phone: "0800 000 0000"}); err != nil {
 		t.Fatal(err)
 	}
 	d.learnerRecords(t, st, svc)
@@ -117,7 +118,7 @@ func newOrgData(t *testing.T, st *store.Store, svc *learning.Service, tag string
 func (d *orgData) learnerRecords(t *testing.T, st *store.Store, svc *learning.Service) {
 	t.Helper()
 	ctx := context.Background()
-	l := learning.Learner{OrgID: d.org.ID, PersonID: d.member.ID}
+	l := auth.Actor{Org: st.Org(d.org.ID), PersonID: d.member.ID}
 	m, _ := svc.Content().Module("microaggressions")
 	d.module = m.ID
 	if _, err := svc.Start(ctx, l, m.ID, false); err != nil {

@@ -19,12 +19,6 @@ import (
 // came from; a mistake (auth.InputError) re-renders the page with status
 // 422, the message in a summary and next to its field, and what was typed.
 
-// adminActor is the signed-in admin, for the audit log.
-func adminActor(c *fiber.Ctx) auth.Actor {
-	p := me(c)
-	return auth.Actor{OrgID: p.OrgID, PersonID: &p.ID, IP: c.IP()}
-}
-
 // formList returns every value of a repeated form field (checkboxes),
 // copied out of the request buffer.
 func formList(c *fiber.Ctx, key string) []string {

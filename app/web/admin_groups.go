@@ -81,7 +81,7 @@ func (s *Server) renderGroups(c *fiber.Ctx, k store.GroupKind, state groupState,
 func (s *Server) adminGroupCreate(k store.GroupKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		name := utils.CopyString(c.FormValue("name"))
-		_, err := s.auth.CreateGroup(c.UserContext(), adminActor(c), k, name)
+		_, err := s.auth.CreateGroup(c.UserContext(), actor(c), k, name)
 		if in, ok := asInputError(err); ok {
 			return s.renderGroups(c, k, groupState{NewName: name}, newFormErrors(formError{Field: "new-name", Msg: in.Msg}))
 		}
@@ -110,7 +110,7 @@ func (s *Server) adminGroupRename(k store.GroupKind) fiber.Handler {
 			return err
 		}
 		name := utils.CopyString(c.FormValue("name"))
-		err = s.auth.RenameGroup(c.UserContext(), adminActor(c), k, g.ID, name)
+		err = s.auth.RenameGroup(c.UserContext(), actor(c), k, g.ID, name)
 		if in, ok := asInputError(err); ok {
 			return s.renderGroups(c, k, groupState{RenameID: g.ID, RenameName: name},
 				newFormErrors(formError{Field: "rename-" + g.ID.String(), Msg: in.Msg}))
@@ -155,7 +155,7 @@ func (s *Server) adminGroupDelete(k store.GroupKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.auth.DeleteGroup(c.UserContext(), adminActor(c), k, g.ID); err != nil {
+		if err := s.auth.DeleteGroup(c.UserContext(), actor(c), k, g.ID); err != nil {
 			return notFound(err)
 		}
 		return c.Redirect(groupPageOf(k).Path+"?notice=deleted", fiber.StatusSeeOther)

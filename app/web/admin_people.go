@@ -79,7 +79,7 @@ func (s *Server) adminInvite(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return s.renderPeople(c, form, newFormErrors(problems...))
 	}
-	p, link, err := s.auth.Invite(c.UserContext(), adminActor(c), details)
+	p, link, err := s.auth.Invite(c.UserContext(), actor(c), details)
 	if in, ok := asInputError(err); ok {
 		return s.renderPeople(c, form, newFormErrors(formError{Field: personField("invite-", in.Msg), Msg: in.Msg}))
 	}

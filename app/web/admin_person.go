@@ -104,7 +104,7 @@ func (s *Server) adminPersonSave(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return s.renderPerson(c, p, form, newFormErrors(problems...))
 	}
-	err = s.auth.EditPerson(c.UserContext(), adminActor(c), p.ID, details)
+	err = s.auth.EditPerson(c.UserContext(), actor(c), p.ID, details)
 	if in, ok := asInputError(err); ok {
 		return s.renderPerson(c, p, form, newFormErrors(formError{Field: personField("person-", in.Msg), Msg: in.Msg}))
 	}
@@ -125,7 +125,7 @@ func (s *Server) adminSetActive(active bool) fiber.Handler {
 		if !active && p.ID == me(c).ID {
 			return s.personProblem(c, p, "You cannot deactivate your own account. Ask another org admin to do it.")
 		}
-		err = s.auth.SetActive(c.UserContext(), adminActor(c), p.ID, active)
+		err = s.auth.SetActive(c.UserContext(), actor(c), p.ID, active)
 		if in, ok := asInputError(err); ok {
 			return s.personProblem(c, p, in.Msg)
 		}
@@ -160,7 +160,7 @@ func (s *Server) adminReenrol(c *fiber.Ctx) error {
 	if !p.Active {
 		return s.personProblem(c, p, p.Name+" is deactivated: reactivate them before issuing an enrolment link.")
 	}
-	link, err := s.auth.Reenrol(c.UserContext(), adminActor(c), p.ID)
+	link, err := s.auth.Reenrol(c.UserContext(), actor(c), p.ID)
 	if err != nil {
 		return notFound(err)
 	}
@@ -184,7 +184,7 @@ func (s *Server) adminRevokeInvite(c *fiber.Ctx) error {
 	if !containsInvite(open, inviteID) {
 		return fiber.ErrNotFound
 	}
-	err = s.auth.RevokeInvite(c.UserContext(), adminActor(c), inviteID)
+	err = s.auth.RevokeInvite(c.UserContext(), actor(c), inviteID)
 	if errors.Is(err, store.ErrNotFound) {
 		// Used or withdrawn since the list above was read.
 		return c.Redirect("/admin/people/"+p.ID.String(), fiber.StatusSeeOther)

@@ -17,7 +17,7 @@ func (s *Server) cataloguePage(c *fiber.Ctx) error {
 	if audience != "" && !slices.Contains(learning.Audiences, audience) {
 		audience = ""
 	}
-	cards, err := s.learn.Catalogue(c.UserContext(), learner(c), audience)
+	cards, err := s.learn.Catalogue(c.UserContext(), actor(c), audience)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func (s *Server) certificatePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cert, err := s.learn.Certificate(c.UserContext(), learner(c), id)
+	cert, err := s.learn.Certificate(c.UserContext(), actor(c), id)
 	if err != nil {
 		return learnError(c, err)
 	}

@@ -14,7 +14,7 @@ import (
 // left blank, and a way to skip it all.
 func (s *Server) confidencePage(c *fiber.Ctx) error {
 	phase := utils.CopyString(c.Params("phase"))
-	v, err := s.learn.Confidence(c.UserContext(), learner(c), moduleParam(c), phase)
+	v, err := s.learn.Confidence(c.UserContext(), actor(c), moduleParam(c), phase)
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -66,10 +66,10 @@ func (s *Server) confidenceSave(c *fiber.Ctx) error {
 	if phase == store.PhasePost {
 		return s.finishSave(c)
 	}
-	if err := s.learn.AnswerConfidence(c.UserContext(), learner(c), m.ID, phase, confidenceValues(c, len(m.Confidence))); err != nil {
+	if err := s.learn.AnswerConfidence(c.UserContext(), actor(c), m.ID, phase, confidenceValues(c, len(m.Confidence))); err != nil {
 		return learnError(c, err)
 	}
-	p, err := s.learn.Course(c.UserContext(), learner(c), m.ID)
+	p, err := s.learn.Course(c.UserContext(), actor(c), m.ID)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import "github.com/gofiber/fiber/v2"
 // coursePage shows a course: what it covers, its steps with the learner's
 // progress, and start, resume or take again.
 func (s *Server) coursePage(c *fiber.Ctx) error {
-	p, err := s.learn.Course(c.UserContext(), learner(c), moduleParam(c))
+	p, err := s.learn.Course(c.UserContext(), actor(c), moduleParam(c))
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -22,7 +22,7 @@ func (s *Server) coursePage(c *fiber.Ctx) error {
 // (which starts it) or not now (back to the catalogue). A course without a
 // warning starts straight from the course page.
 func (s *Server) courseBegin(c *fiber.Ctx) error {
-	p, err := s.learn.Course(c.UserContext(), learner(c), moduleParam(c))
+	p, err := s.learn.Course(c.UserContext(), actor(c), moduleParam(c))
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -38,7 +38,7 @@ func (s *Server) courseBegin(c *fiber.Ctx) error {
 // opening confidence check or the next step. retake=1 starts afresh after a
 // completion.
 func (s *Server) courseStart(c *fiber.Ctx) error {
-	p, err := s.learn.Start(c.UserContext(), learner(c), moduleParam(c), c.FormValue("retake") == "1")
+	p, err := s.learn.Start(c.UserContext(), actor(c), moduleParam(c), c.FormValue("retake") == "1")
 	if err != nil {
 		return learnError(c, err)
 	}

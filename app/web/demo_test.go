@@ -24,7 +24,7 @@ func demoPerson(t *testing.T, s *testServer, name string) (store.Person, string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	link, err := s.auth.IssueDemoLink(ctx, auth.Actor{OrgID: org.ID, IP: "demo"}, p)
+	link, err := s.auth.IssueDemoLink(ctx, auth.Actor{Org: s.st.Org(org.ID), IP: "demo"}, p)
 	if err != nil {
 		t.Fatal(err)
 	}

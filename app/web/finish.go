@@ -11,7 +11,7 @@ import (
 // finishPage is the end of a course: what is still missing, or the closing
 // confidence check and the button that completes the course.
 func (s *Server) finishPage(c *fiber.Ctx) error {
-	p, err := s.learn.Course(c.UserContext(), learner(c), moduleParam(c))
+	p, err := s.learn.Course(c.UserContext(), actor(c), moduleParam(c))
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -27,7 +27,7 @@ func (s *Server) finishPage(c *fiber.Ctx) error {
 	}
 	data["Action"] = finishURL(p.Module.ID)
 	if p.Met && !p.PostAnswered {
-		v, err := s.learn.Confidence(c.UserContext(), learner(c), p.Module.ID, "post")
+		v, err := s.learn.Confidence(c.UserContext(), actor(c), p.Module.ID, "post")
 		if err != nil {
 			return learnError(c, err)
 		}
@@ -49,7 +49,7 @@ func (s *Server) finishSave(c *fiber.Ctx) error {
 	if c.FormValue("confidence") == "1" {
 		post = confidenceValues(c, len(m.Confidence))
 	}
-	_, _, _, err := s.learn.Finish(c.UserContext(), learner(c), module, post)
+	_, _, _, err := s.learn.Finish(c.UserContext(), actor(c), module, post)
 	if errors.Is(err, learning.ErrIncomplete) {
 		return c.Redirect(finishURL(module), fiber.StatusSeeOther)
 	}
@@ -61,7 +61,7 @@ func (s *Server) finishSave(c *fiber.Ctx) error {
 
 // completePage celebrates a completion and links the certificate.
 func (s *Server) completePage(c *fiber.Ctx) error {
-	p, err := s.learn.Course(c.UserContext(), learner(c), moduleParam(c))
+	p, err := s.learn.Course(c.UserContext(), actor(c), moduleParam(c))
 	if err != nil {
 		return learnError(c, err)
 	}

@@ -18,7 +18,7 @@ import (
 // isolation): organisations with everything a route can name.
 
 // operator is an Actor for setting up data as the operator would.
-func operator(org uuid.UUID) auth.Actor { return auth.Actor{OrgID: org, IP: "operator"} }
+func (s *testServer) operator(org uuid.UUID) auth.Actor { return s.auth.Operator(org, "operator") }
 
 // tenant is an organisation with everything a route can name: an admin and
 // a member signed in with passkeys, a person with an open enrolment link, a
@@ -60,7 +60,7 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 	x.org, x.admin = org, admin
 	x.adminV = s.browser(t)
 	x.adminKey = x.adminV.enrol(link.URL)
-	a := operator(org.ID)
+	a := s.operator(org.ID)
 	if x.team, err = s.auth.CreateGroup(ctx, a, store.Teams, tag+" Ward"); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 	x.invitee, x.invite = invitee, link.InviteID
 	x.inviteeToken = enrolTokenRE.FindStringSubmatch(link.URL)[1]
 	x.learnerRecords(t, s)
-	res, err := s.learn.AddSupportResource(ctx, learning.Editor{OrgID: org.ID, PersonID: admin.ID, IP: "operator"}, learning.SupportInput{Name: tag + " Helpline", Description: tag + " counselling", Phone: "0800 000 0000"})
+	res, err := s.learn.AddSupportResource(ctx, auth.Actor{Org: s.st.Org(org.ID), PersonID: admin.ID, IP: "operator"}, learning.SupportInput{Name: tag + " Helpline", Description: tag + " counselling", Phone: "0800 000 0000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 func (x *tenant) learnerRecords(t *testing.T, s *testServer) {
 	t.Helper()
 	ctx := context.Background()
-	l := learning.Learner{OrgID: x.org.ID, PersonID: x.member.ID}
+	l := auth.Actor{Org: s.st.Org(x.org.ID), PersonID: x.member.ID}
 	svc := s.learn
 	m, _ := svc.Content().Module("microaggressions")
 	x.module = m.ID
@@ -150,7 +150,7 @@ func (x *tenant) learnerRecords(t *testing.T, s *testServer) {
 
 // playPositive plays a scenario step to its positive outcome through the
 // learning service.
-func playPositive(t *testing.T, svc *learning.Service, l learning.Learner, module string, st *content.Step) learning.Play {
+func playPositive(t *testing.T, svc *learning.Service, l auth.Actor, module string, st *content.Step) learning.Play {
 	t.Helper()
 	ctx := context.Background()
 	play, err := svc.StartScenario(ctx, l, module, st.Index)

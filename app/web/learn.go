@@ -21,13 +21,6 @@ import (
 // the learning service's errors become responses, the course frame every
 // course page sits in, and the template functions.
 
-// learner is the signed-in person as the learning service knows them. It is
-// never taken from the request: records are always the caller's own.
-func learner(c *fiber.Ctx) learning.Learner {
-	p := me(c)
-	return learning.Learner{OrgID: p.OrgID, PersonID: p.ID}
-}
-
 // learnError maps the learning service's errors to responses: unknown or
 // someone else's records are 404, a step before the course was started goes
 // to the course page, bad input is a 400 with its message.
@@ -124,7 +117,7 @@ func toSupport(rs []store.SupportResource) []supportItem {
 // learner's progress, the way out ("Take a break") and the support panel
 // with the organisation's resources, then the defaults.
 func (s *Server) courseFrame(c *fiber.Ctx, p learning.Progress, title string) (fiber.Map, error) {
-	own, err := s.learn.SupportResources(c.UserContext(), me(c).OrgID)
+	own, err := s.learn.SupportResources(c.UserContext(), actor(c))
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/learning"
 )
@@ -262,7 +263,7 @@ func TestFiftyFinishesCompleteOnce(t *testing.T) {
 	c, p := s.person(t, org, "Fay Wu", false)
 	svc := s.learn
 	m, _ := svc.Content().Module("anti-oppressive-practice")
-	l := learning.Learner{OrgID: p.OrgID, PersonID: p.ID}
+	l := auth.Actor{Org: s.st.Org(p.OrgID), PersonID: p.ID}
 	ctx := context.Background()
 	if _, err := svc.Start(ctx, l, m.ID, false); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 // quizPage shows a quiz: every question on one page, with the pass mark and
 // the learner's earlier attempts.
 func (s *Server) quizPage(c *fiber.Ctx, module string, n int) error {
-	v, err := s.learn.Quiz(c.UserContext(), learner(c), module, n)
+	v, err := s.learn.Quiz(c.UserContext(), actor(c), module, n)
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -38,7 +38,7 @@ func (s *Server) quizSubmit(c *fiber.Ctx) error {
 	for i := range picks {
 		picks[i], _ = strconv.Atoi(c.FormValue("q" + strconv.Itoa(i+1)))
 	}
-	r, err := s.learn.SubmitQuiz(c.UserContext(), learner(c), module, n, picks)
+	r, err := s.learn.SubmitQuiz(c.UserContext(), actor(c), module, n, picks)
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -57,7 +57,7 @@ func (s *Server) quizResult(c *fiber.Ctx) error {
 		return err
 	}
 	module := moduleParam(c)
-	r, err := s.learn.QuizResult(c.UserContext(), learner(c), module, n, id)
+	r, err := s.learn.QuizResult(c.UserContext(), actor(c), module, n, id)
 	if err != nil {
 		return learnError(c, err)
 	}

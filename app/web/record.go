@@ -13,7 +13,7 @@ import (
 // recordPage is "My record": the learner's completions with expiry and
 // certificates, and every attempt they made.
 func (s *Server) recordPage(c *fiber.Ctx) error {
-	rec, err := s.learn.Record(c.UserContext(), learner(c))
+	rec, err := s.learn.Record(c.UserContext(), actor(c))
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) stepIndex(module, stepID string) int {
 // recordCSV downloads the learner's record as CSV: one row per completion,
 // course attempt, scenario attempt and quiz attempt.
 func (s *Server) recordCSV(c *fiber.Ctx) error {
-	rec, err := s.learn.Record(c.UserContext(), learner(c))
+	rec, err := s.learn.Record(c.UserContext(), actor(c))
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 // reflectionPage shows a reflection prompt with a private note field and
 // the learner's own notes for it.
 func (s *Server) reflectionPage(c *fiber.Ctx, module string, n int) error {
-	v, err := s.learn.Reflection(c.UserContext(), learner(c), module, n)
+	v, err := s.learn.Reflection(c.UserContext(), actor(c), module, n)
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -30,12 +30,12 @@ func (s *Server) reflectionSave(c *fiber.Ctx) error {
 	}
 	module := moduleParam(c)
 	if c.FormValue("skip") != "" {
-		if err := s.learn.SkipReflection(c.UserContext(), learner(c), module, n); err != nil {
+		if err := s.learn.SkipReflection(c.UserContext(), actor(c), module, n); err != nil {
 			return learnError(c, err)
 		}
 		return c.Redirect(s.afterStep(module, n), fiber.StatusSeeOther)
 	}
-	if _, err := s.learn.Reflect(c.UserContext(), learner(c), module, n, c.FormValue("note")); err != nil {
+	if _, err := s.learn.Reflect(c.UserContext(), actor(c), module, n, c.FormValue("note")); err != nil {
 		return learnError(c, err)
 	}
 	return c.Redirect(stepURL(module, n)+"?saved=1", fiber.StatusSeeOther)
@@ -56,7 +56,7 @@ func (s *Server) reflectionDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.learn.DeleteReflection(c.UserContext(), learner(c), id)
+	r, err := s.learn.DeleteReflection(c.UserContext(), actor(c), id)
 	if err != nil {
 		return learnError(c, err)
 	}

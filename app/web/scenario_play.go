@@ -20,7 +20,7 @@ import (
 // warning when there is no attempt yet, else the current node, or the
 // ending with the debrief and the review of the path.
 func (s *Server) scenarioPage(c *fiber.Ctx, module string, n int) error {
-	play, err := s.learn.Scenario(c.UserContext(), learner(c), module, n)
+	play, err := s.learn.Scenario(c.UserContext(), actor(c), module, n)
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -79,7 +79,7 @@ func (s *Server) scenarioStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	play, err := s.learn.StartScenario(c.UserContext(), learner(c), moduleParam(c), n)
+	play, err := s.learn.StartScenario(c.UserContext(), actor(c), moduleParam(c), n)
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -108,7 +108,7 @@ func (s *Server) scenarioChoose(c *fiber.Ctx) error {
 	if err1 != nil || err2 != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "Pick one of the choices shown.")
 	}
-	play, err := s.learn.Choose(c.UserContext(), learner(c), module, n, id, at, choice)
+	play, err := s.learn.Choose(c.UserContext(), actor(c), module, n, id, at, choice)
 	if errors.Is(err, learning.ErrStale) {
 		return c.Redirect(stepURL(module, n), fiber.StatusSeeOther)
 	}
@@ -128,7 +128,7 @@ func (s *Server) scenarioFeedback(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	play, err := s.learn.Scenario(c.UserContext(), learner(c), moduleParam(c), n)
+	play, err := s.learn.Scenario(c.UserContext(), actor(c), moduleParam(c), n)
 	if err != nil {
 		return learnError(c, err)
 	}
@@ -149,7 +149,7 @@ func (s *Server) scenarioReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	play, err := s.learn.ScenarioAttempt(c.UserContext(), learner(c), moduleParam(c), n, id)
+	play, err := s.learn.ScenarioAttempt(c.UserContext(), actor(c), moduleParam(c), n, id)
 	if err != nil {
 		return learnError(c, err)
 	}

@@ -16,7 +16,7 @@ import (
 const (
 	personKey = "person"
 	tokenKey  = "session_token"
-	orgKey    = "org"
+	actorKey  = "actor"
 	csrfKey   = "csrf"
 	// demoKey marks a request whose session began from a demo link.
 	demoKey = "demo_session"
@@ -44,9 +44,10 @@ func (s *Server) loadSession() fiber.Handler {
 		default:
 			c.Locals(personKey, p)
 			c.Locals(tokenKey, token)
-			// The request's one way to organisation data: bound to the
-			// organisation the session belongs to, never to a parameter.
-			c.Locals(orgKey, s.st.Org(p.OrgID))
+			// Who acts in this request, with the request's one way to
+			// organisation data: bound to the organisation the session
+			// belongs to, never to a request parameter.
+			c.Locals(actorKey, s.auth.ActorFor(p, c.IP()))
 			c.Locals(demoKey, sess.Demo)
 		}
 		return c.Next()
@@ -59,12 +60,16 @@ func signedIn(c *fiber.Ctx) (store.Person, bool) {
 	return p, ok
 }
 
+// actor is the signed-in person acting in this request; only for handlers
+// behind requireSignedIn.
+func actor(c *fiber.Ctx) auth.Actor {
+	a, _ := c.Locals(actorKey).(auth.Actor)
+	return a
+}
+
 // myOrg is the store bound to the signed-in person's organisation; only for
 // handlers behind requireSignedIn.
-func myOrg(c *fiber.Ctx) *store.Org {
-	o, _ := c.Locals(orgKey).(*store.Org)
-	return o
-}
+func myOrg(c *fiber.Ctx) *store.Org { return actor(c).Org }
 
 // me returns the signed-in person; only for handlers behind requireSignedIn.
 func me(c *fiber.Ctx) store.Person {

@@ -30,7 +30,7 @@ func (s *Server) stepPage(c *fiber.Ctx) error {
 
 // lessonPage shows a lesson and records that the learner opened it.
 func (s *Server) lessonPage(c *fiber.Ctx, module string, n int) error {
-	p, st, err := s.learn.OpenLesson(c.UserContext(), learner(c), module, n)
+	p, st, err := s.learn.OpenLesson(c.UserContext(), actor(c), module, n)
 	if err != nil {
 		return learnError(c, err)
 	}

@@ -11,7 +11,7 @@ import (
 // supportEditPage lets an organisation admin edit the support resources
 // shown on every course page.
 func (s *Server) supportEditPage(c *fiber.Ctx) error {
-	rs, err := s.learn.SupportResources(c.UserContext(), me(c).OrgID)
+	rs, err := s.learn.SupportResources(c.UserContext(), actor(c))
 	if err != nil {
 		return err
 	}
@@ -22,12 +22,6 @@ func (s *Server) supportEditPage(c *fiber.Ctx) error {
 		"DefaultSupport": toSupport(learning.DefaultSupport),
 		"Notice":         c.Query("notice"),
 	})
-}
-
-// editor is the signed-in org admin, for the audit log.
-func editor(c *fiber.Ctx) learning.Editor {
-	p := me(c)
-	return learning.Editor{OrgID: p.OrgID, PersonID: p.ID, IP: c.IP()}
 }
 
 func supportInput(c *fiber.Ctx) learning.SupportInput {
@@ -48,7 +42,7 @@ func supportError(err error) error {
 }
 
 func (s *Server) supportAdd(c *fiber.Ctx) error {
-	if _, err := s.learn.AddSupportResource(c.UserContext(), editor(c), supportInput(c)); err != nil {
+	if _, err := s.learn.AddSupportResource(c.UserContext(), actor(c), supportInput(c)); err != nil {
 		return supportError(err)
 	}
 	return c.Redirect("/admin/support?notice=added", fiber.StatusSeeOther)
@@ -59,7 +53,7 @@ func (s *Server) supportUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.learn.UpdateSupportResource(c.UserContext(), editor(c), id, supportInput(c)); err != nil {
+	if err := s.learn.UpdateSupportResource(c.UserContext(), actor(c), id, supportInput(c)); err != nil {
 		return supportError(err)
 	}
 	return c.Redirect("/admin/support?notice=saved", fiber.StatusSeeOther)
@@ -70,7 +64,7 @@ func (s *Server) supportDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.learn.DeleteSupportResource(c.UserContext(), editor(c), id); err != nil {
+	if err := s.learn.DeleteSupportResource(c.UserContext(), actor(c), id); err != nil {
 		return supportError(err)
 	}
 	return c.Redirect("/admin/support?notice=deleted", fiber.StatusSeeOther)

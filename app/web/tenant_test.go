@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/upstand/upstand/app/auth"
-	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -297,7 +296,7 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 			fmt.Fprintf(&b, "%s signed in as %s;", name, p.Name)
 		}
 	}
-	l := learning.Learner{OrgID: x.org.ID, PersonID: x.member.ID}
+	l := auth.Actor{Org: s.st.Org(x.org.ID), PersonID: x.member.ID}
 	notes, err := s.learn.Reflections(ctx, l)
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +312,7 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	if _, err := s.learn.Certificate(ctx, l, x.cert); err != nil {
 		fmt.Fprintf(&b, "certificate %v;", err)
 	}
-	res, err := s.learn.SupportResources(ctx, x.org.ID)
+	res, err := s.learn.SupportResources(ctx, l)
 	if err != nil {
 		t.Fatal(err)
 	}
