@@ -6,14 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -72,14 +71,14 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 		fmt.Fprintln(stderr, "upstand admin:", err)
 		return 1
 	}
-	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), time.Now, slog.New(slog.DiscardHandler))
+	admin := org.New(st, org.Config{BaseURL: cfg.BaseURL}, time.Now)
 	if err != nil {
 		fmt.Fprintln(stderr, "upstand admin:", err)
 		return 1
 	}
 	switch sub {
 	case "create-org":
-		org, admin, link, err := identity.CreateOrganisation(ctx, *orgName, *adminName, *adminEmail)
+		org, admin, link, err := admin.CreateOrganisation(ctx, *orgName, *adminName, *adminEmail)
 		if err != nil {
 			return adminFail(stderr, err)
 		}
@@ -94,7 +93,7 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 		if _, err := st.Org(id).Organisation(ctx); err != nil {
 			return adminFail(stderr, err)
 		}
-		p, link, err := identity.Invite(ctx, identity.Operator(id, "operator"),
+		p, link, err := admin.Invite(ctx, org.Operator(st, id, "operator"),
 			store.PersonDetails{Name: *orgName, Email: *email, IsTrainer: *trainer, IsOrgAdmin: *orgAdmin})
 		if err != nil {
 			return adminFail(stderr, err)
@@ -116,7 +115,7 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 }
 
 func adminFail(stderr io.Writer, err error) int {
-	var in *auth.InputError
+	var in *org.InputError
 	switch {
 	case errors.As(err, &in):
 		fmt.Fprintln(stderr, "upstand admin:", in.Msg)

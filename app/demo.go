@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -41,15 +42,15 @@ var demoPeople = []struct {
 // The admin's enrolment link is kept until it is used or expires: a
 // restart does not withdraw it (its token is stored hashed, so it cannot
 // be printed again; the admin's demo link gets in without it).
-func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, stdout io.Writer) error {
+func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, admins *org.Service, stdout io.Writer) error {
 	orgs, err := st.Global().Organisations(ctx)
 	if err != nil {
 		return err
 	}
-	org, found := store.Organisation{}, false
+	demo, found := store.Organisation{}, false
 	for _, o := range orgs {
 		if o.Name == demoOrg {
-			org, found = o, true
+			demo, found = o, true
 			break
 		}
 	}
@@ -59,25 +60,25 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, st
 		fmt.Fprintf(stdout, "Demo mode: this database already holds organisations and none is called %q, so there are no demo links.\n", demoOrg)
 		return nil
 	case !found:
-		o, _, l, err := identity.CreateOrganisation(ctx, demoOrg, demoAdminName, demoAdminEmail)
+		o, _, l, err := admins.CreateOrganisation(ctx, demoOrg, demoAdminName, demoAdminEmail)
 		if err != nil {
 			return fmt.Errorf("demo organisation: %w", err)
 		}
-		org, firstLink = o, l.URL
-		a := identity.Operator(org.ID, "demo")
+		demo, firstLink = o, l.URL
+		a := org.Operator(st, demo.ID, "demo")
 		for _, team := range []string{"Ward 7", "Finance", "People team"} {
-			if _, err := identity.CreateGroup(ctx, a, store.Teams, team); err != nil {
+			if _, err := admins.CreateGroup(ctx, a, store.Teams, team); err != nil {
 				return fmt.Errorf("demo team: %w", err)
 			}
 		}
 		for _, label := range []string{"line manager", "responder", "HR partner"} {
-			if _, err := identity.CreateGroup(ctx, a, store.Labels, label); err != nil {
+			if _, err := admins.CreateGroup(ctx, a, store.Labels, label); err != nil {
 				return fmt.Errorf("demo label: %w", err)
 			}
 		}
 	}
-	a := identity.Operator(org.ID, "demo")
-	people, err := st.Org(org.ID).People(ctx)
+	a := org.Operator(st, demo.ID, "demo")
+	people, err := st.Org(demo.ID).People(ctx)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, st
 	for _, d := range demoPeople {
 		p, ok := personByEmail(people, d.email)
 		if !ok {
-			p, err = identity.AddPerson(ctx, a, store.PersonDetails{Name: d.name, Email: d.email, IsTrainer: d.trainer, IsOrgAdmin: d.admin})
+			p, err = admins.AddPerson(ctx, a, store.PersonDetails{Name: d.name, Email: d.email, IsTrainer: d.trainer, IsOrgAdmin: d.admin})
 			if err != nil {
 				return fmt.Errorf("demo %s: %w", d.role, err)
 			}
@@ -97,7 +98,7 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, st
 			continue
 		}
 		if d.admin {
-			if err := demoAdminEnrolment(ctx, st, identity, stdout, p, firstLink); err != nil {
+			if err := demoAdminEnrolment(ctx, st, identity, admins, stdout, p, firstLink); err != nil {
 				return err
 			}
 		}
@@ -124,7 +125,7 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, st
 // they have none: the link made with the organisation, or a note that the
 // link printed at an earlier start still works, or a new link if that one
 // was used up, withdrawn or has expired.
-func demoAdminEnrolment(ctx context.Context, st *store.Store, identity *auth.Service, stdout io.Writer, admin store.Person, firstLink string) error {
+func demoAdminEnrolment(ctx context.Context, st *store.Store, identity *auth.Service, admins *org.Service, stdout io.Writer, admin store.Person, firstLink string) error {
 	if admin.Passkeys > 0 {
 		return nil
 	}
@@ -141,7 +142,7 @@ func demoAdminEnrolment(ctx context.Context, st *store.Store, identity *auth.Ser
 				admin.Email, inv.CreatedAt.Local().Format("2 Jan 15:04"), inv.ExpiresAt.Local().Format("2 Jan 15:04"))
 			return nil
 		}
-		l, err := identity.Reenrol(ctx, identity.Operator(admin.OrgID, "demo"), admin.ID)
+		l, err := admins.Reenrol(ctx, org.Operator(st, admin.OrgID, "demo"), admin.ID)
 		if err != nil {
 			return fmt.Errorf("demo admin link: %w", err)
 		}

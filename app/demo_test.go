@@ -13,6 +13,7 @@ import (
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -38,7 +39,7 @@ func TestDemoStartPrintsSignInLinks(t *testing.T) {
 	start := func() (string, map[string]bool) {
 		t.Helper()
 		var out bytes.Buffer
-		if err := ensureDemo(ctx, st, identity, &out); err != nil {
+		if err := ensureDemo(ctx, st, identity, org.New(st, org.Config{BaseURL: base}, time.Now), &out); err != nil {
 			t.Fatal(err)
 		}
 		links := demoLinkRE.FindAllStringSubmatch(out.String(), -1)

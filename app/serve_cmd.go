@@ -17,6 +17,7 @@ import (
 	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 	"github.com/upstand/upstand/app/web"
 )
@@ -87,11 +88,12 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	log.Info("content loaded", "modules", len(cat.Modules), "scenarios", len(cat.Scenarios), "new_versions", added)
 
 	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), time.Now, log)
+	admins := org.New(st, org.Config{BaseURL: cfg.BaseURL}, time.Now)
 	if err != nil {
 		return err
 	}
 	if cfg.Demo {
-		if err := ensureDemo(ctx, st, identity, stdout); err != nil {
+		if err := ensureDemo(ctx, st, identity, admins, stdout); err != nil {
 			return err
 		}
 	}
@@ -118,6 +120,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Store:    st,
 		Auth:     identity,
 		Learning: learning.New(st, cat, time.Now),
+		Org:      admins,
 		Mail:     sender,
 		Now:      time.Now,
 		Ready: func(ctx context.Context) error {

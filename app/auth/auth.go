@@ -6,9 +6,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +16,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -93,44 +91,13 @@ func (s *Service) Now() time.Time { return s.now() }
 // Config returns the service's settings.
 func (s *Service) Config() Config { return s.cfg }
 
-// newSecret returns a random 256-bit token (URL-safe) and its SHA-256.
-func newSecret() (string, []byte) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("auth: no randomness: " + err.Error())
-	}
-	token := base64.RawURLEncoding.EncodeToString(b[:])
-	return token, hashSecret(token)
-}
-
-func hashSecret(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
-func newUserHandle() []byte {
-	b := make([]byte, 64)
-	if _, err := rand.Read(b); err != nil {
-		panic("auth: no randomness: " + err.Error())
-	}
-	return b
-}
-
 // audit writes the action's audit entry on tx, the transaction that makes
 // the change: if the entry cannot be written, the change is rolled back.
-func (s *Service) audit(ctx context.Context, tx *store.Org, a Actor, action string, subject *uuid.UUID, detail map[string]any) error {
-	return tx.Audit(ctx, store.AuditEntry{At: s.now(), ActorID: a.ref(), Action: action, SubjectID: subject, Detail: detail, IP: a.IP})
+func (s *Service) audit(ctx context.Context, tx *store.Org, a org.Actor, action org.Action, subject *uuid.UUID, detail map[string]any) error {
+	return org.Record(ctx, tx, a, action, subject, detail, s.now())
 }
 
-// ActorFor is p acting on their own account (signing in, adding a
-// passkey), from ip.
-func (s *Service) ActorFor(p store.Person, ip string) Actor {
-	return Actor{Org: s.st.Org(p.OrgID), PersonID: p.ID, IP: ip}
-}
-
-// Operator is the operator at the command line acting in an organisation.
-func (s *Service) Operator(orgID uuid.UUID, ip string) Actor {
-	return Actor{Org: s.st.Org(orgID), IP: ip}
-}
+// actorFor is p acting on their own account, from ip.
+func (s *Service) actorFor(p store.Person, ip string) org.Actor { return org.ActorFor(s.st, p, ip) }
 
 func ptr[T any](v T) *T { return &v }

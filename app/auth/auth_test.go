@@ -16,6 +16,7 @@ import (
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/passkeytest"
 	"github.com/upstand/upstand/app/store"
 )
@@ -38,12 +39,13 @@ func (c *clock) Add(d time.Duration) {
 var rp = virtualwebauthn.RelyingParty{ID: "localhost", Name: "Upstand", Origin: "http://localhost:8080"}
 
 type fixture struct {
-	svc   *auth.Service
-	st    *store.Store
-	clock *clock
-	org   store.Organisation
-	admin store.Person
-	token string // the admin's enrolment token
+	svc    *auth.Service
+	admins *org.Service // organisation administration, for invites
+	st     *store.Store
+	clock  *clock
+	org    store.Organisation
+	admin  store.Person
+	token  string // the admin's enrolment token
 }
 
 func setup(t *testing.T) *fixture {
@@ -55,14 +57,15 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, admin, link, err := svc.CreateOrganisation(context.Background(), "Riverside Trust", "Ama Mensah", "ama@riverside.example")
+	admins := org.New(st, org.Config{BaseURL: base}, c.Now)
+	o, admin, link, err := admins.CreateOrganisation(context.Background(), "Riverside Trust", "Ama Mensah", "ama@riverside.example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, st: st, clock: c, org: org, admin: admin, token: tokenOf(t, link)}
+	return &fixture{svc: svc, admins: admins, st: st, clock: c, org: o, admin: admin, token: tokenOf(t, link)}
 }
 
-func tokenOf(t *testing.T, l auth.Link) string {
+func tokenOf(t *testing.T, l org.Link) string {
 	t.Helper()
 	i := strings.LastIndex(l.URL, "/enrol/")
 	if i < 0 {
@@ -204,7 +207,7 @@ func TestWrongOriginRefused(t *testing.T) {
 		t.Errorf("wrong origin: %v", err)
 	}
 	// Registration from the wrong origin is refused too.
-	link, err := f.svc.Reenrol(context.Background(), auth.Actor{Org: f.st.Org(f.org.ID)}, f.admin.ID)
+	link, err := f.admins.Reenrol(context.Background(), org.Actor{Org: f.st.Org(f.org.ID)}, f.admin.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +233,7 @@ func TestUserVerificationRequired(t *testing.T) {
 		t.Errorf("sign-in without user verification: %v", err)
 	}
 	// Registering without user verification is refused as well.
-	link, _ := f.svc.Reenrol(context.Background(), auth.Actor{Org: f.st.Org(f.org.ID)}, f.admin.ID)
+	link, _ := f.admins.Reenrol(context.Background(), org.Actor{Org: f.st.Org(f.org.ID)}, f.admin.ID)
 	token := tokenOf(t, link)
 	c, _ := f.svc.BeginEnrol(context.Background(), token)
 	ao, _ := virtualwebauthn.ParseAttestationOptions(optionsJSON(t, c))
@@ -275,7 +278,7 @@ func TestAnotherUsersHandleRefused(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	mine, _ := f.enrol(t, f.token, virtualwebauthn.AuthenticatorOptions{})
-	_, link, err := f.svc.Invite(context.Background(), auth.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID},
+	_, link, err := f.admins.Invite(context.Background(), org.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID},
 		store.PersonDetails{Name: "Tomasz Nowak", Email: "tomasz@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
@@ -292,22 +295,22 @@ func TestEnrolmentLinkRules(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
-	a := auth.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID}
-	_, link, err := f.svc.Invite(ctx, a, store.PersonDetails{Name: "Bea Okafor", Email: "bea@riverside.example"})
+	a := org.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID}
+	_, link, err := f.admins.Invite(ctx, a, store.PersonDetails{Name: "Bea Okafor", Email: "bea@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.svc.Invite(ctx, a, store.PersonDetails{Name: "Bea Again", Email: "BEA@riverside.example"}); err == nil {
+	if _, _, err := f.admins.Invite(ctx, a, store.PersonDetails{Name: "Bea Again", Email: "BEA@riverside.example"}); err == nil {
 		t.Error("a second person with the same email (any case) was invited")
 	}
-	if err := f.svc.RevokeInvite(ctx, a, link.InviteID); err != nil {
+	if err := f.admins.RevokeInvite(ctx, a, link.InviteID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.BeginEnrol(ctx, tokenOf(t, link)); !errors.Is(err, auth.ErrLinkInvalid) {
 		t.Errorf("revoked link: %v", err)
 	}
 	// Expiry: a fresh link is dead after 7 days.
-	p, link2, err := f.svc.Invite(ctx, a, store.PersonDetails{Name: "Chen Wei", Email: "chen@riverside.example"})
+	p, link2, err := f.admins.Invite(ctx, a, store.PersonDetails{Name: "Chen Wei", Email: "chen@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +319,7 @@ func TestEnrolmentLinkRules(t *testing.T) {
 		t.Errorf("expired link: %v", err)
 	}
 	// Re-enrolment gives a working link and withdraws the old one.
-	link3, err := f.svc.Reenrol(ctx, a, p.ID)
+	link3, err := f.admins.Reenrol(ctx, a, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/secret"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -15,45 +17,18 @@ const DemoLinkTTL = 24 * time.Hour
 // ErrDemoLinkInvalid covers unknown, used and expired demo links alike.
 var ErrDemoLinkInvalid = errors.New("this demo link cannot be used: each demo link works once, for 24 hours. Restart the server with --demo to print new ones")
 
-// AddPerson adds someone without an enrolment link. Only the demo uses it:
-// its learner and trainer sign in with demo links, and can add a passkey
-// from their account page.
-func (s *Service) AddPerson(ctx context.Context, a Actor, d store.PersonDetails) (store.Person, error) {
-	name, email, err := cleanPerson(d.Name, d.Email)
-	if err != nil {
-		return store.Person{}, err
-	}
-	var p store.Person
-	err = a.Org.InTx(ctx, func(tx *store.Org) error {
-		var err error
-		p, err = tx.CreatePerson(ctx, store.NewPerson{Name: name, Email: email, UserHandle: newUserHandle(),
-			IsTrainer: d.IsTrainer, IsOrgAdmin: d.IsOrgAdmin})
-		if err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, "person.create", &p.ID, map[string]any{"email": email, "roles": p.Roles()})
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return store.Person{}, &InputError{"Someone in your organisation already has that email address."}
-	}
-	if err != nil {
-		return store.Person{}, err
-	}
-	return p, nil
-}
-
 // IssueDemoLink makes a one-time link that signs p in without a passkey
 // and returns its URL. The caller (the demo start-up) is responsible for
 // only doing so in demo mode on a loopback base URL; the web layer only
 // accepts the links then.
-func (s *Service) IssueDemoLink(ctx context.Context, a Actor, p store.Person) (string, error) {
-	token, hash := newSecret()
+func (s *Service) IssueDemoLink(ctx context.Context, a org.Actor, p store.Person) (string, error) {
+	token, hash := secret.New()
 	now := s.now()
 	err := a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).CreateDemoLink(ctx, store.DemoLink{TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(DemoLinkTTL)}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "demo.link", &p.ID, nil)
+		return s.audit(ctx, tx, a, org.DemoLink, &p.ID, nil)
 	})
 	if err != nil {
 		return "", err
@@ -63,7 +38,7 @@ func (s *Service) IssueDemoLink(ctx context.Context, a Actor, p store.Person) (s
 
 // OpenDemoLink checks a demo link without using it.
 func (s *Service) OpenDemoLink(ctx context.Context, token string) (store.Person, error) {
-	_, p, err := s.st.Global().DemoLinkByToken(ctx, hashSecret(token), s.now())
+	_, p, err := s.st.Global().DemoLinkByToken(ctx, secret.Hash(token), s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Person{}, ErrDemoLinkInvalid
 	}
@@ -74,12 +49,12 @@ func (s *Service) OpenDemoLink(ctx context.Context, token string) (store.Person,
 // is audited as a sign-in, or as a refused one; the caller then starts a
 // demo session.
 func (s *Service) UseDemoLink(ctx context.Context, token, ip string) (store.Person, error) {
-	_, p, err := s.st.Global().TakeDemoLink(ctx, hashSecret(token), s.now(), func(tx *store.Org, p store.Person) error {
-		return s.audit(ctx, tx, s.ActorFor(p, ip), "signin", &p.ID, map[string]any{"method": "demo link, no passkey"})
+	_, p, err := s.st.Global().TakeDemoLink(ctx, secret.Hash(token), s.now(), func(tx *store.Org, p store.Person) error {
+		return s.audit(ctx, tx, s.actorFor(p, ip), org.SignIn, &p.ID, map[string]any{"method": "demo link, no passkey"})
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.WarnContext(ctx, "sign-in refused", "reason", "demo link unknown, used or expired", "ip", ip)
-		if err := s.st.Global().Audit(ctx, store.AuditEntry{At: s.now(), Action: "signin.failed",
+		if err := s.st.Global().Audit(ctx, store.AuditEntry{At: s.now(), Action: string(org.SignInFailed),
 			Detail: map[string]any{"reason": "demo link unknown, used or expired"}, IP: ip}); err != nil {
 			return store.Person{}, err
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -19,8 +20,8 @@ func TestDemoLinkIsUsedOnce(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
-	a := auth.Actor{Org: f.st.Org(f.org.ID), IP: "demo"}
-	p, err := f.svc.AddPerson(ctx, a, store.PersonDetails{Name: "Lee Learner", Email: "lee@riverside.example"})
+	a := org.Actor{Org: f.st.Org(f.org.ID), IP: "demo"}
+	p, err := f.admins.AddPerson(ctx, a, store.PersonDetails{Name: "Lee Learner", Email: "lee@riverside.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestDemoLinkIsUsedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.SetActive(ctx, auth.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID}, p.ID, false); err != nil {
+	if err := f.admins.SetActive(ctx, org.Actor{Org: f.st.Org(f.org.ID), PersonID: f.admin.ID}, p.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.UseDemoLink(ctx, tokenOfDemo(link), "192.0.2.1"); !errors.Is(err, auth.ErrDemoLinkInvalid) {

@@ -14,6 +14,8 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/secret"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -56,7 +58,7 @@ func (s *Service) saveCeremony(ctx context.Context, kind string, personID *uuid.
 	if err != nil {
 		return Ceremony{}, fmt.Errorf("auth: encode ceremony: %w", err)
 	}
-	token, hash := newSecret()
+	token, hash := secret.New()
 	if err := s.st.Global().SaveCeremony(ctx, hash, kind, personID, data, s.now().Add(s.cfg.CeremonyTTL)); err != nil {
 		return Ceremony{}, err
 	}
@@ -67,7 +69,7 @@ func (s *Service) saveCeremony(ctx context.Context, kind string, personID *uuid.
 // stale one, or one of another kind all fail.
 func (s *Service) takeCeremony(ctx context.Context, id, kind string) (webauthn.SessionData, *uuid.UUID, error) {
 	var sd webauthn.SessionData
-	data, personID, err := s.st.Global().TakeCeremony(ctx, hashSecret(id), kind, s.now())
+	data, personID, err := s.st.Global().TakeCeremony(ctx, secret.Hash(id), kind, s.now())
 	if err != nil {
 		return sd, nil, fmt.Errorf("%w (%v)", ErrCeremony, err)
 	}
@@ -168,7 +170,7 @@ func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, body []by
 	var who *store.Person
 	fail := func(reason string, err error) (store.Person, error) {
 		s.log.WarnContext(ctx, "sign-in refused", "reason", reason, "err", err, "ip", ip)
-		e := store.AuditEntry{At: s.now(), Action: "signin.failed", Detail: map[string]any{"reason": reason}, IP: ip}
+		e := store.AuditEntry{At: s.now(), Action: string(org.SignInFailed), Detail: map[string]any{"reason": reason}, IP: ip}
 		var auditErr error
 		if who != nil {
 			e.ActorID, e.SubjectID = &who.ID, &who.ID
@@ -208,12 +210,12 @@ func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, body []by
 	if err != nil {
 		return store.Person{}, fmt.Errorf("auth: encode passkey: %w", err)
 	}
-	a := s.ActorFor(*who, ip)
+	a := s.actorFor(*who, ip)
 	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(who.ID).RecordCredentialUse(ctx, cred.ID, record, int64(cred.Authenticator.SignCount), s.now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "signin", &who.ID, map[string]any{"passkey": base64.RawURLEncoding.EncodeToString(cred.ID)})
+		return s.audit(ctx, tx, a, org.SignIn, &who.ID, map[string]any{"passkey": base64.RawURLEncoding.EncodeToString(cred.ID)})
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return fail("sign count raced backwards", err)
@@ -235,12 +237,12 @@ func (s *Service) FinishAddPasskey(ctx context.Context, p store.Person, ceremony
 	if err != nil {
 		return err
 	}
-	a := s.ActorFor(p, ip)
+	a := s.actorFor(p, ip)
 	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).AddCredential(ctx, cred); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "passkey.add", &p.ID, map[string]any{"name": cred.Name})
+		return s.audit(ctx, tx, a, org.PasskeyAdd, &p.ID, map[string]any{"name": cred.Name})
 	})
 }
 
@@ -252,22 +254,22 @@ func (s *Service) Passkeys(ctx context.Context, p store.Person) ([]store.Credent
 // RenamePasskey renames one of the person's own passkeys.
 func (s *Service) RenamePasskey(ctx context.Context, p store.Person, id []byte, name, ip string) error {
 	name = passkeyName(name, 0)
-	a := s.ActorFor(p, ip)
+	a := s.actorFor(p, ip)
 	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).RenameCredential(ctx, id, name); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "passkey.rename", &p.ID, map[string]any{"name": name})
+		return s.audit(ctx, tx, a, org.PasskeyRename, &p.ID, map[string]any{"name": name})
 	})
 }
 
 // RemovePasskey removes one of the person's own passkeys, never the last.
 func (s *Service) RemovePasskey(ctx context.Context, p store.Person, id []byte, ip string) error {
-	a := s.ActorFor(p, ip)
+	a := s.actorFor(p, ip)
 	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).DeleteCredential(ctx, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "passkey.remove", &p.ID, nil)
+		return s.audit(ctx, tx, a, org.PasskeyRemove, &p.ID, nil)
 	})
 }

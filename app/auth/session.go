@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/secret"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -28,7 +30,7 @@ func (s *Service) StartDemoSession(ctx context.Context, p store.Person, ip, user
 }
 
 func (s *Service) startSession(ctx context.Context, p store.Person, ip, userAgent string, demo bool) (token string, expires time.Time, err error) {
-	token, hash := newSecret()
+	token, hash := secret.New()
 	now := s.now()
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
@@ -48,7 +50,7 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 		return store.Session{}, store.Person{}, ErrNoSession
 	}
 	now := s.now()
-	sess, p, err := s.st.Global().SessionByHash(ctx, hashSecret(token), now, s.cfg.SessionIdle)
+	sess, p, err := s.st.Global().SessionByHash(ctx, secret.Hash(token), now, s.cfg.SessionIdle)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Session{}, store.Person{}, ErrNoSession
 	}
@@ -65,23 +67,23 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 
 // EndSession signs this browser out.
 func (s *Service) EndSession(ctx context.Context, token string, p store.Person, ip string) error {
-	a := s.ActorFor(p, ip)
+	a := s.actorFor(p, ip)
 	return a.Org.InTx(ctx, func(tx *store.Org) error {
-		if err := tx.Member(p.ID).DeleteSession(ctx, hashSecret(token)); err != nil {
+		if err := tx.Member(p.ID).DeleteSession(ctx, secret.Hash(token)); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "signout", &p.ID, nil)
+		return s.audit(ctx, tx, a, org.SignOut, &p.ID, nil)
 	})
 }
 
 // EndAllSessions signs the person out on every device.
 func (s *Service) EndAllSessions(ctx context.Context, p store.Person, ip string) error {
-	a := s.ActorFor(p, ip)
+	a := s.actorFor(p, ip)
 	return a.Org.InTx(ctx, func(tx *store.Org) error {
 		n, err := tx.Member(p.ID).DeleteSessions(ctx)
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "signout.everywhere", &p.ID, map[string]any{"sessions": n})
+		return s.audit(ctx, tx, a, org.SignOutEverywhere, &p.ID, map[string]any{"sessions": n})
 	})
 }

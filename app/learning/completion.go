@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -25,7 +25,7 @@ import (
 // one certificate, and every caller gets that same completion back. created
 // says whether this call wrote it. When the rule is not met it returns
 // ErrIncomplete and the progress saying what is missing.
-func (s *Service) Finish(ctx context.Context, l auth.Actor, moduleID string, post []int) (store.Completion, bool, Progress, error) {
+func (s *Service) Finish(ctx context.Context, l org.Actor, moduleID string, post []int) (store.Completion, bool, Progress, error) {
 	m, err := s.module(moduleID)
 	if err != nil {
 		return store.Completion{}, false, Progress{}, err
@@ -80,7 +80,7 @@ func Expiry(m *content.Module, at time.Time) *time.Time {
 
 // summary is the score summary kept with a completion: each quiz's best
 // passing score and each scenario's best outcome.
-func (s *Service) summary(ctx context.Context, l auth.Actor, m *content.Module, a store.CourseAttempt, p Progress) map[string]any {
+func (s *Service) summary(ctx context.Context, l org.Actor, m *content.Module, a store.CourseAttempt, p Progress) map[string]any {
 	var quizzes, scenarios []map[string]any
 	for _, sp := range p.Steps {
 		switch sp.Step.Kind {
@@ -149,7 +149,7 @@ func GroupCode(code string) string {
 }
 
 // Certificate loads one of the learner's own certificates.
-func (s *Service) Certificate(ctx context.Context, l auth.Actor, id uuid.UUID) (store.CertificateView, error) {
+func (s *Service) Certificate(ctx context.Context, l org.Actor, id uuid.UUID) (store.CertificateView, error) {
 	v, err := l.Member().Certificate(ctx, id)
 	return v, notFound(err)
 }

@@ -3,8 +3,8 @@ package learning
 import (
 	"context"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -32,7 +32,7 @@ func checkPhase(phase string) error {
 }
 
 // Confidence shows a confidence check phase ("pre" or "post").
-func (s *Service) Confidence(ctx context.Context, l auth.Actor, moduleID, phase string) (ConfidenceView, error) {
+func (s *Service) Confidence(ctx context.Context, l org.Actor, moduleID, phase string) (ConfidenceView, error) {
 	if err := checkPhase(phase); err != nil {
 		return ConfidenceView{}, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) Confidence(ctx context.Context, l auth.Actor, moduleID, phase 
 // AnswerConfidence stores a confidence check phase: values[i] is 1–5 for
 // statement i+1, or 0 to skip it; skipping the whole check is all zeros.
 // A statement answered before keeps its first answer.
-func (s *Service) AnswerConfidence(ctx context.Context, l auth.Actor, moduleID, phase string, values []int) error {
+func (s *Service) AnswerConfidence(ctx context.Context, l org.Actor, moduleID, phase string, values []int) error {
 	if err := checkPhase(phase); err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Service) checkConfidence(m *content.Module, values []int) error {
 	return nil
 }
 
-func (s *Service) recordConfidence(ctx context.Context, l auth.Actor, m *content.Module, a store.CourseAttempt, phase string, values []int) error {
+func (s *Service) recordConfidence(ctx context.Context, l org.Actor, m *content.Module, a store.CourseAttempt, phase string, values []int) error {
 	now := s.Now()
 	rows := make([]store.ConfidenceAnswer, len(values))
 	for i, v := range values {

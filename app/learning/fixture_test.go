@@ -11,10 +11,10 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -164,21 +164,21 @@ func (e *env) service(cat *content.Catalogue) *learning.Service {
 
 // person adds a person (an org admin if admin is set) and returns them as a
 // learner.
-func (e *env) person(t *testing.T, name string, admin bool) auth.Actor {
+func (e *env) person(t *testing.T, name string, admin bool) org.Actor {
 	t.Helper()
 	return personIn(t, e.st, e.org, name, admin)
 }
 
-func personIn(t *testing.T, st *store.Store, org store.Organisation, name string, admin bool) auth.Actor {
+func personIn(t *testing.T, st *store.Store, o store.Organisation, name string, admin bool) org.Actor {
 	t.Helper()
 	handle := make([]byte, 64)
 	_, _ = rand.Read(handle)
-	p, err := st.Org(org.ID).CreatePerson(context.Background(), store.NewPerson{
+	p, err := st.Org(o.ID).CreatePerson(context.Background(), store.NewPerson{
 		Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org", UserHandle: handle, IsOrgAdmin: admin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return auth.Actor{Org: st.Org(org.ID), PersonID: p.ID}
+	return org.Actor{Org: st.Org(o.ID), PersonID: p.ID}
 }
 
 // must fails the test on an error.

@@ -4,7 +4,7 @@
 // completion rule is met. It knows nothing of HTTP; app/web turns requests
 // into these calls, and app/store keeps the records.
 //
-// Every method acts for one auth.Actor — the signed-in person — and every record
+// Every method acts for one org.Actor — the signed-in person — and every record
 // it reads is scoped to that person in the store, so no one (an organisation
 // admin included) can reach another person's choices, answers or notes
 // through it.
@@ -26,8 +26,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -117,7 +117,7 @@ func (s *Service) stepOfKind(moduleID string, index int, kind content.StepKind) 
 
 // latestProgress is the learner's latest attempt at a module and their
 // progress in its chain; ErrNotStarted if they never started the course.
-func (s *Service) latestProgress(ctx context.Context, l auth.Actor, m *content.Module) (store.CourseAttempt, Progress, error) {
+func (s *Service) latestProgress(ctx context.Context, l org.Actor, m *content.Module) (store.CourseAttempt, Progress, error) {
 	a, err := l.Member().LatestCourseAttempt(ctx, m.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.CourseAttempt{}, Progress{}, ErrNotStarted
@@ -161,7 +161,7 @@ func (s *Service) recordVersions(ctx context.Context, m *content.Module) error {
 // openAttempt returns the course attempt the learner works in now (rolling
 // over to the served module version if needed); ErrNotStarted if there is
 // none and start is false.
-func (s *Service) openAttempt(ctx context.Context, l auth.Actor, m *content.Module, start bool, mode store.AttemptMode) (store.CourseAttempt, error) {
+func (s *Service) openAttempt(ctx context.Context, l org.Actor, m *content.Module, start bool, mode store.AttemptMode) (store.CourseAttempt, error) {
 	if !start {
 		if _, err := l.Member().LatestCourseAttempt(ctx, m.ID); errors.Is(err, store.ErrNotFound) {
 			return store.CourseAttempt{}, ErrNotStarted
@@ -177,7 +177,7 @@ func (s *Service) openAttempt(ctx context.Context, l auth.Actor, m *content.Modu
 }
 
 // event builds a step event for the learner's attempt.
-func (s *Service) event(l auth.Actor, a store.CourseAttempt, st *content.Step, kind string) store.StepEvent {
+func (s *Service) event(l org.Actor, a store.CourseAttempt, st *content.Step, kind string) store.StepEvent {
 	return store.StepEvent{AttemptID: a.ID, StepID: st.ID,
 		Fingerprint: Fingerprint(st), Event: kind, At: s.Now()}
 }

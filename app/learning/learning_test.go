@@ -11,9 +11,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -27,7 +27,7 @@ const (
 
 // doEverything takes the learner through every step of the tiny module with
 // a positive scenario ending and a passed quiz.
-func doEverything(t *testing.T, svc *learning.Service, l auth.Actor) {
+func doEverything(t *testing.T, svc *learning.Service, l org.Actor) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := svc.Start(ctx, l, "tiny", false); err != nil {
@@ -187,11 +187,11 @@ func TestCompletionRule(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name    string
-		do      func(t *testing.T, svc *learning.Service, l auth.Actor)
+		do      func(t *testing.T, svc *learning.Service, l org.Actor)
 		missing []string // step ids still missing
 	}{
-		{"nothing done", func(*testing.T, *learning.Service, auth.Actor) {}, []string{"lesson:01-intro", "scenario:talk", "quiz:1", "reflection:1"}},
-		{"everything, reflection skipped, no confidence check", func(t *testing.T, svc *learning.Service, l auth.Actor) {
+		{"nothing done", func(*testing.T, *learning.Service, org.Actor) {}, []string{"lesson:01-intro", "scenario:talk", "quiz:1", "reflection:1"}},
+		{"everything, reflection skipped, no confidence check", func(t *testing.T, svc *learning.Service, l org.Actor) {
 			ctx := context.Background()
 			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 			svc.OpenLesson(ctx, l, "tiny", stepLesson)
@@ -202,14 +202,14 @@ func TestCompletionRule(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, nil},
-		{"negative ending does not count under completion: positive", func(t *testing.T, svc *learning.Service, l auth.Actor) {
+		{"negative ending does not count under completion: positive", func(t *testing.T, svc *learning.Service, l org.Actor) {
 			ctx := context.Background()
 			doEverything(t, svc, l)
 			// A second attempt ending badly leaves the positive one counting.
 			play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
 			must[learning.Play](t)(svc.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 2))
 		}, nil},
-		{"only a mixed ending", func(t *testing.T, svc *learning.Service, l auth.Actor) {
+		{"only a mixed ending", func(t *testing.T, svc *learning.Service, l org.Actor) {
 			ctx := context.Background()
 			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 			svc.OpenLesson(ctx, l, "tiny", stepLesson)
@@ -219,14 +219,14 @@ func TestCompletionRule(t *testing.T) {
 			must[learning.QuizResult](t)(svc.SubmitQuiz(ctx, l, "tiny", stepQuiz, []int{1, 2}))
 			must[any](t)(nil, svc.SkipReflection(ctx, l, "tiny", stepReflection))
 		}, []string{"scenario:talk"}},
-		{"quiz only failed", func(t *testing.T, svc *learning.Service, l auth.Actor) {
+		{"quiz only failed", func(t *testing.T, svc *learning.Service, l org.Actor) {
 			ctx := context.Background()
 			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 			svc.OpenLesson(ctx, l, "tiny", stepLesson)
 			must[learning.QuizResult](t)(svc.SubmitQuiz(ctx, l, "tiny", stepQuiz, []int{2, 1}))
 			must[any](t)(nil, svc.SkipReflection(ctx, l, "tiny", stepReflection))
 		}, []string{"scenario:talk", "quiz:1"}},
-		{"scenario started, not finished", func(t *testing.T, svc *learning.Service, l auth.Actor) {
+		{"scenario started, not finished", func(t *testing.T, svc *learning.Service, l org.Actor) {
 			ctx := context.Background()
 			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 			play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
@@ -474,7 +474,7 @@ func TestPrivacy(t *testing.T) {
 
 	for _, who := range []struct {
 		name string
-		l    auth.Actor
+		l    org.Actor
 	}{{"org admin", admin}, {"other organisation", outsider}} {
 		if _, err := svc.ScenarioAttempt(ctx, who.l, "tiny", stepScenario, play.Attempt.ID); !errors.Is(err, learning.ErrNotFound) {
 			t.Errorf("%s reads the choices: %v", who.name, err)
@@ -630,14 +630,14 @@ func TestRecordsAreAppendOnly(t *testing.T) {
 func TestSupportResources(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	svc := e.service(catalogue(t, "Sam pauses."))
+	admins := org.New(e.st, org.Config{}, e.clock.Now)
 	ctx := context.Background()
 	other := must[store.Organisation](t)(e.st.Global().CreateOrganisation(ctx, "Elsewhere Ltd"))
 	adminL := e.person(t, "Ann Admin", true)
-	admin := auth.Actor{Org: adminL.Org, PersonID: adminL.PersonID, IP: "192.0.2.7"}
+	admin := org.Actor{Org: adminL.Org, PersonID: adminL.PersonID, IP: "192.0.2.7"}
 	outsiderL := personIn(t, e.st, other, "Olu Out", true)
 	outsider := outsiderL
-	for _, bad := range []learning.SupportInput{
+	for _, bad := range []org.SupportInput{
 		{Name: "", Phone: "0800 123"},
 		{Name: "EAP"},
 		{Name: "EAP", Link: "javascript:alert(1)"},
@@ -645,32 +645,33 @@ func TestSupportResources(t *testing.T) {
 		{Name: "EAP", Phone: "call me"},
 		{Name: "EAP", Phone: "++"},
 	} {
-		if _, err := svc.AddSupportResource(ctx, admin, bad); !isInput(err) {
+		var ie *org.InputError
+		if _, err := admins.AddSupportResource(ctx, admin, bad); !errors.As(err, &ie) {
 			t.Errorf("%+v: %v, want an input error", bad, err)
 		}
 	}
-	a := must[store.SupportResource](t)(svc.AddSupportResource(ctx, admin, learning.SupportInput{Name: " Health Assured EAP ", Phone: "0800 030 5182", Description: "Free counselling"}))
-	b := must[store.SupportResource](t)(svc.AddSupportResource(ctx, admin, learning.SupportInput{Name: "Wellbeing hub", Link: "https://intranet.example.org/wellbeing"}))
+	a := must[store.SupportResource](t)(admins.AddSupportResource(ctx, admin, org.SupportInput{Name: " Health Assured EAP ", Phone: "0800 030 5182", Description: "Free counselling"}))
+	b := must[store.SupportResource](t)(admins.AddSupportResource(ctx, admin, org.SupportInput{Name: "Wellbeing hub", Link: "https://intranet.example.org/wellbeing"}))
 	if a.Name != "Health Assured EAP" || b.Position <= a.Position {
 		t.Fatalf("added %+v then %+v", a, b)
 	}
-	if err := svc.UpdateSupportResource(ctx, outsider, a.ID, learning.SupportInput{Name: "Hijack", Phone: "1"}); !errors.Is(err, learning.ErrNotFound) {
+	if err := admins.UpdateSupportResource(ctx, outsider, a.ID, org.SupportInput{Name: "Hijack", Phone: "1"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another organisation edits: %v", err)
 	}
-	if err := svc.DeleteSupportResource(ctx, outsider, a.ID); !errors.Is(err, learning.ErrNotFound) {
+	if err := admins.DeleteSupportResource(ctx, outsider, a.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another organisation deletes: %v", err)
 	}
-	if err := svc.UpdateSupportResource(ctx, admin, a.ID, learning.SupportInput{Name: "EAP", Phone: "0800 030 5182"}); err != nil {
+	if err := admins.UpdateSupportResource(ctx, admin, a.ID, org.SupportInput{Name: "EAP", Phone: "0800 030 5182"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.DeleteSupportResource(ctx, admin, b.ID); err != nil {
+	if err := admins.DeleteSupportResource(ctx, admin, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, admin))
+	rs := must[[]store.SupportResource](t)(admins.SupportResources(ctx, admin))
 	if len(rs) != 1 || rs[0].Name != "EAP" {
 		t.Fatalf("resources %+v", rs)
 	}
-	if rs := must[[]store.SupportResource](t)(svc.SupportResources(ctx, outsider)); len(rs) != 0 {
+	if rs := must[[]store.SupportResource](t)(admins.SupportResources(ctx, outsider)); len(rs) != 0 {
 		t.Fatalf("another organisation sees %d resources", len(rs))
 	}
 	log := must[[]store.AuditEntry](t)(e.st.Org(e.org.ID).AuditLog(ctx, store.AuditFilter{}))

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/scenario"
 	"github.com/upstand/upstand/app/store"
 )
@@ -117,7 +117,7 @@ func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.
 
 // ownAttempt loads one of the learner's own attempts at a module's scenario
 // step. Another person's attempt, or one at another step, is ErrNotFound.
-func (s *Service) ownAttempt(ctx context.Context, l auth.Actor, moduleID string, index int, id uuid.UUID) (*content.Module, *content.Step, store.ScenarioAttempt, error) {
+func (s *Service) ownAttempt(ctx context.Context, l org.Actor, moduleID string, index int, id uuid.UUID) (*content.Module, *content.Step, store.ScenarioAttempt, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return nil, nil, store.ScenarioAttempt{}, err
@@ -134,7 +134,7 @@ func (s *Service) ownAttempt(ctx context.Context, l auth.Actor, moduleID string,
 
 // Scenario shows a scenario step: the latest attempt where it stands, or the
 // introduction when there is none. It changes nothing.
-func (s *Service) Scenario(ctx context.Context, l auth.Actor, moduleID string, index int) (Play, error) {
+func (s *Service) Scenario(ctx context.Context, l org.Actor, moduleID string, index int) (Play, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
@@ -202,7 +202,7 @@ func (s *Service) fill(ctx context.Context, play Play, sa store.ScenarioAttempt)
 
 // StartScenario begins a fresh attempt at a scenario step on the version
 // served now ("try again" does the same). The course must have been started.
-func (s *Service) StartScenario(ctx context.Context, l auth.Actor, moduleID string, index int) (Play, error) {
+func (s *Service) StartScenario(ctx context.Context, l org.Actor, moduleID string, index int) (Play, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
@@ -236,7 +236,7 @@ func (s *Service) StartScenario(ctx context.Context, l auth.Actor, moduleID stri
 // made on an out-of-date page — a second tab, a double submit — is refused
 // with ErrStale and changes nothing. The new state is stored before Choose
 // returns, so closing the tab resumes exactly here.
-func (s *Service) Choose(ctx context.Context, l auth.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
+func (s *Service) Choose(ctx context.Context, l org.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
 	_, st, sa, err := s.ownAttempt(ctx, l, moduleID, index, attemptID)
 	if err != nil {
 		return Play{}, err
@@ -280,7 +280,7 @@ func (s *Service) Choose(ctx context.Context, l auth.Actor, moduleID string, ind
 
 // ScenarioAttempt loads one of the learner's own scenario attempts for a
 // review page. Another person's attempt is ErrNotFound.
-func (s *Service) ScenarioAttempt(ctx context.Context, l auth.Actor, moduleID string, index int, id uuid.UUID) (Play, error) {
+func (s *Service) ScenarioAttempt(ctx context.Context, l org.Actor, moduleID string, index int, id uuid.UUID) (Play, error) {
 	m, st, sa, err := s.ownAttempt(ctx, l, moduleID, index, id)
 	if err != nil {
 		return Play{}, err

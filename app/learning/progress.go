@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -192,7 +192,7 @@ func evaluate(m *content.Module, events []store.StepEvent) ([]StepProgress, int,
 
 // Course is the learner's progress through a module, without changing
 // anything.
-func (s *Service) Course(ctx context.Context, l auth.Actor, moduleID string) (Progress, error) {
+func (s *Service) Course(ctx context.Context, l org.Actor, moduleID string) (Progress, error) {
 	m, err := s.module(moduleID)
 	if err != nil {
 		return Progress{}, err
@@ -209,7 +209,7 @@ func (s *Service) Course(ctx context.Context, l auth.Actor, moduleID string) (Pr
 }
 
 // progress evaluates an attempt's chain.
-func (s *Service) progress(ctx context.Context, l auth.Actor, m *content.Module, a store.CourseAttempt) (Progress, error) {
+func (s *Service) progress(ctx context.Context, l org.Actor, m *content.Module, a store.CourseAttempt) (Progress, error) {
 	events, err := l.Member().StepEvents(ctx, a.RootID)
 	if err != nil {
 		return Progress{}, err
@@ -247,7 +247,7 @@ func (s *Service) progress(ctx context.Context, l auth.Actor, m *content.Module,
 // Start opens (or continues) the learner's attempt at a module and returns
 // the progress. A completed attempt is left as it is unless retake is set,
 // which starts afresh (taking the course again, or a refresher).
-func (s *Service) Start(ctx context.Context, l auth.Actor, moduleID string, retake bool) (Progress, error) {
+func (s *Service) Start(ctx context.Context, l org.Actor, moduleID string, retake bool) (Progress, error) {
 	m, err := s.module(moduleID)
 	if err != nil {
 		return Progress{}, err
@@ -265,7 +265,7 @@ func (s *Service) Start(ctx context.Context, l auth.Actor, moduleID string, reta
 
 // OpenLesson records that the learner opened a lesson step and returns the
 // progress including it.
-func (s *Service) OpenLesson(ctx context.Context, l auth.Actor, moduleID string, index int) (Progress, *content.Step, error) {
+func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, index int) (Progress, *content.Step, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.LessonStep)
 	if err != nil {
 		return Progress{}, nil, err
@@ -316,7 +316,7 @@ type Card struct {
 // Catalogue lists every course with the learner's status, filtered by
 // audience ("" for all; a module for "anyone" or with no audience matches
 // every filter).
-func (s *Service) Catalogue(ctx context.Context, l auth.Actor, audience string) ([]Card, error) {
+func (s *Service) Catalogue(ctx context.Context, l org.Actor, audience string) ([]Card, error) {
 	attempts, err := l.Member().LatestCourseAttempts(ctx)
 	if err != nil {
 		return nil, err

@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -51,7 +51,7 @@ type Answer struct {
 }
 
 // Quiz shows a quiz step.
-func (s *Service) Quiz(ctx context.Context, l auth.Actor, moduleID string, index int) (QuizView, error) {
+func (s *Service) Quiz(ctx context.Context, l org.Actor, moduleID string, index int) (QuizView, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizView{}, err
@@ -71,7 +71,7 @@ func (s *Service) Quiz(ctx context.Context, l auth.Actor, moduleID string, index
 // picked for question i+1. Every question must be answered. The attempt and
 // its passed/failed event are stored together; the quiz can be retaken as
 // often as the learner likes.
-func (s *Service) SubmitQuiz(ctx context.Context, l auth.Actor, moduleID string, index int, picks []int) (QuizResult, error) {
+func (s *Service) SubmitQuiz(ctx context.Context, l org.Actor, moduleID string, index int, picks []int) (QuizResult, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizResult{}, err
@@ -115,7 +115,7 @@ func (s *Service) SubmitQuiz(ctx context.Context, l auth.Actor, moduleID string,
 }
 
 // QuizResult shows one of the learner's own quiz attempts.
-func (s *Service) QuizResult(ctx context.Context, l auth.Actor, moduleID string, index int, id uuid.UUID) (QuizResult, error) {
+func (s *Service) QuizResult(ctx context.Context, l org.Actor, moduleID string, index int, id uuid.UUID) (QuizResult, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizResult{}, err

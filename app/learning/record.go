@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -43,7 +43,7 @@ type RecordQuiz struct {
 }
 
 // Record gathers the learner's record.
-func (s *Service) Record(ctx context.Context, l auth.Actor) (Record, error) {
+func (s *Service) Record(ctx context.Context, l org.Actor) (Record, error) {
 	var r Record
 	completions, err := l.Member().Completions(ctx)
 	if err != nil {

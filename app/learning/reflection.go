@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -23,7 +23,7 @@ type ReflectionView struct {
 }
 
 // Reflection shows a reflection step with the learner's notes.
-func (s *Service) Reflection(ctx context.Context, l auth.Actor, moduleID string, index int) (ReflectionView, error) {
+func (s *Service) Reflection(ctx context.Context, l org.Actor, moduleID string, index int) (ReflectionView, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return ReflectionView{}, err
@@ -41,7 +41,7 @@ func (s *Service) Reflection(ctx context.Context, l auth.Actor, moduleID string,
 
 // Reflect saves a private note for a reflection step; an empty note is
 // refused (skip the step instead).
-func (s *Service) Reflect(ctx context.Context, l auth.Actor, moduleID string, index int, body string) (store.Reflection, error) {
+func (s *Service) Reflect(ctx context.Context, l org.Actor, moduleID string, index int, body string) (store.Reflection, error) {
 	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return store.Reflection{}, err
@@ -65,7 +65,7 @@ func (s *Service) Reflect(ctx context.Context, l auth.Actor, moduleID string, in
 
 // SkipReflection records that the learner chose not to write a note; the
 // step then counts as done.
-func (s *Service) SkipReflection(ctx context.Context, l auth.Actor, moduleID string, index int) error {
+func (s *Service) SkipReflection(ctx context.Context, l org.Actor, moduleID string, index int) error {
 	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func (s *Service) SkipReflection(ctx context.Context, l auth.Actor, moduleID str
 
 // DeleteReflection deletes one of the learner's own notes for good. Someone
 // else's note is ErrNotFound, whoever asks.
-func (s *Service) DeleteReflection(ctx context.Context, l auth.Actor, id uuid.UUID) (store.Reflection, error) {
+func (s *Service) DeleteReflection(ctx context.Context, l org.Actor, id uuid.UUID) (store.Reflection, error) {
 	r, err := l.Member().Reflection(ctx, id)
 	if err != nil {
 		return store.Reflection{}, notFound(err)
@@ -92,6 +92,6 @@ func (s *Service) DeleteReflection(ctx context.Context, l auth.Actor, id uuid.UU
 
 // Reflections lists all of the learner's notes, newest first, for their
 // record.
-func (s *Service) Reflections(ctx context.Context, l auth.Actor) ([]store.Reflection, error) {
+func (s *Service) Reflections(ctx context.Context, l org.Actor) ([]store.Reflection, error) {
 	return l.Member().AllReflections(ctx)
 }

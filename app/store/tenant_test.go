@@ -20,10 +20,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -105,7 +105,7 @@ func newOrgData(t *testing.T, st *store.Store, svc *learning.Service, tag string
 	if err := st.Org(d.org.ID).Audit(ctx, store.AuditEntry{At: now, ActorID: &d.admin.ID, Action: "test", SubjectID: &d.member.ID, Detail: map[string]any{"note": tag}}); err != nil {
 		t.Fatal(err)
 	}
-	if d.support, err = svc.AddSupportResource(ctx, auth.Actor{Org: st.Org(d.org.ID), PersonID: d.admin.ID, IP: "test"}, learning.SupportInput{Name: tag + " Helpline", Phone: "0800 000 0000"}); err != nil {
+	if d.support, err = org.New(st, org.Config{}, func() time.Time { return now }).AddSupportResource(ctx, org.Actor{Org: st.Org(d.org.ID), PersonID: d.admin.ID, IP: "test"}, org.SupportInput{Name: tag + " Helpline", Phone: "0800 000 0000"}); err != nil {
 		t.Fatal(err)
 	}
 	d.learnerRecords(t, st, svc)
@@ -118,7 +118,7 @@ func newOrgData(t *testing.T, st *store.Store, svc *learning.Service, tag string
 func (d *orgData) learnerRecords(t *testing.T, st *store.Store, svc *learning.Service) {
 	t.Helper()
 	ctx := context.Background()
-	l := auth.Actor{Org: st.Org(d.org.ID), PersonID: d.member.ID}
+	l := org.Actor{Org: st.Org(d.org.ID), PersonID: d.member.ID}
 	m, _ := svc.Content().Module("microaggressions")
 	d.module = m.ID
 	if _, err := svc.Start(ctx, l, m.ID, false); err != nil {

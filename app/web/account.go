@@ -27,11 +27,11 @@ func (s *Server) accountPage(c *fiber.Ctx) error {
 	for i, cr := range creds {
 		views[i] = passkeyView{Credential: cr, Key: base64.RawURLEncoding.EncodeToString(cr.ID)}
 	}
-	teams, err := myOrg(c).GroupsOf(c.UserContext(), store.Teams, p.ID)
+	teams, err := s.org.GroupsOf(c.UserContext(), actor(c), store.Teams, p.ID)
 	if err != nil {
 		return err
 	}
-	org, err := myOrg(c).Organisation(c.UserContext())
+	org, err := s.org.Organisation(c.UserContext(), actor(c))
 	if err != nil {
 		return err
 	}

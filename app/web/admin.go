@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -16,7 +16,7 @@ import (
 // and requireOrgAdmin (routes.go). Every lookup goes through the store with
 // the admin's own organisation id, so another organisation's id is a 404
 // exactly like an id that does not exist. Forms post back to the page they
-// came from; a mistake (auth.InputError) re-renders the page with status
+// came from; a mistake (org.InputError) re-renders the page with status
 // 422, the message in a summary and next to its field, and what was typed.
 
 // formList returns every value of a repeated form field (checkboxes),
@@ -54,13 +54,13 @@ func newFormErrors(es ...formError) *formErrors {
 }
 
 // asInputError reports whether err is a mistake in what the admin typed.
-func asInputError(err error) (*auth.InputError, bool) {
-	var in *auth.InputError
+func asInputError(err error) (*org.InputError, bool) {
+	var in *org.InputError
 	ok := errors.As(err, &in)
 	return in, ok
 }
 
-// personField places an auth.InputError about a person next to the control
+// personField places an org.InputError about a person next to the control
 // it is about. The service's messages name their subject (the name, the
 // email address, the org admin role) but carry no field, and the summary
 // shows every message whatever this returns.
@@ -124,7 +124,7 @@ type personForm struct {
 // organisation's teams and labels: the form as typed (to show again), the
 // details to save, and the problems with its teams and labels.
 func (s *Server) readPersonForm(c *fiber.Ctx) (personForm, store.PersonDetails, []formError, error) {
-	allTeams, allLabels, err := s.orgGroups(c.UserContext(), myOrg(c))
+	allTeams, allLabels, err := s.orgGroups(c)
 	if err != nil {
 		return personForm{}, store.PersonDetails{}, nil, err
 	}

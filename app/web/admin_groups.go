@@ -52,7 +52,7 @@ type groupRow struct {
 }
 
 func (s *Server) renderGroups(c *fiber.Ctx, k store.GroupKind, state groupState, errs *formErrors) error {
-	groups, err := myOrg(c).Groups(c.UserContext(), k)
+	groups, err := s.org.Groups(c.UserContext(), actor(c), k)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) renderGroups(c *fiber.Ctx, k store.GroupKind, state groupState,
 func (s *Server) adminGroupCreate(k store.GroupKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		name := utils.CopyString(c.FormValue("name"))
-		_, err := s.auth.CreateGroup(c.UserContext(), actor(c), k, name)
+		_, err := s.org.CreateGroup(c.UserContext(), actor(c), k, name)
 		if in, ok := asInputError(err); ok {
 			return s.renderGroups(c, k, groupState{NewName: name}, newFormErrors(formError{Field: "new-name", Msg: in.Msg}))
 		}
@@ -99,7 +99,7 @@ func (s *Server) groupOf(c *fiber.Ctx, k store.GroupKind) (store.Group, error) {
 	if err != nil {
 		return store.Group{}, err
 	}
-	g, err := myOrg(c).Group(c.UserContext(), k, id)
+	g, err := s.org.Group(c.UserContext(), actor(c), k, id)
 	return g, notFound(err)
 }
 
@@ -110,7 +110,7 @@ func (s *Server) adminGroupRename(k store.GroupKind) fiber.Handler {
 			return err
 		}
 		name := utils.CopyString(c.FormValue("name"))
-		err = s.auth.RenameGroup(c.UserContext(), actor(c), k, g.ID, name)
+		err = s.org.RenameGroup(c.UserContext(), actor(c), k, g.ID, name)
 		if in, ok := asInputError(err); ok {
 			return s.renderGroups(c, k, groupState{RenameID: g.ID, RenameName: name},
 				newFormErrors(formError{Field: "rename-" + g.ID.String(), Msg: in.Msg}))
@@ -130,7 +130,7 @@ func (s *Server) adminGroupConfirmDelete(k store.GroupKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		groups, err := myOrg(c).Groups(c.UserContext(), k)
+		groups, err := s.org.Groups(c.UserContext(), actor(c), k)
 		if err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (s *Server) adminGroupDelete(k store.GroupKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.auth.DeleteGroup(c.UserContext(), actor(c), k, g.ID); err != nil {
+		if err := s.org.DeleteGroup(c.UserContext(), actor(c), k, g.ID); err != nil {
 			return notFound(err)
 		}
 		return c.Redirect(groupPageOf(k).Path+"?notice=deleted", fiber.StatusSeeOther)

@@ -1,25 +1,17 @@
 package web
 
 import (
-	"context"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
-// personRow is one line of the people list.
-type personRow struct {
-	store.Person
-	Teams  []store.Group
-	Labels []store.Group
-}
-
 // adminPeople lists the organisation's people with the invite form.
 func (s *Server) adminPeople(c *fiber.Ctx) error {
-	teams, labels, err := s.orgGroups(c.UserContext(), myOrg(c))
+	teams, labels, err := s.orgGroups(c)
 	if err != nil {
 		return err
 	}
@@ -27,22 +19,9 @@ func (s *Server) adminPeople(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderPeople(c *fiber.Ctx, form personForm, errs *formErrors) error {
-	ctx, org := c.UserContext(), myOrg(c)
-	people, err := org.People(ctx)
+	rows, err := s.org.People(c.UserContext(), actor(c))
 	if err != nil {
 		return err
-	}
-	teams, err := org.Memberships(ctx, store.Teams)
-	if err != nil {
-		return err
-	}
-	labels, err := org.Memberships(ctx, store.Labels)
-	if err != nil {
-		return err
-	}
-	rows := make([]personRow, len(people))
-	for i, p := range people {
-		rows[i] = personRow{Person: p, Teams: teams[p.ID], Labels: labels[p.ID]}
 	}
 	if errs != nil {
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -57,11 +36,12 @@ func (s *Server) renderPeople(c *fiber.Ctx, form personForm, errs *formErrors) e
 	})
 }
 
-func (s *Server) orgGroups(ctx context.Context, org *store.Org) (teams, labels []store.Group, err error) {
-	if teams, err = org.Groups(ctx, store.Teams); err != nil {
+// orgGroups is the organisation's teams and labels, for the person forms.
+func (s *Server) orgGroups(c *fiber.Ctx) (teams, labels []store.Group, err error) {
+	if teams, err = s.org.Groups(c.UserContext(), actor(c), store.Teams); err != nil {
 		return nil, nil, err
 	}
-	if labels, err = org.Groups(ctx, store.Labels); err != nil {
+	if labels, err = s.org.Groups(c.UserContext(), actor(c), store.Labels); err != nil {
 		return nil, nil, err
 	}
 	return teams, labels, nil
@@ -79,7 +59,7 @@ func (s *Server) adminInvite(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return s.renderPeople(c, form, newFormErrors(problems...))
 	}
-	p, link, err := s.auth.Invite(c.UserContext(), actor(c), details)
+	p, link, err := s.org.Invite(c.UserContext(), actor(c), details)
 	if in, ok := asInputError(err); ok {
 		return s.renderPeople(c, form, newFormErrors(formError{Field: personField("invite-", in.Msg), Msg: in.Msg}))
 	}
@@ -90,18 +70,18 @@ func (s *Server) adminInvite(c *fiber.Ctx) error {
 }
 
 // renderLink shows a new enrolment link to copy, after trying to email it.
-func (s *Server) renderLink(c *fiber.Ctx, p store.Person, link auth.Link, reenrol bool) error {
+func (s *Server) renderLink(c *fiber.Ctx, p store.Person, link org.Link, reenrol bool) error {
 	emailed, mailErr := s.emailLink(c, p, link, reenrol)
 	return s.render(c, "pages/admin_link", fiber.Map{
 		"Title":     "Enrolment link for " + p.Name,
 		"Nav":       "people",
 		"Person":    p,
 		"Link":      link.URL,
-		"Expires":   s.now().Add(s.auth.Config().InviteTTL),
+		"Expires":   s.now().Add(s.org.Config().InviteTTL),
 		"Reenrol":   reenrol,
 		"MailOn":    s.mail.Enabled(),
 		"Emailed":   emailed,
 		"MailError": mailErr,
-		"Days":      int(s.auth.Config().InviteTTL / (24 * time.Hour)),
+		"Days":      int(s.org.Config().InviteTTL / (24 * time.Hour)),
 	})
 }

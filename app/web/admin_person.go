@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,7 +16,7 @@ func (s *Server) adminPersonOf(c *fiber.Ctx) (store.Person, error) {
 	if err != nil {
 		return store.Person{}, err
 	}
-	p, err := myOrg(c).Person(c.UserContext(), id)
+	p, err := s.org.Person(c.UserContext(), actor(c), id)
 	return p, notFound(err)
 }
 
@@ -26,7 +25,7 @@ func (s *Server) adminPerson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := s.storedPersonForm(c.UserContext(), myOrg(c), p)
+	form, err := s.storedPersonForm(c, p)
 	if err != nil {
 		return err
 	}
@@ -34,16 +33,16 @@ func (s *Server) adminPerson(c *fiber.Ctx) error {
 }
 
 // storedPersonForm is the edit form filled in with the person as stored.
-func (s *Server) storedPersonForm(ctx context.Context, org *store.Org, p store.Person) (personForm, error) {
-	allTeams, allLabels, err := s.orgGroups(ctx, org)
+func (s *Server) storedPersonForm(c *fiber.Ctx, p store.Person) (personForm, error) {
+	allTeams, allLabels, err := s.orgGroups(c)
 	if err != nil {
 		return personForm{}, err
 	}
-	teams, err := org.GroupsOf(ctx, store.Teams, p.ID)
+	teams, err := s.org.GroupsOf(c.UserContext(), actor(c), store.Teams, p.ID)
 	if err != nil {
 		return personForm{}, err
 	}
-	labels, err := org.GroupsOf(ctx, store.Labels, p.ID)
+	labels, err := s.org.GroupsOf(c.UserContext(), actor(c), store.Labels, p.ID)
 	if err != nil {
 		return personForm{}, err
 	}
@@ -54,17 +53,7 @@ func (s *Server) storedPersonForm(ctx context.Context, org *store.Org, p store.P
 // renderPerson shows a person's page: the edit form, their passkeys, open
 // enrolment links, the account actions and their latest audit entries.
 func (s *Server) renderPerson(c *fiber.Ctx, p store.Person, form personForm, errs *formErrors) error {
-	ctx := c.UserContext()
-	passkeys, err := myOrg(c).Member(p.ID).Credentials(ctx)
-	if err != nil {
-		return err
-	}
-	invites, err := myOrg(c).OpenInvites(ctx, p.ID, s.now())
-	if err != nil {
-		return err
-	}
-	pid := p.ID
-	recent, err := myOrg(c).AuditLog(ctx, store.AuditFilter{PersonID: &pid, Limit: 10})
+	page, err := s.org.PersonPage(c.UserContext(), actor(c), p)
 	if err != nil {
 		return err
 	}
@@ -78,9 +67,9 @@ func (s *Server) renderPerson(c *fiber.Ctx, p store.Person, form personForm, err
 		"Self":     p.ID == me(c).ID,
 		"Form":     form,
 		"Errors":   errs,
-		"Passkeys": passkeys,
-		"Invites":  invites,
-		"Recent":   auditRows(recent),
+		"Passkeys": page.Passkeys,
+		"Invites":  page.Invites,
+		"Recent":   page.Recent,
 		"Notice":   c.Query("notice"),
 	})
 }
@@ -104,7 +93,7 @@ func (s *Server) adminPersonSave(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return s.renderPerson(c, p, form, newFormErrors(problems...))
 	}
-	err = s.auth.EditPerson(c.UserContext(), actor(c), p.ID, details)
+	err = s.org.EditPerson(c.UserContext(), actor(c), p.ID, details)
 	if in, ok := asInputError(err); ok {
 		return s.renderPerson(c, p, form, newFormErrors(formError{Field: personField("person-", in.Msg), Msg: in.Msg}))
 	}
@@ -125,7 +114,7 @@ func (s *Server) adminSetActive(active bool) fiber.Handler {
 		if !active && p.ID == me(c).ID {
 			return s.personProblem(c, p, "You cannot deactivate your own account. Ask another org admin to do it.")
 		}
-		err = s.auth.SetActive(c.UserContext(), actor(c), p.ID, active)
+		err = s.org.SetActive(c.UserContext(), actor(c), p.ID, active)
 		if in, ok := asInputError(err); ok {
 			return s.personProblem(c, p, in.Msg)
 		}
@@ -143,7 +132,7 @@ func (s *Server) adminSetActive(active bool) fiber.Handler {
 // personProblem re-shows the person's page, as stored, with a message about
 // an action that was refused.
 func (s *Server) personProblem(c *fiber.Ctx, p store.Person, msg string) error {
-	form, err := s.storedPersonForm(c.UserContext(), myOrg(c), p)
+	form, err := s.storedPersonForm(c, p)
 	if err != nil {
 		return err
 	}
@@ -160,7 +149,7 @@ func (s *Server) adminReenrol(c *fiber.Ctx) error {
 	if !p.Active {
 		return s.personProblem(c, p, p.Name+" is deactivated: reactivate them before issuing an enrolment link.")
 	}
-	link, err := s.auth.Reenrol(c.UserContext(), actor(c), p.ID)
+	link, err := s.org.Reenrol(c.UserContext(), actor(c), p.ID)
 	if err != nil {
 		return notFound(err)
 	}
@@ -177,14 +166,14 @@ func (s *Server) adminRevokeInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	open, err := myOrg(c).OpenInvites(c.UserContext(), p.ID, s.now())
+	open, err := s.org.OpenInvites(c.UserContext(), actor(c), p.ID)
 	if err != nil {
 		return err
 	}
 	if !containsInvite(open, inviteID) {
 		return fiber.ErrNotFound
 	}
-	err = s.auth.RevokeInvite(c.UserContext(), actor(c), inviteID)
+	err = s.org.RevokeInvite(c.UserContext(), actor(c), inviteID)
 	if errors.Is(err, store.ErrNotFound) {
 		// Used or withdrawn since the list above was read.
 		return c.Redirect("/admin/people/"+p.ID.String(), fiber.StatusSeeOther)

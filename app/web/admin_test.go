@@ -254,7 +254,7 @@ func TestEditPerson(t *testing.T) {
 	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Dogwood")
 	ctx := context.Background()
-	other, err := s.auth.CreateGroup(ctx, s.operator(a.org.ID), store.Teams, "Night shift")
+	other, err := s.org.CreateGroup(ctx, s.operator(a.org.ID), store.Teams, "Night shift")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +380,7 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 		t.Errorf("withdrawing twice: %d", resp.StatusCode)
 	}
 	// Someone else's link cannot be withdrawn through this person's page.
-	link, err := s.auth.Reenrol(ctx, s.operator(a.org.ID), a.invitee.ID)
+	link, err := s.org.Reenrol(ctx, s.operator(a.org.ID), a.invitee.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +564,7 @@ func TestInviteAndReenrolAreRateLimited(t *testing.T) {
 	a := s.newTenant(t, "Ivy")
 	ctx := context.Background()
 	for i := range 29 {
-		p, _, err := s.auth.Invite(ctx, s.operator(a.org.ID), inviteFor(i))
+		p, _, err := s.org.Invite(ctx, s.operator(a.org.ID), inviteFor(i))
 		if err != nil {
 			t.Fatal(err)
 		}

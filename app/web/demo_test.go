@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -17,14 +17,14 @@ import (
 func demoPerson(t *testing.T, s *testServer, name string) (store.Person, string) {
 	t.Helper()
 	ctx := context.Background()
-	org := s.organisation(t, "Demo organisation")
+	o := s.organisation(t, "Demo organisation")
 	handle := make([]byte, 64)
 	_, _ = rand.Read(handle)
-	p, err := s.st.Org(org.ID).CreatePerson(ctx, store.NewPerson{Name: name, Email: "learner@demo.example", UserHandle: handle})
+	p, err := s.st.Org(o.ID).CreatePerson(ctx, store.NewPerson{Name: name, Email: "learner@demo.example", UserHandle: handle})
 	if err != nil {
 		t.Fatal(err)
 	}
-	link, err := s.auth.IssueDemoLink(ctx, auth.Actor{Org: s.st.Org(org.ID), IP: "demo"}, p)
+	link, err := s.auth.IssueDemoLink(ctx, org.Operator(s.st, o.ID, "demo"), p)
 	if err != nil {
 		t.Fatal(err)
 	}

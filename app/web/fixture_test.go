@@ -8,9 +8,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -18,7 +18,7 @@ import (
 // isolation): organisations with everything a route can name.
 
 // operator is an Actor for setting up data as the operator would.
-func (s *testServer) operator(org uuid.UUID) auth.Actor { return s.auth.Operator(org, "operator") }
+func (s *testServer) operator(id uuid.UUID) org.Actor { return org.Operator(s.st, id, "operator") }
 
 // tenant is an organisation with everything a route can name: an admin and
 // a member signed in with passkeys, a person with an open enrolment link, a
@@ -53,21 +53,21 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 	ctx := context.Background()
 	lower := strings.ToLower(tag)
 	x := &tenant{}
-	org, admin, link, err := s.auth.CreateOrganisation(ctx, tag+" Trust", tag+" Adminson", "admin@"+lower+".example")
+	o, admin, link, err := s.org.CreateOrganisation(ctx, tag+" Trust", tag+" Adminson", "admin@"+lower+".example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.org, x.admin = org, admin
+	x.org, x.admin = o, admin
 	x.adminV = s.browser(t)
 	x.adminKey = x.adminV.enrol(link.URL)
-	a := s.operator(org.ID)
-	if x.team, err = s.auth.CreateGroup(ctx, a, store.Teams, tag+" Ward"); err != nil {
+	a := s.operator(o.ID)
+	if x.team, err = s.org.CreateGroup(ctx, a, store.Teams, tag+" Ward"); err != nil {
 		t.Fatal(err)
 	}
-	if x.label, err = s.auth.CreateGroup(ctx, a, store.Labels, tag+" Responder"); err != nil {
+	if x.label, err = s.org.CreateGroup(ctx, a, store.Labels, tag+" Responder"); err != nil {
 		t.Fatal(err)
 	}
-	member, link, err := s.auth.Invite(ctx, a, store.PersonDetails{Name: tag + " Memberley", Email: "member@" + lower + ".example",
+	member, link, err := s.org.Invite(ctx, a, store.PersonDetails{Name: tag + " Memberley", Email: "member@" + lower + ".example",
 		Teams: []uuid.UUID{x.team.ID}, Labels: []uuid.UUID{x.label.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -75,24 +75,24 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 	x.member = member
 	x.memberV = s.browser(t)
 	x.memberKey = x.memberV.enrol(link.URL)
-	keys, err := s.st.Org(org.ID).Member(member.ID).Credentials(ctx)
+	keys, err := s.st.Org(o.ID).Member(member.ID).Credentials(ctx)
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("member passkeys: %v %v", keys, err)
 	}
 	x.passkeyID = passkeyKey(keys[0].ID)
-	invitee, link, err := s.auth.Invite(ctx, a, store.PersonDetails{Name: tag + " Inviteeson", Email: "invitee@" + lower + ".example"})
+	invitee, link, err := s.org.Invite(ctx, a, store.PersonDetails{Name: tag + " Inviteeson", Email: "invitee@" + lower + ".example"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	x.invitee, x.invite = invitee, link.InviteID
 	x.inviteeToken = enrolTokenRE.FindStringSubmatch(link.URL)[1]
 	x.learnerRecords(t, s)
-	res, err := s.learn.AddSupportResource(ctx, auth.Actor{Org: s.st.Org(org.ID), PersonID: admin.ID, IP: "operator"}, learning.SupportInput{Name: tag + " Helpline", Description: tag + " counselling", Phone: "0800 000 0000"})
+	res, err := s.org.AddSupportResource(ctx, org.Actor{Org: s.st.Org(o.ID), PersonID: admin.ID, IP: "operator"}, org.SupportInput{Name: tag + " Helpline", Description: tag + " counselling", Phone: "0800 000 0000"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	x.support = res.ID
-	x.secrets = []string{org.Name, admin.Name, admin.Email, member.Name, member.Email, invitee.Name, invitee.Email,
+	x.secrets = []string{o.Name, admin.Name, admin.Email, member.Name, member.Email, invitee.Name, invitee.Email,
 		x.team.Name, x.label.Name, tag + " Helpline", tag + " private note"}
 	return x
 }
@@ -102,7 +102,7 @@ func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 func (x *tenant) learnerRecords(t *testing.T, s *testServer) {
 	t.Helper()
 	ctx := context.Background()
-	l := auth.Actor{Org: s.st.Org(x.org.ID), PersonID: x.member.ID}
+	l := org.Actor{Org: s.st.Org(x.org.ID), PersonID: x.member.ID}
 	svc := s.learn
 	m, _ := svc.Content().Module("microaggressions")
 	x.module = m.ID
@@ -150,7 +150,7 @@ func (x *tenant) learnerRecords(t *testing.T, s *testServer) {
 
 // playPositive plays a scenario step to its positive outcome through the
 // learning service.
-func playPositive(t *testing.T, svc *learning.Service, l auth.Actor, module string, st *content.Step) learning.Play {
+func playPositive(t *testing.T, svc *learning.Service, l org.Actor, module string, st *content.Step) learning.Play {
 	t.Helper()
 	ctx := context.Background()
 	play, err := svc.StartScenario(ctx, l, module, st.Index)

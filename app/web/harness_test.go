@@ -28,6 +28,7 @@ import (
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/passkeytest"
 	"github.com/upstand/upstand/app/store"
 )
@@ -92,7 +93,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	}
 	s, err := New(Deps{Config: cfg, Log: log, Assets: os.DirFS("../../assets"), Now: clock.Now,
 		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
-		Learning: learning.New(st, cat, clock.Now), Mail: o.mail})
+		Learning: learning.New(st, cat, clock.Now), Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now), Mail: o.mail})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -117,7 +118,7 @@ func toSupport(rs []store.SupportResource) []supportItem {
 // learner's progress, the way out ("Take a break") and the support panel
 // with the organisation's resources, then the defaults.
 func (s *Server) courseFrame(c *fiber.Ctx, p learning.Progress, title string) (fiber.Map, error) {
-	own, err := s.learn.SupportResources(c.UserContext(), actor(c))
+	own, err := s.org.SupportResources(c.UserContext(), actor(c))
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func (s *Server) courseFrame(c *fiber.Ctx, p learning.Progress, title string) (f
 		"CourseURL":      courseURL(p.Module.ID),
 		"BreakURL":       breakURL(p.Module.ID),
 		"Support":        toSupport(own),
-		"DefaultSupport": toSupport(learning.DefaultSupport),
+		"DefaultSupport": toSupport(org.DefaultSupport),
 	}, nil
 }
 

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/org"
 )
 
 // learnStart is the clock's first reading in the learner's tests.
@@ -259,11 +259,11 @@ func TestAdminCannotReadLearnerRecords(t *testing.T) {
 func TestFiftyFinishesCompleteOnce(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, serverOptions{start: learnStart})
-	org := s.organisation(t, "Brightwater Homes")
-	c, p := s.person(t, org, "Fay Wu", false)
+	o := s.organisation(t, "Brightwater Homes")
+	c, p := s.person(t, o, "Fay Wu", false)
 	svc := s.learn
 	m, _ := svc.Content().Module("anti-oppressive-practice")
-	l := auth.Actor{Org: s.st.Org(p.OrgID), PersonID: p.ID}
+	l := org.ActorFor(s.st, p, "")
 	ctx := context.Background()
 	if _, err := svc.Start(ctx, l, m.ID, false); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) loadSession() fiber.Handler {
 			// Who acts in this request, with the request's one way to
 			// organisation data: bound to the organisation the session
 			// belongs to, never to a request parameter.
-			c.Locals(actorKey, s.auth.ActorFor(p, c.IP()))
+			c.Locals(actorKey, org.ActorFor(s.st, p, c.IP()))
 			c.Locals(demoKey, sess.Demo)
 		}
 		return c.Next()
@@ -62,14 +63,10 @@ func signedIn(c *fiber.Ctx) (store.Person, bool) {
 
 // actor is the signed-in person acting in this request; only for handlers
 // behind requireSignedIn.
-func actor(c *fiber.Ctx) auth.Actor {
-	a, _ := c.Locals(actorKey).(auth.Actor)
+func actor(c *fiber.Ctx) org.Actor {
+	a, _ := c.Locals(actorKey).(org.Actor)
 	return a
 }
-
-// myOrg is the store bound to the signed-in person's organisation; only for
-// handlers behind requireSignedIn.
-func myOrg(c *fiber.Ctx) *store.Org { return actor(c).Org }
 
 // me returns the signed-in person; only for handlers behind requireSignedIn.
 func me(c *fiber.Ctx) store.Person {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -296,7 +297,7 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 			fmt.Fprintf(&b, "%s signed in as %s;", name, p.Name)
 		}
 	}
-	l := auth.Actor{Org: s.st.Org(x.org.ID), PersonID: x.member.ID}
+	l := org.Actor{Org: s.st.Org(x.org.ID), PersonID: x.member.ID}
 	notes, err := s.learn.Reflections(ctx, l)
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +313,7 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	if _, err := s.learn.Certificate(ctx, l, x.cert); err != nil {
 		fmt.Fprintf(&b, "certificate %v;", err)
 	}
-	res, err := s.learn.SupportResources(ctx, l)
+	res, err := s.org.SupportResources(ctx, l)
 	if err != nil {
 		t.Fatal(err)
 	}

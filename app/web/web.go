@@ -23,6 +23,7 @@ import (
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -44,6 +45,8 @@ type Deps struct {
 	Auth  *auth.Service
 	// Learning is the learner's side: courses, scenarios, records.
 	Learning *learning.Service
+	// Org is organisation administration: people, teams, support, audit.
+	Org *org.Service
 	// Mail emails enrolment links; nil when no SMTP server is configured.
 	Mail *mail.Sender
 }
@@ -60,6 +63,7 @@ type Server struct {
 	st     *store.Store
 	auth   *auth.Service
 	learn  *learning.Service
+	org    *org.Service
 	mail   *mail.Sender
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
@@ -76,6 +80,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, log: d.Log, assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
+		org:  d.Org,
 		mail: d.Mail, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"

@@ -1,4 +1,4 @@
-package learning
+package org
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -21,12 +20,12 @@ var DefaultSupport = []store.SupportResource{
 }
 
 // SupportResources lists the organisation's support resources.
-func (s *Service) SupportResources(ctx context.Context, a auth.Actor) ([]store.SupportResource, error) {
+func (s *Service) SupportResources(ctx context.Context, a Actor) ([]store.SupportResource, error) {
 	return a.Org.SupportResources(ctx)
 }
 
 // SupportResource loads one of the organisation's resources.
-func (s *Service) SupportResource(ctx context.Context, a auth.Actor, id uuid.UUID) (store.SupportResource, error) {
+func (s *Service) SupportResource(ctx context.Context, a Actor, id uuid.UUID) (store.SupportResource, error) {
 	r, err := a.Org.SupportResource(ctx, id)
 	return r, notFound(err)
 }
@@ -69,48 +68,46 @@ func (in SupportInput) clean() (SupportInput, error) {
 
 // edit runs an admin's change and its audit entry in one transaction: if
 // the entry cannot be written, the change is rolled back.
-func (s *Service) edit(ctx context.Context, by auth.Actor, action string, change func(tx *store.Org) (store.SupportResource, error)) (store.SupportResource, error) {
+func (s *Service) edit(ctx context.Context, by Actor, action Action, change func(tx *store.Org) (store.SupportResource, error)) (store.SupportResource, error) {
 	var r store.SupportResource
 	err := by.Org.InTx(ctx, func(tx *store.Org) error {
 		var err error
 		if r, err = change(tx); err != nil {
 			return err
 		}
-		actor := by.PersonID
-		return tx.Audit(ctx, store.AuditEntry{At: s.Now(), ActorID: &actor, Action: action,
-			Detail: map[string]any{"resource": r.ID.String(), "name": r.Name}, IP: by.IP})
+		return Record(ctx, tx, by, action, nil, map[string]any{"resource": r.ID.String(), "name": r.Name}, s.now())
 	})
 	return r, notFound(err)
 }
 
 // AddSupportResource adds a resource to the organisation's list.
-func (s *Service) AddSupportResource(ctx context.Context, by auth.Actor, in SupportInput) (store.SupportResource, error) {
+func (s *Service) AddSupportResource(ctx context.Context, by Actor, in SupportInput) (store.SupportResource, error) {
 	in, err := in.clean()
 	if err != nil {
 		return store.SupportResource{}, err
 	}
-	return s.edit(ctx, by, "support.added", func(tx *store.Org) (store.SupportResource, error) {
+	return s.edit(ctx, by, SupportAdded, func(tx *store.Org) (store.SupportResource, error) {
 		return tx.CreateSupportResource(ctx, store.SupportResource{Name: in.Name, Description: in.Description,
-			Link: in.Link, Phone: in.Phone, CreatedAt: s.Now()})
+			Link: in.Link, Phone: in.Phone, CreatedAt: s.now()})
 	})
 }
 
 // UpdateSupportResource changes one of the organisation's resources.
-func (s *Service) UpdateSupportResource(ctx context.Context, by auth.Actor, id uuid.UUID, in SupportInput) error {
+func (s *Service) UpdateSupportResource(ctx context.Context, by Actor, id uuid.UUID, in SupportInput) error {
 	in, err := in.clean()
 	if err != nil {
 		return err
 	}
-	_, err = s.edit(ctx, by, "support.changed", func(tx *store.Org) (store.SupportResource, error) {
-		r := store.SupportResource{ID: id, Name: in.Name, Description: in.Description, Link: in.Link, Phone: in.Phone, UpdatedAt: s.Now()}
+	_, err = s.edit(ctx, by, SupportChanged, func(tx *store.Org) (store.SupportResource, error) {
+		r := store.SupportResource{ID: id, Name: in.Name, Description: in.Description, Link: in.Link, Phone: in.Phone, UpdatedAt: s.now()}
 		return r, tx.UpdateSupportResource(ctx, r)
 	})
 	return err
 }
 
 // DeleteSupportResource removes one of the organisation's resources.
-func (s *Service) DeleteSupportResource(ctx context.Context, by auth.Actor, id uuid.UUID) error {
-	_, err := s.edit(ctx, by, "support.removed", func(tx *store.Org) (store.SupportResource, error) {
+func (s *Service) DeleteSupportResource(ctx context.Context, by Actor, id uuid.UUID) error {
+	_, err := s.edit(ctx, by, SupportRemoved, func(tx *store.Org) (store.SupportResource, error) {
 		r, err := tx.SupportResource(ctx, id)
 		if err != nil {
 			return r, err

@@ -1,14 +1,16 @@
-package auth
+package org
 
 import (
 	"context"
 	"errors"
+	"net/mail"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/secret"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -41,22 +43,22 @@ func (s *Service) EditPerson(ctx context.Context, a Actor, personID uuid.UUID, e
 		var changes []func() error
 		if before.Name != name || before.Email != email {
 			changes = append(changes, func() error {
-				return s.audit(ctx, tx, a, "person.details", &personID, map[string]any{"name": name, "email": email})
+				return Record(ctx, tx, a, PersonDetails, &personID, map[string]any{"name": name, "email": email}, s.now())
 			})
 		}
 		if !slices.Equal(before.Roles(), after.Roles()) {
 			changes = append(changes, func() error {
-				return s.audit(ctx, tx, a, "person.roles", &personID, map[string]any{"from": before.Roles(), "to": after.Roles()})
+				return Record(ctx, tx, a, PersonRoles, &personID, map[string]any{"from": before.Roles(), "to": after.Roles()}, s.now())
 			})
 		}
 		if !sameSet(oldTeams, e.Teams) {
 			changes = append(changes, func() error {
-				return s.audit(ctx, tx, a, "person.teams", &personID, map[string]any{"teams": len(uniqIDs(e.Teams))})
+				return Record(ctx, tx, a, PersonTeams, &personID, map[string]any{"teams": len(uniqIDs(e.Teams))}, s.now())
 			})
 		}
 		if !sameSet(oldLabels, e.Labels) {
 			changes = append(changes, func() error {
-				return s.audit(ctx, tx, a, "person.labels", &personID, map[string]any{"labels": len(uniqIDs(e.Labels))})
+				return Record(ctx, tx, a, PersonLabels, &personID, map[string]any{"labels": len(uniqIDs(e.Labels))}, s.now())
 			})
 		}
 		for _, write := range changes {
@@ -68,9 +70,9 @@ func (s *Service) EditPerson(ctx context.Context, a Actor, personID uuid.UUID, e
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return &InputError{"Someone in your organisation already has that email address."}
+		return invalid("Someone in your organisation already has that email address.")
 	case errors.Is(err, store.ErrLastAdmin):
-		return &InputError{"Your organisation needs at least one active org admin: make someone else an org admin first."}
+		return invalid("Your organisation needs at least one active org admin: make someone else an org admin first.")
 	}
 	return err
 }
@@ -98,18 +100,18 @@ func sameSet(a, b []uuid.UUID) bool { return slices.Equal(uniqIDs(a), uniqIDs(b)
 // SetActive deactivates or reactivates a person. Deactivation signs them out
 // everywhere at once; their records stay.
 func (s *Service) SetActive(ctx context.Context, a Actor, personID uuid.UUID, active bool) error {
-	action := "person.deactivate"
+	action := PersonDeactivate
 	if active {
-		action = "person.reactivate"
+		action = PersonReactivate
 	}
 	err := a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.SetActive(ctx, personID, active, s.now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, action, &personID, nil)
+		return Record(ctx, tx, a, action, &personID, nil, s.now())
 	})
 	if errors.Is(err, store.ErrLastAdmin) {
-		return &InputError{"Your organisation needs at least one active org admin: make someone else an org admin first."}
+		return invalid("Your organisation needs at least one active org admin: make someone else an org admin first.")
 	}
 	return err
 }
@@ -117,7 +119,7 @@ func (s *Service) SetActive(ctx context.Context, a Actor, personID uuid.UUID, ac
 func cleanGroupName(k store.GroupKind, name string) (string, error) {
 	name = strings.Join(strings.Fields(name), " ")
 	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return "", &InputError{"Give the " + k.Noun + " a name of 1 to 100 characters."}
+		return "", invalid("Give the " + k.Noun + " a name of 1 to 100 characters.")
 	}
 	return name, nil
 }
@@ -134,10 +136,10 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, k store.GroupKind, n
 		if g, err = tx.CreateGroup(ctx, k, name); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, k.Noun+".create", nil, map[string]any{"id": g.ID, "name": name})
+		return Record(ctx, tx, a, groupAction(k, "create"), nil, map[string]any{"id": g.ID, "name": name}, s.now())
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return store.Group{}, &InputError{"There is already a " + k.Noun + " called " + name + "."}
+		return store.Group{}, invalid("There is already a " + k.Noun + " called " + name + ".")
 	}
 	if err != nil {
 		return store.Group{}, err
@@ -155,10 +157,10 @@ func (s *Service) RenameGroup(ctx context.Context, a Actor, k store.GroupKind, i
 		if err := tx.RenameGroup(ctx, k, id, name); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, k.Noun+".rename", nil, map[string]any{"id": id, "name": name})
+		return Record(ctx, tx, a, groupAction(k, "rename"), nil, map[string]any{"id": id, "name": name}, s.now())
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return &InputError{"There is already a " + k.Noun + " called " + name + "."}
+		return invalid("There is already a " + k.Noun + " called " + name + ".")
 	}
 	return err
 }
@@ -173,6 +175,50 @@ func (s *Service) DeleteGroup(ctx context.Context, a Actor, k store.GroupKind, i
 		if err := tx.DeleteGroup(ctx, k, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, k.Noun+".delete", nil, map[string]any{"id": id, "name": g.Name})
+		return Record(ctx, tx, a, groupAction(k, "delete"), nil, map[string]any{"id": id, "name": g.Name}, s.now())
 	})
+}
+
+// AddPerson adds someone without an enrolment link. Only the demo uses it:
+// its learner and trainer sign in with demo links, and can add a passkey
+// from their account page.
+func (s *Service) AddPerson(ctx context.Context, a Actor, d store.PersonDetails) (store.Person, error) {
+	name, email, err := cleanPerson(d.Name, d.Email)
+	if err != nil {
+		return store.Person{}, err
+	}
+	var p store.Person
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
+		var err error
+		p, err = tx.CreatePerson(ctx, store.NewPerson{Name: name, Email: email, UserHandle: secret.UserHandle(),
+			IsTrainer: d.IsTrainer, IsOrgAdmin: d.IsOrgAdmin})
+		if err != nil {
+			return err
+		}
+		return Record(ctx, tx, a, PersonCreate, &p.ID, map[string]any{"email": email, "roles": p.Roles()}, s.now())
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return store.Person{}, invalid("Someone in your organisation already has that email address.")
+	}
+	if err != nil {
+		return store.Person{}, err
+	}
+	return p, nil
+}
+
+// cleanPerson checks and normalises a name and email.
+func cleanPerson(name, email string) (string, string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	email = strings.TrimSpace(email)
+	switch {
+	case name == "":
+		return "", "", invalid("Enter the person's name.")
+	case utf8.RuneCountInString(name) > 200:
+		return "", "", invalid("The name is too long (200 characters at most).")
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || len(email) > 320 {
+		return "", "", invalid("Enter an email address like name@example.org.")
+	}
+	return name, email, nil
 }

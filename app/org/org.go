@@ -1,0 +1,61 @@
+// Package org is organisation administration: people and their roles,
+// enrolment invites, teams and job labels, support resources, and the audit
+// vocabulary every service records in (audit.go) — and, next, course
+// requirements and coverage. It knows nothing of HTTP; app/web turns the
+// admin pages' requests into these calls.
+//
+// Every method acts for an Actor and reaches the organisation's data only
+// through the actor's organisation-bound store, and every change is written
+// with its audit entry in one transaction.
+package org
+
+import (
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/upstand/upstand/app/store"
+)
+
+// Config shapes the service.
+type Config struct {
+	// BaseURL starts every enrolment link.
+	BaseURL *url.URL
+	// InviteTTL is how long an enrolment link stays usable (7 days).
+	InviteTTL time.Duration
+}
+
+// Service is organisation administration.
+type Service struct {
+	st  *store.Store
+	cfg Config
+	now func() time.Time
+}
+
+// New builds the service. now is the clock (time.Now in production).
+func New(st *store.Store, cfg Config, now func() time.Time) *Service {
+	if cfg.InviteTTL == 0 {
+		cfg.InviteTTL = 7 * 24 * time.Hour
+	}
+	return &Service{st: st, cfg: cfg, now: now}
+}
+
+// Config returns the service's settings.
+func (s *Service) Config() Config { return s.cfg }
+
+// InputError is a problem with what an admin typed; its text is shown to
+// them.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func invalid(msg string) error { return &InputError{Msg: msg} }
+
+// notFound keeps the store's ErrNotFound (another organisation's row is
+// not found too) and passes anything else through.
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ErrNotFound
+	}
+	return err
+}
