@@ -80,15 +80,19 @@ func auditRows(es []store.AuditEntry) []auditRow {
 		case who == "":
 			who = "Unknown person"
 		}
-		rows[i] = auditRow{AuditEntry: e, Label: auditLabel(e.Action), Who: who, Detail: auditDetail(e.Detail)}
+		rows[i] = auditRow{AuditEntry: e, Label: auditLabel(e.Action), Who: who, Detail: auditDetail(e.Action, e.Detail)}
 	}
 	return rows
 }
 
+// roleKeys are the detail keys that hold role codes, by action: the page
+// shows those roles in people's words.
+var roleKeys = map[string][]string{"invite.create": {"roles"}, "person.roles": {"from", "to"}}
+
 // auditDetail flattens an entry's detail into "key: value; ..." in key
 // order. Ids of teams, labels and support resources are left out: their
 // names are there.
-func auditDetail(d map[string]any) string {
+func auditDetail(action string, d map[string]any) string {
 	keys := make([]string, 0, len(d))
 	for k := range d {
 		if k != "id" && k != "resource" {
@@ -103,6 +107,9 @@ func auditDetail(d map[string]any) string {
 			s := make([]string, len(list))
 			for j, x := range list {
 				s[j] = fmt.Sprint(x)
+				if slices.Contains(roleKeys[action], k) {
+					s[j] = store.Role(s[j]).Label()
+				}
 			}
 			v = strings.Join(s, ", ")
 		}
