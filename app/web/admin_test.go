@@ -115,6 +115,38 @@ func TestAdminPagesAreForOrgAdminsOnly(t *testing.T) {
 	}
 }
 
+// TestNotFoundIsOnePage: whatever makes a 404 — the admin wall, another
+// organisation's id, a malformed id, an address with no route — the page
+// says the same helpful thing, and it is still a 404.
+func TestNotFoundIsOnePage(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, serverOptions{})
+	a, b := s.newTenant(t, "Hazel"), s.newTenant(t, "Ivy")
+	for _, tc := range []struct {
+		name string
+		v    *browser
+		path string
+	}{
+		{"a learner opens /admin", a.memberV, "/admin"},
+		{"an admin opens another organisation's person", a.adminV, "/admin/people/" + b.member.ID.String()},
+		{"an admin opens a malformed person id", a.adminV, "/admin/people/nonsense"},
+		{"an address with no route", a.memberV, "/no/such/page"},
+	} {
+		resp, body := tc.v.get(tc.path)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", tc.name, resp.StatusCode)
+		}
+		for _, want := range []string{"<title>Page not found", "<h1>Page not found</h1>", "There is no page at this address", `href="/"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: the page lacks %q\n%.1500s", tc.name, want, body)
+			}
+		}
+		if strings.Contains(body, b.member.Name) {
+			t.Errorf("%s: the page shows the other organisation's person", tc.name)
+		}
+	}
+}
+
 // TestInviteThroughTheAdminPages: the admin invites someone with roles,
 // a team and a label; the page shows a working one-time link (mail is off,
 // and it says so); the person enrols and shows up in the list.
