@@ -208,16 +208,16 @@ func TestInviteThroughTheAdminPages(t *testing.T) {
 		t.Errorf("the used link still opens: %d", resp.StatusCode)
 	}
 	body = admin.page("/admin/people")
-	row := regexp.MustCompile(`(?s)<tr>\s*<th scope="row"><a href="/admin/people/` + dana.ID.String() + `">Dana Ferreira</a></th>(.*?)</tr>`).FindStringSubmatch(body)
+	row := regexp.MustCompile(`(?s)<tr role="row">\s*<th scope="row" role="rowheader"><a href="/admin/people/` + dana.ID.String() + `">Dana Ferreira</a></th>(.*?)</tr>`).FindStringSubmatch(body)
 	if row == nil {
 		t.Fatalf("Dana is not listed:\n%.3000s", body)
 	}
-	cells := regexp.MustCompile(`<td>([^<]*)</td>`).FindAllStringSubmatch(row[1], -1)
+	cells := regexp.MustCompile(`<td role="cell" data-label="[^"]*">([^<]*)</td>`).FindAllStringSubmatch(row[1], -1)
 	var got []string
 	for _, c := range cells {
 		got = append(got, c[1])
 	}
-	want := []string{"dana@birch.example", a.team.Name, a.label.Name, "learner, trainer", "Active", "1"}
+	want := []string{"dana@birch.example", a.team.Name, a.label.Name, "Learner, Trainer", "Active", "1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Dana's row: %q, want %q", got, want)
 	}
@@ -311,6 +311,16 @@ func TestEditPerson(t *testing.T) {
 			t.Errorf("%s not audited: %v", want, got)
 		}
 	}
+	// Roles read in people's words on every page that lists them, the
+	// audit log's included; the codes never show.
+	for _, path := range []string{page + "?notice=saved", "/admin/people", "/admin/audit?action=person.roles"} {
+		body := a.adminV.page(path, "Learner, Trainer, Org admin")
+		if strings.Contains(body, "org_admin<") || strings.Contains(body, "learner,") {
+			t.Errorf("%s shows role codes", path)
+		}
+	}
+	a.adminV.page("/admin/audit?action=person.roles", "from: Learner; to: Learner, Trainer, Org admin")
+	a.adminV.page("/account", "<dd>Learner, Org admin</dd>")
 	a.adminV.page(page+"?notice=saved", "Changes saved", `value="Dee Memberley"`)
 
 	// All or nothing: a taken email refuses the new name and teams too.
@@ -505,7 +515,7 @@ func TestAuditLogPage(t *testing.T) {
 	if strings.Contains(body, a.inviteeToken) {
 		t.Error("the audit page shows an enrolment token")
 	}
-	rows := func(body string) int { return strings.Count(body, "<td>") / 6 }
+	rows := func(body string) int { return strings.Count(body, `<td role="cell"`) / 6 }
 	all := rows(body)
 
 	body = a.adminV.page("/admin/audit?action=team.create", `<option value="team.create" selected>`)
