@@ -15,6 +15,12 @@
 // are compiled and type-checked here with expr-lang/expr against the declared
 // variables; nothing else ever evaluates author text.
 //
+// The rules of play are here too, once: State with Offers and Apply (what is
+// on offer and what a choice does) and Scenario.Walk over every state a
+// learner can reach. The checker plays each scenario through with them
+// before accepting it, and package scenario plays learners' attempts with
+// them.
+//
 // Each scenario and module carries a Version: a hash of its canonical JSON,
 // which is also kept (Canonical) so that records can later show exactly what
 // a learner saw.

@@ -1,8 +1,9 @@
 package content
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 	"strings"
 )
 
@@ -47,18 +48,16 @@ func checkGraph(r *report, s *Scenario) {
 		}
 		return closest(c.Goto, s.NodeIDs)
 	}
-	reached := map[string]bool{s.Start: true}
-	queue := []string{s.Start}
-	for len(queue) > 0 {
-		n := s.Nodes[queue[0]]
-		queue = queue[1:]
-		for _, c := range n.Choices {
-			if t := target(c); t != "" && !reached[t] {
-				reached[t] = true
-				queue = append(queue, t)
+	targets := func(id string) []string {
+		var out []string
+		for _, c := range s.Nodes[id].Choices {
+			if t := target(c); t != "" {
+				out = append(out, t)
 			}
 		}
+		return out
 	}
+	reached := closure([]string{s.Start}, targets)
 	for _, id := range s.NodeIDs {
 		if !reached[id] {
 			r.add(s.Nodes[id].pos, nodeWhere(id), "S5", "cannot be reached from start %q", s.Start)
@@ -67,34 +66,25 @@ func checkGraph(r *report, s *Scenario) {
 
 	// Walk the edges backwards from every node that ends play. A node with
 	// no choices that is not an ending has its S6 error already and counts
-	// as an end here, so it is not reported twice.
+	// as an end here, so it is not reported twice; so does a node with a
+	// choice leading nowhere known.
 	into := map[string][]string{}
-	canEnd := map[string]bool{}
+	var ends []string
 	for _, id := range s.NodeIDs {
 		n := s.Nodes[id]
+		end := n.IsEnding() || len(n.Choices) == 0
 		for _, c := range n.Choices {
 			if t := target(c); t != "" {
 				into[t] = append(into[t], id)
-			} else if !canEnd[id] {
-				canEnd[id] = true
-				queue = append(queue, id)
+			} else {
+				end = true
 			}
 		}
-		if (n.IsEnding() || len(n.Choices) == 0) && !canEnd[id] {
-			canEnd[id] = true
-			queue = append(queue, id)
+		if end {
+			ends = append(ends, id)
 		}
 	}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		for _, from := range into[id] {
-			if !canEnd[from] {
-				canEnd[from] = true
-				queue = append(queue, from)
-			}
-		}
-	}
+	canEnd := closure(ends, func(id string) []string { return into[id] })
 	for _, id := range s.NodeIDs {
 		if reached[id] && !canEnd[id] {
 			r.add(s.Nodes[id].pos, nodeWhere(id), "S7", "no ending can be reached from this node (following every goto)")
@@ -116,116 +106,50 @@ const maxStates = 10000
 // choices. When there are too many states to play through, every reachable
 // node must instead offer a choice without `if`.
 func checkStates(r *report, s *Scenario) {
-	type state struct {
-		node string
-		vars map[string]any
-	}
-	var (
-		states []state
-		into   [][]int // into[j]: the states with a choice leading to state j
-		index  = map[string]int{}
-	)
-	visit := func(node string, vars map[string]any) int {
-		var b strings.Builder
-		b.WriteString(node)
-		for _, v := range s.Variables {
-			b.WriteByte('|')
-			switch x := vars[v.Name].(type) {
-			case int:
-				b.WriteString(strconv.Itoa(x))
-			case bool:
-				b.WriteString(strconv.FormatBool(x))
-			}
-		}
-		k := b.String()
-		if i, ok := index[k]; ok {
-			return i
-		}
-		index[k] = len(states)
-		states = append(states, state{node, vars})
-		into = append(into, nil)
-		return len(states) - 1
-	}
-	start := make(map[string]any, len(s.Variables))
-	for _, v := range s.Variables {
-		start[v.Name] = v.Initial
-	}
-	visit(s.Start, start)
-
+	var states []*Reached
 	reported := map[string]bool{}
-	for i := 0; i < len(states); i++ {
-		if len(states) > maxStates {
-			checkUnconditional(r, s)
-			return
-		}
-		st := states[i]
-		n := s.Nodes[st.node]
-		if n.IsEnding() {
-			continue
-		}
-		offered := 0
-		for _, c := range n.Choices {
-			if c.If != nil {
-				ok, err := c.If.Holds(st.vars)
-				if err != nil {
-					r.add(c.pos, choiceWhere(n.ID, c.ID), "S9", "if %q cannot be evaluated: %v", c.If.Source, err)
-					return
-				}
-				if !ok {
-					continue
-				}
-			}
-			offered++
-			next := st.vars
-			if len(c.Set) > 0 {
-				next = make(map[string]any, len(st.vars))
-				for k, v := range st.vars {
-					next[k] = v
-				}
-				for _, a := range c.Set {
-					v, err := a.Value(st.vars)
-					if err != nil {
-						r.add(c.pos, choiceWhere(n.ID, c.ID), "S9", "set %s cannot be evaluated: %v", a.Var, err)
-						return
-					}
-					next[a.Var] = v
-				}
-			}
-			j := visit(c.Goto, next)
-			into[j] = append(into[j], i)
-		}
-		if offered == 0 && !reported[n.ID] {
+	err := s.Walk(maxStates, func(st *Reached) bool {
+		states = append(states, st)
+		if n := s.Nodes[st.Node]; !n.IsEnding() && len(st.Moves) == 0 && !reported[n.ID] {
 			reported[n.ID] = true
 			r.add(n.pos, nodeWhere(n.ID), "S7", "the learner can arrive here%s with no choice on offer: no choice's \"if\" holds",
-				when(s, st.vars))
+				when(s, st.Vars))
 		}
+		return true
+	})
+	var ee *EvalError
+	switch {
+	case errors.Is(err, ErrTooManyStates):
+		checkUnconditional(r, s)
+		return
+	case errors.As(err, &ee):
+		where := choiceWhere(ee.Node, ee.Choice.ID)
+		if ee.Set == nil {
+			r.add(ee.Choice.pos, where, "S9", "if %q cannot be evaluated: %v", ee.Choice.If.Source, ee.Err)
+		} else {
+			r.add(ee.Choice.pos, where, "S9", "set %s cannot be evaluated: %v", ee.Set.Var, ee.Err)
+		}
+		return
 	}
 
 	// Every state must have an ending ahead of it along the choices that
 	// are actually on offer.
-	canEnd := make([]bool, len(states))
-	var queue []int
-	for i, st := range states {
-		if s.Nodes[st.node].IsEnding() {
-			canEnd[i] = true
-			queue = append(queue, i)
+	into := make([][]int, len(states)) // into[j]: the states with a choice leading to state j
+	var ends []int
+	for _, st := range states {
+		for _, m := range st.Moves {
+			into[m.To.Index] = append(into[m.To.Index], st.Index)
+		}
+		if s.Nodes[st.Node].IsEnding() {
+			ends = append(ends, st.Index)
 		}
 	}
-	for len(queue) > 0 {
-		j := queue[0]
-		queue = queue[1:]
-		for _, i := range into[j] {
-			if !canEnd[i] {
-				canEnd[i] = true
-				queue = append(queue, i)
-			}
-		}
-	}
-	for i, st := range states {
-		if !canEnd[i] && !reported[st.node] {
-			reported[st.node] = true
-			r.add(s.Nodes[st.node].pos, nodeWhere(st.node), "S7",
-				"the learner can arrive here%s, and the choices then on offer never lead to an ending", when(s, st.vars))
+	canEnd := closure(ends, func(j int) []int { return into[j] })
+	for _, st := range states {
+		if !canEnd[st.Index] && !reported[st.Node] {
+			reported[st.Node] = true
+			r.add(s.Nodes[st.Node].pos, nodeWhere(st.Node), "S7",
+				"the learner can arrive here%s, and the choices then on offer never lead to an ending", when(s, st.Vars))
 		}
 	}
 }
@@ -264,4 +188,22 @@ func when(s *Scenario, vars map[string]any) string {
 		parts[i] = fmt.Sprintf("%s = %v", v.Name, vars[v.Name])
 	}
 	return " (when " + strings.Join(parts, ", ") + ")"
+}
+
+// closure is the set of seeds and everything reachable from them by
+// following next.
+func closure[K comparable](seeds []K, next func(K) []K) map[K]bool {
+	in := make(map[K]bool, len(seeds))
+	for _, k := range seeds {
+		in[k] = true
+	}
+	for queue := slices.Clone(seeds); len(queue) > 0; queue = queue[1:] {
+		for _, k := range next(queue[0]) {
+			if !in[k] {
+				in[k] = true
+				queue = append(queue, k)
+			}
+		}
+	}
+	return in
 }

@@ -108,6 +108,11 @@ func TestScenarioRules(t *testing.T) {
 			return "id: t\ntitle: T\nsummary: S.\nvariables:\n  trust: 0\nstart: a\nnodes:\n  a:\n    text: Hi\n    choices:\n" +
 				"      - {text: Go, goto: b, if: \"trust >= 1\"}\n      - {text: Wait, goto: a}\n  b:\n    ending: positive\n    text: Good.\n"
 		}, []string{"S7 8:3"}, `node "a": S7 the learner can arrive here (when trust = 0), and the choices then on offer never lead to an ending`},
+		{"S7 too many states to play through", func(t *testing.T) string {
+			return "id: t\ntitle: T\nsummary: S.\nvariables:\n  n: 0\nstart: a\nnodes:\n  a:\n    text: A\n    choices:\n" +
+				"      - {text: More, goto: a, set: {n: \"n + 1\"}}\n      - {text: On, goto: b}\n" +
+				"  b:\n    text: B\n    choices:\n      - {text: End, goto: c, if: \"n >= 0\"}\n  c:\n    ending: positive\n    text: Good.\n"
+		}, []string{"S7 13:3"}, `node "b": S7 every choice here has an "if", and the variables take over 10000 combinations`},
 		{"S8 no positive ending", func(t *testing.T) string { return edit(t, "ending: positive", "ending: mixed") }, []string{"S8 9:1"}, "no positive ending"},
 		{"S8 no ending", func(t *testing.T) string {
 			return "id: t\ntitle: T\nsummary: S.\nstart: a\nnodes:\n  a:\n    text: Hi\n    choices: [{text: Again, goto: a}]\n"
@@ -238,14 +243,18 @@ func TestValidModulePasses(t *testing.T) {
 func TestModuleRules(t *testing.T) {
 	t.Parallel()
 	modYAML := string(validModule()["modules/m/module.yaml"].Data)
+	// with is the valid module with one file's content replaced.
+	with := func(name, data string) fstest.MapFS {
+		fsys := validModule()
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+		return fsys
+	}
 	medit := func(t *testing.T, old, new string) fstest.MapFS {
 		t.Helper()
 		if !strings.Contains(modYAML, old) {
 			t.Fatalf("module has no %q", old)
 		}
-		fsys := validModule()
-		fsys["modules/m/module.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(modYAML, old, new, 1))}
-		return fsys
+		return with("modules/m/module.yaml", strings.Replace(modYAML, old, new, 1))
 	}
 	cases := []struct {
 		name string
@@ -273,19 +282,13 @@ func TestModuleRules(t *testing.T) {
 		{"M3 lesson missing", func(t *testing.T) fstest.MapFS { return medit(t, "lesson: 01-one.md", "lesson: 01-on.md") },
 			[]string{"modules/m/module.yaml M3 7:13"}, `step 1: M3 lesson "01-on.md" not found in modules/m (did you mean "01-one.md"?)`},
 		{"M3 lesson without front matter", func(t *testing.T) fstest.MapFS {
-			fsys := validModule()
-			fsys["modules/m/01-one.md"] = &fstest.MapFile{Data: []byte("# One\n\nText.\n")}
-			return fsys
+			return with("modules/m/01-one.md", "# One\n\nText.\n")
 		}, []string{"modules/m/01-one.md M3 1:1"}, "must start with front matter"},
 		{"M3 lesson without title", func(t *testing.T) fstest.MapFS {
-			fsys := validModule()
-			fsys["modules/m/01-one.md"] = &fstest.MapFile{Data: []byte("---\ntitel: One\n---\nText.\n")}
-			return fsys
+			return with("modules/m/01-one.md", "---\ntitel: One\n---\nText.\n")
 		}, []string{"modules/m/01-one.md M3 2:1", "modules/m/01-one.md M3 2:1"}, "title is empty"},
 		{"M3 lesson with raw HTML", func(t *testing.T) fstest.MapFS {
-			fsys := validModule()
-			fsys["modules/m/01-one.md"] = &fstest.MapFile{Data: []byte("---\ntitle: One\n---\n\nText.\n\n<script>alert(1)</script>\n")}
-			return fsys
+			return with("modules/m/01-one.md", "---\ntitle: One\n---\n\nText.\n\n<script>alert(1)</script>\n")
 		}, []string{"modules/m/01-one.md M3 7:1"}, "raw HTML (<script>alert(1)</script>)"},
 		{"M3 lesson twice", func(t *testing.T) fstest.MapFS {
 			return medit(t, "  - scenario: t", "  - lesson: 01-one.md\n  - scenario: t")
@@ -294,9 +297,7 @@ func TestModuleRules(t *testing.T) {
 		{"M4 unknown scenario", func(t *testing.T) fstest.MapFS { return medit(t, "scenario: t", "scenario: tt") },
 			[]string{"modules/m/module.yaml M4 8:15"}, `scenario "tt" names no scenario (did you mean "t"?)`},
 		{"M4 broken scenario", func(t *testing.T) fstest.MapFS {
-			fsys := validModule()
-			fsys["scenarios/t.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(validScenario, "goto: b", "goto: x", 1))}
-			return fsys
+			return with("scenarios/t.yaml", strings.Replace(validScenario, "goto: b", "goto: x", 1))
 		}, []string{"modules/m/module.yaml M4 8:15", "scenarios/t.yaml S4 14:15", "scenarios/t.yaml S5 20:3"}, "does not pass its own rules (see scenarios/t.yaml)"},
 		{"M5 no questions", func(t *testing.T) fstest.MapFS {
 			return medit(t, "      questions:\n        - prompt: Q?\n          options:\n            - {text: \"Yes\", correct: true, feedback: \"Right.\"}\n            - {text: \"No\", feedback: \"No.\"}\n",
@@ -315,9 +316,7 @@ func TestModuleRules(t *testing.T) {
 		},
 			[]string{"modules/m/module.yaml M5 10:21"}, "pass_percent 120 is not between 0 and 100"},
 		{"M6 no steps", func(t *testing.T) fstest.MapFS {
-			fsys := validModule()
-			fsys["modules/m/module.yaml"] = &fstest.MapFile{Data: []byte("id: m\ntitle: M\nsummary: S.\nsteps: []\n")}
-			return fsys
+			return with("modules/m/module.yaml", "id: m\ntitle: M\nsummary: S.\nsteps: []\n")
 		}, []string{"modules/m/module.yaml M6 4:1"}, "M6 the module has no steps"},
 	}
 	for _, tc := range cases {

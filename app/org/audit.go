@@ -132,15 +132,19 @@ func (s *Service) AuditLog(ctx context.Context, a Actor, f store.AuditFilter) ([
 		case who == "":
 			who = "Unknown person"
 		}
-		rows[i] = AuditRow{AuditEntry: e, Label: Action(e.Action).Label(), Who: who, Detail: auditDetail(e.Detail)}
+		rows[i] = AuditRow{AuditEntry: e, Label: Action(e.Action).Label(), Who: who, Detail: auditDetail(Action(e.Action), e.Detail)}
 	}
 	return rows, nil
 }
 
+// roleKeys are the detail keys that hold role codes, by action: the log
+// shows those roles in people's words (the entries keep the codes).
+var roleKeys = map[Action][]string{InviteCreate: {"roles"}, PersonCreate: {"roles"}, PersonRoles: {"from", "to"}}
+
 // auditDetail flattens an entry's detail into "key: value; ..." in key
 // order. Ids of teams, labels and support resources are left out: their
 // names are there. Role codes are shown in people's words.
-func auditDetail(d map[string]any) string {
+func auditDetail(action Action, d map[string]any) string {
 	keys := make([]string, 0, len(d))
 	for k := range d {
 		if k != "id" && k != "resource" {
@@ -155,6 +159,9 @@ func auditDetail(d map[string]any) string {
 			s := make([]string, len(list))
 			for j, x := range list {
 				s[j] = fmt.Sprint(x)
+				if slices.Contains(roleKeys[action], k) {
+					s[j] = store.Role(s[j]).Label()
+				}
 			}
 			v = strings.Join(s, ", ")
 		}

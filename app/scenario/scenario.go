@@ -3,6 +3,11 @@
 // serialises to JSON and back without loss, so the web layer can keep it
 // between requests; the same scenario version and the same choices always
 // give the same State.
+//
+// The rules themselves (what is on offer, what a choice does) are
+// content.State's, which the content checker plays every scenario through
+// with; this package adds what an attempt needs on top: the scenario and
+// version it belongs to, the path, the outcome and the feedback.
 package scenario
 
 import (
@@ -11,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"maps"
 	"slices"
 
 	"github.com/upstand/upstand/app/content"
@@ -102,22 +106,16 @@ type Feedback struct {
 // Start begins an attempt at the start node with the initial variables and
 // every competency at 0.
 func Start(s *content.Scenario) State {
-	st := State{
+	b := s.Begin()
+	return State{
 		Scenario: s.ID,
 		Version:  s.Version,
-		Node:     s.Start,
-		Vars:     make(map[string]any, len(s.Variables)),
-		Scores:   make(map[string]int, len(s.Competencies)),
+		Node:     b.Node,
+		Vars:     b.Vars,
+		Scores:   b.Scores,
 		Path:     []Step{},
+		Outcome:  s.Nodes[b.Node].Ending,
 	}
-	for _, v := range s.Variables {
-		st.Vars[v.Name] = v.Initial
-	}
-	for _, c := range s.Competencies {
-		st.Scores[c.Key] = 0
-	}
-	st.Outcome = s.Nodes[s.Start].Ending
-	return st
 }
 
 // Options lists the choices on offer now: those of the current node whose
@@ -152,32 +150,26 @@ func Choose(s *content.Scenario, st State, choiceID int) (State, Feedback, error
 		return st, Feedback{}, fmt.Errorf("%w: choice %d on node %q", ErrNotOffered, choiceID, n.ID)
 	}
 	c := n.Choices[choiceID-1]
-
+	to, err := rules(st).Apply(c)
+	if err != nil {
+		return st, Feedback{}, err
+	}
 	next := State{
 		Scenario: st.Scenario,
 		Version:  st.Version,
-		Node:     c.Goto,
-		Vars:     maps.Clone(st.Vars),
-		Scores:   maps.Clone(st.Scores),
+		Node:     to.Node,
+		Vars:     to.Vars,
+		Scores:   to.Scores,
 		Path:     append(slices.Clip(st.Path), Step{Node: n.ID, Choice: c.ID}),
+		Outcome:  s.Nodes[to.Node].Ending,
 	}
-	if next.Scores == nil {
-		next.Scores = map[string]int{}
-	}
-	for k, d := range c.Score {
-		next.Scores[k] += d
-	}
-	// Every assignment reads the values from before the choice.
-	for _, a := range c.Set {
-		v, err := a.Value(st.Vars)
-		if err != nil {
-			return st, Feedback{}, err
-		}
-		next.Vars[a.Var] = v
-	}
-	next.Outcome = s.Nodes[c.Goto].Ending
 	fb := Feedback{Choice: c.ID, Text: c.Text, HTML: c.FeedbackHTML, Score: c.Score, Outcome: next.Outcome}
 	return next, fb, nil
+}
+
+// rules is st as the rules of play see it.
+func rules(st State) content.State {
+	return content.State{Node: st.Node, Vars: st.Vars, Scores: st.Scores}
 }
 
 // current is the state's node, after checking the state belongs to s.
@@ -196,9 +188,6 @@ func current(s *content.Scenario, st State) (*content.Node, error) {
 // and cannot fail on a state of the same version; should one fail anyway,
 // the choice is not offered rather than the attempt breaking.
 func offered(c *content.Choice, st State) bool {
-	if c.If == nil {
-		return true
-	}
-	ok, err := c.If.Holds(st.Vars)
+	ok, err := rules(st).Offers(c)
 	return err == nil && ok
 }

@@ -140,17 +140,7 @@ func TestStateJSONRoundTrip(t *testing.T) {
 	s := load(t)
 	st := scenario.Start(s)
 	st, _, _ = scenario.Choose(s, st, 1)
-	data, err := json.Marshal(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back scenario.State
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(back, st) {
-		t.Fatalf("round trip:\n%#v\n%#v", back, st)
-	}
+	back := roundTrip(t, st)
 	if _, ok := back.Vars["trust"].(int); !ok {
 		t.Fatalf("trust came back as %T", back.Vars["trust"])
 	}
@@ -178,8 +168,9 @@ func TestWrongVersionIsRefused(t *testing.T) {
 	}
 }
 
-// library loads the repository's content, as embedded in the binary.
-func library(t testing.TB) *content.Catalogue {
+// eachScenario runs test in parallel on every repository scenario, as
+// embedded in the binary.
+func eachScenario(t *testing.T, test func(t *testing.T, s *content.Scenario)) {
 	t.Helper()
 	cat, err := content.Load(upstand.Files)
 	if err != nil {
@@ -188,7 +179,12 @@ func library(t testing.TB) *content.Catalogue {
 	if len(cat.Scenarios) == 0 {
 		t.Fatal("the repository has no scenarios")
 	}
-	return cat
+	for _, s := range cat.Scenarios {
+		t.Run(s.ID, func(t *testing.T) {
+			t.Parallel()
+			test(t, s)
+		})
+	}
 }
 
 // TestRandomWalks plays every repository scenario along many random paths:
@@ -196,48 +192,38 @@ func library(t testing.TB) *content.Catalogue {
 // without options, survives a JSON round trip at every step, and replaying
 // its choices gives the same result.
 func TestRandomWalks(t *testing.T) {
-	cat := library(t)
-	for _, s := range cat.Scenarios {
-		t.Run(s.ID, func(t *testing.T) {
-			t.Parallel()
-			maxChoices := 0
-			for _, n := range s.Nodes {
-				maxChoices = max(maxChoices, len(n.Choices))
+	eachScenario(t, func(t *testing.T, s *content.Scenario) {
+		maxChoices := 0
+		for _, n := range s.Nodes {
+			maxChoices = max(maxChoices, len(n.Choices))
+		}
+		bound := len(s.Nodes) * maxChoices
+		for seed := range uint64(300) {
+			rng := rand.New(rand.NewPCG(seed, 0x5eed))
+			st := scenario.Start(s)
+			var picks []int
+			for steps := 0; !st.Finished(); steps++ {
+				if steps >= bound {
+					t.Fatalf("seed %d: no ending after %d steps (path %v)", seed, bound, st.Path)
+				}
+				opts := scenario.Options(s, st)
+				if len(opts) == 0 {
+					t.Fatalf("seed %d: no options at node %q with %v", seed, st.Node, st.Vars)
+				}
+				pick := opts[rng.IntN(len(opts))].ID
+				picks = append(picks, pick)
+				next, _, err := scenario.Choose(s, st, pick)
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				st = roundTrip(t, next)
 			}
-			bound := len(s.Nodes) * maxChoices
-			for seed := range uint64(300) {
-				rng := rand.New(rand.NewPCG(seed, 0x5eed))
-				st := scenario.Start(s)
-				var picks []int
-				for steps := 0; !st.Finished(); steps++ {
-					if steps >= bound {
-						t.Fatalf("seed %d: no ending after %d steps (path %v)", seed, bound, st.Path)
-					}
-					opts := scenario.Options(s, st)
-					if len(opts) == 0 {
-						t.Fatalf("seed %d: no options at node %q with %v", seed, st.Node, st.Vars)
-					}
-					pick := opts[rng.IntN(len(opts))].ID
-					picks = append(picks, pick)
-					next, _, err := scenario.Choose(s, st, pick)
-					if err != nil {
-						t.Fatalf("seed %d: %v", seed, err)
-					}
-					st = roundTrip(t, next)
-				}
-				replay := scenario.Start(s)
-				for _, p := range picks {
-					var err error
-					if replay, _, err = scenario.Choose(s, replay, p); err != nil {
-						t.Fatalf("seed %d: replay: %v", seed, err)
-					}
-				}
-				if !reflect.DeepEqual(replay, st) || replay.Outcome != s.Nodes[st.Node].Ending {
-					t.Fatalf("seed %d: replay differs:\n%+v\n%+v", seed, replay, st)
-				}
+			replay := play(t, s, picks)
+			if !reflect.DeepEqual(replay, st) || replay.Outcome != s.Nodes[st.Node].Ending {
+				t.Fatalf("seed %d: replay differs:\n%+v\n%+v", seed, replay, st)
 			}
-		})
-	}
+		}
+	})
 }
 
 func roundTrip(t *testing.T, st scenario.State) scenario.State {
@@ -256,81 +242,63 @@ func roundTrip(t *testing.T, st scenario.State) scenario.State {
 	return back
 }
 
-// TestEveryEndingIsReachable searches every distinct state of each
-// repository scenario through the engine and drives it to each of its
-// endings, then checks a choice that is not on offer is refused.
+// TestEveryEndingIsReachable walks every distinct state of each repository
+// scenario and drives the player to each of its endings along the way the
+// walk found, then checks a choice that is not on offer is refused.
 func TestEveryEndingIsReachable(t *testing.T) {
-	cat := library(t)
-	for _, s := range cat.Scenarios {
-		t.Run(s.ID, func(t *testing.T) {
-			t.Parallel()
-			paths := map[string][]int{} // ending node -> choices reaching it
-			type item struct {
-				st    scenario.State
-				picks []int
+	eachScenario(t, func(t *testing.T, s *content.Scenario) {
+		paths := map[string][]int{} // ending node -> choices reaching it
+		err := s.Walk(100000, func(r *content.Reached) bool {
+			if _, ok := paths[r.Node]; !ok && s.Nodes[r.Node].IsEnding() {
+				paths[r.Node] = r.Path()
 			}
-			seen := map[string]bool{}
-			queue := []item{{scenario.Start(s), nil}}
-			for len(queue) > 0 && len(seen) < 100000 {
-				it := queue[0]
-				queue = queue[1:]
-				if it.st.Finished() {
-					if _, ok := paths[it.st.Node]; !ok {
-						paths[it.st.Node] = it.picks
-					}
-					continue
-				}
-				for _, o := range scenario.Options(s, it.st) {
-					next, _, err := scenario.Choose(s, it.st, o.ID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					vars, _ := json.Marshal(next.Vars)
-					key := next.Node + string(vars)
-					if !seen[key] {
-						seen[key] = true
-						queue = append(queue, item{next, append(clone(it.picks), o.ID)})
-					}
-				}
-			}
-			for _, id := range s.NodeIDs {
-				n := s.Nodes[id]
-				if !n.IsEnding() {
-					continue
-				}
-				picks, ok := paths[id]
-				if !ok {
-					t.Errorf("ending %q (%s) cannot be reached by any play", id, n.Ending)
-					continue
-				}
-				st := scenario.Start(s)
-				for _, p := range picks {
-					var err error
-					if st, _, err = scenario.Choose(s, st, p); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if st.Node != id || st.Outcome != n.Ending || len(st.Path) != len(picks) {
-					t.Errorf("driving to %q ended at %q (%s)", id, st.Node, st.Outcome)
-				}
-			}
-
-			// A choice id that is not offered at the start is refused.
-			st := scenario.Start(s)
-			offered := map[int]bool{}
-			for _, o := range scenario.Options(s, st) {
-				offered[o.ID] = true
-			}
-			for id := 0; id <= len(s.Nodes[s.Start].Choices)+1; id++ {
-				if offered[id] {
-					continue
-				}
-				if _, _, err := scenario.Choose(s, st, id); !errors.Is(err, scenario.ErrNotOffered) {
-					t.Errorf("choice %d at the start: err %v, want ErrNotOffered", id, err)
-				}
-			}
+			return true
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range s.NodeIDs {
+			n := s.Nodes[id]
+			if !n.IsEnding() {
+				continue
+			}
+			picks, ok := paths[id]
+			if !ok {
+				t.Errorf("ending %q (%s) cannot be reached by any play", id, n.Ending)
+				continue
+			}
+			st := play(t, s, picks)
+			if st.Node != id || st.Outcome != n.Ending || len(st.Path) != len(picks) {
+				t.Errorf("driving to %q ended at %q (%s)", id, st.Node, st.Outcome)
+			}
+		}
+
+		// A choice id that is not offered at the start is refused.
+		st := scenario.Start(s)
+		offered := map[int]bool{}
+		for _, o := range scenario.Options(s, st) {
+			offered[o.ID] = true
+		}
+		for id := 0; id <= len(s.Nodes[s.Start].Choices)+1; id++ {
+			if offered[id] {
+				continue
+			}
+			if _, _, err := scenario.Choose(s, st, id); !errors.Is(err, scenario.ErrNotOffered) {
+				t.Errorf("choice %d at the start: err %v, want ErrNotOffered", id, err)
+			}
+		}
+	})
 }
 
-func clone(s []int) []int { return append([]int(nil), s...) }
+// play makes the choices picks from the start.
+func play(t *testing.T, s *content.Scenario, picks []int) scenario.State {
+	t.Helper()
+	st := scenario.Start(s)
+	for _, p := range picks {
+		var err error
+		if st, _, err = scenario.Choose(s, st, p); err != nil {
+			t.Fatalf("choices %v: %v", picks, err)
+		}
+	}
+	return st
+}

@@ -29,14 +29,38 @@ type Person struct {
 	Passkeys int `bun:"passkeys,scanonly"`
 }
 
-// Roles names the person's access roles, learner first.
-func (p Person) Roles() []string {
-	roles := []string{"learner"}
+// Role is an access role. Its value is the code the audit log keeps;
+// Label is what people read.
+type Role string
+
+// The access roles, in the order Roles lists them.
+const (
+	Learner  Role = "learner"
+	Trainer  Role = "trainer"
+	OrgAdmin Role = "org_admin"
+)
+
+// Label is the role in people's words, as every page shows it.
+func (r Role) Label() string {
+	switch r {
+	case Learner:
+		return "Learner"
+	case Trainer:
+		return "Trainer"
+	case OrgAdmin:
+		return "Org admin"
+	}
+	return string(r)
+}
+
+// Roles lists the person's access roles, learner first.
+func (p Person) Roles() []Role {
+	roles := []Role{Learner}
 	if p.IsTrainer {
-		roles = append(roles, "trainer")
+		roles = append(roles, Trainer)
 	}
 	if p.IsOrgAdmin {
-		roles = append(roles, "org_admin")
+		roles = append(roles, OrgAdmin)
 	}
 	return roles
 }

@@ -115,6 +115,38 @@ func TestAdminPagesAreForOrgAdminsOnly(t *testing.T) {
 	}
 }
 
+// TestNotFoundIsOnePage: whatever makes a 404 — the admin wall, another
+// organisation's id, a malformed id, an address with no route — the page
+// says the same helpful thing, and it is still a 404.
+func TestNotFoundIsOnePage(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, serverOptions{})
+	a, b := s.newTenant(t, "Hazel"), s.newTenant(t, "Ivy")
+	for _, tc := range []struct {
+		name string
+		v    *browser
+		path string
+	}{
+		{"a learner opens /admin", a.memberV, "/admin"},
+		{"an admin opens another organisation's person", a.adminV, "/admin/people/" + b.member.ID.String()},
+		{"an admin opens a malformed person id", a.adminV, "/admin/people/nonsense"},
+		{"an address with no route", a.memberV, "/no/such/page"},
+	} {
+		resp, body := tc.v.get(tc.path)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", tc.name, resp.StatusCode)
+		}
+		for _, want := range []string{"<title>Page not found", "<h1>Page not found</h1>", "There is no page at this address", `href="/"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: the page lacks %q\n%.1500s", tc.name, want, body)
+			}
+		}
+		if strings.Contains(body, b.member.Name) {
+			t.Errorf("%s: the page shows the other organisation's person", tc.name)
+		}
+	}
+}
+
 // TestInviteThroughTheAdminPages: the admin invites someone with roles,
 // a team and a label; the page shows a working one-time link (mail is off,
 // and it says so); the person enrols and shows up in the list.
@@ -176,16 +208,16 @@ func TestInviteThroughTheAdminPages(t *testing.T) {
 		t.Errorf("the used link still opens: %d", resp.StatusCode)
 	}
 	body = admin.page("/admin/people")
-	row := regexp.MustCompile(`(?s)<tr>\s*<th scope="row"><a href="/admin/people/` + dana.ID.String() + `">Dana Ferreira</a></th>(.*?)</tr>`).FindStringSubmatch(body)
+	row := regexp.MustCompile(`(?s)<tr role="row">\s*<th scope="row" role="rowheader"><a href="/admin/people/` + dana.ID.String() + `">Dana Ferreira</a></th>(.*?)</tr>`).FindStringSubmatch(body)
 	if row == nil {
 		t.Fatalf("Dana is not listed:\n%.3000s", body)
 	}
-	cells := regexp.MustCompile(`<td>([^<]*)</td>`).FindAllStringSubmatch(row[1], -1)
+	cells := regexp.MustCompile(`<td role="cell" data-label="[^"]*">([^<]*)</td>`).FindAllStringSubmatch(row[1], -1)
 	var got []string
 	for _, c := range cells {
 		got = append(got, c[1])
 	}
-	want := []string{"dana@birch.example", a.team.Name, a.label.Name, "learner, trainer", "Active", "1"}
+	want := []string{"dana@birch.example", a.team.Name, a.label.Name, "Learner, Trainer", "Active", "1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Dana's row: %q, want %q", got, want)
 	}
@@ -279,6 +311,16 @@ func TestEditPerson(t *testing.T) {
 			t.Errorf("%s not audited: %v", want, got)
 		}
 	}
+	// Roles read in people's words on every page that lists them, the
+	// audit log's included; the codes never show.
+	for _, path := range []string{page + "?notice=saved", "/admin/people", "/admin/audit?action=person.roles"} {
+		body := a.adminV.page(path, "Learner, Trainer, Org admin")
+		if strings.Contains(body, "org_admin<") || strings.Contains(body, "learner,") {
+			t.Errorf("%s shows role codes", path)
+		}
+	}
+	a.adminV.page("/admin/audit?action=person.roles", "from: Learner; to: Learner, Trainer, Org admin")
+	a.adminV.page("/account", "<dd>Learner, Org admin</dd>")
 	a.adminV.page(page+"?notice=saved", "Changes saved", `value="Dee Memberley"`)
 
 	// All or nothing: a taken email refuses the new name and teams too.
@@ -473,7 +515,7 @@ func TestAuditLogPage(t *testing.T) {
 	if strings.Contains(body, a.inviteeToken) {
 		t.Error("the audit page shows an enrolment token")
 	}
-	rows := func(body string) int { return strings.Count(body, "<td>") / 6 }
+	rows := func(body string) int { return strings.Count(body, `<td role="cell"`) / 6 }
 	all := rows(body)
 
 	body = a.adminV.page("/admin/audit?action=team.create", `<option value="team.create" selected>`)

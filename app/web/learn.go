@@ -259,6 +259,9 @@ func learningFuncs() template.FuncMap {
 		"outcomeWords":  func(o any) string { return learning.OutcomeWords(asOutcome(o)) },
 		"outcomeMark":   outcomeMark,
 		"groupCode":     learning.GroupCode,
+		// codeGroups splits a code into its groups of four, for pages that
+		// must not wrap a line inside a group.
+		"codeGroups": func(code string) []string { return strings.Split(learning.GroupCode(code), "-") },
 		"percent": func(a, b int) int {
 			if b == 0 {
 				return 0

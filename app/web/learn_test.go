@@ -110,10 +110,23 @@ func TestLearnerJourneyOverHTTP(t *testing.T) {
 	if code == nil {
 		t.Fatal("no verification link on the certificate")
 	}
+	// The certificate shows the version's date, not its hash, and the code
+	// may wrap only between its groups of four.
+	if strings.Contains(body, m.Version) {
+		t.Error("the certificate shows the course version's hash")
+	}
+	groups := regexp.MustCompile(`<span class="code-group">([a-z2-7]{1,4})</span>`).FindAllStringSubmatch(body, -1)
+	var joined []string
+	for _, g := range groups {
+		joined = append(joined, g[1])
+	}
+	if strings.Join(joined, "-") != learning.GroupCode(code[1]) || !strings.Contains(body, `</span>-<wbr><span class="code-group">`) {
+		t.Errorf("the code is not set in unbreakable groups: %q", joined)
+	}
 
 	// Anyone may verify, signed out; they see the name, course and dates.
 	anon := s.browser(t)
-	body = anon.page("/verify/"+code[1], "This is a genuine Upstand certificate", "Asha Patel", m.Title, "Valid until")
+	body = anon.page("/verify/"+code[1], "This is a genuine Upstand certificate", "Asha Patel", m.Title, "Valid until", "revision "+m.Version)
 	if strings.Contains(body, "microaggressions/steps") || strings.Contains(body, "I would check in") {
 		t.Error("the verify page shows more than name, course and dates")
 	}

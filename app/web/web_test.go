@@ -83,7 +83,7 @@ func TestErrorsByAccept(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, serverOptions{})
 	resp, body := s.do(t, httptest.NewRequest("GET", "/no/such/page", nil))
-	if resp.StatusCode != 404 || !strings.Contains(body, "<h1>Not Found</h1>") || !strings.Contains(body, "Leave this site") {
+	if resp.StatusCode != 404 || !strings.Contains(body, "<h1>Page not found</h1>") || !strings.Contains(body, "Leave this site") {
 		t.Errorf("HTML 404: status %d body %.200s", resp.StatusCode, body)
 	}
 	req := httptest.NewRequest("GET", "/no/such/page", nil)

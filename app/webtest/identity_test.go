@@ -140,9 +140,10 @@ func TestAdminInvitesAPerson(t *testing.T) {
 	// The admin's view of Sam, and the audit log.
 	webtest.Do(t, admin, chromedp.Navigate(srv.URL+"/admin/people"), chromedp.WaitVisible("#invite-name"))
 	row := webtest.Eval[[]string](t, admin, `[...[...document.querySelectorAll("tbody tr")].find(r => r.textContent.includes("Sam Okoro")).children].map(c => c.textContent.trim())`)
-	if strings.Join(row, "|") != "Sam Okoro|sam@harbour.example|Ward 7|Line manager|learner|Active|2" {
+	if strings.Join(row, "|") != "Sam Okoro|sam@harbour.example|Ward 7|Line manager|Learner|Active|2" {
 		t.Errorf("Sam's row: %q", row)
 	}
+	unsplitTables(t, admin, "people page")
 	webtest.Do(t, admin, chromedp.Navigate(srv.URL+"/admin/people"), chromedp.WaitVisible("#invite-name"))
 	samPage := webtest.Eval[string](t, admin, `[...document.querySelectorAll("tbody a")].find(a => a.textContent === "Sam Okoro").href`)
 	webtest.Do(t, admin, chromedp.Navigate(samPage), chromedp.WaitVisible("#person-status"))
@@ -150,6 +151,7 @@ func TestAdminInvitesAPerson(t *testing.T) {
 		t.Errorf("Sam's page: %q", st)
 	}
 	webtest.Axe(t, admin, "person page")
+	unsplitTables(t, admin, "person page")
 	webtest.Do(t, admin, chromedp.Navigate(srv.URL+"/admin/audit"), chromedp.WaitVisible("#audit-entries"))
 	audit := webtest.Eval[string](t, admin, `document.querySelector("#audit-entries").textContent`)
 	for _, want := range []string{"Invited someone", "Set up a passkey from a link", "Added a passkey", "Signed in", "Signed out", "Created a team"} {
@@ -158,6 +160,7 @@ func TestAdminInvitesAPerson(t *testing.T) {
 		}
 	}
 	webtest.Axe(t, admin, "audit log")
+	unsplitTables(t, admin, "audit log")
 }
 
 // ownBrowser opens a tab in a fresh browser context of the shared

@@ -2,13 +2,16 @@ package webtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -102,6 +105,71 @@ func shots(t *testing.T, ctx context.Context, name string) {
 	webtest.Do(t, ctx, chromedp.EmulateViewport(1280, 900))
 }
 
+// splitWordsJS lists the words in table cells that the layout breaks
+// across lines: for each text node in a th or td, the client rectangles of
+// each word (a run between spaces, ending at a hyphen, dash or slash,
+// after which a break is normal) must all sit on one line, unless the word
+// is wider than the whole table's box (a long identifier has to break
+// somewhere; a squeezed column is no excuse). It
+// throws when the page has no table cell with text, so that a check
+// cannot pass on an empty page.
+const splitWordsJS = `(() => {
+  const split = [];
+  let words = 0;
+  for (const cell of document.querySelectorAll("table th, table td")) {
+    const room = cell.closest("table").parentElement.clientWidth;
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      for (const m of n.data.matchAll(/[^\s\-\u2010-\u2014\/]+[\-\u2010-\u2014\/]*/g)) {
+        const r = document.createRange();
+        r.setStart(n, m.index);
+        r.setEnd(n, m.index + m[0].length);
+        const boxes = [...r.getClientRects()].filter(b => b.width > 0 && b.height > 0);
+        const lines = new Set(boxes.map(b => Math.round(b.top)));
+        words++;
+        if (lines.size > 1 && boxes.reduce((w, b) => w + b.width, 0) <= room) split.push(m[0] + " (in " + JSON.stringify(cell.textContent.trim().slice(0, 60)) + ")");
+      }
+    }
+  }
+  if (words === 0) throw new Error("no table cell with text on the page");
+  return split;
+})()`
+
+// unsplitTables fails if, at 360 px wide, any table cell on the page
+// breaks a word in the middle ("Cours e", "org_a dmin"): narrow screens
+// stack each row as a card instead. The cards must still be tables to a
+// screen reader: every table, row, header and cell keeps its role in the
+// accessibility tree, and axe checks the page at that width too.
+func unsplitTables(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	webtest.Do(t, ctx, chromedp.EmulateViewport(360, 780))
+	defer webtest.Do(t, ctx, chromedp.EmulateViewport(1280, 900))
+	if split := webtest.Eval[[]string](t, ctx, splitWordsJS); len(split) > 0 {
+		t.Errorf("%s at 360 px: table cells break words: %s", name, strings.Join(split, "; "))
+	}
+	want := webtest.Eval[map[string]int](t, ctx, `({
+		table: document.querySelectorAll("table").length,
+		row: document.querySelectorAll("tr").length,
+		columnheader: document.querySelectorAll('th[scope="col"]').length,
+		rowheader: document.querySelectorAll('th[scope="row"]').length,
+		cell: document.querySelectorAll("td").length,
+	})`)
+	maps.DeleteFunc(want, func(_ string, n int) bool { return n == 0 })
+	got := map[string]int{}
+	for _, n := range webtest.Call(t, ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{}).Nodes {
+		var role string
+		if n.Role != nil && json.Unmarshal(n.Role.Value, &role) == nil {
+			if _, ok := want[role]; ok {
+				got[role]++
+			}
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("%s at 360 px: the accessibility tree has %v, the page %v: stacked tables lost their semantics", name, got, want)
+	}
+	webtest.Axe(t, ctx, name+" at 360 px")
+}
+
 // focusedIs reports whether the focused element matches sel, waiting for
 // it as long as one browser action may take: htmx moves focus once the
 // swapped content has settled, later on a busy machine.
@@ -189,6 +257,7 @@ func TestLearnerJourneyInBrowser(t *testing.T) {
 
 	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/record"), chromedp.WaitVisible("table"))
 	webtest.Axe(t, ctx, "my record")
+	unsplitTables(t, ctx, "my record")
 	reflow(t, ctx, srv.URL, "/courses", "/courses/"+m.ID, fmt.Sprintf("/courses/%s/steps/1", m.ID),
 		fmt.Sprintf("/courses/%s/steps/%d", m.ID, len(m.Steps)), "/record", strings.TrimPrefix(verify, srv.URL))
 	webtest.Do(t, ctx, chromedp.Click(`header form[action="/signout"] button`), chromedp.WaitVisible("#signin-form"))
@@ -288,6 +357,7 @@ func playByKeyboard(t *testing.T, ctx context.Context, st *content.Step, first b
 	if first {
 		webtest.Axe(t, ctx, "scenario ending")
 		shots(t, ctx, "scenario-ending")
+		unsplitTables(t, ctx, "a scenario's How you did")
 	}
 }
 
