@@ -100,4 +100,3 @@ func (s *Service) audit(ctx context.Context, tx *store.Org, a org.Actor, action 
 // actorFor is p acting on their own account, from ip.
 func (s *Service) actorFor(p store.Person, ip string) org.Actor { return org.ActorFor(s.st, p, ip) }
 
-func ptr[T any](v T) *T { return &v }

@@ -545,7 +545,7 @@ func TestCertificateVerification(t *testing.T) {
 			t.Errorf("verify %q: %v, want ErrNotFound", bad, err)
 		}
 	}
-	if learning.NewCode() == learning.NewCode() {
+	if first, second := learning.NewCode(), learning.NewCode(); first == second {
 		t.Fatal("two codes are the same")
 	}
 }

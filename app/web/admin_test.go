@@ -351,7 +351,7 @@ func TestEditPerson(t *testing.T) {
 	dee := s.browser(t)
 	dee.signIn(a.memberKey)
 	dee.redirect(self, url.Values{"name": {a.admin.Name}, "email": {a.admin.Email}}, self)
-	resp, body = dee.post(page, url.Values{"name": {"Dee Memberley"}, "email": {"dee@dogwood.example"}})
+	resp, _ = dee.post(page, url.Values{"name": {"Dee Memberley"}, "email": {"dee@dogwood.example"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("the last admin drops her role: status %d", resp.StatusCode)
 	}
