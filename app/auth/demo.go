@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -13,7 +14,7 @@ import (
 const DemoLinkTTL = 24 * time.Hour
 
 // ErrDemoLinkInvalid covers unknown, used and expired demo links alike.
-var ErrDemoLinkInvalid = errors.New("this demo link cannot be used: each demo link works once, for 24 hours. Restart the server with --demo to print new ones")
+var ErrDemoLinkInvalid error = fault.New(fault.NotFound, "This demo link cannot be used: each demo link works once, for 24 hours. Restart the server with --demo to print new ones.")
 
 // AddPerson adds someone without an enrolment link. Only the demo uses it:
 // its learner and trainer sign in with demo links, and can add a passkey
@@ -34,7 +35,7 @@ func (s *Service) AddPerson(ctx context.Context, a Actor, d store.PersonDetails)
 		return s.audit(ctx, tx, a, "person.create", &p.ID, map[string]any{"email": email, "roles": p.Roles()})
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return store.Person{}, &InputError{"Someone in your organisation already has that email address."}
+		return store.Person{}, inputError("email", "Someone in your organisation already has that email address.")
 	}
 	if err != nil {
 		return store.Person{}, err

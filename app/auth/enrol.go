@@ -10,13 +10,41 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/store"
 )
 
-// InputError is a problem with what someone typed; its text is shown to them.
+// InputError is a problem with what someone typed; its text is shown to
+// them. It is a fault.Invalid (its Unwrap says so) without a field: new
+// code returns inputError, which names the field. It stays while
+// app/auth/admin.go and the web admin handlers still name it.
 type InputError struct{ Msg string }
 
 func (e *InputError) Error() string { return e.Msg }
+
+// Unwrap makes an InputError a fault.Invalid for fault.As and KindOf.
+func (e *InputError) Unwrap() error { return fault.Input("", e.Msg) }
+
+// inputError is a fault.Invalid about one field (in the service's words:
+// "name", "email"). errors.As also finds it as an *InputError, so the
+// handlers that still look for one keep working.
+func inputError(field, msg string) error {
+	return &fieldError{f: fault.Error{Kind: fault.Invalid, Field: field, Msg: msg}}
+}
+
+type fieldError struct{ f fault.Error }
+
+func (e *fieldError) Error() string { return e.f.Msg }
+func (e *fieldError) Unwrap() error { return &e.f }
+
+// As lets errors.As find the error as an *InputError.
+func (e *fieldError) As(target any) bool {
+	if in, ok := target.(**InputError); ok {
+		*in = &InputError{Msg: e.f.Msg}
+		return true
+	}
+	return false
+}
 
 // cleanPerson checks and normalises a name and email.
 func cleanPerson(name, email string) (string, string, error) {
@@ -24,13 +52,13 @@ func cleanPerson(name, email string) (string, string, error) {
 	email = strings.TrimSpace(email)
 	switch {
 	case name == "":
-		return "", "", &InputError{"Enter the person's name."}
+		return "", "", inputError("name", "Enter the person's name.")
 	case utf8.RuneCountInString(name) > 200:
-		return "", "", &InputError{"The name is too long (200 characters at most)."}
+		return "", "", inputError("name", "The name is too long (200 characters at most).")
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || len(email) > 320 {
-		return "", "", &InputError{"Enter an email address like name@example.org."}
+		return "", "", inputError("email", "Enter an email address like name@example.org.")
 	}
 	return name, email, nil
 }
@@ -118,7 +146,7 @@ func (s *Service) RevokeInvite(ctx context.Context, a Actor, inviteID uuid.UUID)
 func (s *Service) CreateOrganisation(ctx context.Context, orgName, adminName, adminEmail string) (store.Organisation, store.Person, Link, error) {
 	orgName = strings.Join(strings.Fields(orgName), " ")
 	if orgName == "" || utf8.RuneCountInString(orgName) > 200 {
-		return store.Organisation{}, store.Person{}, Link{}, &InputError{"Give the organisation a name of 1 to 200 characters."}
+		return store.Organisation{}, store.Person{}, Link{}, inputError("organisation", "Give the organisation a name of 1 to 200 characters.")
 	}
 	if _, _, err := cleanPerson(adminName, adminEmail); err != nil {
 		return store.Organisation{}, store.Person{}, Link{}, err

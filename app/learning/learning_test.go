@@ -13,6 +13,7 @@ import (
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/store"
 )
@@ -178,10 +179,7 @@ func TestCourseJourney(t *testing.T) {
 	}
 }
 
-func isInput(err error) bool {
-	var ie *learning.InputError
-	return errors.As(err, &ie)
-}
+func isInput(err error) bool { return fault.KindOf(err) == fault.Invalid }
 
 func TestCompletionRule(t *testing.T) {
 	t.Parallel()
