@@ -12,6 +12,7 @@ import (
 
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -115,10 +116,10 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 }
 
 func adminFail(stderr io.Writer, err error) int {
-	var in *org.InputError
+	f, _ := fault.As(err)
 	switch {
-	case errors.As(err, &in):
-		fmt.Fprintln(stderr, "upstand admin:", in.Msg)
+	case f != nil && f.Kind == fault.Invalid:
+		fmt.Fprintln(stderr, "upstand admin:", f.Msg)
 	case errors.Is(err, store.ErrNotFound):
 		fmt.Fprintln(stderr, "upstand admin: no such organisation")
 	default:

@@ -6,7 +6,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -51,15 +51,16 @@ type Service struct {
 	log *slog.Logger
 }
 
-// Errors the web layer maps to responses. Their text is safe to show.
+// The service's errors are faults (app/fault): the web layer answers each
+// by its kind, with its message.
 var (
 	// ErrSignInFailed hides why a sign-in failed from the client; the log
 	// and the audit log have the reason.
-	ErrSignInFailed = errors.New("that passkey could not sign you in")
+	ErrSignInFailed error = fault.New(fault.Forbidden, "That passkey could not sign you in.")
 	// ErrLinkInvalid covers unknown, used, withdrawn and expired links alike.
-	ErrLinkInvalid = errors.New("this enrolment link cannot be used: it may have expired, been used already or been withdrawn. Ask your administrator for a new one")
+	ErrLinkInvalid error = fault.New(fault.NotFound, "This enrolment link cannot be used: it may have expired, been used already or been withdrawn. Ask your administrator for a new one.")
 	// ErrCeremony means the passkey step was stale, replayed or malformed.
-	ErrCeremony = errors.New("the passkey step did not complete; please try again")
+	ErrCeremony error = fault.New(fault.Invalid, "The passkey step did not complete. Please try again.")
 )
 
 // New builds the service. now is the clock (time.Now in production).
@@ -99,4 +100,3 @@ func (s *Service) audit(ctx context.Context, tx *store.Org, a org.Actor, action 
 
 // actorFor is p acting on their own account, from ip.
 func (s *Service) actorFor(p store.Person, ip string) org.Actor { return org.ActorFor(s.st, p, ip) }
-

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/secret"
 	"github.com/upstand/upstand/app/store"
@@ -15,7 +16,7 @@ import (
 const DemoLinkTTL = 24 * time.Hour
 
 // ErrDemoLinkInvalid covers unknown, used and expired demo links alike.
-var ErrDemoLinkInvalid = errors.New("this demo link cannot be used: each demo link works once, for 24 hours. Restart the server with --demo to print new ones")
+var ErrDemoLinkInvalid error = fault.New(fault.NotFound, "This demo link cannot be used: each demo link works once, for 24 hours. Restart the server with --demo to print new ones.")
 
 // IssueDemoLink makes a one-time link that signs p in without a passkey
 // and returns its URL. The caller (the demo start-up) is responsible for

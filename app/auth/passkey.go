@@ -14,6 +14,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/secret"
 	"github.com/upstand/upstand/app/store"
@@ -70,8 +71,11 @@ func (s *Service) saveCeremony(ctx context.Context, kind string, personID *uuid.
 func (s *Service) takeCeremony(ctx context.Context, id, kind string) (webauthn.SessionData, *uuid.UUID, error) {
 	var sd webauthn.SessionData
 	data, personID, err := s.st.Global().TakeCeremony(ctx, secret.Hash(id), kind, s.now())
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrCeremonyExpired) {
 		return sd, nil, fmt.Errorf("%w (%v)", ErrCeremony, err)
+	}
+	if err != nil {
+		return sd, nil, err // the database, not the person: unavailable, say
 	}
 	if err := json.Unmarshal(data, &sd); err != nil {
 		return sd, nil, fmt.Errorf("%w (decode: %v)", ErrCeremony, err)
@@ -263,13 +267,19 @@ func (s *Service) RenamePasskey(ctx context.Context, p store.Person, id []byte, 
 	})
 }
 
-// RemovePasskey removes one of the person's own passkeys, never the last.
+// RemovePasskey removes one of the person's own passkeys, never the last
+// (store.ErrLastPasskey, with words for the person).
 func (s *Service) RemovePasskey(ctx context.Context, p store.Person, id []byte, ip string) error {
 	a := s.actorFor(p, ip)
-	return a.Org.InTx(ctx, func(tx *store.Org) error {
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := tx.Member(p.ID).DeleteCredential(ctx, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, org.PasskeyRemove, &p.ID, nil)
 	})
+	if errors.Is(err, store.ErrLastPasskey) {
+		return &fault.Error{Kind: fault.Conflict, Err: err,
+			Msg: "You cannot remove your only passkey: add another one first, or you would be locked out."}
+	}
+	return err
 }

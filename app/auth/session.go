@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/secret"
 	"github.com/upstand/upstand/app/store"
@@ -15,7 +16,7 @@ import (
 const touchEvery = time.Minute
 
 // ErrNoSession means the token names no live session.
-var ErrNoSession = errors.New("auth: not signed in")
+var ErrNoSession error = fault.Wrap(fault.Forbidden, errors.New("auth: not signed in"))
 
 // StartSession signs the person in on a new session with a fresh random
 // token. Nothing the browser sent before is reused (no fixation).

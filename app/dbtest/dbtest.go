@@ -11,6 +11,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/peterldowns/pgtestdb"
@@ -175,4 +178,46 @@ func (migrator) Migrate(ctx context.Context, sqldb *sql.DB, _ pgtestdb.Config) e
 	}
 	_, err = m.Up(ctx)
 	return err
+}
+
+// Cut makes the test's database unreachable for real, as a PostgreSQL
+// restart or fail-over does: it lowers the database's connection limit to
+// zero, so every new connection but a superuser's is refused, and
+// terminates every connection to it but one of admin's, which it keeps to
+// undo the cut. restore lets connections in again (the pools reconnect on
+// their own); it also runs when the test ends, so a failed test leaves a
+// database that can be inspected. admin is NewWithAdmin's second pool,
+// which must be a superuser's (the private cluster's is).
+func Cut(t testing.TB, admin *bun.DB) (restore func()) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatalf("dbtest: cut: %v", err)
+	}
+	var name string
+	var limit int
+	if err := conn.QueryRowContext(ctx, "SELECT datname, datconnlimit FROM pg_database WHERE datname = current_database()").
+		Scan(&name, &limit); err != nil {
+		t.Fatalf("dbtest: cut: %v", err)
+	}
+	quoted := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+quoted+" CONNECTION LIMIT 0"); err != nil {
+		t.Fatalf("dbtest: cut: %v", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+		t.Fatalf("dbtest: cut (the administrative user must be a superuser): %v", err)
+	}
+	var once sync.Once
+	restore = func() {
+		once.Do(func() {
+			defer conn.Close()
+			if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+quoted+" CONNECTION LIMIT "+strconv.Itoa(limit)); err != nil {
+				t.Errorf("dbtest: restore after cut: %v", err)
+			}
+		})
+	}
+	t.Cleanup(restore)
+	return restore
 }

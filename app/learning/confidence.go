@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -85,11 +86,11 @@ func (s *Service) AnswerConfidence(ctx context.Context, l org.Actor, moduleID, p
 // checkConfidence checks a phase's answers fit the module's statements.
 func (s *Service) checkConfidence(m *content.Module, values []int) error {
 	if len(values) != len(m.Confidence) {
-		return invalid("The form did not match this course's statements. Please try again.")
+		return fault.Input("answers", "The form did not match this course's statements. Please try again.")
 	}
 	for _, v := range values {
 		if v < 0 || v > len(Scale) {
-			return invalid("Answer each statement from 1 (strongly disagree) to 5 (strongly agree), or leave it blank.")
+			return fault.Input("answers", "Answer each statement from 1 (strongly disagree) to 5 (strongly agree), or leave it blank.")
 		}
 	}
 	return nil

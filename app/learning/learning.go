@@ -22,37 +22,31 @@ package learning
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
-// Errors the web layer maps to responses; their text is safe to show.
+// The service's errors are faults (app/fault): the web layer answers each
+// by its kind, with its message. Bad input is a fault.Input naming the
+// field.
 var (
 	// ErrNotFound covers an unknown module, step or record, and another
 	// person's record alike.
-	ErrNotFound = errors.New("there is nothing here: the course, step or record does not exist, or is not yours")
+	ErrNotFound error = fault.New(fault.NotFound, "There is nothing here: the course, step or record does not exist, or is not yours.")
 	// ErrNotStarted means the step needs the course to be started first.
-	ErrNotStarted = errors.New("start the course first")
+	// The web layer sends the learner to the course page for it.
+	ErrNotStarted error = fault.New(fault.Conflict, "Start the course first.")
 	// ErrStale means the page was out of date (another tab, a double
 	// submit); nothing was changed.
-	ErrStale = errors.New("this page was out of date; here is where you are now")
+	ErrStale error = fault.New(fault.Conflict, "This page was out of date; here is where you are now.")
 	// ErrIncomplete means the completion rule is not met yet.
-	ErrIncomplete = errors.New("the course is not complete yet")
+	ErrIncomplete error = fault.New(fault.Conflict, "The course is not complete yet.")
 )
-
-// InputError is bad input from the learner, with a message to show them.
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-func invalid(format string, args ...any) error {
-	return &InputError{Msg: fmt.Sprintf(format, args...)}
-}
 
 // Service is the learning service.
 type Service struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
@@ -178,10 +179,7 @@ func TestCourseJourney(t *testing.T) {
 	}
 }
 
-func isInput(err error) bool {
-	var ie *learning.InputError
-	return errors.As(err, &ie)
-}
+func isInput(err error) bool { return fault.KindOf(err) == fault.Invalid }
 
 func TestCompletionRule(t *testing.T) {
 	t.Parallel()
@@ -645,8 +643,7 @@ func TestSupportResources(t *testing.T) {
 		{Name: "EAP", Phone: "call me"},
 		{Name: "EAP", Phone: "++"},
 	} {
-		var ie *org.InputError
-		if _, err := admins.AddSupportResource(ctx, admin, bad); !errors.As(err, &ie) {
+		if _, err := admins.AddSupportResource(ctx, admin, bad); fault.KindOf(err) != fault.Invalid {
 			t.Errorf("%+v: %v, want an input error", bad, err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/scenario"
 	"github.com/upstand/upstand/app/store"
@@ -251,7 +252,7 @@ func (s *Service) Choose(ctx context.Context, l org.Actor, moduleID string, inde
 	from := state.Node
 	next, _, err := scenario.Choose(sc, state, choiceID)
 	if errors.Is(err, scenario.ErrNotOffered) {
-		return Play{}, invalid("That choice is not on offer here. Pick one of the choices shown.")
+		return Play{}, fault.Input("choice", "That choice is not on offer here. Pick one of the choices shown.")
 	}
 	if err != nil {
 		return Play{}, err

@@ -2,11 +2,13 @@ package learning
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -78,7 +80,7 @@ func (s *Service) SubmitQuiz(ctx context.Context, l org.Actor, moduleID string, 
 	}
 	q := st.Quiz
 	if len(picks) != len(q.Questions) {
-		return QuizResult{}, invalid("Answer every question, then check your answers.")
+		return QuizResult{}, fault.Input("answers", "Answer every question, then check your answers.")
 	}
 	var unanswered []int
 	correct := 0
@@ -93,7 +95,7 @@ func (s *Service) SubmitQuiz(ctx context.Context, l org.Actor, moduleID string, 
 		}
 	}
 	if len(unanswered) > 0 {
-		return QuizResult{}, invalid("Answer every question, then check your answers. Not answered yet: %s.", joinInts(unanswered))
+		return QuizResult{}, fault.Input("answers", fmt.Sprintf("Answer every question, then check your answers. Not answered yet: %s.", joinInts(unanswered)))
 	}
 	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
 	if err != nil {

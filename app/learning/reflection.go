@@ -2,12 +2,14 @@ package learning
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -49,11 +51,11 @@ func (s *Service) Reflect(ctx context.Context, l org.Actor, moduleID string, ind
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
 	switch {
 	case body == "":
-		return store.Reflection{}, invalid("Write something before saving, or choose \"Skip this step\".")
+		return store.Reflection{}, fault.Input("note", "Write something before saving, or choose \"Skip this step\".")
 	case !utf8.ValidString(body):
-		return store.Reflection{}, invalid("The note contains characters that are not text.")
+		return store.Reflection{}, fault.Input("note", "The note contains characters that are not text.")
 	case utf8.RuneCountInString(body) > MaxReflectionRunes:
-		return store.Reflection{}, invalid("The note is longer than %d characters. Please shorten it.", MaxReflectionRunes)
+		return store.Reflection{}, fault.Input("note", fmt.Sprintf("The note is longer than %d characters. Please shorten it.", MaxReflectionRunes))
 	}
 	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
 	if err != nil {

@@ -51,7 +51,7 @@ func (s *Service) invite(ctx context.Context, tx *store.Org, a Actor, d store.Pe
 		err = Record(ctx, tx, a, InviteCreate, &p.ID, map[string]any{"email": email, "roles": p.Roles()}, s.now())
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return store.Person{}, Link{}, invalid("Someone in your organisation already has that email address.")
+		return store.Person{}, Link{}, invalid("email", "Someone in your organisation already has that email address.")
 	}
 	if err != nil {
 		return store.Person{}, Link{}, err
@@ -96,7 +96,7 @@ func (s *Service) RevokeInvite(ctx context.Context, a Actor, inviteID uuid.UUID)
 func (s *Service) CreateOrganisation(ctx context.Context, orgName, adminName, adminEmail string) (store.Organisation, store.Person, Link, error) {
 	orgName = strings.Join(strings.Fields(orgName), " ")
 	if orgName == "" || utf8.RuneCountInString(orgName) > 200 {
-		return store.Organisation{}, store.Person{}, Link{}, invalid("Give the organisation a name of 1 to 200 characters.")
+		return store.Organisation{}, store.Person{}, Link{}, invalid("organisation", "Give the organisation a name of 1 to 200 characters.")
 	}
 	if _, _, err := cleanPerson(adminName, adminEmail); err != nil {
 		return store.Organisation{}, store.Person{}, Link{}, err

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -43,13 +44,9 @@ func New(st *store.Store, cfg Config, now func() time.Time) *Service {
 // Config returns the service's settings.
 func (s *Service) Config() Config { return s.cfg }
 
-// InputError is a problem with what an admin typed; its text is shown to
-// them.
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-func invalid(msg string) error { return &InputError{Msg: msg} }
+// invalid is a mistake in what an admin typed, about one field (in the
+// service's words: "name", "email", "org-admin", "link", "phone").
+func invalid(field, msg string) error { return fault.Input(field, msg) }
 
 // notFound keeps the store's ErrNotFound (another organisation's row is
 // not found too) and passes anything else through.

@@ -70,9 +70,9 @@ func (s *Service) EditPerson(ctx context.Context, a Actor, personID uuid.UUID, e
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return invalid("Someone in your organisation already has that email address.")
+		return invalid("email", "Someone in your organisation already has that email address.")
 	case errors.Is(err, store.ErrLastAdmin):
-		return invalid("Your organisation needs at least one active org admin: make someone else an org admin first.")
+		return invalid("org-admin", "Your organisation needs at least one active org admin: make someone else an org admin first.")
 	}
 	return err
 }
@@ -111,7 +111,7 @@ func (s *Service) SetActive(ctx context.Context, a Actor, personID uuid.UUID, ac
 		return Record(ctx, tx, a, action, &personID, nil, s.now())
 	})
 	if errors.Is(err, store.ErrLastAdmin) {
-		return invalid("Your organisation needs at least one active org admin: make someone else an org admin first.")
+		return invalid("org-admin", "Your organisation needs at least one active org admin: make someone else an org admin first.")
 	}
 	return err
 }
@@ -119,7 +119,7 @@ func (s *Service) SetActive(ctx context.Context, a Actor, personID uuid.UUID, ac
 func cleanGroupName(k store.GroupKind, name string) (string, error) {
 	name = strings.Join(strings.Fields(name), " ")
 	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return "", invalid("Give the " + k.Noun + " a name of 1 to 100 characters.")
+		return "", invalid("name", "Give the "+k.Noun+" a name of 1 to 100 characters.")
 	}
 	return name, nil
 }
@@ -139,7 +139,7 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, k store.GroupKind, n
 		return Record(ctx, tx, a, groupAction(k, "create"), nil, map[string]any{"id": g.ID, "name": name}, s.now())
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return store.Group{}, invalid("There is already a " + k.Noun + " called " + name + ".")
+		return store.Group{}, invalid("name", "There is already a "+k.Noun+" called "+name+".")
 	}
 	if err != nil {
 		return store.Group{}, err
@@ -160,7 +160,7 @@ func (s *Service) RenameGroup(ctx context.Context, a Actor, k store.GroupKind, i
 		return Record(ctx, tx, a, groupAction(k, "rename"), nil, map[string]any{"id": id, "name": name}, s.now())
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return invalid("There is already a " + k.Noun + " called " + name + ".")
+		return invalid("name", "There is already a "+k.Noun+" called "+name+".")
 	}
 	return err
 }
@@ -198,7 +198,7 @@ func (s *Service) AddPerson(ctx context.Context, a Actor, d store.PersonDetails)
 		return Record(ctx, tx, a, PersonCreate, &p.ID, map[string]any{"email": email, "roles": p.Roles()}, s.now())
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return store.Person{}, invalid("Someone in your organisation already has that email address.")
+		return store.Person{}, invalid("email", "Someone in your organisation already has that email address.")
 	}
 	if err != nil {
 		return store.Person{}, err
@@ -212,13 +212,13 @@ func cleanPerson(name, email string) (string, string, error) {
 	email = strings.TrimSpace(email)
 	switch {
 	case name == "":
-		return "", "", invalid("Enter the person's name.")
+		return "", "", invalid("name", "Enter the person's name.")
 	case utf8.RuneCountInString(name) > 200:
-		return "", "", invalid("The name is too long (200 characters at most).")
+		return "", "", invalid("name", "The name is too long (200 characters at most).")
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || len(email) > 320 {
-		return "", "", invalid("Enter an email address like name@example.org.")
+		return "", "", invalid("email", "Enter an email address like name@example.org.")
 	}
 	return name, email, nil
 }

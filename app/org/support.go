@@ -44,23 +44,23 @@ func (in SupportInput) clean() (SupportInput, error) {
 	in.Phone = strings.TrimSpace(in.Phone)
 	switch {
 	case in.Name == "":
-		return in, invalid("Give the resource a name.")
+		return in, invalid("name", "Give the resource a name.")
 	case utf8.RuneCountInString(in.Name) > 200:
-		return in, invalid("The name is longer than 200 characters.")
+		return in, invalid("name", "The name is longer than 200 characters.")
 	case utf8.RuneCountInString(in.Description) > 1000:
-		return in, invalid("The description is longer than 1,000 characters.")
+		return in, invalid("description", "The description is longer than 1,000 characters.")
 	case in.Link == "" && in.Phone == "":
-		return in, invalid("Give a web link, a phone number, or both, so people can reach the resource.")
+		return in, invalid("link", "Give a web link, a phone number, or both, so people can reach the resource.")
 	}
 	if in.Link != "" {
 		u, err := url.Parse(in.Link)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(in.Link) > 500 {
-			return in, invalid("The link must be a full web address starting with https://")
+			return in, invalid("link", "The link must be a full web address starting with https://")
 		}
 	}
 	if in.Phone != "" {
 		if len(in.Phone) > 50 || strings.Trim(in.Phone, "0123456789 +-()") != "" || strings.Trim(in.Phone, " +-()") == "" {
-			return in, invalid("The phone number may contain only digits, spaces, +, - and brackets.")
+			return in, invalid("phone", "The phone number may contain only digits, spaces, +, - and brackets.")
 		}
 	}
 	return in, nil

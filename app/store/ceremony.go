@@ -7,10 +7,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/upstand/upstand/app/fault"
 )
 
-// ErrCeremonyExpired means a passkey ceremony was finished too late.
-var ErrCeremonyExpired = errors.New("store: passkey ceremony expired")
+// ErrCeremonyExpired means a passkey ceremony was finished too late: the
+// request is no longer valid, and the person starts the step again.
+var ErrCeremonyExpired error = fault.Wrap(fault.Invalid, errors.New("store: passkey ceremony expired"))
 
 // SaveCeremony keeps a WebAuthn ceremony's server-side state (JSON) until
 // it is finished or expires. personID is nil for a discoverable sign-in.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/upstand/upstand/app/fault"
 )
 
 // Credential is a passkey: the full WebAuthn credential record (as JSON,
@@ -27,7 +29,7 @@ type Credential struct {
 
 // ErrLastPasskey refuses removing someone's only passkey: they would be
 // locked out.
-var ErrLastPasskey = errors.New("store: cannot remove the last passkey")
+var ErrLastPasskey error = fault.Wrap(fault.Conflict, errors.New("store: cannot remove the last passkey"))
 
 // Credentials lists the person's passkeys, oldest first.
 func (m *Member) Credentials(ctx context.Context) ([]Credential, error) {

@@ -6,3 +6,6 @@ import "github.com/uptrace/bun"
 // InTx, so a test can run a query that forgets its where clause and show
 // that row-level security still holds.
 func UnscopedForTest(o *Org) bun.IDB { return o.tx }
+
+// WrapForTest is wrap, for the tests of how errors are classified.
+func WrapForTest(what string, err error) error { return wrap(what, err) }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/upstand/upstand/app/fault"
 )
 
 // Invite is a one-time enrolment link. The token itself is never stored,
@@ -38,8 +40,9 @@ type NewInvite struct {
 	ExpiresAt time.Time
 }
 
-// ErrInviteClosed means the link was used, withdrawn or has expired.
-var ErrInviteClosed = errors.New("store: enrolment link is used, withdrawn or expired")
+// ErrInviteClosed means the link was used, withdrawn or has expired: it
+// exists, but its state refuses the change.
+var ErrInviteClosed error = fault.Wrap(fault.Conflict, errors.New("store: enrolment link is used, withdrawn or expired"))
 
 // InvitePerson creates a person with their teams and labels and their first
 // enrolment link, all or nothing.

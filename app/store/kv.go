@@ -8,7 +8,9 @@ import (
 // KV is a fiber.Storage over the kv table, so CSRF tokens and rate-limit
 // counters are shared by every app server. fiber.Storage's contract has no
 // context and wants (nil, nil) for a missing key, unlike the rest of the
-// store.
+// store. Its errors are classified like the rest (a database it cannot
+// reach is fault.Unavailable), but Fiber's middleware drops them: the web
+// layer's CSRF storage keeps them (see web.csrfProtection).
 type KV struct {
 	s   *Store
 	now func() time.Time

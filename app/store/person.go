@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/upstand/upstand/app/fault"
 )
 
 // Person is a member of one organisation. Every person is a learner;
@@ -124,7 +126,7 @@ func (g *Global) PersonByHandle(ctx context.Context, handle []byte) (Person, err
 
 // ErrLastAdmin refuses a change that would leave an organisation with no
 // active org admin, and so no one able to invite or repair accounts.
-var ErrLastAdmin = errors.New("store: an organisation needs at least one active org admin")
+var ErrLastAdmin error = fault.Wrap(fault.Conflict, errors.New("store: an organisation needs at least one active org admin"))
 
 // PersonDetails are what an org admin (or the operator) sets for a person,
 // on inviting them and on editing them: name, email, roles, teams and labels.

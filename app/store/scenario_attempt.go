@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/upstand/upstand/app/fault"
 )
 
 // ScenarioAttempt is one play-through of a scenario, pinned to the scenario
@@ -50,7 +52,7 @@ type ScenarioChoice struct {
 
 // ErrStale means the attempt moved on since the page was shown (a second
 // tab, a double submit): nothing was changed.
-var ErrStale = fmt.Errorf("store: the attempt has moved on: %w", ErrConflict)
+var ErrStale error = fault.Wrap(fault.Conflict, fmt.Errorf("store: the attempt has moved on: %w", ErrConflict))
 
 // CreateScenarioAttempt starts a scenario attempt of the person's.
 func (m *Member) CreateScenarioAttempt(ctx context.Context, a ScenarioAttempt) (ScenarioAttempt, error) {

@@ -32,12 +32,12 @@ func (o *Org) InTx(ctx context.Context, fn func(tx *Org) error) error {
 	if o.tx != nil {
 		return fn(o)
 	}
-	return o.s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return outage(o.s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := bindOrg(ctx, tx, o.id); err != nil {
 			return err
 		}
 		return fn(&Org{s: o.s, id: o.id, tx: tx})
-	})
+	}))
 }
 
 // run runs fn on the handle's transaction, or in a new one bound to the
@@ -46,12 +46,12 @@ func (o *Org) run(ctx context.Context, fn func(db bun.IDB) error) error {
 	if o.tx != nil {
 		return fn(o.tx)
 	}
-	return o.s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return outage(o.s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := bindOrg(ctx, tx, o.id); err != nil {
 			return err
 		}
 		return fn(tx)
-	})
+	}))
 }
 
 func bindOrg(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
@@ -100,10 +100,10 @@ func (s *Store) Global() *Global { return &Global{s: s} }
 // run runs fn in a transaction with upstand.system on, which the
 // cross-organisation policies require.
 func (g *Global) run(ctx context.Context, fn func(db bun.IDB) error) error {
-	return g.s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return outage(g.s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('upstand.system', 'on', true)"); err != nil {
 			return wrap("cross-organisation lookup", err)
 		}
 		return fn(tx)
-	})
+	}))
 }

@@ -16,20 +16,30 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
+
+	"github.com/upstand/upstand/app/fault"
 )
 
-// ErrNotFound means no row matched: the object does not exist, or it belongs
-// to another organisation (the two are deliberately indistinguishable).
-var ErrNotFound = errors.New("store: not found")
-
-// ErrConflict means a uniqueness rule refused the write (a duplicate email,
-// team name, and so on).
-var ErrConflict = errors.New("store: already exists")
+// The store's errors are faults (app/fault), so the web layer knows what to
+// answer without each handler remembering; compare them with errors.Is.
+var (
+	// ErrNotFound means no row matched: the object does not exist, or it
+	// belongs to another organisation (the two are deliberately
+	// indistinguishable).
+	ErrNotFound error = fault.Wrap(fault.NotFound, errors.New("store: not found"))
+	// ErrConflict means a uniqueness rule refused the write (a duplicate
+	// email, team name, and so on).
+	ErrConflict error = fault.Wrap(fault.Conflict, errors.New("store: already exists"))
+)
 
 // Store is the database behind every service.
 type Store struct {
@@ -40,10 +50,11 @@ type Store struct {
 func New(db *bun.DB) *Store { return &Store{db: db} }
 
 // Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return outage(s.db.PingContext(ctx)) }
 
 // wrap gives an error the store's prefix and maps "no rows" and unique
-// violations to ErrNotFound and ErrConflict.
+// violations to ErrNotFound and ErrConflict, and a database that cannot be
+// reached to fault.Unavailable.
 func wrap(what string, err error) error {
 	if err == nil {
 		return nil
@@ -55,7 +66,52 @@ func wrap(what string, err error) error {
 	if errors.As(err, &pg) && pg.Code == "23505" {
 		return fmt.Errorf("store: %s: %w", what, ErrConflict)
 	}
-	return fmt.Errorf("store: %s: %w", what, err)
+	return fmt.Errorf("store: %s: %w", what, outage(err))
+}
+
+// outage marks err as fault.Unavailable when it says the database cannot
+// be reached or is not accepting work: the same request may well succeed a
+// little later, and the person should hear that rather than "something went
+// wrong". An error that is already a fault, or any other error, is returned
+// as it is. Every transaction the store opens passes its error through
+// here, so a failure to begin or commit is classified too.
+func outage(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := fault.As(err); ok {
+		return err
+	}
+	if unreachable(err) {
+		return fault.Wrap(fault.Unavailable, err)
+	}
+	return err
+}
+
+// unreachable recognises the ways a lost or refused connection surfaces
+// through pgx and database/sql.
+func unreachable(err error) bool {
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	var pg *pgconn.PgError
+	switch {
+	case errors.As(err, &connect), // no new connection: refused, not accepting connections, auth
+		errors.As(err, &netErr), // a connection broke mid-way, or a dial timed out
+		errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, pgconn.ErrConnClosed),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		// A query that waited for a free connection (or an answer) past
+		// its deadline: the database is overloaded or gone.
+		errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err):
+		return true
+	case errors.As(err, &pg):
+		// Class 08: connection exception; 57P01-57P03: the server is
+		// shutting down, crashed, or starting up; 53300: too many
+		// connections.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" ||
+			pg.Code == "57P03" || pg.Code == "53300"
+	}
+	return false
 }
 
 // affected turns "updated nothing" into ErrNotFound.

@@ -2,12 +2,10 @@ package web
 
 import (
 	"encoding/base64"
-	"errors"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -54,12 +52,8 @@ func (s *Server) passkeyAddBegin(c *fiber.Ctx) error {
 }
 
 func (s *Server) passkeyAddFinish(c *fiber.Ctx) error {
-	err := s.auth.FinishAddPasskey(c.UserContext(), me(c), utils.CopyString(c.Query("ceremony")), c.Body(),
-		utils.CopyString(c.Query("name")), c.IP())
-	if errors.Is(err, auth.ErrCeremony) {
-		return fiber.NewError(fiber.StatusBadRequest, auth.ErrCeremony.Error())
-	}
-	if err != nil {
+	if err := s.auth.FinishAddPasskey(c.UserContext(), me(c), utils.CopyString(c.Query("ceremony")), c.Body(),
+		utils.CopyString(c.Query("name")), c.IP()); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"redirect": "/account?notice=added"})
@@ -80,7 +74,7 @@ func (s *Server) passkeyRename(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.auth.RenamePasskey(c.UserContext(), me(c), id, utils.CopyString(c.FormValue("name")), c.IP()); err != nil {
-		return notFound(err)
+		return err
 	}
 	return c.Redirect("/account?notice=renamed", fiber.StatusSeeOther)
 }
@@ -90,12 +84,8 @@ func (s *Server) passkeyRemove(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.auth.RemovePasskey(c.UserContext(), me(c), id, c.IP())
-	if errors.Is(err, store.ErrLastPasskey) {
-		return fiber.NewError(fiber.StatusConflict, "You cannot remove your only passkey: add another one first, or you would be locked out.")
-	}
-	if err != nil {
-		return notFound(err)
+	if err := s.auth.RemovePasskey(c.UserContext(), me(c), id, c.IP()); err != nil {
+		return err
 	}
 	return c.Redirect("/account?notice=removed", fiber.StatusSeeOther)
 }
@@ -106,13 +96,4 @@ func (s *Server) signoutEverywhere(c *fiber.Ctx) error {
 	}
 	s.clearSessionCookie(c)
 	return c.Redirect("/signin?signed_out=all", fiber.StatusSeeOther)
-}
-
-// notFound maps the store's ErrNotFound (which includes "belongs to another
-// organisation") to a plain 404.
-func notFound(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
-	return err
 }

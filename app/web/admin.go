@@ -1,14 +1,11 @@
 package web
 
 import (
-	"errors"
-	"strings"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
-	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -16,8 +13,9 @@ import (
 // and requireOrgAdmin (routes.go). Every lookup goes through the store with
 // the admin's own organisation id, so another organisation's id is a 404
 // exactly like an id that does not exist. Forms post back to the page they
-// came from; a mistake (org.InputError) re-renders the page with status
-// 422, the message in a summary and next to its field, and what was typed.
+// came from; a mistake (a fault.Invalid from the service, naming its
+// field) re-renders the page with status 422, the message in a summary and
+// next to its field, and what was typed.
 
 // formList returns every value of a repeated form field (checkboxes),
 // copied out of the request buffer.
@@ -53,28 +51,24 @@ func newFormErrors(es ...formError) *formErrors {
 	return f
 }
 
-// asInputError reports whether err is a mistake in what the admin typed.
-func asInputError(err error) (*org.InputError, bool) {
-	var in *org.InputError
-	ok := errors.As(err, &in)
-	return in, ok
+// asInputError reports whether err is a mistake in what the admin typed
+// (a fault.Invalid), to show again on the form.
+func asInputError(err error) (*fault.Error, bool) {
+	f, ok := fault.As(err)
+	if !ok || f.Kind != fault.Invalid {
+		return nil, false
+	}
+	return f, true
 }
 
-// personField places an org.InputError about a person next to the control
-// it is about. The service's messages name their subject (the name, the
-// email address, the org admin role) but carry no field, and the summary
-// shows every message whatever this returns.
-func personField(prefix, msg string) string {
-	m := strings.ToLower(msg)
-	switch {
-	case strings.Contains(m, "email"):
-		return prefix + "email"
-	case strings.Contains(m, "org admin"):
-		return prefix + "org-admin"
-	case strings.Contains(m, "name"):
-		return prefix + "name"
+// fieldID is the id of the form control a service's field name is about:
+// the form's prefix ("invite-", "person-") and the field ("name", "email",
+// "org-admin"). The summary shows every message whatever this returns.
+func fieldID(prefix string, f *fault.Error) string {
+	if f.Field == "" {
+		return ""
 	}
-	return ""
+	return prefix + f.Field
 }
 
 // groupChoice is a team or label as a checkbox.

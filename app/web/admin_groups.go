@@ -100,7 +100,7 @@ func (s *Server) groupOf(c *fiber.Ctx, k store.GroupKind) (store.Group, error) {
 		return store.Group{}, err
 	}
 	g, err := s.org.Group(c.UserContext(), actor(c), k, id)
-	return g, notFound(err)
+	return g, err
 }
 
 func (s *Server) adminGroupRename(k store.GroupKind) fiber.Handler {
@@ -116,7 +116,7 @@ func (s *Server) adminGroupRename(k store.GroupKind) fiber.Handler {
 				newFormErrors(formError{Field: "rename-" + g.ID.String(), Msg: in.Msg}))
 		}
 		if err != nil {
-			return notFound(err)
+			return err
 		}
 		return c.Redirect(groupPageOf(k).Path+"?notice=renamed", fiber.StatusSeeOther)
 	}
@@ -156,7 +156,7 @@ func (s *Server) adminGroupDelete(k store.GroupKind) fiber.Handler {
 			return err
 		}
 		if err := s.org.DeleteGroup(c.UserContext(), actor(c), k, g.ID); err != nil {
-			return notFound(err)
+			return err
 		}
 		return c.Redirect(groupPageOf(k).Path+"?notice=deleted", fiber.StatusSeeOther)
 	}

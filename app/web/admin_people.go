@@ -61,7 +61,7 @@ func (s *Server) adminInvite(c *fiber.Ctx) error {
 	}
 	p, link, err := s.org.Invite(c.UserContext(), actor(c), details)
 	if in, ok := asInputError(err); ok {
-		return s.renderPeople(c, form, newFormErrors(formError{Field: personField("invite-", in.Msg), Msg: in.Msg}))
+		return s.renderPeople(c, form, newFormErrors(formError{Field: fieldID("invite-", in), Msg: in.Msg}))
 	}
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ func (s *Server) adminPersonOf(c *fiber.Ctx) (store.Person, error) {
 		return store.Person{}, err
 	}
 	p, err := s.org.Person(c.UserContext(), actor(c), id)
-	return p, notFound(err)
+	return p, err
 }
 
 func (s *Server) adminPerson(c *fiber.Ctx) error {
@@ -95,10 +95,10 @@ func (s *Server) adminPersonSave(c *fiber.Ctx) error {
 	}
 	err = s.org.EditPerson(c.UserContext(), actor(c), p.ID, details)
 	if in, ok := asInputError(err); ok {
-		return s.renderPerson(c, p, form, newFormErrors(formError{Field: personField("person-", in.Msg), Msg: in.Msg}))
+		return s.renderPerson(c, p, form, newFormErrors(formError{Field: fieldID("person-", in), Msg: in.Msg}))
 	}
 	if err != nil {
-		return notFound(err)
+		return err
 	}
 	return c.Redirect("/admin/people/"+p.ID.String()+"?notice=saved", fiber.StatusSeeOther)
 }
@@ -119,7 +119,7 @@ func (s *Server) adminSetActive(active bool) fiber.Handler {
 			return s.personProblem(c, p, in.Msg)
 		}
 		if err != nil {
-			return notFound(err)
+			return err
 		}
 		notice := "deactivated"
 		if active {
@@ -151,7 +151,7 @@ func (s *Server) adminReenrol(c *fiber.Ctx) error {
 	}
 	link, err := s.org.Reenrol(c.UserContext(), actor(c), p.ID)
 	if err != nil {
-		return notFound(err)
+		return err
 	}
 	return s.renderLink(c, p, link, true)
 }

@@ -18,7 +18,7 @@ func (s *Server) certificatePage(c *fiber.Ctx) error {
 	}
 	cert, err := s.learn.Certificate(c.UserContext(), actor(c), id)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	return s.render(c, "pages/certificate", fiber.Map{
 		"Title":     "Certificate: " + cert.ModuleTitle,

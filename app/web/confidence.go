@@ -16,7 +16,7 @@ func (s *Server) confidencePage(c *fiber.Ctx) error {
 	phase := utils.CopyString(c.Params("phase"))
 	v, err := s.learn.Confidence(c.UserContext(), actor(c), moduleParam(c), phase)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	if len(v.Statements) == 0 {
 		return c.Redirect(resumeURL(v.Progress), fiber.StatusSeeOther)
@@ -67,7 +67,7 @@ func (s *Server) confidenceSave(c *fiber.Ctx) error {
 		return s.finishSave(c)
 	}
 	if err := s.learn.AnswerConfidence(c.UserContext(), actor(c), m.ID, phase, confidenceValues(c, len(m.Confidence))); err != nil {
-		return learnError(c, err)
+		return err
 	}
 	p, err := s.learn.Course(c.UserContext(), actor(c), m.ID)
 	if err != nil {

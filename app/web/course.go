@@ -7,7 +7,7 @@ import "github.com/gofiber/fiber/v2"
 func (s *Server) coursePage(c *fiber.Ctx) error {
 	p, err := s.learn.Course(c.UserContext(), actor(c), moduleParam(c))
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	data, err := s.courseFrame(c, p, "Course")
 	if err != nil {
@@ -24,7 +24,7 @@ func (s *Server) coursePage(c *fiber.Ctx) error {
 func (s *Server) courseBegin(c *fiber.Ctx) error {
 	p, err := s.learn.Course(c.UserContext(), actor(c), moduleParam(c))
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	data, err := s.courseFrame(c, p, "Before you start")
 	if err != nil {
@@ -40,7 +40,7 @@ func (s *Server) courseBegin(c *fiber.Ctx) error {
 func (s *Server) courseStart(c *fiber.Ctx) error {
 	p, err := s.learn.Start(c.UserContext(), actor(c), moduleParam(c), c.FormValue("retake") == "1")
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	return c.Redirect(resumeURL(p), fiber.StatusSeeOther)
 }

@@ -33,7 +33,7 @@ func (s *Server) enrolPage(c *fiber.Ctx) error {
 func (s *Server) enrolBegin(c *fiber.Ctx) error {
 	cer, err := s.auth.BeginEnrol(c.UserContext(), utils.CopyString(c.Params("token")))
 	if err != nil {
-		return enrolError(err)
+		return err
 	}
 	return c.JSON(cer)
 }
@@ -42,21 +42,10 @@ func (s *Server) enrolFinish(c *fiber.Ctx) error {
 	p, err := s.auth.FinishEnrol(c.UserContext(), utils.CopyString(c.Params("token")),
 		utils.CopyString(c.Query("ceremony")), c.Body(), utils.CopyString(c.Query("name")), c.IP())
 	if err != nil {
-		return enrolError(err)
+		return err
 	}
 	if err := s.signIn(c, p); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"redirect": "/account?welcome=1"})
-}
-
-// enrolError turns the service's refusals into messages a person can act on.
-func enrolError(err error) error {
-	switch {
-	case errors.Is(err, auth.ErrLinkInvalid):
-		return fiber.NewError(fiber.StatusNotFound, auth.ErrLinkInvalid.Error())
-	case errors.Is(err, auth.ErrCeremony):
-		return fiber.NewError(fiber.StatusBadRequest, auth.ErrCeremony.Error())
-	}
-	return err
 }

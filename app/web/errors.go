@@ -5,56 +5,123 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
+	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/learning"
-	"github.com/upstand/upstand/app/store"
 )
 
-// notFoundMessage is what every 404 says unless its error says something
-// more specific (an enrolment link that cannot be used). A page that is
-// not there and a page that is someone else's read the same, on purpose.
-const notFoundMessage = "There is no page at this address. It may have moved, or the link may be mistyped."
+// The words the error page uses when an error brings none of its own.
+const (
+	notFoundMessage    = "There is no page at this address. It may have moved, or the link may be mistyped."
+	forbiddenMessage   = "You cannot do that here. If you think you should be able to, ask your organisation's administrator."
+	conflictMessage    = "That could not be done because something changed meanwhile. Reload the page and try again."
+	invalidMessage     = "Something in what was sent is not right. Go back, check it and try again."
+	unavailableMessage = "Upstand is briefly unavailable. Please try again in a minute; if it keeps happening, tell your administrator the reference below."
+	internalMessage    = "Something went wrong on our side. Please try again; if it keeps happening, tell your administrator the reference below."
+)
 
-// handleError is the one place an error becomes a response. Server faults
-// are logged here, once, with the request id; client errors are not noise
-// worth logging beyond the access log line.
-func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	status := fiber.StatusInternalServerError
-	heading := http.StatusText(status)
-	message := "Something went wrong on our side. Please try again; if it keeps happening, tell your administrator the reference below."
+// retryAfter is the Retry-After of a 503, in seconds: long enough for a
+// database restart or fail-over, short enough that a person retrying by
+// hand is not told to wait longer than they would anyway.
+const retryAfter = "30"
+
+// problem is what a response says about an error.
+type problem struct {
+	Status  int
+	Heading string
+	Message string
+	// Field is the input an Invalid error is about, for scripts (JSON).
+	Field string
+}
+
+// problemOf decides the response to an error, by its fault kind (app/fault)
+// or the status of a fiber.Error; anything else is a 500 whose details stay
+// in the log.
+func problemOf(err error) problem {
+	status, msg, field := fiber.StatusInternalServerError, "", ""
 	var fe *fiber.Error
-	switch {
-	case errors.As(err, &fe):
-		status, heading = fe.Code, http.StatusText(fe.Code)
-		if status < 500 {
-			message = fe.Message
+	if f, ok := fault.As(err); ok {
+		msg, field = f.Msg, f.Field
+		switch f.Kind {
+		case fault.NotFound:
+			status = fiber.StatusNotFound
+		case fault.Forbidden:
+			status = fiber.StatusForbidden
+		case fault.Conflict:
+			status = fiber.StatusConflict
+		case fault.Invalid:
+			status = fiber.StatusBadRequest
+		case fault.Unavailable:
+			status = fiber.StatusServiceUnavailable
 		}
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, learning.ErrNotFound):
-		// A handler that passed the not-found on unmapped: still a 404.
-		status = fiber.StatusNotFound
+	} else if errors.As(err, &fe) {
+		status = fe.Code
+		if fe.Message != http.StatusText(fe.Code) { // fiber.ErrNotFound and friends say no more than the status
+			msg = fe.Message
+		}
 	}
+	switch {
+	case status == fiber.StatusServiceUnavailable && msg == "":
+		msg = unavailableMessage
+	case status >= 500:
+		msg, field = internalMessage, "" // an internal error's text never reaches the client
+	case msg != "":
+	case status == fiber.StatusNotFound:
+		msg = notFoundMessage
+	case status == fiber.StatusForbidden:
+		msg = forbiddenMessage
+	case status == fiber.StatusConflict:
+		msg = conflictMessage
+	case status == fiber.StatusBadRequest:
+		msg = invalidMessage
+	default:
+		msg = http.StatusText(status) + "."
+	}
+	heading := http.StatusText(status)
 	if status == fiber.StatusNotFound {
 		heading = "Page not found"
-		if fe == nil || fe.Message == utils.StatusMessage(status) {
-			message = notFoundMessage
-		}
 	}
-	if status >= 500 {
-		s.log.Error("request failed", "method", c.Method(), "path", loggedPath(c), "status", status,
+	return problem{Status: status, Heading: heading, Message: msg, Field: field}
+}
+
+// handleError is the one place an error becomes a response: handlers
+// return the services' errors as they are, and problemOf answers each by
+// its kind, so a forgotten mapping cannot turn a not-found into a 500.
+// Server faults (5xx, a database outage included) are logged here, once,
+// with the request id the page shows; client errors are not noise worth
+// logging beyond the access log line.
+//
+// learning.ErrNotStarted (a step of a course not started yet) is the one
+// error answered with a redirect: to the course page, where the course
+// starts.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if errors.Is(err, learning.ErrNotStarted) && c.Params("module") != "" {
+		return c.Redirect(courseURL(moduleParam(c)), fiber.StatusSeeOther)
+	}
+	p := problemOf(err)
+	if p.Status >= 500 {
+		s.log.Error("request failed", "method", c.Method(), "path", loggedPath(c), "status", p.Status,
 			"request_id", requestID(c), "err", err)
 	}
-	c.Status(status)
+	if p.Status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+	}
+	c.Status(p.Status)
 	if c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMEApplicationJSON {
-		return c.JSON(fiber.Map{"error": message, "status": status, "request_id": requestID(c)})
+		body := fiber.Map{"error": p.Message, "status": p.Status, "request_id": requestID(c)}
+		if p.Field != "" {
+			body["field"] = p.Field
+		}
+		return c.JSON(body)
 	}
 	return s.render(c, "pages/error", fiber.Map{
-		"Title":   heading,
-		"Heading": heading,
-		"Message": message,
-		"Status":  status,
+		"Title":   p.Heading,
+		"Heading": p.Heading,
+		"Message": p.Message,
+		"Status":  p.Status,
 	})
 }
 
-// notFound is the catch-all after every route.
-func (s *Server) notFound(*fiber.Ctx) error { return fiber.ErrNotFound }
+func (s *Server) notFound(c *fiber.Ctx) error {
+	return fault.New(fault.NotFound, notFoundMessage)
+}

@@ -13,7 +13,7 @@ import (
 func (s *Server) finishPage(c *fiber.Ctx) error {
 	p, err := s.learn.Course(c.UserContext(), actor(c), moduleParam(c))
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	if !p.Started() {
 		return c.Redirect(courseURL(p.Module.ID), fiber.StatusSeeOther)
@@ -29,7 +29,7 @@ func (s *Server) finishPage(c *fiber.Ctx) error {
 	if p.Met && !p.PostAnswered {
 		v, err := s.learn.Confidence(c.UserContext(), actor(c), p.Module.ID, "post")
 		if err != nil {
-			return learnError(c, err)
+			return err
 		}
 		data["Check"] = v
 	}
@@ -54,7 +54,7 @@ func (s *Server) finishSave(c *fiber.Ctx) error {
 		return c.Redirect(finishURL(module), fiber.StatusSeeOther)
 	}
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	return c.Redirect(completeURL(module), fiber.StatusSeeOther)
 }
@@ -63,7 +63,7 @@ func (s *Server) finishSave(c *fiber.Ctx) error {
 func (s *Server) completePage(c *fiber.Ctx) error {
 	p, err := s.learn.Course(c.UserContext(), actor(c), moduleParam(c))
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	if !p.Complete() {
 		return c.Redirect(finishURL(p.Module.ID), fiber.StatusSeeOther)

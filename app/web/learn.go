@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"html/template"
 	"strconv"
@@ -18,25 +17,9 @@ import (
 	"github.com/upstand/upstand/app/store"
 )
 
-// This file holds what the learner's pages share: who the learner is, how
-// the learning service's errors become responses, the course frame every
-// course page sits in, and the template functions.
-
-// learnError maps the learning service's errors to responses: unknown or
-// someone else's records are 404, a step before the course was started goes
-// to the course page, bad input is a 400 with its message.
-func learnError(c *fiber.Ctx, err error) error {
-	var ie *learning.InputError
-	switch {
-	case errors.Is(err, learning.ErrNotFound), errors.Is(err, store.ErrNotFound):
-		return fiber.ErrNotFound
-	case errors.Is(err, learning.ErrNotStarted):
-		return c.Redirect("/courses/"+moduleParam(c), fiber.StatusSeeOther)
-	case errors.As(err, &ie):
-		return fiber.NewError(fiber.StatusBadRequest, ie.Msg)
-	}
-	return err
-}
+// This file holds what the learner's pages share: who the learner is, the
+// course frame every course page sits in, and the template functions. The
+// learning service's errors are faults, answered by handleError.
 
 // moduleParam is the :module route parameter, copied (Fiber reuses its
 // buffers after the handler returns).

@@ -11,7 +11,7 @@ import (
 func (s *Server) quizPage(c *fiber.Ctx, module string, n int) error {
 	v, err := s.learn.Quiz(c.UserContext(), actor(c), module, n)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	data, err := s.stepFrame(c, v.Progress, "Quiz", n)
 	if err != nil {
@@ -40,7 +40,7 @@ func (s *Server) quizSubmit(c *fiber.Ctx) error {
 	}
 	r, err := s.learn.SubmitQuiz(c.UserContext(), actor(c), module, n, picks)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	return c.Redirect(quizResultURL(module, n, r.Attempt.ID), fiber.StatusSeeOther)
 }
@@ -59,7 +59,7 @@ func (s *Server) quizResult(c *fiber.Ctx) error {
 	module := moduleParam(c)
 	r, err := s.learn.QuizResult(c.UserContext(), actor(c), module, n, id)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	data, err := s.stepFrame(c, r.Progress, "Quiz result", n)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 func (s *Server) reflectionPage(c *fiber.Ctx, module string, n int) error {
 	v, err := s.learn.Reflection(c.UserContext(), actor(c), module, n)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	data, err := s.stepFrame(c, v.Progress, "Reflection", n)
 	if err != nil {
@@ -31,12 +31,12 @@ func (s *Server) reflectionSave(c *fiber.Ctx) error {
 	module := moduleParam(c)
 	if c.FormValue("skip") != "" {
 		if err := s.learn.SkipReflection(c.UserContext(), actor(c), module, n); err != nil {
-			return learnError(c, err)
+			return err
 		}
 		return c.Redirect(s.afterStep(module, n), fiber.StatusSeeOther)
 	}
 	if _, err := s.learn.Reflect(c.UserContext(), actor(c), module, n, c.FormValue("note")); err != nil {
-		return learnError(c, err)
+		return err
 	}
 	return c.Redirect(stepURL(module, n)+"?saved=1", fiber.StatusSeeOther)
 }
@@ -58,7 +58,7 @@ func (s *Server) reflectionDelete(c *fiber.Ctx) error {
 	}
 	r, err := s.learn.DeleteReflection(c.UserContext(), actor(c), id)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	if m, ok := s.learn.Content().Module(r.ModuleID); ok {
 		for _, st := range m.Steps {

@@ -22,7 +22,7 @@ import (
 func (s *Server) scenarioPage(c *fiber.Ctx, module string, n int) error {
 	play, err := s.learn.Scenario(c.UserContext(), actor(c), module, n)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	view := "node"
 	switch {
@@ -81,7 +81,7 @@ func (s *Server) scenarioStart(c *fiber.Ctx) error {
 	}
 	play, err := s.learn.StartScenario(c.UserContext(), actor(c), moduleParam(c), n)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	if isHTMX(c) {
 		c.Set("HX-Push-Url", stepURL(play.Progress.Module.ID, n))
@@ -113,7 +113,7 @@ func (s *Server) scenarioChoose(c *fiber.Ctx) error {
 		return c.Redirect(stepURL(module, n), fiber.StatusSeeOther)
 	}
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	if isHTMX(c) {
 		c.Set("HX-Push-Url", feedbackURL(module, n))
@@ -130,7 +130,7 @@ func (s *Server) scenarioFeedback(c *fiber.Ctx) error {
 	}
 	play, err := s.learn.Scenario(c.UserContext(), actor(c), moduleParam(c), n)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	if play.Last == nil {
 		return c.Redirect(stepURL(play.Progress.Module.ID, n), fiber.StatusSeeOther)
@@ -151,7 +151,7 @@ func (s *Server) scenarioReview(c *fiber.Ctx) error {
 	}
 	play, err := s.learn.ScenarioAttempt(c.UserContext(), actor(c), moduleParam(c), n, id)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	view := "ending"
 	if !play.Finished() {

@@ -19,6 +19,8 @@ const (
 	tokenKey  = "session_token"
 	actorKey  = "actor"
 	csrfKey   = "csrf"
+	// csrfStorageKey holds the request's *csrfStorage.
+	csrfStorageKey = "csrf_storage"
 	// demoKey marks a request whose session began from a demo link.
 	demoKey = "demo_session"
 )
@@ -144,15 +146,30 @@ func (s *Server) startSession(c *fiber.Ctx, p store.Person,
 // match the cookie (double submit) and exist server-side (shared storage,
 // so any app server can check it). Forms send it as _csrf, scripts as the
 // X-CSRF-Token header.
+//
+// Fiber's middleware drops its storage's errors: a token it could not read
+// looks unknown ("this form has expired"), a token it could not write looks
+// stored. So each request gets the middleware over its own csrfStorage,
+// which keeps the first error, and a failed read or write is answered as
+// that error (a database outage: 503) here or in csrfStored, which runs
+// next. The middleware keeps no state of its own between requests; its
+// configuration is built once.
 func (s *Server) csrfProtection() fiber.Handler {
-	return csrf.New(csrf.Config{
+	kv := s.st.KV(s.now)
+	refuse := func(c *fiber.Ctx, err error) error {
+		if err := s.csrfStorageFailed(c); err != nil {
+			return err
+		}
+		s.log.Warn("csrf refused", "path", loggedPath(c), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
+		return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
+	}
+	cfg := csrf.Config{
 		CookieName:        s.csrfCookie,
 		CookieSecure:      s.cfg.Secure(),
 		CookieHTTPOnly:    true,
 		CookieSameSite:    fiber.CookieSameSiteLaxMode,
 		CookieSessionOnly: true,
 		Expiration:        2 * time.Hour,
-		Storage:           s.st.KV(s.now),
 		ContextKey:        csrfKey,
 		Extractor: func(c *fiber.Ctx) (string, error) {
 			if t := c.Get("X-CSRF-Token"); t != "" {
@@ -163,12 +180,65 @@ func (s *Server) csrfProtection() fiber.Handler {
 			}
 			return "", csrf.ErrTokenNotFound
 		},
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			s.log.Warn("csrf refused", "path", loggedPath(c), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
-			return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
-		},
-	})
+		ErrorHandler: refuse,
+	}
+	return func(c *fiber.Ctx) error {
+		st := &csrfStorage{KV: kv}
+		c.Locals(csrfStorageKey, st)
+		perRequest := cfg
+		perRequest.Storage = st
+		return csrf.New(perRequest)(c)
+	}
 }
+
+// csrfStored follows csrfProtection: a request whose token could not be
+// read or stored is answered with that storage error, before any page
+// renders a form with a token that will not work.
+func (s *Server) csrfStored(c *fiber.Ctx) error {
+	if err := s.csrfStorageFailed(c); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// csrfStorageFailed is the error the request's CSRF storage met, if any.
+// The middleware has by then replaced or expired the browser's token
+// cookie, as it would for a token that is really unknown; that change is
+// taken back, so the page the browser holds still works once the database
+// answers again.
+func (s *Server) csrfStorageFailed(c *fiber.Ctx) error {
+	st, ok := c.Locals(csrfStorageKey).(*csrfStorage)
+	if !ok || st.err == nil {
+		return nil
+	}
+	c.Response().Header.DelCookie(s.csrfCookie)
+	return st.err
+}
+
+// csrfStorage is the key/value table as one request's CSRF middleware sees
+// it, keeping the first error (see csrfProtection).
+type csrfStorage struct {
+	*store.KV
+	err error
+}
+
+func (k *csrfStorage) keep(err error) error {
+	if err != nil && k.err == nil {
+		k.err = err
+	}
+	return err
+}
+
+func (k *csrfStorage) Get(key string) ([]byte, error) {
+	v, err := k.KV.Get(key)
+	return v, k.keep(err)
+}
+
+func (k *csrfStorage) Set(key string, val []byte, exp time.Duration) error {
+	return k.keep(k.KV.Set(key, val, exp))
+}
+
+func (k *csrfStorage) Delete(key string) error { return k.keep(k.KV.Delete(key)) }
 
 func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(csrfKey).(string)
@@ -192,7 +262,10 @@ func (s *Server) sameOrigin(c *fiber.Ctx) error {
 }
 
 // rateLimit allows max requests per window from one client address for a
-// group of routes; the counters live in the shared key/value table.
+// group of routes; the counters live in the shared key/value table. Fiber's
+// limiter drops storage errors too, so in a database outage it lets
+// requests through uncounted; every limited route uses the database itself
+// and answers the outage with a 503.
 func (s *Server) rateLimit(group string, max int, window time.Duration) fiber.Handler {
 	return limiter.New(limiter.Config{
 		Max:          max,

@@ -32,7 +32,7 @@ func (s *Server) stepPage(c *fiber.Ctx) error {
 func (s *Server) lessonPage(c *fiber.Ctx, module string, n int) error {
 	p, st, err := s.learn.OpenLesson(c.UserContext(), actor(c), module, n)
 	if err != nil {
-		return learnError(c, err)
+		return err
 	}
 	data, err := s.stepFrame(c, p, st.Lesson.Title, n)
 	if err != nil {

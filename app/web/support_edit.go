@@ -1,12 +1,9 @@
 package web
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/upstand/upstand/app/org"
-	"github.com/upstand/upstand/app/store"
 )
 
 // supportEditPage lets an organisation admin edit the support resources
@@ -30,21 +27,9 @@ func supportInput(c *fiber.Ctx) org.SupportInput {
 		Link: c.FormValue("link"), Phone: c.FormValue("phone")}
 }
 
-// supportError shows bad input as a 400 with its message.
-func supportError(err error) error {
-	var ie *org.InputError
-	switch {
-	case errors.As(err, &ie):
-		return fiber.NewError(fiber.StatusBadRequest, ie.Msg)
-	case errors.Is(err, store.ErrNotFound):
-		return fiber.ErrNotFound
-	}
-	return err
-}
-
 func (s *Server) supportAdd(c *fiber.Ctx) error {
 	if _, err := s.org.AddSupportResource(c.UserContext(), actor(c), supportInput(c)); err != nil {
-		return supportError(err)
+		return err
 	}
 	return c.Redirect("/admin/support?notice=added", fiber.StatusSeeOther)
 }
@@ -55,7 +40,7 @@ func (s *Server) supportUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.org.UpdateSupportResource(c.UserContext(), actor(c), id, supportInput(c)); err != nil {
-		return supportError(err)
+		return err
 	}
 	return c.Redirect("/admin/support?notice=saved", fiber.StatusSeeOther)
 }
@@ -66,7 +51,7 @@ func (s *Server) supportDelete(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.org.DeleteSupportResource(c.UserContext(), actor(c), id); err != nil {
-		return supportError(err)
+		return err
 	}
 	return c.Redirect("/admin/support?notice=deleted", fiber.StatusSeeOther)
 }
