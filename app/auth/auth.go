@@ -1,7 +1,8 @@
-// Package auth is identity and access: passkey ceremonies (go-webauthn),
-// one-time enrolment links, sessions, and the organisation admin's changes
-// to people, teams and labels — each recorded in the audit log. It knows
-// nothing of HTTP; app/web turns requests into these calls.
+// Package auth is identity: passkey ceremonies (go-webauthn), enrolment by
+// one-time link, sessions and demo sign-in links — each sign-in, refusal
+// and passkey change recorded in the audit log (the vocabulary is app/org's).
+// Making people, links, teams and labels is app/org's. It knows nothing of
+// HTTP; app/web turns requests into these calls.
 package auth
 
 import (
@@ -26,8 +27,6 @@ type Config struct {
 	// accepted, its host the relying-party id, and enrolment links start
 	// with it.
 	BaseURL *url.URL
-	// InviteTTL is how long an enrolment link stays usable (7 days).
-	InviteTTL time.Duration
 	// SessionIdle ends a session after this long without a request (30 min).
 	SessionIdle time.Duration
 	// SessionMax ends a session this long after sign-in, whatever (12 h).
@@ -38,7 +37,7 @@ type Config struct {
 
 // DefaultConfig has the documented defaults for base.
 func DefaultConfig(base *url.URL) Config {
-	return Config{BaseURL: base, InviteTTL: 7 * 24 * time.Hour, SessionIdle: 30 * time.Minute,
+	return Config{BaseURL: base, SessionIdle: 30 * time.Minute,
 		SessionMax: 12 * time.Hour, CeremonyTTL: 5 * time.Minute}
 }
 
