@@ -43,15 +43,7 @@ func (o *Org) InTx(ctx context.Context, fn func(tx *Org) error) error {
 // run runs fn on the handle's transaction, or in a new one bound to the
 // organisation.
 func (o *Org) run(ctx context.Context, fn func(db bun.IDB) error) error {
-	if o.tx != nil {
-		return fn(o.tx)
-	}
-	return outage(o.s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := bindOrg(ctx, tx, o.id); err != nil {
-			return err
-		}
-		return fn(tx)
-	}))
+	return o.InTx(ctx, func(tx *Org) error { return fn(tx.tx) })
 }
 
 func bindOrg(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
