@@ -10,7 +10,6 @@
 package org
 
 import (
-	"errors"
 	"net/url"
 	"time"
 
@@ -47,12 +46,3 @@ func (s *Service) Config() Config { return s.cfg }
 // invalid is a mistake in what an admin typed, about one field (in the
 // service's words: "name", "email", "org-admin", "link", "phone").
 func invalid(field, msg string) error { return fault.Input(field, msg) }
-
-// notFound keeps the store's ErrNotFound (another organisation's row is
-// not found too) and passes anything else through.
-func notFound(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return store.ErrNotFound
-	}
-	return err
-}

@@ -27,7 +27,7 @@ func (s *Service) SupportResources(ctx context.Context, a Actor) ([]store.Suppor
 // SupportResource loads one of the organisation's resources.
 func (s *Service) SupportResource(ctx context.Context, a Actor, id uuid.UUID) (store.SupportResource, error) {
 	r, err := a.Org.SupportResource(ctx, id)
-	return r, notFound(err)
+	return r, err
 }
 
 // SupportInput is an admin's entry for a support resource.
@@ -77,7 +77,7 @@ func (s *Service) edit(ctx context.Context, by Actor, action Action, change func
 		}
 		return Record(ctx, tx, by, action, nil, map[string]any{"resource": r.ID.String(), "name": r.Name}, s.now())
 	})
-	return r, notFound(err)
+	return r, err
 }
 
 // AddSupportResource adds a resource to the organisation's list.

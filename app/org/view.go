@@ -52,7 +52,7 @@ func (s *Service) People(ctx context.Context, a Actor) ([]PersonRow, error) {
 // Person loads one person of the organisation.
 func (s *Service) Person(ctx context.Context, a Actor, id uuid.UUID) (store.Person, error) {
 	p, err := a.Org.Person(ctx, id)
-	return p, notFound(err)
+	return p, err
 }
 
 // PersonPage is what an admin sees of a person beyond their details and
@@ -95,7 +95,7 @@ func (s *Service) Groups(ctx context.Context, a Actor, k store.GroupKind) ([]sto
 // Group loads one team or label of the organisation.
 func (s *Service) Group(ctx context.Context, a Actor, k store.GroupKind, id uuid.UUID) (store.Group, error) {
 	g, err := a.Org.Group(ctx, k, id)
-	return g, notFound(err)
+	return g, err
 }
 
 // GroupsOf lists the teams or labels a person of the organisation is in.
