@@ -36,29 +36,21 @@ func runMigrate(ctx context.Context, args []string, env config.Env, stdout, stde
 		return 1
 	}
 	switch rest[0] {
-	case "up":
-		names, err := m.Up(ctx)
+	case "up", "down":
+		run, none, done := m.Up, "database is up to date", "applied"
+		if rest[0] == "down" {
+			run, none, done = m.Down, "nothing to roll back", "rolled back"
+		}
+		names, err := run(ctx)
 		if err != nil {
 			fmt.Fprintln(stderr, "upstand migrate:", err)
 			return 1
 		}
 		if len(names) == 0 {
-			fmt.Fprintln(stdout, "database is up to date")
+			fmt.Fprintln(stdout, none)
 		}
 		for _, n := range names {
-			fmt.Fprintln(stdout, "applied", n)
-		}
-	case "down":
-		names, err := m.Down(ctx)
-		if err != nil {
-			fmt.Fprintln(stderr, "upstand migrate:", err)
-			return 1
-		}
-		if len(names) == 0 {
-			fmt.Fprintln(stdout, "nothing to roll back")
-		}
-		for _, n := range names {
-			fmt.Fprintln(stdout, "rolled back", n)
+			fmt.Fprintln(stdout, done, n)
 		}
 	case "status":
 		applied, pending, err := m.Status(ctx)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/passkeytest"
 	"github.com/upstand/upstand/app/store"
@@ -23,36 +23,25 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// clock is an injectable time source tests can move forward.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var rp = virtualwebauthn.RelyingParty{ID: "localhost", Name: "Upstand", Origin: "http://localhost:8080"}
 
-type fixture struct {
+// env is the identity service on a fresh database, with an organisation
+// whose admin has not enrolled yet.
+type env struct {
 	svc    *auth.Service
 	admins *org.Service // organisation administration, for invites
 	st     *store.Store
-	clock  *clock
+	clock  *fixture.Clock
 	org    store.Organisation
 	admin  store.Person
 	token  string // the admin's enrolment token
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T) *env {
 	t.Helper()
 	st := store.New(dbtest.New(t))
 	base, _ := url.Parse(rp.Origin)
-	c := &clock{t: time.Now().UTC().Truncate(time.Microsecond)}
+	c := fixture.NewClock(time.Time{})
 	svc, err := auth.New(st, auth.DefaultConfig(base), c.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +51,7 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, admins: admins, st: st, clock: c, org: o, admin: admin, token: tokenOf(t, link)}
+	return &env{svc: svc, admins: admins, st: st, clock: c, org: o, admin: admin, token: tokenOf(t, link)}
 }
 
 func tokenOf(t *testing.T, l org.Link) string {
@@ -90,7 +79,7 @@ func optionsJSON(t *testing.T, c auth.Ceremony) string {
 }
 
 // enrol registers a new passkey from an enrolment link.
-func (f *fixture) enrol(t *testing.T, token string, opts virtualwebauthn.AuthenticatorOptions) (device, store.Person) {
+func (f *env) enrol(t *testing.T, token string, opts virtualwebauthn.AuthenticatorOptions) (device, store.Person) {
 	t.Helper()
 	ctx := context.Background()
 	c, err := f.svc.BeginEnrol(ctx, token)
@@ -113,7 +102,7 @@ func (f *fixture) enrol(t *testing.T, token string, opts virtualwebauthn.Authent
 }
 
 // assert makes a sign-in assertion for a fresh ceremony.
-func (f *fixture) assert(t *testing.T, d *device, origin virtualwebauthn.RelyingParty) (ceremony string, body string) {
+func (f *env) assert(t *testing.T, d *device, origin virtualwebauthn.RelyingParty) (ceremony string, body string) {
 	t.Helper()
 	c, err := f.svc.BeginSignIn(context.Background())
 	if err != nil {
@@ -127,13 +116,13 @@ func (f *fixture) assert(t *testing.T, d *device, origin virtualwebauthn.Relying
 	return c.ID, virtualwebauthn.CreateAssertionResponse(origin, d.auth, d.cred, *ao)
 }
 
-func (f *fixture) signIn(t *testing.T, d *device) (store.Person, error) {
+func (f *env) signIn(t *testing.T, d *device) (store.Person, error) {
 	t.Helper()
 	id, body := f.assert(t, d, rp)
 	return f.svc.FinishSignIn(context.Background(), id, []byte(body), "127.0.0.1")
 }
 
-func auditCount(t *testing.T, f *fixture, action string) int {
+func auditCount(t *testing.T, f *env, action string) int {
 	t.Helper()
 	es, err := f.st.Org(f.org.ID).AuditLog(context.Background(), store.AuditFilter{Action: action})
 	if err != nil {

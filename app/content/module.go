@@ -154,34 +154,14 @@ type scenarioRef struct {
 // parseModule checks modules/<dir>/module.yaml and its lessons against
 // rules M1–M7. scenarios holds every scenario file of the tree by id.
 func parseModule(r *report, fsys fs.FS, dir string, data []byte, scenarios map[string]scenarioRef, lessonErrs *Errors) *Module {
-	if len(data) > MaxFileBytes {
-		r.add(filePos, "", "M1", "the file is %d bytes, over the limit of %d (1 MiB)", len(data), MaxFileBytes)
-		return nil
-	}
-	w := &walker{r: r, rule: "M1"}
-	root, ok := w.parseYAML(data)
+	w, f, ok := document(r, data, "M1", "M1", "the module", moduleFields)
 	if !ok {
 		return nil
 	}
-	f, ok := w.fields(root, "", "the module", moduleFields...)
-	if !ok {
-		return nil
-	}
-	folder := path.Base(dir)
 	m := &Module{Path: r.path}
 
 	// M2 identity.
-	if fid, ok := f["id"]; !ok || fid.val == nil {
-		r.add(filePos, "", "M2", "id is missing; it must be %q, the folder name", folder)
-	} else if id, ok := w.str(fid, ""); ok {
-		switch {
-		case !slug.MatchString(id):
-			r.add(fid.valPos, "", "M2", "id %q is not a slug (lower-case letters and digits joined by single hyphens)", id)
-		case id != folder:
-			r.add(fid.valPos, "", "M2", "id %q is not the folder name %q", id, folder)
-		}
-		m.ID = id
-	}
+	m.ID = w.identity(f, "M2", path.Base(dir), "the folder name")
 	m.Title = w.text(f, "title", "", "M1")
 	if _, ok := f["summary"]; !ok {
 		r.add(filePos, "", "M1", "summary is missing")
@@ -425,14 +405,7 @@ func (w *walker) quiz(e field, where string) *Quiz {
 		qf, _ := w.fields(it.n, qw, "a question", questionFields...)
 		qu := &Question{}
 		q.Questions = append(q.Questions, qu)
-		if fp, ok := qf["prompt"]; ok {
-			qu.Prompt = w.optText(qf, "prompt", qw)
-			if qu.Prompt == "" {
-				w.r.add(fp.valPos, qw, "M5", "prompt is empty")
-			}
-		} else {
-			w.r.add(it.pos, qw, "M5", "the question has no prompt")
-		}
+		qu.Prompt = w.itemText(qf, "prompt", qw, it.pos, "the question", "M5")
 		fo, ok := qf["options"]
 		opts, _ := w.list(fo, qw)
 		p := it.pos
@@ -448,14 +421,7 @@ func (w *walker) quiz(e field, where string) *Quiz {
 			of, _ := w.fields(ot.n, ow, "an option", optionFields...)
 			o := &Option{}
 			qu.Options = append(qu.Options, o)
-			if ft, ok := of["text"]; ok {
-				o.Text = w.optText(of, "text", ow)
-				if o.Text == "" {
-					w.r.add(ft.valPos, ow, "M5", "text is empty")
-				}
-			} else {
-				w.r.add(ot.pos, ow, "M5", "the option has no text")
-			}
+			o.Text = w.itemText(of, "text", ow, ot.pos, "the option", "M5")
 			if fc, ok := of["correct"]; ok && fc.val != nil {
 				o.Correct, _ = w.boolean(fc, ow)
 			}

@@ -118,34 +118,14 @@ func ParseScenario(path string, data []byte) (*Scenario, Errors) {
 }
 
 func parseScenario(r *report, file string, data []byte) *Scenario {
-	if len(data) > MaxFileBytes {
-		r.add(filePos, "", "S11", "the file is %d bytes, over the limit of %d (1 MiB)", len(data), MaxFileBytes)
-		return nil
-	}
-	w := &walker{r: r, rule: "S1"}
-	root, ok := w.parseYAML(data)
-	if !ok {
-		return nil
-	}
-	f, ok := w.fields(root, "", "the scenario", scenarioFields...)
+	w, f, ok := document(r, data, "S11", "S1", "the scenario", scenarioFields)
 	if !ok {
 		return nil
 	}
 	s := &Scenario{Path: file, Nodes: map[string]*Node{}}
 
 	// S2 identity.
-	stem := strings.TrimSuffix(path.Base(file), path.Ext(file))
-	if fid, ok := f["id"]; !ok || fid.val == nil {
-		r.add(filePos, "", "S2", "id is missing; it must be %q, the file name", stem)
-	} else if id, ok := w.str(fid, ""); ok {
-		switch {
-		case !slug.MatchString(id):
-			r.add(fid.valPos, "", "S2", "id %q is not a slug (lower-case letters and digits joined by single hyphens)", id)
-		case id != stem:
-			r.add(fid.valPos, "", "S2", "id %q is not the file name %q", id, stem)
-		}
-		s.ID = id
-	}
+	s.ID = w.identity(f, "S2", strings.TrimSuffix(path.Base(file), path.Ext(file)), "the file name")
 
 	s.Title = w.text(f, "title", "", "S10")
 	if ft, ok := f["summary"]; !ok || ft.val == nil {
@@ -199,6 +179,29 @@ func parseScenario(r *report, file string, data []byte) *Scenario {
 	return s
 }
 
+// identity decodes the id field, which must be a slug equal to want, the
+// name of the file's folder or of the file itself (as what says: "the
+// folder name"); problems are reported under rule. It returns the id as
+// written, "" when it is missing or not text.
+func (w *walker) identity(f map[string]field, rule, want, what string) string {
+	fid, ok := f["id"]
+	if !ok || fid.val == nil {
+		w.r.add(filePos, "", rule, "id is missing; it must be %q, %s", want, what)
+		return ""
+	}
+	id, ok := w.str(fid, "")
+	if !ok {
+		return ""
+	}
+	switch {
+	case !slug.MatchString(id):
+		w.r.add(fid.valPos, "", rule, "id %q is not a slug (lower-case letters and digits joined by single hyphens)", id)
+	case id != want:
+		w.r.add(fid.valPos, "", rule, "id %q is not %s %q", id, what, want)
+	}
+	return id
+}
+
 // text decodes a required text field: empty is an error under rule.
 func (w *walker) text(f map[string]field, key, where, rule string) string {
 	ft, ok := f[key]
@@ -231,6 +234,22 @@ func (w *walker) optText(f map[string]field, key, where string) string {
 	s, _ := w.str(ft, where)
 	s = cleanText(s)
 	w.limit(ft, s, where)
+	return s
+}
+
+// itemText decodes a text field a list item must have: missing is reported
+// at the item (at) as "<what> has no <key>", empty as "<key> is empty",
+// both under rule.
+func (w *walker) itemText(f map[string]field, key, where string, at pos, what, rule string) string {
+	ft, ok := f[key]
+	if !ok {
+		w.r.add(at, where, rule, "%s has no %s", what, key)
+		return ""
+	}
+	s := w.optText(f, key, where)
+	if s == "" {
+		w.r.add(ft.valPos, where, rule, "%s is empty", key)
+	}
 	return s
 }
 
@@ -309,13 +328,8 @@ func (w *walker) minutes(f map[string]field, key string) int {
 }
 
 func (w *walker) competencies(f map[string]field) []Competency {
-	fc, ok := f["competencies"]
-	if !ok {
-		return nil
-	}
-	list, _ := w.mapping(fc.val, "", "competencies")
 	var out []Competency
-	for _, e := range list {
+	for _, e := range w.mappingAt(f, "competencies") {
 		label, ok := w.str(e, "")
 		if !ok {
 			continue
@@ -333,13 +347,8 @@ func (w *walker) competencies(f map[string]field) []Competency {
 }
 
 func (w *walker) variables(f map[string]field) []Variable {
-	fv, ok := f["variables"]
-	if !ok {
-		return nil
-	}
-	list, _ := w.mapping(fv.val, "", "variables")
 	var out []Variable
-	for _, e := range list {
+	for _, e := range w.mappingAt(f, "variables") {
 		var v Variable
 		switch n := e.val.(type) {
 		case *ast.IntegerNode:

@@ -218,6 +218,38 @@ func (w *walker) fields(n ast.Node, where, what string, allowed ...string) (map[
 	return out, ok
 }
 
+// document reads a content file's top-level mapping, whose keys must be
+// among allowed: a file over MaxFileBytes is reported under sizeRule,
+// anything else amiss under rule, the walker's; what names the document in
+// messages ("the module").
+func document(r *report, data []byte, sizeRule, rule, what string, allowed []string) (*walker, map[string]field, bool) {
+	if len(data) > MaxFileBytes {
+		r.add(filePos, "", sizeRule, "the file is %d bytes, over the limit of %d (1 MiB)", len(data), MaxFileBytes)
+		return nil, nil, false
+	}
+	w := &walker{r: r, rule: rule}
+	root, ok := w.parseYAML(data)
+	if !ok {
+		return nil, nil, false
+	}
+	f, ok := w.fields(root, "", what, allowed...)
+	if !ok {
+		return nil, nil, false
+	}
+	return w, f, true
+}
+
+// mappingAt decodes the optional top-level mapping field key (nil when
+// absent) as mapping does.
+func (w *walker) mappingAt(f map[string]field, key string) []field {
+	fm, ok := f[key]
+	if !ok {
+		return nil
+	}
+	list, _ := w.mapping(fm.val, "", key)
+	return list
+}
+
 // str decodes a scalar as text. Numbers and booleans are taken as the text
 // the author typed, so `title: 1984` is the title "1984".
 func (w *walker) str(f field, where string) (string, bool) {

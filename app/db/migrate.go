@@ -55,28 +55,25 @@ func (m *Migrator) lock(ctx context.Context) (unlock func(), err error) {
 
 // Up applies every pending migration under the lock and returns their names.
 func (m *Migrator) Up(ctx context.Context) ([]string, error) {
-	unlock, err := m.lock(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	group, err := m.m.Migrate(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("db: migrate up: %w", err)
-	}
-	return names(group.Migrations), nil
+	return m.locked(ctx, "up", m.m.Migrate)
 }
 
 // Down rolls back the last group of migrations under the lock.
 func (m *Migrator) Down(ctx context.Context) ([]string, error) {
+	return m.locked(ctx, "down", m.m.Rollback)
+}
+
+// locked runs one bun/migrate step (Migrate or Rollback, the way named by
+// dir) under the lock and returns the names of the migrations it ran.
+func (m *Migrator) locked(ctx context.Context, dir string, step func(context.Context, ...migrate.MigrationOption) (*migrate.MigrationGroup, error)) ([]string, error) {
 	unlock, err := m.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	group, err := m.m.Rollback(ctx)
+	group, err := step(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("db: migrate down: %w", err)
+		return nil, fmt.Errorf("db: migrate %s: %w", dir, err)
 	}
 	return names(group.Migrations), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
@@ -118,32 +118,11 @@ func catalogue(t *testing.T, middle string) *content.Catalogue {
 	return cat
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second) // every reading is later than the last
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // env is a fresh database with one organisation and people in it.
 type env struct {
 	st    *store.Store
 	owner *bun.DB // the same database as the owner, beneath row-level security
-	clock *clock
+	clock *fixture.Clock
 	org   store.Organisation
 }
 
@@ -155,7 +134,10 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{st: st, owner: owner, clock: newClock(), org: org}
+	// Every reading of the clock is a second after the last, so records
+	// follow one another in time as they would at a learner's pace.
+	clock := fixture.NewClock(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)).Ticking(time.Second)
+	return &env{st: st, owner: owner, clock: clock, org: org}
 }
 
 func (e *env) service(cat *content.Catalogue) *learning.Service {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/fault"
+	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
@@ -26,28 +27,9 @@ const (
 	stepReflection = 4
 )
 
-// doEverything takes the learner through every step of the tiny module with
-// a positive scenario ending and a passed quiz.
-func doEverything(t *testing.T, svc *learning.Service, l org.Actor) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := svc.Start(ctx, l, "tiny", false); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.OpenLesson(ctx, l, "tiny", stepLesson); err != nil {
-		t.Fatal(err)
-	}
-	play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
-	if _, err := svc.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SubmitQuiz(ctx, l, "tiny", stepQuiz, []int{1, 2}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Reflect(ctx, l, "tiny", stepReflection, "Slow down and listen."); err != nil {
-		t.Fatal(err)
-	}
-}
+// everything is the tiny module played through, short of finishing: a
+// positive scenario ending, the quiz passed, a reflection written.
+var everything = fixture.Plan{Note: "Slow down and listen."}
 
 func TestCourseJourney(t *testing.T) {
 	t.Parallel()
@@ -135,7 +117,7 @@ func TestCourseJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	finished := e.clock.t
+	finished := e.clock.Now()
 	c, created, p, err := svc.Finish(ctx, l, "tiny", []int{4, 5})
 	if err != nil || !created {
 		t.Fatalf("finish: %v, created %v", err, created)
@@ -190,32 +172,17 @@ func TestCompletionRule(t *testing.T) {
 	}{
 		{"nothing done", func(*testing.T, *learning.Service, org.Actor) {}, []string{"lesson:01-intro", "scenario:talk", "quiz:1", "reflection:1"}},
 		{"everything, reflection skipped, no confidence check", func(t *testing.T, svc *learning.Service, l org.Actor) {
-			ctx := context.Background()
-			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
-			svc.OpenLesson(ctx, l, "tiny", stepLesson)
-			play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
-			must[learning.Play](t)(svc.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 1))
-			must[learning.QuizResult](t)(svc.SubmitQuiz(ctx, l, "tiny", stepQuiz, []int{1, 2}))
-			if err := svc.SkipReflection(ctx, l, "tiny", stepReflection); err != nil {
-				t.Fatal(err)
-			}
+			fixture.Play(t, svc, l, "tiny", fixture.Plan{})
 		}, nil},
 		{"negative ending does not count under completion: positive", func(t *testing.T, svc *learning.Service, l org.Actor) {
 			ctx := context.Background()
-			doEverything(t, svc, l)
+			fixture.Play(t, svc, l, "tiny", everything)
 			// A second attempt ending badly leaves the positive one counting.
 			play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
 			must[learning.Play](t)(svc.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 2))
 		}, nil},
 		{"only a mixed ending", func(t *testing.T, svc *learning.Service, l org.Actor) {
-			ctx := context.Background()
-			must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
-			svc.OpenLesson(ctx, l, "tiny", stepLesson)
-			play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
-			play = must[learning.Play](t)(svc.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 3))
-			must[learning.Play](t)(svc.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 1, 1))
-			must[learning.QuizResult](t)(svc.SubmitQuiz(ctx, l, "tiny", stepQuiz, []int{1, 2}))
-			must[any](t)(nil, svc.SkipReflection(ctx, l, "tiny", stepReflection))
+			fixture.Play(t, svc, l, "tiny", fixture.Plan{Outcome: content.Mixed})
 		}, []string{"scenario:talk"}},
 		{"quiz only failed", func(t *testing.T, svc *learning.Service, l org.Actor) {
 			ctx := context.Background()
@@ -407,7 +374,7 @@ func TestConcurrentFinishCompletesOnce(t *testing.T) {
 	e := newEnv(t)
 	svc := e.service(catalogue(t, "Sam pauses."))
 	l := e.person(t, "Fay Wu", false)
-	doEverything(t, svc, l)
+	fixture.Play(t, svc, l, "tiny", everything)
 	ctx := context.Background()
 
 	const n = 50
@@ -451,54 +418,62 @@ func TestConcurrentFinishCompletesOnce(t *testing.T) {
 func TestPrivacy(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	svc := e.service(catalogue(t, "Sam pauses."))
+	services := fixture.NewServices(e.st, catalogue(t, "Sam pauses."), e.clock.Now)
+	svc := services.Learning
 	ctx := context.Background()
-	learner := e.person(t, "Gita Rao", false)
-	admin := e.person(t, "Hal Admin", true)
-	otherOrg := must[store.Organisation](t)(e.st.Global().CreateOrganisation(ctx, "Elsewhere Ltd"))
-	outsider := personIn(t, e.st, otherOrg, "Ian Out", true)
-
-	doEverything(t, svc, learner)
-	play := must[learning.Play](t)(svc.Scenario(ctx, learner, "tiny", stepScenario))
-	quiz := must[learning.QuizView](t)(svc.Quiz(ctx, learner, "tiny", stepQuiz))
+	a, b := fixture.NewTenant(t, services, "Aspen"), fixture.NewTenant(t, services, "Beech")
+	learner := org.ActorFor(e.st, a.Member, "")
+	played := a.Course
+	play, quiz, note, c := played.Scenarios[0], played.Quizzes[0], played.Notes[0], played.Completion
 	notes := must[learning.ReflectionView](t)(svc.Reflection(ctx, learner, "tiny", stepReflection))
-	if len(notes.Notes) != 1 || notes.Notes[0].Body != "Slow down and listen." {
+	if len(notes.Notes) != 1 || notes.Notes[0].ID != note.ID || notes.Notes[0].Body != "Aspen private note" {
 		t.Fatalf("the author's own notes: %+v", notes.Notes)
 	}
-	c, _, _, err := svc.Finish(ctx, learner, "tiny", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 
+	// Neither A's admin, nor B's admin, nor B's member (who played the
+	// same course in B) reach the learner's records; each sees only their
+	// own.
 	for _, who := range []struct {
-		name string
-		l    org.Actor
-	}{{"org admin", admin}, {"other organisation", outsider}} {
+		name    string
+		l       org.Actor
+		records int // of each kind, their own: B's member played the course too
+	}{
+		{"org admin", org.ActorFor(e.st, a.Admin, ""), 0},
+		{"other organisation's admin", org.ActorFor(e.st, b.Admin, ""), 0},
+		{"other organisation's member", org.ActorFor(e.st, b.Member, ""), 1},
+	} {
 		if _, err := svc.ScenarioAttempt(ctx, who.l, "tiny", stepScenario, play.Attempt.ID); !errors.Is(err, learning.ErrNotFound) {
 			t.Errorf("%s reads the choices: %v", who.name, err)
 		}
 		if _, err := svc.Choose(ctx, who.l, "tiny", stepScenario, play.Attempt.ID, 1, 1); !errors.Is(err, learning.ErrNotFound) {
 			t.Errorf("%s plays the attempt: %v", who.name, err)
 		}
-		if _, err := svc.QuizResult(ctx, who.l, "tiny", stepQuiz, quiz.Attempts[0].ID); !errors.Is(err, learning.ErrNotFound) {
+		if _, err := svc.QuizResult(ctx, who.l, "tiny", stepQuiz, quiz.Attempt.ID); !errors.Is(err, learning.ErrNotFound) {
 			t.Errorf("%s reads the quiz answers: %v", who.name, err)
 		}
-		if _, err := svc.DeleteReflection(ctx, who.l, notes.Notes[0].ID); !errors.Is(err, learning.ErrNotFound) {
+		if _, err := svc.DeleteReflection(ctx, who.l, note.ID); !errors.Is(err, learning.ErrNotFound) {
 			t.Errorf("%s deletes the note: %v", who.name, err)
 		}
-		if rs := must[[]store.Reflection](t)(svc.Reflections(ctx, who.l)); len(rs) != 0 {
-			t.Errorf("%s lists %d notes", who.name, len(rs))
+		rs := must[[]store.Reflection](t)(svc.Reflections(ctx, who.l))
+		if len(rs) != who.records || (len(rs) == 1 && rs[0].ID == note.ID) {
+			t.Errorf("%s lists %d notes: %+v", who.name, len(rs), rs)
 		}
 		if _, err := svc.Certificate(ctx, who.l, *c.CertificateID); !errors.Is(err, learning.ErrNotFound) {
 			t.Errorf("%s opens the certificate: %v", who.name, err)
 		}
-		if rec := must[learning.Record](t)(svc.Record(ctx, who.l)); len(rec.Completions)+len(rec.Attempts)+len(rec.Scenarios)+len(rec.Quizzes) != 0 {
+		rec := must[learning.Record](t)(svc.Record(ctx, who.l))
+		if len(rec.Completions) != who.records || len(rec.Attempts) != who.records || len(rec.Scenarios) != who.records || len(rec.Quizzes) != who.records {
 			t.Errorf("%s sees records: %+v", who.name, rec)
+		}
+		for _, rc := range rec.Completions {
+			if rc.ID == c.ID {
+				t.Errorf("%s sees the learner's completion", who.name)
+			}
 		}
 	}
 
 	// The author may delete their note; the step stays answered.
-	if _, err := svc.DeleteReflection(ctx, learner, notes.Notes[0].ID); err != nil {
+	if _, err := svc.DeleteReflection(ctx, learner, note.ID); err != nil {
 		t.Fatal(err)
 	}
 	notes = must[learning.ReflectionView](t)(svc.Reflection(ctx, learner, "tiny", stepReflection))
@@ -513,7 +488,7 @@ func TestCertificateVerification(t *testing.T) {
 	svc := e.service(catalogue(t, "Sam pauses."))
 	ctx := context.Background()
 	l := e.person(t, "Jo Bloggs", false)
-	doEverything(t, svc, l)
+	fixture.Play(t, svc, l, "tiny", everything)
 	c, _, _, err := svc.Finish(ctx, l, "tiny", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -570,7 +545,7 @@ func TestCatalogueStatuses(t *testing.T) {
 	if c := status(); c.Status != learning.StatusInProgress || c.Done != 1 || c.Percent != 25 {
 		t.Fatalf("started: %+v", c)
 	}
-	doEverything(t, svc, l)
+	fixture.Play(t, svc, l, "tiny", everything)
 	comp, _, _, err := svc.Finish(ctx, l, "tiny", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -600,7 +575,7 @@ func TestRecordsAreAppendOnly(t *testing.T) {
 	svc := e.service(catalogue(t, "Sam pauses."))
 	ctx := context.Background()
 	l := e.person(t, "Lou Reed", false)
-	doEverything(t, svc, l)
+	fixture.Play(t, svc, l, "tiny", everything)
 	if _, _, _, err := svc.Finish(ctx, l, "tiny", []int{4, 0}); err != nil {
 		t.Fatal(err)
 	}
@@ -697,42 +672,7 @@ func TestBundledCoursesCanBeCompleted(t *testing.T) {
 	ctx := context.Background()
 	l := e.person(t, "Mo Farah", false)
 	for _, m := range cat.Modules {
-		must[learning.Progress](t)(svc.Start(ctx, l, m.ID, false))
-		for _, st := range m.Steps {
-			switch st.Kind {
-			case content.LessonStep:
-				if _, _, err := svc.OpenLesson(ctx, l, m.ID, st.Index); err != nil {
-					t.Fatal(err)
-				}
-			case content.ScenarioStep:
-				play := must[learning.Play](t)(svc.StartScenario(ctx, l, m.ID, st.Index))
-				for i, c := range learning.PathTo(st.Scenario, content.Positive) {
-					play = must[learning.Play](t)(svc.Choose(ctx, l, m.ID, st.Index, play.Attempt.ID, i, c))
-				}
-				if play.State.Outcome != content.Positive {
-					t.Fatalf("%s: %s ended %q", m.ID, st.Scenario.ID, play.State.Outcome)
-				}
-			case content.QuizStep:
-				picks := make([]int, len(st.Quiz.Questions))
-				for i, q := range st.Quiz.Questions {
-					for j, o := range q.Options {
-						if o.Correct {
-							picks[i] = j + 1
-						}
-					}
-				}
-				if qr := must[learning.QuizResult](t)(svc.SubmitQuiz(ctx, l, m.ID, st.Index, picks)); !qr.Attempt.Passed {
-					t.Fatalf("%s: all-correct quiz failed", m.ID)
-				}
-			case content.ReflectionStep:
-				if err := svc.SkipReflection(ctx, l, m.ID, st.Index); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if _, _, p, err := svc.Finish(ctx, l, m.ID, nil); err != nil {
-			t.Fatalf("%s: %v (missing %v)", m.ID, err, p.Missing())
-		}
+		fixture.Play(t, svc, l, m.ID, fixture.Plan{Finish: true})
 	}
 	rec := must[learning.Record](t)(svc.Record(ctx, l))
 	if len(rec.Completions) != len(cat.Modules) {

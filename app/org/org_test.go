@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -25,8 +26,8 @@ func TestChangeAndAuditEntryCommitTogether(t *testing.T) {
 	app, admin := dbtest.NewWithAdmin(t)
 	st := store.New(app)
 	base, _ := url.Parse("http://localhost:8080")
-	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	svc := org.New(st, org.Config{BaseURL: base}, func() time.Time { return now })
+	clock := fixture.NewClock(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	svc := org.New(st, org.Config{BaseURL: base}, clock.Now)
 	o, boss, _, err := svc.CreateOrganisation(ctx, "Riverside Trust", "Ama Mensah", "ama@riverside.example")
 	if err != nil {
 		t.Fatal(err)

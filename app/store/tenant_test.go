@@ -23,8 +23,7 @@ import (
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
-	"github.com/upstand/upstand/app/learning"
-	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -38,26 +37,12 @@ import (
 // refuses B's rows even to a query that forgets its where clause
 // (TestRowLevelSecurity).
 
-// orgData is one organisation with a row of every kind.
+// orgData is a fixture.Tenant with what only the store makes: a passkey
+// and a session of the member's.
 type orgData struct {
-	org             store.Organisation
-	admin, member   store.Person
-	invite          store.Invite
-	team, label     store.Group
-	credential      []byte
-	sessionHash     []byte
-	support         store.SupportResource
-	courseAttempt   uuid.UUID
-	rootAttempt     uuid.UUID
-	module          string
-	scenarioAttempt uuid.UUID
-	scenarioStep    string
-	quizAttempt     uuid.UUID
-	quizStep        string
-	reflection      uuid.UUID
-	reflectionStep  string
-	completion      uuid.UUID
-	certificate     uuid.UUID
+	*fixture.Tenant
+	credential  []byte
+	sessionHash []byte
 }
 
 func randomBytes(n int) []byte {
@@ -66,123 +51,20 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-func newOrgData(t *testing.T, st *store.Store, svc *learning.Service, tag string, now time.Time) *orgData {
+func newOrgData(t *testing.T, s fixture.Services, tag string, now time.Time) *orgData {
 	t.Helper()
 	ctx := context.Background()
-	d := &orgData{}
-	var err error
-	if d.org, err = st.Global().CreateOrganisation(ctx, tag+" Trust"); err != nil {
-		t.Fatal(err)
-	}
-	if d.admin, err = st.Org(d.org.ID).CreatePerson(ctx, store.NewPerson{Name: tag + " Admin", Email: "admin@" + tag + ".example",
-		UserHandle: randomBytes(64), IsOrgAdmin: true}); err != nil {
-		t.Fatal(err)
-	}
-	if d.team, err = st.Org(d.org.ID).CreateGroup(ctx, store.Teams, tag+" Ward"); err != nil {
-		t.Fatal(err)
-	}
-	if d.label, err = st.Org(d.org.ID).CreateGroup(ctx, store.Labels, tag+" Responder"); err != nil {
-		t.Fatal(err)
-	}
-	hash := sha256.Sum256(randomBytes(32))
-	d.member, d.invite, err = st.Org(d.org.ID).InvitePerson(ctx,
-		store.NewPerson{Name: tag + " Member", Email: "member@" + tag + ".example", UserHandle: randomBytes(64)},
-		[]uuid.UUID{d.team.ID}, []uuid.UUID{d.label.ID},
-		store.NewInvite{TokenHash: hash[:], Now: now, ExpiresAt: now.Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.credential = randomBytes(32)
-	if err := st.Org(d.org.ID).Member(d.member.ID).AddCredential(ctx, store.Credential{ID: d.credential, Name: tag + " key",
-		Record: []byte(`{}`), CreatedAt: now}); err != nil {
+	d := &orgData{Tenant: fixture.NewTenant(t, s, tag), credential: randomBytes(32)}
+	member := s.Store.Org(d.Org.ID).Member(d.Member.ID)
+	if err := member.AddCredential(ctx, store.Credential{ID: d.credential, Name: tag + " key", Record: []byte(`{}`), CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	sh := sha256.Sum256(randomBytes(32))
 	d.sessionHash = sh[:]
-	if err := st.Org(d.org.ID).Member(d.member.ID).CreateSession(ctx, store.Session{IDHash: d.sessionHash,
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := member.CreateSession(ctx, store.Session{IDHash: d.sessionHash, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Org(d.org.ID).Audit(ctx, store.AuditEntry{At: now, ActorID: &d.admin.ID, Action: "test", SubjectID: &d.member.ID, Detail: map[string]any{"note": tag}}); err != nil {
-		t.Fatal(err)
-	}
-	if d.support, err = org.New(st, org.Config{}, func() time.Time { return now }).AddSupportResource(ctx, org.Actor{Org: st.Org(d.org.ID), PersonID: d.admin.ID, IP: "test"}, org.SupportInput{Name: tag + " Helpline", Phone: "0800 000 0000"}); err != nil {
-		t.Fatal(err)
-	}
-	d.learnerRecords(t, st, svc)
 	return d
-}
-
-// learnerRecords plays the member through a course with the learning
-// service: a scenario attempt, a quiz attempt, a reflection, a completion
-// with its certificate.
-func (d *orgData) learnerRecords(t *testing.T, st *store.Store, svc *learning.Service) {
-	t.Helper()
-	ctx := context.Background()
-	l := org.Actor{Org: st.Org(d.org.ID), PersonID: d.member.ID}
-	m, _ := svc.Content().Module("microaggressions")
-	d.module = m.ID
-	if _, err := svc.Start(ctx, l, m.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	pre := make([]int, len(m.Confidence))
-	for i := range pre {
-		pre[i] = 3
-	}
-	if err := svc.AnswerConfidence(ctx, l, m.ID, store.PhasePre, pre); err != nil {
-		t.Fatal(err)
-	}
-	for _, step := range m.Steps {
-		switch step.Kind {
-		case content.LessonStep:
-			if _, _, err := svc.OpenLesson(ctx, l, m.ID, step.Index); err != nil {
-				t.Fatal(err)
-			}
-		case content.ScenarioStep:
-			play, err := svc.StartScenario(ctx, l, m.ID, step.Index)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, ch := range learning.PathTo(step.Scenario, content.Positive) {
-				if play, err = svc.Choose(ctx, l, m.ID, step.Index, play.Attempt.ID, i, ch); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if d.scenarioAttempt == uuid.Nil {
-				d.scenarioAttempt, d.scenarioStep = play.Attempt.ID, play.Attempt.StepID
-			}
-		case content.QuizStep:
-			picks := make([]int, len(step.Quiz.Questions))
-			for i, q := range step.Quiz.Questions {
-				for j, o := range q.Options {
-					if o.Correct {
-						picks[i] = j + 1
-					}
-				}
-			}
-			res, err := svc.SubmitQuiz(ctx, l, m.ID, step.Index, picks)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d.quizAttempt, d.quizStep = res.Attempt.ID, res.Attempt.StepID
-		case content.ReflectionStep:
-			r, err := svc.Reflect(ctx, l, m.ID, step.Index, "a private note")
-			if err != nil {
-				t.Fatal(err)
-			}
-			d.reflection, d.reflectionStep = r.ID, r.StepID
-		}
-	}
-	c, _, p, err := svc.Finish(ctx, l, m.ID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.completion, d.courseAttempt, d.rootAttempt = c.ID, p.Attempt.ID, p.Attempt.RootID
-	cs, err := st.Org(d.org.ID).Member(d.member.ID).LatestCompletions(ctx)
-	if err != nil || len(cs) != 1 || cs[0].CertificateID == nil {
-		t.Fatalf("completion: %v %v", cs, err)
-	}
-	d.certificate = *cs[0].CertificateID
 }
 
 // orgHandles are the organisation-bound surfaces: the organisation, and a
@@ -259,12 +141,15 @@ type candidates struct {
 }
 
 func bCandidates(b *orgData, now time.Time) candidates {
+	course := b.Course
 	return candidates{
-		ids: []uuid.UUID{b.org.ID, b.admin.ID, b.member.ID, b.invite.ID, b.team.ID, b.label.ID, b.support.ID,
-			b.courseAttempt, b.rootAttempt, b.scenarioAttempt, b.quizAttempt, b.reflection, b.completion, b.certificate},
-		secrets: [][]byte{b.credential, b.sessionHash, b.invite.TokenHash},
-		strs:    []string{b.module, b.scenarioStep, b.quizStep, b.reflectionStep, "lesson", "Renamed"},
-		now:     now,
+		ids: []uuid.UUID{b.Org.ID, b.Admin.ID, b.Member.ID, b.Invitee.ID, b.Invite.ID, b.MemberLink.InviteID, b.Team.ID, b.Label.ID, b.Support.ID,
+			course.Attempt.ID, course.Attempt.RootID, course.Scenarios[0].Attempt.ID, course.Quizzes[0].Attempt.ID, course.Notes[0].ID,
+			course.Completion.ID, *course.Completion.CertificateID},
+		secrets: [][]byte{b.credential, b.sessionHash, b.Invite.TokenHash},
+		strs: []string{course.Module.ID, course.Scenarios[0].Step.ID, course.Quizzes[0].Step.ID, course.Notes[0].Step.ID,
+			"lesson", "Renamed"},
+		now: now,
 	}
 }
 
@@ -341,20 +226,21 @@ func TestStoreTenantIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	svc := learning.New(st, cat, func() time.Time { return now })
-	a := newOrgData(t, st, svc, "aspen", now)
-	b := newOrgData(t, st, svc, "beech", now)
+	clock := fixture.NewClock(time.Time{})
+	now := clock.Now()
+	svc := fixture.NewServices(st, cat, clock.Now)
+	a := newOrgData(t, svc, "Aspen", now)
+	b := newOrgData(t, svc, "Beech", now)
 	c := bCandidates(b, now)
-	before := orgSnapshot(t, owner, b.org.ID)
+	before := orgSnapshot(t, owner, b.Org.ID)
 	if !strings.Contains(before, "beech") {
 		t.Fatal("the snapshot of B holds none of B's rows")
 	}
 
 	handles := []reflect.Value{
-		reflect.ValueOf(st.Org(a.org.ID)),
-		reflect.ValueOf(st.Org(a.org.ID).Member(a.member.ID)),
-		reflect.ValueOf(st.Org(a.org.ID).Member(b.member.ID)),
+		reflect.ValueOf(st.Org(a.Org.ID)),
+		reflect.ValueOf(st.Org(a.Org.ID).Member(a.Member.ID)),
+		reflect.ValueOf(st.Org(a.Org.ID).Member(b.Member.ID)),
 	}
 	calls := 0
 	for _, h := range handles {
@@ -394,7 +280,7 @@ func TestStoreTenantIsolation(t *testing.T) {
 	if calls < 40*len(c.ids) {
 		t.Errorf("only %d generated calls", calls)
 	}
-	if after := orgSnapshot(t, owner, b.org.ID); after != before {
+	if after := orgSnapshot(t, owner, b.Org.ID); after != before {
 		t.Errorf("calls through A's handles changed B's rows:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }

@@ -107,8 +107,10 @@ func chooseGroups(all []store.Group, ticked []string, k store.GroupKind) ([]uuid
 }
 
 // personForm is the invite form, or the edit form on a person's page, as
-// stored or as typed.
+// stored or as typed. Prefix starts the ids of its controls: "invite" on
+// the people page, "person" on a person's page (set when rendered).
 type personForm struct {
+	Prefix              string
 	Name, Email         string
 	IsTrainer, OrgAdmin bool
 	Teams, Labels       []groupChoice

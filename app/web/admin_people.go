@@ -26,6 +26,7 @@ func (s *Server) renderPeople(c *fiber.Ctx, form personForm, errs *formErrors) e
 	if errs != nil {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
+	form.Prefix = "invite"
 	return s.render(c, "pages/admin_people", fiber.Map{
 		"Title":  "People",
 		"Nav":    "people",

@@ -60,6 +60,7 @@ func (s *Server) renderPerson(c *fiber.Ctx, p store.Person, form personForm, err
 	if errs != nil {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
+	form.Prefix = "person"
 	return s.render(c, "pages/admin_person", fiber.Map{
 		"Title":    p.Name,
 		"Nav":      "people",

@@ -78,14 +78,14 @@ func TestAdminPagesAreForOrgAdminsOnly(t *testing.T) {
 	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Alder")
 	anon := s.browser(t)
-	before := len(people(t, s, a.org.ID))
+	before := len(people(t, s, a.Org.ID))
 	var checked int
 	for _, r := range s.App().GetRoutes(true) {
 		if !strings.HasPrefix(r.Path, "/admin") || r.Method == http.MethodHead {
 			continue
 		}
 		checked++
-		path := strings.NewReplacer(":id", a.member.ID.String(), ":invite", a.invite.String()).Replace(r.Path)
+		path := strings.NewReplacer(":id", a.Member.ID.String(), ":invite", a.Invite.ID.String()).Replace(r.Path)
 		var resp *http.Response
 		var body string
 		form := url.Values{"name": {"Intruder"}, "email": {"intruder@alder.example"}}
@@ -94,7 +94,7 @@ func TestAdminPagesAreForOrgAdminsOnly(t *testing.T) {
 		} else {
 			resp, body = a.memberV.post(path, form)
 		}
-		if resp.StatusCode != 404 || strings.Contains(body, a.invitee.Email) {
+		if resp.StatusCode != 404 || strings.Contains(body, a.Invitee.Email) {
 			t.Errorf("member %s %s: status %d, want 404", r.Method, path, resp.StatusCode)
 		}
 		if r.Method == http.MethodGet {
@@ -107,10 +107,10 @@ func TestAdminPagesAreForOrgAdminsOnly(t *testing.T) {
 	if checked < 15 {
 		t.Errorf("only %d admin routes found", checked)
 	}
-	if after := people(t, s, a.org.ID); len(after) != before || after[a.member.Email].Name != a.member.Name || !after[a.member.Email].Active {
+	if after := people(t, s, a.Org.ID); len(after) != before || after[a.Member.Email].Name != a.Member.Name || !after[a.Member.Email].Active {
 		t.Errorf("a member's refused POSTs changed people: %d -> %d", before, len(after))
 	}
-	if n, _ := s.st.Org(a.org.ID).Groups(context.Background(), store.Teams); len(n) != 1 {
+	if n, _ := s.st.Org(a.Org.ID).Groups(context.Background(), store.Teams); len(n) != 1 {
 		t.Errorf("a member's refused POSTs changed teams: %v", n)
 	}
 }
@@ -128,7 +128,7 @@ func TestNotFoundIsOnePage(t *testing.T) {
 		path string
 	}{
 		{"a learner opens /admin", a.memberV, "/admin"},
-		{"an admin opens another organisation's person", a.adminV, "/admin/people/" + b.member.ID.String()},
+		{"an admin opens another organisation's person", a.adminV, "/admin/people/" + b.Member.ID.String()},
 		{"an admin opens a malformed person id", a.adminV, "/admin/people/nonsense"},
 		{"an address with no route", a.memberV, "/no/such/page"},
 	} {
@@ -141,7 +141,7 @@ func TestNotFoundIsOnePage(t *testing.T) {
 				t.Errorf("%s: the page lacks %q\n%.1500s", tc.name, want, body)
 			}
 		}
-		if strings.Contains(body, b.member.Name) {
+		if strings.Contains(body, b.Member.Name) {
 			t.Errorf("%s: the page shows the other organisation's person", tc.name)
 		}
 	}
@@ -155,15 +155,15 @@ func TestInviteThroughTheAdminPages(t *testing.T) {
 	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Birch")
 	admin := a.adminV
-	body := admin.page("/admin/people", "Invite someone", a.member.Name, a.member.Email, a.team.Name, a.label.Name,
+	body := admin.page("/admin/people", "Invite someone", a.Member.Name, a.Member.Email, a.Team.Name, a.Label.Name,
 		"Invited, no passkey yet", `action="/admin/people"`, `name="_csrf"`, "Email is not set up")
 	if strings.Contains(body, "<script>") || strings.Contains(body, " style=") {
 		t.Error("inline script or style on the people page")
 	}
-	before := len(people(t, s, a.org.ID))
+	before := len(people(t, s, a.Org.ID))
 
 	resp, body := admin.post("/admin/people", url.Values{"name": {"  Dana   Ferreira "}, "email": {"dana@birch.example"},
-		"trainer": {"1"}, "teams": {a.team.ID.String()}, "labels": {a.label.ID.String()}})
+		"trainer": {"1"}, "teams": {a.Team.ID.String()}, "labels": {a.Label.ID.String()}})
 	if resp.StatusCode != 200 {
 		t.Fatalf("invite: status %d\n%.2000s", resp.StatusCode, body)
 	}
@@ -179,18 +179,18 @@ func TestInviteThroughTheAdminPages(t *testing.T) {
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("the link page may be cached: %q", cc)
 	}
-	dana, ok := people(t, s, a.org.ID)["dana@birch.example"]
-	if !ok || dana.Name != "Dana Ferreira" || !dana.IsTrainer || dana.IsOrgAdmin || !dana.Active || dana.OrgID != a.org.ID {
+	dana, ok := people(t, s, a.Org.ID)["dana@birch.example"]
+	if !ok || dana.Name != "Dana Ferreira" || !dana.IsTrainer || dana.IsOrgAdmin || !dana.Active || dana.OrgID != a.Org.ID {
 		t.Fatalf("invited person %+v", dana)
 	}
-	if got := groupNames(t, s, store.Teams, a.org.ID, dana.ID); !slices.Equal(got, []string{a.team.Name}) {
+	if got := groupNames(t, s, store.Teams, a.Org.ID, dana.ID); !slices.Equal(got, []string{a.Team.Name}) {
 		t.Errorf("teams %v", got)
 	}
-	if got := groupNames(t, s, store.Labels, a.org.ID, dana.ID); !slices.Equal(got, []string{a.label.Name}) {
+	if got := groupNames(t, s, store.Labels, a.Org.ID, dana.ID); !slices.Equal(got, []string{a.Label.Name}) {
 		t.Errorf("labels %v", got)
 	}
 	f := store.AuditFilter{Action: "invite.create", PersonID: &dana.ID}
-	if got := auditActionsOf(t, s, a.org.ID, f); len(got) != 1 {
+	if got := auditActionsOf(t, s, a.Org.ID, f); len(got) != 1 {
 		t.Errorf("invitation audited %d times", len(got))
 	}
 	token := enrolTokenRE.FindStringSubmatch(link)[1]
@@ -217,11 +217,11 @@ func TestInviteThroughTheAdminPages(t *testing.T) {
 	for _, c := range cells {
 		got = append(got, c[1])
 	}
-	want := []string{"dana@birch.example", a.team.Name, a.label.Name, "Learner, Trainer", "Active", "1"}
+	want := []string{"dana@birch.example", a.Team.Name, a.Label.Name, "Learner, Trainer", "Active", "1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Dana's row: %q, want %q", got, want)
 	}
-	if after := len(people(t, s, a.org.ID)); after != before+1 {
+	if after := len(people(t, s, a.Org.ID)); after != before+1 {
 		t.Errorf("%d people after one invitation, want %d", after, before+1)
 	}
 }
@@ -232,7 +232,7 @@ func TestInviteMistakes(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Cedar")
-	before := len(people(t, s, a.org.ID))
+	before := len(people(t, s, a.Org.ID))
 	for _, tc := range []struct {
 		name  string
 		form  url.Values
@@ -240,11 +240,11 @@ func TestInviteMistakes(t *testing.T) {
 		msg   string
 		typed []string
 	}{
-		{"bad email", url.Values{"name": {"Eli Grant"}, "email": {"eli at cedar"}, "teams": {a.team.ID.String()}},
-			"invite-email", "Enter an email address", []string{`value="Eli Grant"`, `value="eli at cedar"`, `value="` + a.team.ID.String() + `" checked`}},
+		{"bad email", url.Values{"name": {"Eli Grant"}, "email": {"eli at cedar"}, "teams": {a.Team.ID.String()}},
+			"invite-email", "Enter an email address", []string{`value="Eli Grant"`, `value="eli at cedar"`, `value="` + a.Team.ID.String() + `" checked`}},
 		{"no name", url.Values{"name": {"  "}, "email": {"eli@cedar.example"}, "org_admin": {"1"}},
 			"invite-name", "Enter the person", []string{`value="eli@cedar.example"`, `id="invite-org-admin" name="org_admin" type="checkbox" value="1" checked`}},
-		{"taken email", url.Values{"name": {"Eli Grant"}, "email": {a.member.Email}},
+		{"taken email", url.Values{"name": {"Eli Grant"}, "email": {a.Member.Email}},
 			"invite-email", "already has that email address", []string{`value="Eli Grant"`}},
 		{"unknown team", url.Values{"name": {"Eli Grant"}, "email": {"eli@cedar.example"}, "teams": {uuid.NewString()}},
 			"", "One of the teams you chose no longer exists", []string{`value="Eli Grant"`}},
@@ -274,7 +274,7 @@ func TestInviteMistakes(t *testing.T) {
 			t.Errorf("%s: a link was shown", tc.name)
 		}
 	}
-	if after := len(people(t, s, a.org.ID)); after != before {
+	if after := len(people(t, s, a.Org.ID)); after != before {
 		t.Errorf("refused invitations created %d people", after-before)
 	}
 }
@@ -286,26 +286,26 @@ func TestEditPerson(t *testing.T) {
 	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Dogwood")
 	ctx := context.Background()
-	other, err := s.org.CreateGroup(ctx, s.operator(a.org.ID), store.Teams, "Night shift")
+	other, err := s.org.CreateGroup(ctx, s.operator(a.Org.ID), store.Teams, "Night shift")
 	if err != nil {
 		t.Fatal(err)
 	}
-	page := "/admin/people/" + a.member.ID.String()
-	a.adminV.page(page, `value="Dogwood Memberley"`, `value="`+a.team.ID.String()+`" checked`, "Issue a new enrolment link", "Deactivate Dogwood Memberley", "Laptop")
+	page := "/admin/people/" + a.Member.ID.String()
+	a.adminV.page(page, `value="Dogwood Memberley"`, `value="`+a.Team.ID.String()+`" checked`, "Issue a new enrolment link", "Deactivate Dogwood Memberley", "Laptop")
 
 	a.adminV.redirect(page, url.Values{"name": {"Dee Memberley"}, "email": {"dee@dogwood.example"}, "trainer": {"1"}, "org_admin": {"1"},
 		"teams": {other.ID.String()}}, page+"?notice=saved")
-	p, err := s.st.Org(a.org.ID).Person(ctx, a.member.ID)
+	p, err := s.st.Org(a.Org.ID).Person(ctx, a.Member.ID)
 	if err != nil || p.Name != "Dee Memberley" || p.Email != "dee@dogwood.example" || !p.IsTrainer || !p.IsOrgAdmin {
 		t.Fatalf("after the edit: %+v %v", p, err)
 	}
-	if got := groupNames(t, s, store.Teams, a.org.ID, p.ID); !slices.Equal(got, []string{"Night shift"}) {
+	if got := groupNames(t, s, store.Teams, a.Org.ID, p.ID); !slices.Equal(got, []string{"Night shift"}) {
 		t.Errorf("teams %v", got)
 	}
-	if got := groupNames(t, s, store.Labels, a.org.ID, p.ID); len(got) != 0 {
+	if got := groupNames(t, s, store.Labels, a.Org.ID, p.ID); len(got) != 0 {
 		t.Errorf("labels %v, want none", got)
 	}
-	got := auditActionsOf(t, s, a.org.ID, store.AuditFilter{PersonID: &p.ID})
+	got := auditActionsOf(t, s, a.Org.ID, store.AuditFilter{PersonID: &p.ID})
 	for _, want := range []string{"person.details", "person.roles", "person.teams", "person.labels"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("%s not audited: %v", want, got)
@@ -324,33 +324,33 @@ func TestEditPerson(t *testing.T) {
 	a.adminV.page(page+"?notice=saved", "Changes saved", `value="Dee Memberley"`)
 
 	// All or nothing: a taken email refuses the new name and teams too.
-	resp, body := a.adminV.post(page, url.Values{"name": {"Someone Else"}, "email": {a.admin.Email}, "teams": {a.team.ID.String()}})
+	resp, body := a.adminV.post(page, url.Values{"name": {"Someone Else"}, "email": {a.Admin.Email}, "teams": {a.Team.ID.String()}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="person-email-error"`) ||
 		!strings.Contains(body, `value="Someone Else"`) {
 		t.Errorf("taken email: status %d\n%.1500s", resp.StatusCode, body)
 	}
-	if p2, _ := s.st.Org(a.org.ID).Person(ctx, a.member.ID); p2.Name != "Dee Memberley" || p2.Email != "dee@dogwood.example" {
+	if p2, _ := s.st.Org(a.Org.ID).Person(ctx, a.Member.ID); p2.Name != "Dee Memberley" || p2.Email != "dee@dogwood.example" {
 		t.Errorf("a refused edit changed %+v", p2)
 	}
-	if got := groupNames(t, s, store.Teams, a.org.ID, a.member.ID); !slices.Equal(got, []string{"Night shift"}) {
+	if got := groupNames(t, s, store.Teams, a.Org.ID, a.Member.ID); !slices.Equal(got, []string{"Night shift"}) {
 		t.Errorf("a refused edit changed teams: %v", got)
 	}
 
 	// An admin cannot drop their own admin role; the last admin is kept
 	// by the store too.
-	self := "/admin/people/" + a.admin.ID.String()
-	resp, body = a.adminV.post(self, url.Values{"name": {a.admin.Name}, "email": {a.admin.Email}})
+	self := "/admin/people/" + a.Admin.ID.String()
+	resp, body = a.adminV.post(self, url.Values{"name": {a.Admin.Name}, "email": {a.Admin.Email}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "own org admin role") {
 		t.Errorf("dropping my own admin role: status %d", resp.StatusCode)
 	}
-	if p, _ := s.st.Org(a.org.ID).Person(ctx, a.admin.ID); !p.IsOrgAdmin {
+	if p, _ := s.st.Org(a.Org.ID).Person(ctx, a.Admin.ID); !p.IsOrgAdmin {
 		t.Error("the admin lost their role")
 	}
 	// Dee (now an admin too) takes the role away from the first admin;
 	// she cannot then drop her own, and the first admin is out of /admin.
 	dee := s.browser(t)
 	dee.signIn(a.memberKey)
-	dee.redirect(self, url.Values{"name": {a.admin.Name}, "email": {a.admin.Email}}, self)
+	dee.redirect(self, url.Values{"name": {a.Admin.Name}, "email": {a.Admin.Email}}, self)
 	resp, _ = dee.post(page, url.Values{"name": {"Dee Memberley"}, "email": {"dee@dogwood.example"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("the last admin drops her role: status %d", resp.StatusCode)
@@ -368,9 +368,9 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 	s := newTestServer(t, serverOptions{})
 	a := s.newTenant(t, "Elm")
 	ctx := context.Background()
-	page := "/admin/people/" + a.member.ID.String()
+	page := "/admin/people/" + a.Member.ID.String()
 
-	resp, _ := a.adminV.post("/admin/people/"+a.admin.ID.String()+"/deactivate", nil)
+	resp, _ := a.adminV.post("/admin/people/"+a.Admin.ID.String()+"/deactivate", nil)
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("deactivating myself: status %d, want 422", resp.StatusCode)
 	}
@@ -390,25 +390,25 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 	if resp, body := v.signIn(a.memberKey); resp.StatusCode != 200 {
 		t.Errorf("sign-in after reactivation: %d %s", resp.StatusCode, body)
 	}
-	if got := auditActionsOf(t, s, a.org.ID, store.AuditFilter{PersonID: &a.member.ID}); !slices.Contains(got, "person.deactivate") || !slices.Contains(got, "person.reactivate") {
+	if got := auditActionsOf(t, s, a.Org.ID, store.AuditFilter{PersonID: &a.Member.ID}); !slices.Contains(got, "person.deactivate") || !slices.Contains(got, "person.reactivate") {
 		t.Errorf("audit %v", got)
 	}
 
 	// A new link for the invitee withdraws the first one.
-	ipage := "/admin/people/" + a.invitee.ID.String()
+	ipage := "/admin/people/" + a.Invitee.ID.String()
 	a.adminV.page(ipage, "Withdraw the link issued")
 	resp, body = a.adminV.post(ipage+"/reenrol", nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("reenrol: %d", resp.StatusCode)
 	}
 	fresh := shownLink(t, body)
-	if !strings.Contains(body, "New enrolment link for Elm Inviteeson") || strings.Contains(fresh, a.inviteeToken) {
+	if !strings.Contains(body, "New enrolment link for Elm Inviteeson") || strings.Contains(fresh, a.InviteToken) {
 		t.Errorf("reenrol page:\n%.1500s", body)
 	}
-	if resp, _ := s.browser(t).get("/enrol/" + a.inviteeToken); resp.StatusCode != 404 {
+	if resp, _ := s.browser(t).get("/enrol/" + a.InviteToken); resp.StatusCode != 404 {
 		t.Errorf("the older link still opens: %d", resp.StatusCode)
 	}
-	open, err := s.st.Org(a.org.ID).OpenInvites(ctx, a.invitee.ID, s.clock.Now())
+	open, err := s.st.Org(a.Org.ID).OpenInvites(ctx, a.Invitee.ID, s.clock.Now())
 	if err != nil || len(open) != 1 {
 		t.Fatalf("open links %v %v", open, err)
 	}
@@ -422,17 +422,17 @@ func TestDeactivateReenrolRevoke(t *testing.T) {
 		t.Errorf("withdrawing twice: %d", resp.StatusCode)
 	}
 	// Someone else's link cannot be withdrawn through this person's page.
-	link, err := s.org.Reenrol(ctx, s.operator(a.org.ID), a.invitee.ID)
+	link, err := s.org.Reenrol(ctx, s.operator(a.Org.ID), a.Invitee.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp, _ := a.adminV.post(page+"/invites/"+link.InviteID.String()+"/revoke", nil); resp.StatusCode != 404 {
 		t.Errorf("withdrawing another person's link: %d", resp.StatusCode)
 	}
-	if open, _ := s.st.Org(a.org.ID).OpenInvites(ctx, a.invitee.ID, s.clock.Now()); len(open) != 1 {
+	if open, _ := s.st.Org(a.Org.ID).OpenInvites(ctx, a.Invitee.ID, s.clock.Now()); len(open) != 1 {
 		t.Errorf("the invitee's link was withdrawn through another page")
 	}
-	if got := auditActionsOf(t, s, a.org.ID, store.AuditFilter{Action: "invite.revoke"}); len(got) != 1 {
+	if got := auditActionsOf(t, s, a.Org.ID, store.AuditFilter{Action: "invite.revoke"}); len(got) != 1 {
 		t.Errorf("%d withdrawals audited, want 1", len(got))
 	}
 }
@@ -446,13 +446,13 @@ func TestTeamsAndLabelsPages(t *testing.T) {
 	ctx := context.Background()
 	for _, k := range []store.GroupKind{store.Teams, store.Labels} {
 		page := groupPageOf(k)
-		existing := a.team
+		existing := a.Team
 		if k == store.Labels {
-			existing = a.label
+			existing = a.Label
 		}
 		a.adminV.page(page.Path, page.Plural, existing.Name, "1 active person")
 		a.adminV.redirect(page.Path, url.Values{"name": {"  Estates  and   facilities "}}, page.Path+"?notice=created")
-		gs, _ := s.st.Org(a.org.ID).Groups(ctx, k)
+		gs, _ := s.st.Org(a.Org.ID).Groups(ctx, k)
 		var created store.Group
 		for _, g := range gs {
 			if g.Name == "Estates and facilities" {
@@ -473,24 +473,24 @@ func TestTeamsAndLabelsPages(t *testing.T) {
 			t.Errorf("empty %s name: status %d", k.Noun, resp.StatusCode)
 		}
 		a.adminV.redirect(rename, url.Values{"name": {"Estates"}}, page.Path+"?notice=renamed")
-		if g, _ := s.st.Org(a.org.ID).Group(ctx, k, created.ID); g.Name != "Estates" {
+		if g, _ := s.st.Org(a.Org.ID).Group(ctx, k, created.ID); g.Name != "Estates" {
 			t.Errorf("renamed %s: %q", k.Noun, g.Name)
 		}
 		// The confirmation page changes nothing; the POST deletes, and the
 		// people in it stay.
 		del := page.Path + "/" + existing.ID.String() + "/delete"
 		a.adminV.page(del, "Delete the "+k.Noun+" "+existing.Name+"?", "1 active person is")
-		if _, err := s.st.Org(a.org.ID).Group(ctx, k, existing.ID); err != nil {
+		if _, err := s.st.Org(a.Org.ID).Group(ctx, k, existing.ID); err != nil {
 			t.Fatalf("the confirmation page deleted the %s: %v", k.Noun, err)
 		}
 		a.adminV.redirect(del, nil, page.Path+"?notice=deleted")
-		if _, err := s.st.Org(a.org.ID).Group(ctx, k, existing.ID); err == nil {
+		if _, err := s.st.Org(a.Org.ID).Group(ctx, k, existing.ID); err == nil {
 			t.Errorf("the %s was not deleted", k.Noun)
 		}
-		if p, err := s.st.Org(a.org.ID).Person(ctx, a.member.ID); err != nil || !p.Active {
+		if p, err := s.st.Org(a.Org.ID).Person(ctx, a.Member.ID); err != nil || !p.Active {
 			t.Errorf("deleting a %s touched its member: %v", k.Noun, err)
 		}
-		got := auditActionsOf(t, s, a.org.ID, store.AuditFilter{})
+		got := auditActionsOf(t, s, a.Org.ID, store.AuditFilter{})
 		for _, want := range []string{k.Noun + ".create", k.Noun + ".rename", k.Noun + ".delete"} {
 			if !slices.Contains(got, want) {
 				t.Errorf("%s not audited", want)
@@ -512,7 +512,7 @@ func TestAuditLogPage(t *testing.T) {
 	day3 := s.clock.Now().UTC().Format(time.DateOnly)
 
 	body := a.adminV.page("/admin/audit", "Audit log", "Created a team", "Later team", "Invited someone", "Gorse Adminson", "Operator (command line)", "0.0.0.0")
-	if strings.Contains(body, a.inviteeToken) {
+	if strings.Contains(body, a.InviteToken) {
 		t.Error("the audit page shows an enrolment token")
 	}
 	rows := func(body string) int { return strings.Count(body, `<td role="cell"`) / 6 }
@@ -522,7 +522,7 @@ func TestAuditLogPage(t *testing.T) {
 	if n := rows(body); n != 2 || !strings.Contains(body, "Later team") || !strings.Contains(body, "Gorse Ward") {
 		t.Errorf("action filter: %d rows", n)
 	}
-	body = a.adminV.page("/admin/audit?person="+a.invitee.ID.String(), "Gorse Inviteeson")
+	body = a.adminV.page("/admin/audit?person="+a.Invitee.ID.String(), "Gorse Inviteeson")
 	if n := rows(body); n != 1 || !strings.Contains(body, "Invited someone") {
 		t.Errorf("person filter: %d rows", n)
 	}
@@ -577,8 +577,8 @@ func TestInviteIsEmailedWhenMailIsOn(t *testing.T) {
 	s.browser(t).enrol(link)
 
 	// A new link for someone who lost their passkeys is emailed too.
-	resp, body = a.adminV.post("/admin/people/"+a.member.ID.String()+"/reenrol", nil)
-	if resp.StatusCode != 200 || !strings.Contains(body, "emailed to "+a.member.Email) {
+	resp, body = a.adminV.post("/admin/people/"+a.Member.ID.String()+"/reenrol", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "emailed to "+a.Member.Email) {
 		t.Errorf("reenrol with mail on: %d", resp.StatusCode)
 	}
 	if msgs := smtp.Messages(); len(msgs) != 2 || !strings.Contains(msgs[1].Data, "A new Upstand sign-in link") {
@@ -606,7 +606,7 @@ func TestInviteAndReenrolAreRateLimited(t *testing.T) {
 	a := s.newTenant(t, "Ivy")
 	ctx := context.Background()
 	for i := range 29 {
-		p, _, err := s.org.Invite(ctx, s.operator(a.org.ID), inviteFor(i))
+		p, _, err := s.org.Invite(ctx, s.operator(a.Org.ID), inviteFor(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -622,7 +622,7 @@ func TestInviteAndReenrolAreRateLimited(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many attempts") {
 		t.Fatalf("request 31: status %d", resp.StatusCode)
 	}
-	if _, ok := people(t, s, a.org.ID)["thirty-one@ivy.example"]; ok {
+	if _, ok := people(t, s, a.Org.ID)["thirty-one@ivy.example"]; ok {
 		t.Error("a rate-limited invitation was created")
 	}
 	// Other admin pages are not limited.

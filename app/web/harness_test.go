@@ -26,6 +26,7 @@ import (
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/org"
@@ -46,7 +47,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 type testServer struct {
 	*Server
 	owner *bun.DB // the database as its owner, beneath row-level security
-	clock *testClock
+	clock *fixture.Clock
 	logs  *syncBuffer
 	rp    virtualwebauthn.RelyingParty
 }
@@ -80,11 +81,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	start := o.start
-	if start.IsZero() {
-		start = time.Now().UTC().Truncate(time.Microsecond)
-	}
-	clock := &testClock{t: start}
+	clock := fixture.NewClock(o.start)
 	app, owner := dbtest.NewWithAdmin(t)
 	st := store.New(app)
 	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), clock.Now, log)
@@ -396,16 +393,6 @@ func (b *browser) signedInAs() string {
 	}
 	return m[1]
 }
-
-// testClock is an injectable clock tests move forward.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *testClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // syncBuffer is a log buffer safe for the server's goroutines.
 type syncBuffer struct {

@@ -99,7 +99,7 @@ func TestLoginCSRF(t *testing.T) {
 	a := s.newTenant(t, "Pine")
 	v := s.browser(t)
 	v.get("/signin")
-	for _, path := range []string{"/signin/begin", "/signin/finish?ceremony=x", "/enrol/" + a.inviteeToken + "/begin"} {
+	for _, path := range []string{"/signin/begin", "/signin/finish?ceremony=x", "/enrol/" + a.InviteToken + "/begin"} {
 		for name, h := range map[string][]string{
 			"no token":    {"Content-Type", "application/json"},
 			"cross-site":  {"Content-Type", "application/json", "X-CSRF-Token", v.token(), "Sec-Fetch-Site", "cross-site"},

@@ -64,7 +64,7 @@ func TestSessionFixation(t *testing.T) {
 	if sessionAlive(t, s, planted) {
 		t.Error("the planted token became a session")
 	}
-	if !sessionAlive(t, s, got) || v.signedInAs() != a.member.Name {
+	if !sessionAlive(t, s, got) || v.signedInAs() != a.Member.Name {
 		t.Error("the new session does not work")
 	}
 
@@ -81,7 +81,7 @@ func TestSessionFixation(t *testing.T) {
 	if sessionAlive(t, s, attacker) {
 		t.Error("the planted session is still alive after someone else signed in over it")
 	}
-	if victim.signedInAs() != a.member.Name {
+	if victim.signedInAs() != a.Member.Name {
 		t.Error("the victim is not signed in as themselves")
 	}
 }
@@ -153,11 +153,11 @@ func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 	token := v.session()
 
 	s.clock.Add(29 * time.Minute)
-	if v.signedInAs() != a.member.Name {
+	if v.signedInAs() != a.Member.Name {
 		t.Fatal("signed out after 29 idle minutes")
 	}
 	s.clock.Add(29 * time.Minute) // 58 minutes in, 29 since the last request
-	if v.signedInAs() != a.member.Name {
+	if v.signedInAs() != a.Member.Name {
 		t.Fatal("signed out although active")
 	}
 	s.clock.Add(30*time.Minute + time.Second)
@@ -178,7 +178,7 @@ func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 	start := s.clock.Now()
 	for s.clock.Now().Sub(start) < 12*time.Hour-20*time.Minute {
 		s.clock.Add(20 * time.Minute)
-		if v.signedInAs() != a.member.Name {
+		if v.signedInAs() != a.Member.Name {
 			t.Fatalf("signed out %v after sign-in while active", s.clock.Now().Sub(start))
 		}
 	}
@@ -229,10 +229,10 @@ func TestSignOutEndsTheServerSession(t *testing.T) {
 			t.Errorf("browser %d is still signed in", i)
 		}
 	}
-	if a.adminV.signedInAs() != a.admin.Name {
+	if a.adminV.signedInAs() != a.Admin.Name {
 		t.Error("signing out everywhere ended someone else's session")
 	}
-	got := auditActionsOf(t, s, a.org.ID, store.AuditFilter{PersonID: &a.member.ID})
+	got := auditActionsOf(t, s, a.Org.ID, store.AuditFilter{PersonID: &a.Member.ID})
 	if !slices.Contains(got, "signout") || !slices.Contains(got, "signout.everywhere") {
 		t.Errorf("sign-outs not audited: %v", got)
 	}
@@ -247,10 +247,10 @@ func TestDeactivationTakesEffectAtOnce(t *testing.T) {
 	a := s.newTenant(t, "Nutmeg")
 	v := a.memberV
 	token := v.session()
-	v.page("/account", a.member.Name)
+	v.page("/account", a.Member.Name)
 	csrf := v.token()
 
-	a.adminV.redirect("/admin/people/"+a.member.ID.String()+"/deactivate", nil, "/admin/people/"+a.member.ID.String())
+	a.adminV.redirect("/admin/people/"+a.Member.ID.String()+"/deactivate", nil, "/admin/people/"+a.Member.ID.String())
 	resp, _ := v.get("/account")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" {
 		t.Errorf("the next page after deactivation: %d %s", resp.StatusCode, resp.Header.Get("Location"))
@@ -260,10 +260,10 @@ func TestDeactivationTakesEffectAtOnce(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a form after deactivation: status %d, want 401", resp.StatusCode)
 	}
-	if keys, _ := s.st.Org(a.org.ID).Member(a.member.ID).Credentials(context.Background()); keys[0].Name != "Laptop" {
+	if keys, _ := s.st.Org(a.Org.ID).Member(a.Member.ID).Credentials(context.Background()); keys[0].Name != "Laptop" {
 		t.Error("the deactivated person renamed a passkey")
 	}
-	a.adminV.redirect("/admin/people/"+a.member.ID.String()+"/reactivate", nil, "/admin/people/"+a.member.ID.String())
+	a.adminV.redirect("/admin/people/"+a.Member.ID.String()+"/reactivate", nil, "/admin/people/"+a.Member.ID.String())
 	if sessionAlive(t, s, token) {
 		t.Error("reactivation revived the old session")
 	}

@@ -108,24 +108,24 @@ var tenantRoutes = map[string]tenantRow{
 // fill puts one organisation's values into a path or form value.
 func (x *tenant) fill(s string) string {
 	return strings.NewReplacer(
-		"{admin}", x.admin.ID.String(),
-		"{member}", x.member.ID.String(),
-		"{invitee}", x.invitee.ID.String(),
-		"{invite}", x.invite.String(),
-		"{team}", x.team.ID.String(),
-		"{label}", x.label.ID.String(),
+		"{admin}", x.Admin.ID.String(),
+		"{member}", x.Member.ID.String(),
+		"{invitee}", x.Invitee.ID.String(),
+		"{invite}", x.Invite.ID.String(),
+		"{team}", x.Team.ID.String(),
+		"{label}", x.Label.ID.String(),
 		"{passkey}", x.passkeyID,
-		"{cert}", x.cert.String(),
-		"{code}", x.certCode,
-		"{reflection}", x.reflection.String(),
-		"{scenarioAttempt}", x.scenarioAttempt.String(),
-		"{quizAttempt}", x.quizAttempt.String(),
-		"{support}", x.support.String(),
-		"{module}", x.module,
-		"{scenarioStep}", strconv.Itoa(x.scenarioStep),
-		"{quizStep}", strconv.Itoa(x.quizStep),
-		"{reflectionStep}", strconv.Itoa(x.reflectionStep),
-		"{token}", x.inviteeToken,
+		"{cert}", x.Course.Completion.CertificateID.String(),
+		"{code}", *x.Course.Completion.CertificateCode,
+		"{reflection}", x.Course.Notes[0].ID.String(),
+		"{scenarioAttempt}", x.Course.Scenarios[0].Attempt.ID.String(),
+		"{quizAttempt}", x.Course.Quizzes[0].Attempt.ID.String(),
+		"{support}", x.Support.ID.String(),
+		"{module}", x.Course.Module.ID,
+		"{scenarioStep}", strconv.Itoa(x.Course.Scenarios[0].Step.Index),
+		"{quizStep}", strconv.Itoa(x.Course.Quizzes[0].Step.Index),
+		"{reflectionStep}", strconv.Itoa(x.Course.Notes[0].Step.Index),
+		"{token}", x.InviteToken,
 	).Replace(s)
 }
 
@@ -168,8 +168,8 @@ func TestEveryParameterRouteIsInTheTenantMatrix(t *testing.T) {
 			t.Errorf("route %q takes a parameter but is missing from the cross-tenant matrix.\n"+
 				"Add a row for it to tenantRoutes in app/web/tenant_test.go, for example\n"+
 				"\t%q: {path: \"/...{member}...\", own: 200, ownAs: \"admin\"},\n"+
-				"using the {placeholders} of tenant.fill for another organisation's ids (add a field to tenant and\n"+
-				"newTenant if the route names something new). Use shared: true if it only takes course content,\n"+
+				"using the {placeholders} of tenant.fill for another organisation's ids (add what the route names to\n"+
+				"fixture.Tenant in app/fixture if it is new). Use shared: true if it only takes course content,\n"+
 				"or exempt: \"why\" if it cannot reach another organisation's data through its parameter.", r, r)
 		}
 	}
@@ -246,14 +246,14 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
-	ps, err := s.st.Org(x.org.ID).People(ctx)
+	ps, err := s.st.Org(x.Org.ID).People(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range ps {
 		fmt.Fprintf(&b, "person %s %s %v %v %d;", p.Name, p.Email, p.Roles(), p.Active, p.Passkeys)
 		for _, k := range []store.GroupKind{store.Teams, store.Labels} {
-			gs, err := s.st.Org(x.org.ID).GroupsOf(ctx, k, p.ID)
+			gs, err := s.st.Org(x.Org.ID).GroupsOf(ctx, k, p.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -261,14 +261,14 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 				fmt.Fprintf(&b, " in %s;", g.Name)
 			}
 		}
-		invs, err := s.st.Org(x.org.ID).OpenInvites(ctx, p.ID, s.clock.Now())
+		invs, err := s.st.Org(x.Org.ID).OpenInvites(ctx, p.ID, s.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, inv := range invs {
 			fmt.Fprintf(&b, " link %s;", inv.ID)
 		}
-		keys, err := s.st.Org(x.org.ID).Member(p.ID).Credentials(ctx)
+		keys, err := s.st.Org(x.Org.ID).Member(p.ID).Credentials(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 		}
 	}
 	for _, k := range []store.GroupKind{store.Teams, store.Labels} {
-		gs, err := s.st.Org(x.org.ID).Groups(ctx, k)
+		gs, err := s.st.Org(x.Org.ID).Groups(ctx, k)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,7 +297,7 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 			fmt.Fprintf(&b, "%s signed in as %s;", name, p.Name)
 		}
 	}
-	l := org.Actor{Org: s.st.Org(x.org.ID), PersonID: x.member.ID}
+	l := org.Actor{Org: s.st.Org(x.Org.ID), PersonID: x.Member.ID}
 	notes, err := s.learn.Reflections(ctx, l)
 	if err != nil {
 		t.Fatal(err)
@@ -305,12 +305,12 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	for _, n := range notes {
 		fmt.Fprintf(&b, "note %s %s;", n.ID, n.Body)
 	}
-	choices, err := s.st.Org(x.org.ID).Member(x.member.ID).ScenarioChoices(ctx, x.scenarioAttempt)
+	choices, err := s.st.Org(x.Org.ID).Member(x.Member.ID).ScenarioChoices(ctx, x.Course.Scenarios[0].Attempt.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(&b, "choices %d;", len(choices))
-	if _, err := s.learn.Certificate(ctx, l, x.cert); err != nil {
+	if _, err := s.learn.Certificate(ctx, l, *x.Course.Completion.CertificateID); err != nil {
 		fmt.Fprintf(&b, "certificate %v;", err)
 	}
 	res, err := s.org.SupportResources(ctx, l)
