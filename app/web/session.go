@@ -160,7 +160,7 @@ func (s *Server) csrfProtection() fiber.Handler {
 		if err := s.csrfStorageFailed(c); err != nil {
 			return err
 		}
-		s.log.Warn("csrf refused", "path", loggedPath(c), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
+		s.log.Warn("csrf refused", "path", c.Path(), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
 		return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
 	}
 	cfg := csrf.Config{
