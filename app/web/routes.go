@@ -18,7 +18,7 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/assets/*", s.serveAsset)
 
-	s.app.Use(s.loadSession(), s.sameOrigin, s.csrfProtection(), s.csrfStored)
+	s.app.Use(s.loadSession(), s.sameOrigin, s.csrfProtection(), s.csrfStored, s.plainText)
 
 	s.app.Get("/", s.home)
 
