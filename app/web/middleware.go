@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +43,8 @@ func (s *Server) recover() fiber.Handler {
 // makes outside the middleware (an unknown HTTP method) is framed too, and
 // fasthttp's handler of requests it could not read (a body over the limit,
 // headers or an address too long, a malformed request, a read timeout),
-// which Fiber's middleware never sees. A handler may still override a
+// which Fiber's middleware never sees. Both are answered by the one error
+// handler, as an unknown method is (501). A handler may still override a
 // header it sets (the enrolment page's Referrer-Policy).
 //
 // Only a connection fasthttp refuses before reading a request (over its
@@ -51,9 +53,19 @@ func (s *Server) recover() fiber.Handler {
 func (s *Server) serveAll() {
 	srv := s.app.Server()
 	fiberHandler := srv.Handler
-	srv.Handler = func(fctx *fasthttp.RequestCtx) { s.frame(fctx, fiberHandler) }
+	srv.Handler = func(fctx *fasthttp.RequestCtx) {
+		s.frame(fctx, func(fctx *fasthttp.RequestCtx) {
+			// Fiber answers a method it does not know with a bare "Invalid
+			// http method" of its own; answer it here, like any error.
+			if !slices.Contains(fiber.DefaultMethods, string(fctx.Method())) {
+				s.answerError(fctx, fiber.NewError(fiber.StatusNotImplemented, "Upstand does not know that kind of request."))
+				return
+			}
+			fiberHandler(fctx)
+		})
+	}
 	srv.ErrorHandler = func(fctx *fasthttp.RequestCtx, err error) {
-		s.frame(fctx, func(fctx *fasthttp.RequestCtx) { s.unreadable(fctx, err) })
+		s.frame(fctx, func(fctx *fasthttp.RequestCtx) { s.answerError(fctx, readError(err)) })
 	}
 	srv.Logger = serverLog{s.log}
 	// fasthttp's error texts leave out the request's bytes, which could
@@ -84,26 +96,30 @@ func (s *Server) frame(fctx *fasthttp.RequestCtx, next fasthttp.RequestHandler) 
 		"request_id", id)
 }
 
-// unreadable answers a request fasthttp could not read, through the one
-// error handler. fasthttp's error text is for no one: it names buffer
-// sizes and parser states.
-func (s *Server) unreadable(fctx *fasthttp.RequestCtx, err error) {
-	c := s.app.AcquireCtx(fctx)
-	defer s.app.ReleaseCtx(c)
+// readError is the answer to a request fasthttp could not read.
+// fasthttp's error text is for no one: it names buffer sizes and parser
+// states.
+func readError(err error) error {
 	var (
 		small  *fasthttp.ErrSmallBuffer
 		netErr net.Error
 	)
 	switch {
 	case errors.As(err, &small):
-		err = fiber.NewError(fiber.StatusRequestHeaderFieldsTooLarge, "The address or the headers of the request are too long.")
+		return fiber.NewError(fiber.StatusRequestHeaderFieldsTooLarge, "The address or the headers of the request are too long.")
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		err = fiber.NewError(fiber.StatusRequestEntityTooLarge, "What was sent is too large.")
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "What was sent is too large.")
 	case errors.As(err, &netErr) && netErr.Timeout(), strings.Contains(err.Error(), "timeout"):
-		err = fiber.NewError(fiber.StatusRequestTimeout, "The request took too long to arrive.")
-	default:
-		err = fiber.NewError(fiber.StatusBadRequest, "The request could not be read.")
+		return fiber.NewError(fiber.StatusRequestTimeout, "The request took too long to arrive.")
 	}
+	return fiber.NewError(fiber.StatusBadRequest, "The request could not be read.")
+}
+
+// answerError answers a request outside Fiber's routing through the one
+// error handler.
+func (s *Server) answerError(fctx *fasthttp.RequestCtx, err error) {
+	c := s.app.AcquireCtx(fctx)
+	defer s.app.ReleaseCtx(c)
 	if herr := s.handleError(c, err); herr != nil {
 		_ = c.SendStatus(fiber.StatusInternalServerError)
 	}
