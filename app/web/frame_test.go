@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/descope/virtualwebauthn"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/upstand/upstand/app/passkeytest"
 )
 
 // withRequestID gives a request an id as frame does, for tests that build
@@ -137,5 +140,37 @@ func checkFrame(t *testing.T, s *testServer, what string, resp *http.Response, b
 	line := regexp.MustCompile(`(?m)^.*msg=request .*status=` + regexp.QuoteMeta(resp.Status[:3]) + ` .*request_id=` + id + `$`)
 	if n := len(line.FindAllString(s.logs.String(), -1)); id != "" && n != 1 {
 		t.Errorf("%s: %d access-log lines with the request id %s, want 1", what, n, id)
+	}
+}
+
+// TestSignInRefusalsCarryTheRequestID: the identity service logs refused
+// sign-ins with the request's context, and the line carries the id of the
+// request that was refused — a demo link that does not work, and a
+// passkey the server does not know.
+func TestSignInRefusalsCarryTheRequestID(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, demoMode)
+	v := s.browser(t)
+	v.page("/signin")
+	resp, _ := v.post("/demo/not-a-demo-token", nil)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown demo link: status %d", resp.StatusCode)
+	}
+	refused := func(id string) bool {
+		return regexp.MustCompile(`msg="sign-in refused" .*request_id=` + id + `\b`).MatchString(s.logs.String())
+	}
+	if id := resp.Header.Get("X-Request-ID"); !refused(id) {
+		t.Errorf("no sign-in refusal with the request id %s:\n%s", id, s.logs)
+	}
+
+	stranger := &passkey{cred: passkeytest.NewCredential(t)}
+	stranger.auth = virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte("nobody-we-know")})
+	stranger.auth.AddCredential(stranger.cred)
+	resp, body := v.signIn(stranger)
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unknown passkey: status %d %s", resp.StatusCode, body)
+	}
+	if id := resp.Header.Get("X-Request-ID"); !refused(id) {
+		t.Errorf("no sign-in refusal with the request id %s:\n%s", id, s.logs)
 	}
 }

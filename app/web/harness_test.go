@@ -79,7 +79,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
+	log := slog.New(LogHandler(slog.NewTextHandler(logs, nil))) // as main wraps the process logger
 	start := o.start
 	if start.IsZero() {
 		start = time.Now().UTC().Truncate(time.Microsecond)
