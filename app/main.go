@@ -21,6 +21,7 @@ import (
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/store"
+	"github.com/upstand/upstand/app/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -106,12 +107,16 @@ func parseConfig(name string, fs *flag.FlagSet, args []string, env config.Env, s
 	return cfg, fs.Args(), true
 }
 
+// newLogger is the process's one logger. Every line goes through
+// web.LogHandler, which keeps secret paths (enrolment and demo links,
+// certificate codes) out of the log and adds the request id to lines
+// logged with a request's context.
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(web.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(web.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // database is an open database and, when no DATABASE_URL was given, the

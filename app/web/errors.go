@@ -100,7 +100,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	p := problemOf(err)
 	if p.Status >= 500 {
-		s.log.Error("request failed", "method", c.Method(), "path", loggedPath(c), "status", p.Status,
+		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", p.Status,
 			"request_id", requestID(c), "err", err)
 	}
 	if p.Status == fiber.StatusServiceUnavailable {

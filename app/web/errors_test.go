@@ -49,7 +49,7 @@ func TestErrorMapping(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			app := fiber.New(fiber.Config{Views: s.views, ErrorHandler: s.handleError})
-			app.Use(s.requestID())
+			app.Use(withRequestID) // as frame gives every request one
 			app.Get("/", func(*fiber.Ctx) error { return tc.err })
 			for _, accept := range []string{"text/html", "application/json"} {
 				req := httptest.NewRequest("GET", "/", nil)

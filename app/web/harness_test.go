@@ -80,7 +80,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
+	log := slog.New(LogHandler(slog.NewTextHandler(logs, nil))) // as main wraps the process logger
 	clock := fixture.NewClock(o.start)
 	app, owner := dbtest.NewWithAdmin(t)
 	st := store.New(app)

@@ -1,15 +1,19 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/valyala/fasthttp"
 )
 
 const requestIDKey = "request_id"
@@ -32,18 +36,100 @@ func (s *Server) recover() fiber.Handler {
 	}
 }
 
-// requestID gives every request a random id, echoed in X-Request-ID and
-// shown on error pages, so a report from a user can be found in the log.
-// An incoming X-Request-ID is not trusted: anyone could forge log lines.
-func (s *Server) requestID() fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		c.Locals(requestIDKey, id)
-		c.Set(fiber.HeaderXRequestID, id)
-		return c.Next()
+// serveAll puts every response the server sends, whatever produced it,
+// inside the same frame: a fresh request id (X-Request-ID, shown on error
+// pages), the security headers, and one access-log line once the status
+// is final. It wraps Fiber's own fasthttp handler, so a response Fiber
+// makes outside the middleware (an unknown HTTP method) is framed too, and
+// fasthttp's handler of requests it could not read (a body over the limit,
+// headers or an address too long, a malformed request, a read timeout),
+// which Fiber's middleware never sees. Both are answered by the one error
+// handler, as an unknown method is (501). A handler may still override a
+// header it sets (the enrolment page's Referrer-Policy).
+//
+// Only a connection fasthttp refuses before reading a request (over its
+// concurrency limit) is answered without; fasthttp logs that through
+// serverLog.
+func (s *Server) serveAll() {
+	srv := s.app.Server()
+	fiberHandler := srv.Handler
+	srv.Handler = func(fctx *fasthttp.RequestCtx) {
+		s.frame(fctx, func(fctx *fasthttp.RequestCtx) {
+			// Fiber answers a method it does not know with a bare "Invalid
+			// http method" of its own; answer it here, like any error.
+			if !slices.Contains(fiber.DefaultMethods, string(fctx.Method())) {
+				s.answerError(fctx, fiber.NewError(fiber.StatusNotImplemented, "Upstand does not know that kind of request."))
+				return
+			}
+			fiberHandler(fctx)
+		})
 	}
+	srv.ErrorHandler = func(fctx *fasthttp.RequestCtx, err error) {
+		s.frame(fctx, func(fctx *fasthttp.RequestCtx) { s.answerError(fctx, readError(err)) })
+	}
+	srv.Logger = serverLog{s.log}
+	// fasthttp's error texts leave out the request's bytes, which could
+	// hold a secret path.
+	srv.SecureErrorLogMessage = true
+}
+
+// frame runs next inside the frame serveAll describes.
+func (s *Server) frame(fctx *fasthttp.RequestCtx, next fasthttp.RequestHandler) {
+	start := time.Now()
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	fctx.SetUserValue(requestIDKey, id) // what c.Locals(requestIDKey) reads
+	fctx.Response.Header.Set(fiber.HeaderXRequestID, id)
+	for _, h := range s.headers {
+		fctx.Response.Header.Set(h[0], h[1])
+	}
+	next(fctx)
+	c := s.app.AcquireCtx(fctx) // for c.IP(), which knows the trusted proxies
+	defer s.app.ReleaseCtx(c)
+	s.log.Info("request",
+		"method", c.Method(),
+		"path", c.Path(),
+		"status", fctx.Response.StatusCode(),
+		"duration", time.Since(start).Round(time.Microsecond),
+		"ip", c.IP(),
+		"request_id", id)
+}
+
+// readError is the answer to a request fasthttp could not read.
+// fasthttp's error text is for no one: it names buffer sizes and parser
+// states.
+func readError(err error) error {
+	var (
+		small  *fasthttp.ErrSmallBuffer
+		netErr net.Error
+	)
+	switch {
+	case errors.As(err, &small):
+		return fiber.NewError(fiber.StatusRequestHeaderFieldsTooLarge, "The address or the headers of the request are too long.")
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "What was sent is too large.")
+	case errors.As(err, &netErr) && netErr.Timeout(), strings.Contains(err.Error(), "timeout"):
+		return fiber.NewError(fiber.StatusRequestTimeout, "The request took too long to arrive.")
+	}
+	return fiber.NewError(fiber.StatusBadRequest, "The request could not be read.")
+}
+
+// answerError answers a request outside Fiber's routing through the one
+// error handler.
+func (s *Server) answerError(fctx *fasthttp.RequestCtx, err error) {
+	c := s.app.AcquireCtx(fctx)
+	defer s.app.ReleaseCtx(c)
+	if herr := s.handleError(c, err); herr != nil {
+		_ = c.SendStatus(fiber.StatusInternalServerError)
+	}
+}
+
+// requestContext puts the request id (set by frame) into the request's
+// context, so the services' log lines about this request carry it.
+func (s *Server) requestContext(c *fiber.Ctx) error {
+	c.SetUserContext(context.WithValue(c.UserContext(), requestIDContext{}, requestID(c)))
+	return c.Next()
 }
 
 func requestID(c *fiber.Ctx) string {
@@ -51,66 +137,29 @@ func requestID(c *fiber.Ctx) string {
 	return id
 }
 
-// accessLog logs one line per request after the error handler has decided
-// the status, so the line shows what the client really got.
-func (s *Server) accessLog() fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		start := s.now()
-		if err := c.Next(); err != nil {
-			if herr := c.App().ErrorHandler(c, err); herr != nil {
-				_ = c.SendStatus(fiber.StatusInternalServerError)
-			}
-		}
-		s.log.Info("request",
-			"method", c.Method(),
-			"path", loggedPath(c),
-			"status", c.Response().StatusCode(),
-			"duration", time.Since(start).Round(time.Microsecond),
-			"ip", c.IP(),
-			"request_id", requestID(c))
-		return nil
+// securityHeaders are set on every response (see frame): a strict CSP
+// and friends. Referrer-Policy is same-origin, not no-referrer: Fiber's
+// CSRF check over HTTPS needs a same-origin Referer. HSTS is sent whenever
+// the base URL is https, which is when browsers reach Upstand over https,
+// whether TLS ends here or at a proxy in front.
+func securityHeaders(secure bool) [][2]string {
+	h := [][2]string{
+		{fiber.HeaderContentSecurityPolicy, contentSecurityPolicy},
+		{fiber.HeaderReferrerPolicy, "same-origin"},
+		{fiber.HeaderXFrameOptions, "DENY"},
+		{fiber.HeaderXContentTypeOptions, "nosniff"},
+		{fiber.HeaderXXSSProtection, "0"},
+		{"Cross-Origin-Embedder-Policy", "require-corp"},
+		{"Cross-Origin-Opener-Policy", "same-origin"},
+		{"Cross-Origin-Resource-Policy", "same-origin"},
+		{"Origin-Agent-Cluster", "?1"},
+		{"X-DNS-Prefetch-Control", "off"},
+		{"X-Download-Options", "noopen"},
+		{"X-Permitted-Cross-Domain-Policies", "none"},
+		{fiber.HeaderPermissionsPolicy, "camera=(), microphone=(), geolocation=(), payment=(), publickey-credentials-create=(self), publickey-credentials-get=(self)"},
 	}
-}
-
-// secretPaths start the paths whose next segment is a secret token:
-// enrolment links and demo sign-in links.
-var secretPaths = []string{"/enrol/", "/demo/"}
-
-// loggedPath is the request path as a log line may show it: a link that
-// carries its secret in the path shows ":token" instead. The route's
-// pattern is not enough on its own: middleware that refuses a request
-// (CSRF) runs before the route matched, and an unknown path has none.
-func loggedPath(c *fiber.Ctx) string {
-	if r := c.Route(); r != nil && strings.Contains(r.Path, ":token") {
-		return r.Path
+	if secure {
+		h = append(h, [2]string{fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains"})
 	}
-	path := c.Path()
-	for _, prefix := range secretPaths {
-		if rest, ok := strings.CutPrefix(path, prefix); ok {
-			if _, tail, found := strings.Cut(rest, "/"); found {
-				return prefix + ":token/" + tail
-			}
-			return prefix + ":token"
-		}
-	}
-	return path
-}
-
-// securityHeaders sets a strict CSP and friends. Referrer-Policy is
-// same-origin, not no-referrer: CSRF checks over HTTPS need a same-origin
-// Referer.
-func (s *Server) securityHeaders() fiber.Handler {
-	cfg := helmet.Config{
-		ContentSecurityPolicy:     contentSecurityPolicy,
-		ReferrerPolicy:            "same-origin",
-		XFrameOptions:             "DENY",
-		CrossOriginEmbedderPolicy: "require-corp",
-		CrossOriginOpenerPolicy:   "same-origin",
-		CrossOriginResourcePolicy: "same-origin",
-		PermissionPolicy:          "camera=(), microphone=(), geolocation=(), payment=(), publickey-credentials-create=(self), publickey-credentials-get=(self)",
-	}
-	if s.cfg.Secure() {
-		cfg.HSTSMaxAge = 31536000
-	}
-	return helmet.New(cfg)
+	return h
 }

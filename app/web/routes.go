@@ -8,14 +8,17 @@ import (
 
 // routes lists every route of the application, in one place.
 func (s *Server) routes() {
-	s.app.Use(s.requestID(), s.accessLog(), s.recover(), s.securityHeaders())
+	// The request id, the security headers and the access log are put on
+	// every response outside Fiber's middleware, where even a request
+	// Fiber never sees gets them (serveAll).
+	s.app.Use(s.requestContext, s.recover())
 
 	// Before sessions and CSRF: probes and static files need neither.
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/assets/*", s.serveAsset)
 
-	s.app.Use(s.loadSession(), s.sameOrigin, s.csrfProtection(), s.csrfStored)
+	s.app.Use(s.loadSession(), s.sameOrigin, s.csrfProtection(), s.csrfStored, s.plainText)
 
 	s.app.Get("/", s.home)
 

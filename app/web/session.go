@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -11,14 +14,18 @@ import (
 
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/secret"
 	"github.com/upstand/upstand/app/store"
 )
 
 const (
 	personKey = "person"
 	tokenKey  = "session_token"
-	actorKey  = "actor"
-	csrfKey   = "csrf"
+	// sessionHashKey holds the signed-in session's id hash, to which the
+	// request's CSRF token is bound.
+	sessionHashKey = "session_hash"
+	actorKey       = "actor"
+	csrfKey        = "csrf"
 	// csrfStorageKey holds the request's *csrfStorage.
 	csrfStorageKey = "csrf_storage"
 	// demoKey marks a request whose session began from a demo link.
@@ -47,6 +54,7 @@ func (s *Server) loadSession() fiber.Handler {
 		default:
 			c.Locals(personKey, p)
 			c.Locals(tokenKey, token)
+			c.Locals(sessionHashKey, sess.IDHash)
 			// Who acts in this request, with the request's one way to
 			// organisation data: bound to the organisation the session
 			// belongs to, never to a request parameter.
@@ -134,18 +142,22 @@ func (s *Server) startSession(c *fiber.Ctx, p store.Person,
 		return err
 	}
 	s.setSessionCookie(c, token, expires)
-	if h, ok := c.Locals(csrf.ConfigDefault.HandlerContextKey).(*csrf.CSRFHandler); ok {
-		if err := h.DeleteToken(c); err != nil && !errors.Is(err, csrf.ErrTokenNotFound) {
-			return err
-		}
-	}
-	return nil
+	return s.issueCSRF(c, secret.Hash(token))
 }
 
-// csrfProtection guards every state-changing request with a token that must
-// match the cookie (double submit) and exist server-side (shared storage,
-// so any app server can check it). Forms send it as _csrf, scripts as the
-// X-CSRF-Token header.
+// csrfLifetime is how long a CSRF token lasts without being used.
+const csrfLifetime = 2 * time.Hour
+
+// csrfProtection guards every state-changing request with a token that
+// must come in the form body (_csrf) or the X-CSRF-Token header — never
+// the query string, which ends up in logs, histories and Referers — must
+// match the cookie (double submit), and must be known server-side (shared
+// storage, so any app server can check it) as issued to this very
+// session: the stored record of a token names the session it was issued
+// to (or "signed out"), and a lookup from any other session finds nothing
+// (see csrfStorage). So neither another session's cookie and token nor a
+// pair picked up signed out (GET /signin) works with someone's session
+// cookie. Sign-in and sign-out issue a new token at once (issueCSRF).
 //
 // Fiber's middleware drops its storage's errors: a token it could not read
 // looks unknown ("this form has expired"), a token it could not write looks
@@ -160,35 +172,87 @@ func (s *Server) csrfProtection() fiber.Handler {
 		if err := s.csrfStorageFailed(c); err != nil {
 			return err
 		}
-		s.log.Warn("csrf refused", "path", loggedPath(c), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
+		s.log.Warn("csrf refused", "path", c.Path(), "ip", c.IP(), "reason", err.Error(), "request_id", requestID(c))
 		return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
 	}
 	cfg := csrf.Config{
 		CookieName:        s.csrfCookie,
+		CookiePath:        "/",
 		CookieSecure:      s.cfg.Secure(),
 		CookieHTTPOnly:    true,
 		CookieSameSite:    fiber.CookieSameSiteLaxMode,
 		CookieSessionOnly: true,
-		Expiration:        2 * time.Hour,
+		Expiration:        csrfLifetime,
 		ContextKey:        csrfKey,
-		Extractor: func(c *fiber.Ctx) (string, error) {
-			if t := c.Get("X-CSRF-Token"); t != "" {
-				return t, nil
-			}
-			if t := c.FormValue("_csrf"); t != "" {
-				return t, nil
-			}
-			return "", csrf.ErrTokenNotFound
-		},
-		ErrorHandler: refuse,
+		KeyGenerator:      func() string { t, _ := secret.New(); return t },
+		Extractor:         csrfFromBodyOrHeader,
+		ErrorHandler:      refuse,
 	}
 	return func(c *fiber.Ctx) error {
-		st := &csrfStorage{KV: kv}
+		st := &csrfStorage{KV: kv, binding: csrfBinding(c.Locals(sessionHashKey))}
 		c.Locals(csrfStorageKey, st)
 		perRequest := cfg
 		perRequest.Storage = st
 		return csrf.New(perRequest)(c)
 	}
+}
+
+// csrfFromBodyOrHeader reads the token from the X-CSRF-Token header or
+// the form body, never from the query string: fiber's CsrfFromForm (and
+// c.FormValue) would take ?_csrf= from the URL too.
+func csrfFromBodyOrHeader(c *fiber.Ctx) (string, error) {
+	if t := c.Get(csrf.HeaderName); t != "" {
+		return t, nil
+	}
+	if t := c.Request().PostArgs().Peek("_csrf"); len(t) > 0 { // form-urlencoded bodies only
+		return string(t), nil
+	}
+	if form, err := c.Request().MultipartForm(); err == nil {
+		if v := form.Value["_csrf"]; len(v) > 0 && v[0] != "" {
+			return v[0], nil
+		}
+	}
+	return "", csrf.ErrTokenNotFound
+}
+
+// csrfBinding is what a CSRF token's stored record says it was issued to:
+// a session, by a hash of its id hash (neither the cookie nor the
+// sessions table's key can be rebuilt from it), or nobody signed in.
+func csrfBinding(sessionHash any) []byte {
+	h, ok := sessionHash.([]byte)
+	if !ok || len(h) == 0 {
+		return []byte("signed-out")
+	}
+	sum := sha256.Sum256(append([]byte("upstand csrf binding\x00"), h...))
+	return []byte("session:" + hex.EncodeToString(sum[:]))
+}
+
+// issueCSRF replaces the request's CSRF token at sign-in and sign-out:
+// the old token (the cookie's, and the one this request was checked with)
+// is deleted, and a new one bound to sessionHash (nil: signed out) is
+// stored, set as the cookie and given to any page this response renders.
+func (s *Server) issueCSRF(c *fiber.Ctx, sessionHash []byte) error {
+	st, ok := c.Locals(csrfStorageKey).(*csrfStorage)
+	if !ok {
+		return errors.New("web: issueCSRF on a route without CSRF protection")
+	}
+	for _, old := range []string{c.Cookies(s.csrfCookie), csrfToken(c)} {
+		if old != "" {
+			if err := st.Delete(old); err != nil {
+				return err
+			}
+		}
+	}
+	st.binding = csrfBinding(sessionHash)
+	token, _ := secret.New()
+	if err := st.Set(token, st.binding, csrfLifetime); err != nil {
+		return err
+	}
+	// As the middleware sets it (see csrfProtection's config).
+	c.Cookie(&fiber.Cookie{Name: s.csrfCookie, Value: token, Path: "/", Secure: s.cfg.Secure(), HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true})
+	c.Locals(csrfKey, token)
+	return nil
 }
 
 // csrfStored follows csrfProtection: a request whose token could not be
@@ -216,10 +280,16 @@ func (s *Server) csrfStorageFailed(c *fiber.Ctx) error {
 }
 
 // csrfStorage is the key/value table as one request's CSRF middleware sees
-// it, keeping the first error (see csrfProtection).
+// it. It keeps the first error (see csrfProtection). It keys a token by its
+// SHA-256, like every other secret Upstand stores, under "csrf:". And it
+// binds tokens to the request's session: Set stores the request's binding
+// (whatever value the middleware passes), and Get finds a token only if it
+// was stored with the same binding, so to the middleware another
+// session's token is simply unknown.
 type csrfStorage struct {
 	*store.KV
-	err error
+	binding []byte
+	err     error
 }
 
 func (k *csrfStorage) keep(err error) error {
@@ -229,16 +299,25 @@ func (k *csrfStorage) keep(err error) error {
 	return err
 }
 
-func (k *csrfStorage) Get(key string) ([]byte, error) {
-	v, err := k.KV.Get(key)
-	return v, k.keep(err)
+func csrfStorageKeyOf(token string) string {
+	return "csrf:" + hex.EncodeToString(secret.Hash(token))
 }
 
-func (k *csrfStorage) Set(key string, val []byte, exp time.Duration) error {
-	return k.keep(k.KV.Set(key, val, exp))
+func (k *csrfStorage) Get(token string) ([]byte, error) {
+	v, err := k.KV.Get(csrfStorageKeyOf(token))
+	if k.keep(err) != nil || subtle.ConstantTimeCompare(v, k.binding) != 1 {
+		return nil, err
+	}
+	return v, nil
 }
 
-func (k *csrfStorage) Delete(key string) error { return k.keep(k.KV.Delete(key)) }
+func (k *csrfStorage) Set(token string, _ []byte, exp time.Duration) error {
+	return k.keep(k.KV.Set(csrfStorageKeyOf(token), k.binding, exp))
+}
+
+func (k *csrfStorage) Delete(token string) error {
+	return k.keep(k.KV.Delete(csrfStorageKeyOf(token)))
+}
 
 func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(csrfKey).(string)

@@ -67,6 +67,8 @@ type Server struct {
 	mail   *mail.Sender
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
+	// headers are the security headers every response carries.
+	headers [][2]string
 }
 
 // New builds the Fiber app with every route and middleware. Templates and
@@ -79,7 +81,10 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: d.Config, log: d.Log, assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
+	// Every line the web layer logs goes through LogHandler, even when the
+	// caller's logger does not already.
+	log := slog.New(LogHandler(d.Log.Handler()))
+	s := &Server{cfg: d.Config, log: log, headers: securityHeaders(d.Config.Secure()), assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
 		org:  d.Org,
 		mail: d.Mail, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
@@ -113,6 +118,7 @@ func New(d Deps) (*Server, error) {
 		ReadBufferSize:          16 << 10,
 	})
 	s.routes()
+	s.serveAll()
 	return s, nil
 }
 
