@@ -30,7 +30,7 @@ func (s *Service) Finish(ctx context.Context, l org.Actor, moduleID string, post
 	if err != nil {
 		return store.Completion{}, false, Progress{}, err
 	}
-	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	a, err := s.openAttempt(ctx, l, m, store.ResumeAttempt)
 	if err != nil {
 		return store.Completion{}, false, Progress{}, err
 	}

@@ -41,16 +41,22 @@ func (s *Service) Confidence(ctx context.Context, l org.Actor, moduleID, phase s
 	if err != nil {
 		return ConfidenceView{}, err
 	}
-	a, p, err := s.latestProgress(ctx, l, m)
+	var a store.CourseAttempt
+	var p Progress
+	var answers []store.ConfidenceAnswer
+	err = inTx(ctx, l, func(l org.Actor) error {
+		var err error
+		if a, p, err = s.latestProgress(ctx, l, m); err != nil {
+			return err
+		}
+		answers, err = l.Member().ConfidenceAnswers(ctx, a.RootID)
+		return err
+	})
 	if err != nil {
 		return ConfidenceView{}, err
 	}
 	v := ConfidenceView{Progress: p, Phase: phase, Statements: m.Confidence, Answers: make([]int, len(m.Confidence))}
 	v.Answered = (phase == store.PhasePre && p.PreAnswered) || (phase == store.PhasePost && p.PostAnswered)
-	answers, err := l.Member().ConfidenceAnswers(ctx, a.RootID)
-	if err != nil {
-		return ConfidenceView{}, err
-	}
 	for _, ans := range answers {
 		if ans.Phase != phase || (phase == store.PhasePost && ans.CourseAttemptID != a.ID) {
 			continue
@@ -76,7 +82,7 @@ func (s *Service) AnswerConfidence(ctx context.Context, l org.Actor, moduleID, p
 	if err := s.checkConfidence(m, values); err != nil {
 		return err
 	}
-	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	a, err := s.openAttempt(ctx, l, m, store.ResumeAttempt)
 	if err != nil {
 		return err
 	}

@@ -109,17 +109,35 @@ func (s *Service) stepOfKind(moduleID string, index int, kind content.StepKind) 
 	return m, st, nil
 }
 
+// inTx runs fn with the actor's store bound to one transaction, so the
+// several reads (and writes) a page needs cost one BEGIN, set_config and
+// COMMIT between them instead of one each; calls inside an inTx join it.
+// fn may only call the store through l: a lookup on the Global surface
+// would take a second pooled connection while this one is held.
+func inTx(ctx context.Context, l org.Actor, fn func(l org.Actor) error) error {
+	return l.Org.InTx(ctx, func(tx *store.Org) error {
+		l.Org = tx
+		return fn(l)
+	})
+}
+
 // latestProgress is the learner's latest attempt at a module and their
 // progress in its chain; ErrNotStarted if they never started the course.
 func (s *Service) latestProgress(ctx context.Context, l org.Actor, m *content.Module) (store.CourseAttempt, Progress, error) {
-	a, err := l.Member().LatestCourseAttempt(ctx, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.CourseAttempt{}, Progress{}, ErrNotStarted
-	}
-	if err != nil {
-		return store.CourseAttempt{}, Progress{}, err
-	}
-	p, err := s.progress(ctx, l, m, a)
+	var a store.CourseAttempt
+	var p Progress
+	err := inTx(ctx, l, func(l org.Actor) error {
+		var err error
+		a, err = l.Member().LatestCourseAttempt(ctx, m.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrNotStarted
+		}
+		if err != nil {
+			return err
+		}
+		p, err = s.progress(ctx, l, m, a)
+		return err
+	})
 	if err != nil {
 		return store.CourseAttempt{}, Progress{}, err
 	}
@@ -153,20 +171,22 @@ func (s *Service) recordVersions(ctx context.Context, m *content.Module) error {
 }
 
 // openAttempt returns the course attempt the learner works in now (rolling
-// over to the served module version if needed); ErrNotStarted if there is
-// none and start is false.
-func (s *Service) openAttempt(ctx context.Context, l org.Actor, m *content.Module, start bool, mode store.AttemptMode) (store.CourseAttempt, error) {
-	if !start {
-		if _, err := l.Member().LatestCourseAttempt(ctx, m.ID); errors.Is(err, store.ErrNotFound) {
-			return store.CourseAttempt{}, ErrNotStarted
-		} else if err != nil {
-			return store.CourseAttempt{}, err
-		}
-	}
+// over to the served module version if needed); with store.ResumeAttempt,
+// ErrNotStarted if there is none.
+func (s *Service) openAttempt(ctx context.Context, l org.Actor, m *content.Module, mode store.AttemptMode) (store.CourseAttempt, error) {
 	if err := s.recordVersions(ctx, m); err != nil {
 		return store.CourseAttempt{}, err
 	}
+	return s.openRecorded(ctx, l, m, mode)
+}
+
+// openRecorded is openAttempt once recordVersions has stored the module's
+// versions: it calls the store only through l, so it can run inside inTx.
+func (s *Service) openRecorded(ctx context.Context, l org.Actor, m *content.Module, mode store.AttemptMode) (store.CourseAttempt, error) {
 	a, _, err := l.Member().OpenCourseAttempt(ctx, m.ID, m.Version, s.Now(), mode)
+	if mode == store.ResumeAttempt && errors.Is(err, store.ErrNotFound) {
+		return store.CourseAttempt{}, ErrNotStarted
+	}
 	return a, err
 }
 

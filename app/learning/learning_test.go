@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -279,6 +280,76 @@ func TestResumeAndStaleChoices(t *testing.T) {
 	choices := must[[]store.ScenarioChoice](t)(l.Member().ScenarioChoices(ctx, id))
 	if len(choices) != 2 || choices[0].Node != "opening" || choices[0].Choice != 3 || choices[1].Node != "middle" {
 		t.Fatalf("choice history %+v", choices)
+	}
+}
+
+// Choose builds the player from what it has at hand after storing the
+// choice, without reading the attempt again: it must show exactly what
+// Scenario, reading everything, shows next.
+func TestChooseShowsWhatScenarioShows(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	l := e.person(t, "Fay Okafor", false)
+	ctx := context.Background()
+	svc := e.service(catalogue(t, "Sam pauses."))
+	must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
+
+	play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
+	var shown learning.Play
+	for seq, choice := range []int{3, 1} { // to the middle node, then the mixed ending
+		chose := must[learning.Play](t)(svc.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, seq, choice))
+		shown = must[learning.Play](t)(svc.Scenario(ctx, l, "tiny", stepScenario))
+		samePlay(t, chose, shown)
+	}
+	if !shown.Finished() || shown.Progress.Steps[stepScenario-1].State != learning.Finished {
+		t.Fatalf("after the ending: finished %v, step state %q", shown.Finished(), shown.Progress.Steps[stepScenario-1].State)
+	}
+
+	// RecordChoice stores the same choice and builds nothing.
+	play = must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
+	if err := svc.RecordChoice(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	shown = must[learning.Play](t)(svc.Scenario(ctx, l, "tiny", stepScenario))
+	if shown.Attempt.ID != play.Attempt.ID || shown.State.Outcome != content.Positive || shown.Last.Text != "Listen and thank them" {
+		t.Fatalf("after RecordChoice: attempt %v, outcome %q, last %+v", shown.Attempt.ID, shown.State.Outcome, shown.Last)
+	}
+	if err := svc.RecordChoice(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 1); !errors.Is(err, learning.ErrStale) {
+		t.Fatalf("RecordChoice twice: %v, want ErrStale", err)
+	}
+
+	// An attempt on an earlier version, chosen on by a process that has not
+	// rebuilt that version yet: it is read outside the transaction, which
+	// then runs again.
+	play = must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
+	v2 := e.service(catalogue(t, "Sam pauses, then looks at the door."))
+	chose := must[learning.Play](t)(v2.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 3))
+	if !chose.Outdated || chose.Scenario.Version != play.Scenario.Version || chose.Node.Text != "Sam pauses." {
+		t.Fatalf("pinned choice: outdated %v, version %s (want %s), text %q", chose.Outdated, chose.Scenario.Version, play.Scenario.Version, chose.Node.Text)
+	}
+	samePlay(t, chose, must[learning.Play](t)(v2.Scenario(ctx, l, "tiny", stepScenario)))
+}
+
+// samePlay fails unless two players are the same, the attempt's times
+// compared as instants and its state as decoded.
+func samePlay(t *testing.T, got, want learning.Play) {
+	t.Helper()
+	if got.Attempt == nil || want.Attempt == nil {
+		t.Fatalf("attempts %v and %v", got.Attempt, want.Attempt)
+	}
+	ga, wa := *got.Attempt, *want.Attempt
+	sameTime := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
+	if !sameTime(&ga.StartedAt, &wa.StartedAt) || !sameTime(&ga.UpdatedAt, &wa.UpdatedAt) || !sameTime(ga.FinishedAt, wa.FinishedAt) {
+		t.Fatalf("attempt times differ:\n got %+v\nwant %+v", ga, wa)
+	}
+	ga.StartedAt, ga.UpdatedAt, ga.FinishedAt = time.Time{}, time.Time{}, nil
+	wa.StartedAt, wa.UpdatedAt, wa.FinishedAt = time.Time{}, time.Time{}, nil
+	// The stored JSON comes back from jsonb reformatted; the players'
+	// decoded State is compared below.
+	ga.State, wa.State = nil, nil
+	got.Attempt, want.Attempt = &ga, &wa
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("players differ:\n got %+v\nwant %+v", got, want)
 	}
 }
 

@@ -92,15 +92,14 @@ func OutcomeWords(o content.Outcome) string {
 
 // scenarioAt returns a scenario at a given version: the served one if it
 // matches, otherwise rebuilt from the canonical JSON kept in
-// content_versions (which is itself a valid scenario file).
+// content_versions (which is itself a valid scenario file). It may read
+// through the Global surface, so it is not for use inside inTx (see
+// cachedScenario).
 func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.Scenario, error) {
-	if cur, ok := s.cat.Scenario(id); ok && cur.Version == version {
-		return cur, nil
+	if sc, ok := s.cachedScenario(id, version); ok {
+		return sc, nil
 	}
 	key := id + "@" + version
-	if v, ok := s.pinned.Load(key); ok {
-		return v.(*content.Scenario), nil
-	}
 	cv, err := s.st.Global().ContentVersion(ctx, store.KindScenario, id, version)
 	if err != nil {
 		return nil, fmt.Errorf("learning: scenario %s: %w", key, err)
@@ -116,21 +115,64 @@ func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.
 	return sc, nil
 }
 
+// cachedScenario is a scenario version at hand without the database: the
+// served one, or one scenarioAt has rebuilt before.
+func (s *Service) cachedScenario(id, version string) (*content.Scenario, bool) {
+	if cur, ok := s.cat.Scenario(id); ok && cur.Version == version {
+		return cur, true
+	}
+	if v, ok := s.pinned.Load(id + "@" + version); ok {
+		return v.(*content.Scenario), true
+	}
+	return nil, false
+}
+
+// needScenario, returned inside a transaction, asks for a scenario version
+// that is not at hand; see inTxScenario.
+type needScenario struct{ id, version string }
+
+func (e *needScenario) Error() string {
+	return "learning: scenario " + e.id + "@" + e.version + " is not loaded"
+}
+
+// scenarioInTx is scenarioAt for use inside inTx: a version not at hand is
+// a *needScenario error, which rolls the transaction back.
+func (s *Service) scenarioInTx(id, version string) (*content.Scenario, error) {
+	if sc, ok := s.cachedScenario(id, version); ok {
+		return sc, nil
+	}
+	return nil, &needScenario{id: id, version: version}
+}
+
+// inTxScenario is inTx for work that needs an attempt's scenario version
+// (via scenarioInTx). A version that must first be rebuilt from
+// content_versions — an attempt on an earlier version, the first time this
+// process meets it — is loaded outside the transaction (a Global read inside
+// it would hold two pooled connections at once), and fn runs once more from
+// the start: it must not keep anything from the rolled-back run.
+func (s *Service) inTxScenario(ctx context.Context, l org.Actor, fn func(l org.Actor) error) error {
+	err := inTx(ctx, l, fn)
+	var need *needScenario
+	if !errors.As(err, &need) {
+		return err
+	}
+	if _, err := s.scenarioAt(ctx, need.id, need.version); err != nil {
+		return err
+	}
+	return inTx(ctx, l, fn)
+}
+
 // ownAttempt loads one of the learner's own attempts at a module's scenario
 // step. Another person's attempt, or one at another step, is ErrNotFound.
-func (s *Service) ownAttempt(ctx context.Context, l org.Actor, moduleID string, index int, id uuid.UUID) (*content.Module, *content.Step, store.ScenarioAttempt, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
-	if err != nil {
-		return nil, nil, store.ScenarioAttempt{}, err
-	}
+func (s *Service) ownAttempt(ctx context.Context, l org.Actor, m *content.Module, st *content.Step, id uuid.UUID) (store.ScenarioAttempt, error) {
 	sa, err := l.Member().ScenarioAttempt(ctx, id)
 	if err != nil {
-		return nil, nil, store.ScenarioAttempt{}, notFound(err)
+		return store.ScenarioAttempt{}, notFound(err)
 	}
 	if sa.ModuleID != m.ID || sa.StepID != st.ID {
-		return nil, nil, store.ScenarioAttempt{}, ErrNotFound
+		return store.ScenarioAttempt{}, ErrNotFound
 	}
-	return m, st, sa, nil
+	return sa, nil
 }
 
 // Scenario shows a scenario step: the latest attempt where it stands, or the
@@ -140,17 +182,27 @@ func (s *Service) Scenario(ctx context.Context, l org.Actor, moduleID string, in
 	if err != nil {
 		return Play{}, err
 	}
-	a, p, err := s.latestProgress(ctx, l, m)
+	play := Play{Step: st, Scenario: st.Scenario}
+	var sa store.ScenarioAttempt
+	started := false
+	err = inTx(ctx, l, func(l org.Actor) error {
+		a, p, err := s.latestProgress(ctx, l, m)
+		if err != nil {
+			return err
+		}
+		play.Progress = p
+		sa, err = l.Member().LatestScenarioAttempt(ctx, a.RootID, st.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		started = err == nil
+		return err
+	})
 	if err != nil {
 		return Play{}, err
 	}
-	play := Play{Progress: p, Step: st, Scenario: st.Scenario}
-	sa, err := l.Member().LatestScenarioAttempt(ctx, a.RootID, st.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	if !started {
 		return play, nil
-	}
-	if err != nil {
-		return Play{}, err
 	}
 	return s.fill(ctx, play, sa)
 }
@@ -162,11 +214,17 @@ func (s *Service) attemptState(ctx context.Context, sa store.ScenarioAttempt) (*
 	if err != nil {
 		return nil, scenario.State{}, err
 	}
+	state, err := decodeState(sa)
+	return sc, state, err
+}
+
+// decodeState is where a stored attempt stands.
+func decodeState(sa store.ScenarioAttempt) (scenario.State, error) {
 	var state scenario.State
 	if err := json.Unmarshal(sa.State, &state); err != nil {
-		return nil, scenario.State{}, fmt.Errorf("learning: scenario attempt %s: state: %w", sa.ID, err)
+		return scenario.State{}, fmt.Errorf("learning: scenario attempt %s: state: %w", sa.ID, err)
 	}
-	return sc, state, nil
+	return state, nil
 }
 
 // fill completes a Play from a stored attempt.
@@ -175,6 +233,12 @@ func (s *Service) fill(ctx context.Context, play Play, sa store.ScenarioAttempt)
 	if err != nil {
 		return Play{}, err
 	}
+	return fillState(play, sa, sc, state)
+}
+
+// fillState completes a Play from an attempt, its scenario version and
+// where it stands, all at hand.
+func fillState(play Play, sa store.ScenarioAttempt, sc *content.Scenario, state scenario.State) (Play, error) {
 	play.Attempt, play.Scenario, play.State = &sa, sc, state
 	play.Outdated = sc.Version != play.Step.Scenario.Version
 	node, ok := sc.Nodes[state.Node]
@@ -208,89 +272,151 @@ func (s *Service) StartScenario(ctx context.Context, l org.Actor, moduleID strin
 	if err != nil {
 		return Play{}, err
 	}
-	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	raw, err := json.Marshal(scenario.Start(st.Scenario))
 	if err != nil {
 		return Play{}, err
 	}
-	state := scenario.Start(st.Scenario)
-	raw, err := json.Marshal(state)
-	if err != nil {
+	if err := s.recordVersions(ctx, m); err != nil {
 		return Play{}, err
 	}
-	sa, err := l.Member().CreateScenarioAttempt(ctx, store.ScenarioAttempt{
-		CourseAttemptID: a.ID, StepID: st.ID,
-		ScenarioID: st.Scenario.ID, ScenarioVersion: st.Scenario.Version, State: raw, StartedAt: s.Now(),
+	var sa store.ScenarioAttempt
+	var p Progress
+	err = inTx(ctx, l, func(l org.Actor) error {
+		a, err := s.openRecorded(ctx, l, m, store.ResumeAttempt)
+		if err != nil {
+			return err
+		}
+		sa, err = l.Member().CreateScenarioAttempt(ctx, store.ScenarioAttempt{
+			CourseAttemptID: a.ID, StepID: st.ID,
+			ScenarioID: st.Scenario.ID, ScenarioVersion: st.Scenario.Version, State: raw, StartedAt: s.Now(),
+		})
+		if err != nil {
+			return err
+		}
+		sa.ModuleID = m.ID
+		p, err = s.progress(ctx, l, m, a)
+		return err
 	})
-	if err != nil {
-		return Play{}, err
-	}
-	sa.ModuleID = m.ID
-	p, err := s.progress(ctx, l, m, a)
 	if err != nil {
 		return Play{}, err
 	}
 	return s.fill(ctx, Play{Progress: p, Step: st}, sa)
 }
 
-// Choose makes a choice in the learner's scenario attempt. seq is the number
-// of choices the page was showing after (0 on the first node), so a choice
+// Choose makes a choice in the learner's scenario attempt and returns the
+// player after it, for the feedback on the choice. seq is the number of
+// choices the page was showing after (0 on the first node), so a choice
 // made on an out-of-date page — a second tab, a double submit — is refused
 // with ErrStale and changes nothing. The new state is stored before Choose
 // returns, so closing the tab resumes exactly here.
+//
+// The attempt is read, the choice stored and the course progress read in
+// one transaction; the player is built from the attempt, its scenario and
+// the new state already at hand, not read again.
 func (s *Service) Choose(ctx context.Context, l org.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
-	_, st, sa, err := s.ownAttempt(ctx, l, moduleID, index, attemptID)
+	return s.choose(ctx, l, moduleID, index, attemptID, seq, choiceID, true)
+}
+
+// RecordChoice is Choose for a client that is sent on to the feedback page
+// (which builds the player itself): it stores the choice and builds
+// nothing.
+func (s *Service) RecordChoice(ctx context.Context, l org.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) error {
+	_, err := s.choose(ctx, l, moduleID, index, attemptID, seq, choiceID, false)
+	return err
+}
+
+// choose is Choose, building the player only when show is set.
+func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int, show bool) (Play, error) {
+	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
 	}
-	sc, state, err := s.attemptState(ctx, sa)
+	var play Play
+	err = s.inTxScenario(ctx, l, func(l org.Actor) error {
+		sa, err := s.ownAttempt(ctx, l, m, st, attemptID)
+		if err != nil {
+			return err
+		}
+		sc, err := s.scenarioInTx(sa.ScenarioID, sa.ScenarioVersion)
+		if err != nil {
+			return err
+		}
+		state, err := decodeState(sa)
+		if err != nil {
+			return err
+		}
+		if sa.FinishedAt != nil || seq != sa.Choices || seq != len(state.Path) {
+			return ErrStale
+		}
+		from := state.Node
+		next, _, err := scenario.Choose(sc, state, choiceID)
+		if errors.Is(err, scenario.ErrNotOffered) {
+			return fault.Input("choice", "That choice is not on offer here. Pick one of the choices shown.")
+		}
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(next)
+		if err != nil {
+			return err
+		}
+		rec := store.ChoiceRecord{Seq: seq + 1, Node: from, Choice: choiceID, State: raw, At: s.Now()}
+		if next.Finished() {
+			o := string(next.Outcome)
+			rec.Outcome = &o
+			// The ending counts in the course attempt the scenario was
+			// started in; progress anywhere in the chain counts.
+			ev := store.StepEvent{AttemptID: sa.CourseAttemptID, StepID: st.ID,
+				Fingerprint: Fingerprint(st), Event: store.EventFinished, Outcome: &o, At: rec.At}
+			rec.Finished = &ev
+		}
+		if err := l.Member().RecordChoice(ctx, sa.ID, rec); errors.Is(err, store.ErrStale) {
+			return ErrStale
+		} else if err != nil {
+			return err
+		}
+		if !show {
+			return nil
+		}
+		// The attempt as RecordChoice left it.
+		sa.State, sa.Choices, sa.UpdatedAt = raw, rec.Seq, rec.At
+		if rec.Outcome != nil {
+			sa.Outcome, sa.FinishedAt = rec.Outcome, &rec.At
+		}
+		_, p, err := s.latestProgress(ctx, l, m)
+		if err != nil {
+			return err
+		}
+		play, err = fillState(Play{Progress: p, Step: st}, sa, sc, next)
+		return err
+	})
 	if err != nil {
 		return Play{}, err
 	}
-	if sa.FinishedAt != nil || seq != sa.Choices || seq != len(state.Path) {
-		return Play{}, ErrStale
-	}
-	from := state.Node
-	next, _, err := scenario.Choose(sc, state, choiceID)
-	if errors.Is(err, scenario.ErrNotOffered) {
-		return Play{}, fault.Input("choice", "That choice is not on offer here. Pick one of the choices shown.")
-	}
-	if err != nil {
-		return Play{}, err
-	}
-	raw, err := json.Marshal(next)
-	if err != nil {
-		return Play{}, err
-	}
-	rec := store.ChoiceRecord{Seq: seq + 1, Node: from, Choice: choiceID, State: raw, At: s.Now()}
-	if next.Finished() {
-		o := string(next.Outcome)
-		rec.Outcome = &o
-		// The ending counts in the course attempt the scenario was
-		// started in; progress anywhere in the chain counts.
-		ev := store.StepEvent{AttemptID: sa.CourseAttemptID, StepID: st.ID,
-			Fingerprint: Fingerprint(st), Event: store.EventFinished, Outcome: &o, At: rec.At}
-		rec.Finished = &ev
-	}
-	if err := l.Member().RecordChoice(ctx, sa.ID, rec); errors.Is(err, store.ErrStale) {
-		return Play{}, ErrStale
-	} else if err != nil {
-		return Play{}, err
-	}
-	return s.Scenario(ctx, l, moduleID, index)
+	return play, nil
 }
 
 // ScenarioAttempt loads one of the learner's own scenario attempts for a
 // review page. Another person's attempt is ErrNotFound.
 func (s *Service) ScenarioAttempt(ctx context.Context, l org.Actor, moduleID string, index int, id uuid.UUID) (Play, error) {
-	m, st, sa, err := s.ownAttempt(ctx, l, moduleID, index, id)
+	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
 	}
-	a, err := l.Member().CourseAttempt(ctx, sa.CourseAttemptID)
-	if err != nil {
-		return Play{}, err
-	}
-	p, err := s.progress(ctx, l, m, a)
+	var sa store.ScenarioAttempt
+	var p Progress
+	err = inTx(ctx, l, func(l org.Actor) error {
+		var err error
+		if sa, err = s.ownAttempt(ctx, l, m, st, id); err != nil {
+			return err
+		}
+		a, err := l.Member().CourseAttempt(ctx, sa.CourseAttemptID)
+		if err != nil {
+			return err
+		}
+		p, err = s.progress(ctx, l, m, a)
+		return err
+	})
 	if err != nil {
 		return Play{}, err
 	}

@@ -197,33 +197,35 @@ func (s *Service) Course(ctx context.Context, l org.Actor, moduleID string) (Pro
 	if err != nil {
 		return Progress{}, err
 	}
-	a, err := l.Member().LatestCourseAttempt(ctx, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	_, p, err := s.latestProgress(ctx, l, m)
+	if errors.Is(err, ErrNotStarted) {
 		steps, _, _ := evaluate(m, nil)
 		return Progress{Module: m, Steps: steps}, nil
 	}
-	if err != nil {
-		return Progress{}, err
-	}
-	return s.progress(ctx, l, m, a)
+	return p, err
 }
 
-// progress evaluates an attempt's chain.
+// progress evaluates an attempt's chain, reading in one transaction (or in
+// the caller's).
 func (s *Service) progress(ctx context.Context, l org.Actor, m *content.Module, a store.CourseAttempt) (Progress, error) {
-	events, err := l.Member().StepEvents(ctx, a.RootID)
-	if err != nil {
-		return Progress{}, err
-	}
 	p := Progress{Module: m, Attempt: &a}
-	p.Steps, p.Done, p.Met = evaluate(m, events)
-	if a.Completed() {
-		c, err := l.Member().CompletionOfAttempt(ctx, a.ID)
+	var answers []store.ConfidenceAnswer
+	err := inTx(ctx, l, func(l org.Actor) error {
+		events, err := l.Member().StepEvents(ctx, a.RootID)
 		if err != nil {
-			return Progress{}, err
+			return err
 		}
-		p.Completion = &c
-	}
-	answers, err := l.Member().ConfidenceAnswers(ctx, a.RootID)
+		p.Steps, p.Done, p.Met = evaluate(m, events)
+		if a.Completed() {
+			c, err := l.Member().CompletionOfAttempt(ctx, a.ID)
+			if err != nil {
+				return err
+			}
+			p.Completion = &c
+		}
+		answers, err = l.Member().ConfidenceAnswers(ctx, a.RootID)
+		return err
+	})
 	if err != nil {
 		return Progress{}, err
 	}
@@ -256,11 +258,19 @@ func (s *Service) Start(ctx context.Context, l org.Actor, moduleID string, retak
 	if retake {
 		mode = store.RetakeAttempt
 	}
-	a, err := s.openAttempt(ctx, l, m, true, mode)
-	if err != nil {
+	if err := s.recordVersions(ctx, m); err != nil {
 		return Progress{}, err
 	}
-	return s.progress(ctx, l, m, a)
+	var p Progress
+	err = inTx(ctx, l, func(l org.Actor) error {
+		a, err := s.openRecorded(ctx, l, m, mode)
+		if err != nil {
+			return err
+		}
+		p, err = s.progress(ctx, l, m, a)
+		return err
+	})
+	return p, err
 }
 
 // OpenLesson records that the learner opened a lesson step and returns the
@@ -270,15 +280,25 @@ func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, 
 	if err != nil {
 		return Progress{}, nil, err
 	}
-	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	if err := s.recordVersions(ctx, m); err != nil {
+		return Progress{}, nil, err
+	}
+	var p Progress
+	err = inTx(ctx, l, func(l org.Actor) error {
+		a, err := s.openRecorded(ctx, l, m, store.ResumeAttempt)
+		if err != nil {
+			return err
+		}
+		if err := l.Member().AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
+			return err
+		}
+		p, err = s.progress(ctx, l, m, a)
+		return err
+	})
 	if err != nil {
 		return Progress{}, nil, err
 	}
-	if err := l.Member().AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
-		return Progress{}, nil, err
-	}
-	p, err := s.progress(ctx, l, m, a)
-	return p, st, err
+	return p, st, nil
 }
 
 // Status is a course's state for the learner, as the catalogue shows it.
@@ -317,27 +337,36 @@ type Card struct {
 // audience ("" for all; a module for "anyone" or with no audience matches
 // every filter).
 func (s *Service) Catalogue(ctx context.Context, l org.Actor, audience string) ([]Card, error) {
-	attempts, err := l.Member().LatestCourseAttempts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	completions, err := l.Member().LatestCompletions(ctx)
+	var (
+		attempts    []store.CourseAttempt
+		completions []store.Completion
+		events      map[uuid.UUID][]store.StepEvent
+	)
+	err := inTx(ctx, l, func(l org.Actor) error {
+		var err error
+		if attempts, err = l.Member().LatestCourseAttempts(ctx); err != nil {
+			return err
+		}
+		if completions, err = l.Member().LatestCompletions(ctx); err != nil {
+			return err
+		}
+		roots := make([]uuid.UUID, len(attempts))
+		for i, a := range attempts {
+			roots[i] = a.RootID
+		}
+		events, err = l.Member().StepEventsByRoot(ctx, roots)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	byModule := map[string]store.CourseAttempt{}
-	var roots []uuid.UUID
 	for _, a := range attempts {
 		byModule[a.ModuleID] = a
-		roots = append(roots, a.RootID)
 	}
 	latest := map[string]store.Completion{}
 	for _, c := range completions {
 		latest[c.ModuleID] = c
-	}
-	events, err := l.Member().StepEventsByRoot(ctx, roots)
-	if err != nil {
-		return nil, err
 	}
 	now := s.Now()
 	var cards []Card

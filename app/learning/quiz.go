@@ -58,15 +58,20 @@ func (s *Service) Quiz(ctx context.Context, l org.Actor, moduleID string, index 
 	if err != nil {
 		return QuizView{}, err
 	}
-	a, p, err := s.latestProgress(ctx, l, m)
+	v := QuizView{Step: st}
+	err = inTx(ctx, l, func(l org.Actor) error {
+		a, p, err := s.latestProgress(ctx, l, m)
+		if err != nil {
+			return err
+		}
+		v.Progress = p
+		v.Attempts, err = l.Member().QuizAttempts(ctx, a.RootID, st.ID)
+		return err
+	})
 	if err != nil {
 		return QuizView{}, err
 	}
-	attempts, err := l.Member().QuizAttempts(ctx, a.RootID, st.ID)
-	if err != nil {
-		return QuizView{}, err
-	}
-	return QuizView{Progress: p, Step: st, Attempts: attempts}, nil
+	return v, nil
 }
 
 // SubmitQuiz scores the learner's answers: picks[i] is the 1-based option
@@ -97,7 +102,7 @@ func (s *Service) SubmitQuiz(ctx context.Context, l org.Actor, moduleID string, 
 	if len(unanswered) > 0 {
 		return QuizResult{}, fault.Input("answers", fmt.Sprintf("Answer every question, then check your answers. Not answered yet: %s.", joinInts(unanswered)))
 	}
-	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	a, err := s.openAttempt(ctx, l, m, store.ResumeAttempt)
 	if err != nil {
 		return QuizResult{}, err
 	}
@@ -122,18 +127,24 @@ func (s *Service) QuizResult(ctx context.Context, l org.Actor, moduleID string, 
 	if err != nil {
 		return QuizResult{}, err
 	}
-	qa, err := l.Member().QuizAttempt(ctx, id)
-	if err != nil {
-		return QuizResult{}, notFound(err)
-	}
-	ca, err := l.Member().CourseAttempt(ctx, qa.CourseAttemptID)
-	if err != nil {
-		return QuizResult{}, err
-	}
-	if ca.ModuleID != m.ID || qa.StepID != st.ID {
-		return QuizResult{}, ErrNotFound
-	}
-	p, err := s.progress(ctx, l, m, ca)
+	var qa store.QuizAttempt
+	var p Progress
+	err = inTx(ctx, l, func(l org.Actor) error {
+		var err error
+		qa, err = l.Member().QuizAttempt(ctx, id)
+		if err != nil {
+			return notFound(err)
+		}
+		ca, err := l.Member().CourseAttempt(ctx, qa.CourseAttemptID)
+		if err != nil {
+			return err
+		}
+		if ca.ModuleID != m.ID || qa.StepID != st.ID {
+			return ErrNotFound
+		}
+		p, err = s.progress(ctx, l, m, ca)
+		return err
+	})
 	if err != nil {
 		return QuizResult{}, err
 	}

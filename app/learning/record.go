@@ -44,8 +44,27 @@ type RecordQuiz struct {
 
 // Record gathers the learner's record.
 func (s *Service) Record(ctx context.Context, l org.Actor) (Record, error) {
-	var r Record
-	completions, err := l.Member().Completions(ctx)
+	var (
+		r           Record
+		completions []store.Completion
+		attempts    []store.CourseAttempt
+		scenarios   []store.ScenarioAttempt
+		quizzes     []store.QuizAttempt
+	)
+	err := inTx(ctx, l, func(l org.Actor) error {
+		var err error
+		if completions, err = l.Member().Completions(ctx); err != nil {
+			return err
+		}
+		if attempts, err = l.Member().CourseAttempts(ctx); err != nil {
+			return err
+		}
+		if scenarios, err = l.Member().ScenarioAttempts(ctx); err != nil {
+			return err
+		}
+		quizzes, err = l.Member().AllQuizAttempts(ctx)
+		return err
+	})
 	if err != nil {
 		return r, err
 	}
@@ -53,18 +72,10 @@ func (s *Service) Record(ctx context.Context, l org.Actor) (Record, error) {
 	for _, c := range completions {
 		r.Completions = append(r.Completions, RecordCompletion{Completion: c, Title: s.moduleTitle(c.ModuleID), Status: completionStatus(c, now)})
 	}
-	attempts, err := l.Member().CourseAttempts(ctx)
-	if err != nil {
-		return r, err
-	}
 	titles := map[string]string{}
 	for _, a := range attempts {
 		r.Attempts = append(r.Attempts, RecordAttempt{CourseAttempt: a, Title: s.moduleTitle(a.ModuleID)})
 		titles[a.ID.String()] = s.moduleTitle(a.ModuleID)
-	}
-	scenarios, err := l.Member().ScenarioAttempts(ctx)
-	if err != nil {
-		return r, err
 	}
 	for _, sa := range scenarios {
 		title := sa.ScenarioID
@@ -72,10 +83,6 @@ func (s *Service) Record(ctx context.Context, l org.Actor) (Record, error) {
 			title = sc.Title
 		}
 		r.Scenarios = append(r.Scenarios, RecordScenario{ScenarioAttempt: sa, Title: title})
-	}
-	quizzes, err := l.Member().AllQuizAttempts(ctx)
-	if err != nil {
-		return r, err
 	}
 	for _, q := range quizzes {
 		r.Quizzes = append(r.Quizzes, RecordQuiz{QuizAttempt: q, Title: titles[q.CourseAttemptID.String()]})

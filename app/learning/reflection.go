@@ -30,15 +30,20 @@ func (s *Service) Reflection(ctx context.Context, l org.Actor, moduleID string, 
 	if err != nil {
 		return ReflectionView{}, err
 	}
-	a, p, err := s.latestProgress(ctx, l, m)
+	v := ReflectionView{Step: st}
+	err = inTx(ctx, l, func(l org.Actor) error {
+		a, p, err := s.latestProgress(ctx, l, m)
+		if err != nil {
+			return err
+		}
+		v.Progress = p
+		v.Notes, err = l.Member().Reflections(ctx, a.RootID, st.ID)
+		return err
+	})
 	if err != nil {
 		return ReflectionView{}, err
 	}
-	notes, err := l.Member().Reflections(ctx, a.RootID, st.ID)
-	if err != nil {
-		return ReflectionView{}, err
-	}
-	return ReflectionView{Progress: p, Step: st, Notes: notes}, nil
+	return v, nil
 }
 
 // Reflect saves a private note for a reflection step; an empty note is
@@ -57,7 +62,7 @@ func (s *Service) Reflect(ctx context.Context, l org.Actor, moduleID string, ind
 	case utf8.RuneCountInString(body) > MaxReflectionRunes:
 		return store.Reflection{}, fault.Input("note", fmt.Sprintf("The note is longer than %d characters. Please shorten it.", MaxReflectionRunes))
 	}
-	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	a, err := s.openAttempt(ctx, l, m, store.ResumeAttempt)
 	if err != nil {
 		return store.Reflection{}, err
 	}
@@ -72,7 +77,7 @@ func (s *Service) SkipReflection(ctx context.Context, l org.Actor, moduleID stri
 	if err != nil {
 		return err
 	}
-	a, err := s.openAttempt(ctx, l, m, false, store.ContinueAttempt)
+	a, err := s.openAttempt(ctx, l, m, store.ResumeAttempt)
 	if err != nil {
 		return err
 	}

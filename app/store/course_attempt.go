@@ -84,7 +84,7 @@ func (m *Member) CourseAttempts(ctx context.Context) ([]CourseAttempt, error) {
 }
 
 // AttemptMode says what OpenCourseAttempt should do when the person's latest
-// attempt at the module is already complete.
+// attempt at the module is already complete, or when there is none.
 type AttemptMode int
 
 const (
@@ -93,17 +93,21 @@ const (
 	// RetakeAttempt starts a new chain when the latest attempt is complete
 	// (a refresher, or taking the course again).
 	RetakeAttempt
+	// ResumeAttempt is ContinueAttempt for a step of a course that must
+	// have been started: with no attempt at all it returns ErrNotFound
+	// instead of starting a chain.
+	ResumeAttempt
 )
 
 // OpenCourseAttempt returns the attempt the person should work in now, on
 // module version `version`, creating it if needed:
 //
-//   - no attempt yet: a new chain;
+//   - no attempt yet: a new chain (ErrNotFound for ResumeAttempt);
 //   - the latest is open and on this version: that attempt;
 //   - the latest is open on another version: a new attempt on this version
 //     in the same chain, so unchanged steps keep their progress;
-//   - the latest is complete: that attempt (ContinueAttempt) or a new
-//     chain (RetakeAttempt).
+//   - the latest is complete: that attempt (ContinueAttempt,
+//     ResumeAttempt) or a new chain (RetakeAttempt).
 //
 // It runs under a per-person, per-module lock, so concurrent requests (two
 // tabs, a double click) agree on one attempt instead of starting several.
@@ -118,11 +122,11 @@ func (m *Member) OpenCourseAttempt(ctx context.Context, moduleID, version string
 		var latest CourseAttempt
 		err := m.latestCourseAttempt(ctx, tx, moduleID, &latest)
 		found := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err != nil && (!errors.Is(err, sql.ErrNoRows) || mode == ResumeAttempt) {
 			return err
 		}
 		switch {
-		case found && latest.Completed() && mode == ContinueAttempt:
+		case found && latest.Completed() && mode != RetakeAttempt:
 			out = latest
 			return nil
 		case found && !latest.Completed() && latest.ModuleVersion == version:

@@ -47,6 +47,14 @@ func TestOpenCourseAttempt(t *testing.T) {
 	p := learner(t, st, "a")
 	t0 := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 
+	// Resume starts nothing for someone who never started.
+	if _, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v1", t0, store.ResumeAttempt); !errors.Is(err, store.ErrNotFound) || c {
+		t.Fatalf("resume before any attempt: created %v (%v), want ErrNotFound", c, err)
+	}
+	if _, err := st.Org(p.OrgID).Member(p.ID).LatestCourseAttempt(ctx, "m"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("resume left an attempt behind: %v", err)
+	}
+
 	// Twenty concurrent starts agree on one attempt.
 	var wg sync.WaitGroup
 	ids := make([]uuid.UUID, 20)
@@ -78,8 +86,14 @@ func TestOpenCourseAttempt(t *testing.T) {
 		t.Fatalf("first attempt %+v (%v)", first, err)
 	}
 
-	// A new module version continues the chain in a new attempt.
-	next, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v2", t0, store.ContinueAttempt)
+	// Resume continues it.
+	if a, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v1", t0, store.ResumeAttempt); err != nil || c || a.ID != first.ID {
+		t.Fatalf("resume: %v created %v (%v), want %v", a.ID, c, err, first.ID)
+	}
+
+	// A new module version continues the chain in a new attempt (resuming
+	// or not).
+	next, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v2", t0, store.ResumeAttempt)
 	if err != nil || !c || next.RootID != first.ID || next.ModuleVersion != "v2" || !next.StartedAt.After(first.StartedAt) {
 		t.Fatalf("roll over: %+v created %v (%v)", next, c, err)
 	}
@@ -88,14 +102,17 @@ func TestOpenCourseAttempt(t *testing.T) {
 		t.Fatalf("latest %v, want %v (%v)", latest.ID, next.ID, err)
 	}
 
-	// Once complete, Continue keeps the attempt and Retake starts a chain.
+	// Once complete, Continue and Resume keep the attempt and Retake starts
+	// a chain.
 	if _, _, err := st.Org(p.OrgID).Member(p.ID).AddCompletion(ctx, store.Completion{CourseAttemptID: next.ID,
 		ModuleID: "m", ModuleVersion: "v2", CompletedAt: t0.Add(time.Hour)}, "abcdefghijklmnopqrstuvwxyz"); err != nil {
 		t.Fatal(err)
 	}
-	same, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v2", t0.Add(2*time.Hour), store.ContinueAttempt)
-	if err != nil || c || same.ID != next.ID || !same.Completed() {
-		t.Fatalf("continue after completion: %+v created %v (%v)", same, c, err)
+	for _, mode := range []store.AttemptMode{store.ContinueAttempt, store.ResumeAttempt} {
+		same, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v2", t0.Add(2*time.Hour), mode)
+		if err != nil || c || same.ID != next.ID || !same.Completed() {
+			t.Fatalf("mode %d after completion: %+v created %v (%v)", mode, same, c, err)
+		}
 	}
 	fresh, c, err := st.Org(p.OrgID).Member(p.ID).OpenCourseAttempt(ctx, "m", "v2", t0.Add(2*time.Hour), store.RetakeAttempt)
 	if err != nil || !c || fresh.RootID != fresh.ID {

@@ -101,28 +101,51 @@ func toSupport(rs []store.SupportResource) []supportItem {
 // learner's progress, the way out ("Take a break") and the support panel
 // with the organisation's resources, then the defaults.
 func (s *Server) courseFrame(c *fiber.Ctx, p learning.Progress, title string) (fiber.Map, error) {
-	own, err := s.org.SupportResources(c.UserContext(), actor(c))
-	if err != nil {
+	data := courseData(p, title)
+	if err := s.addSupport(c, data); err != nil {
 		return nil, err
 	}
+	return data, nil
+}
+
+// courseData is courseFrame without the support panel, which needs a
+// query: enough for an htmx fragment, which swaps the player and the course
+// bar but not the panel.
+func courseData(p learning.Progress, title string) fiber.Map {
 	return fiber.Map{
-		"Title":          title + " – " + p.Module.Title,
-		"Module":         p.Module,
-		"Progress":       p,
-		"CourseURL":      courseURL(p.Module.ID),
-		"BreakURL":       breakURL(p.Module.ID),
-		"Support":        toSupport(own),
-		"DefaultSupport": toSupport(org.DefaultSupport),
-	}, nil
+		"Title":     title + " – " + p.Module.Title,
+		"Module":    p.Module,
+		"Progress":  p,
+		"CourseURL": courseURL(p.Module.ID),
+		"BreakURL":  breakURL(p.Module.ID),
+	}
+}
+
+// addSupport adds the support panel: the organisation's resources, then
+// the defaults.
+func (s *Server) addSupport(c *fiber.Ctx, data fiber.Map) error {
+	own, err := s.org.SupportResources(c.UserContext(), actor(c))
+	if err != nil {
+		return err
+	}
+	data["Support"] = toSupport(own)
+	data["DefaultSupport"] = toSupport(org.DefaultSupport)
+	return nil
 }
 
 // stepFrame is the course frame of step n with the previous/next links and
 // the "Step 3 of 7" facts.
 func (s *Server) stepFrame(c *fiber.Ctx, p learning.Progress, title string, n int) (fiber.Map, error) {
-	data, err := s.courseFrame(c, p, title)
-	if err != nil {
+	data := stepData(p, title, n)
+	if err := s.addSupport(c, data); err != nil {
 		return nil, err
 	}
+	return data, nil
+}
+
+// stepData is stepFrame without the support panel (see courseData).
+func stepData(p learning.Progress, title string, n int) fiber.Map {
+	data := courseData(p, title)
 	m := p.Module.ID
 	data["StepNumber"] = n
 	data["StepCount"] = p.Total()
@@ -140,7 +163,7 @@ func (s *Server) stepFrame(c *fiber.Ctx, p learning.Progress, title string, n in
 		data["NextURL"] = finishURL(m)
 		data["NextLabel"] = "Finish the course"
 	}
-	return data, nil
+	return data
 }
 
 // kindWords names a step's kind for people.

@@ -33,14 +33,14 @@ func playToEnd(t *testing.T, c *browser, module string, n int, sc *content.Scena
 	c.redirect(base+"/scenario", nil, base)
 	var attempt string
 	for i, choice := range learning.PathTo(sc, want) {
-		body := c.page(base, "What do you do?")
+		body := c.page(base, "What do you do?", "Support if you need it")
 		m := regexp.MustCompile(`name="attempt" value="([^"]+)"`).FindStringSubmatch(body)
 		if m == nil {
 			t.Fatalf("no attempt id on the node page")
 		}
 		attempt = m[1]
 		c.redirect(base+"/choose", url.Values{"attempt": {attempt}, "at": {strconv.Itoa(i)}, "choice": {strconv.Itoa(choice)}}, base+"/feedback")
-		c.page(base+"/feedback", "Feedback on your choice", "You chose:")
+		c.page(base+"/feedback", "Feedback on your choice", "You chose:", "Support if you need it")
 	}
 	c.page(base, "How it ended", learning.OutcomeWords(want), "Your path", "Try again")
 	return attempt

@@ -34,26 +34,22 @@ func (s *Server) scenarioPage(c *fiber.Ctx, module string, n int) error {
 	return s.renderPlay(c, play, n, view)
 }
 
-// playFrame is the step frame of scenario step n with the player in one of
-// its views: intro, node, feedback or ending.
-func (s *Server) playFrame(c *fiber.Ctx, play learning.Play, n int, view string) (fiber.Map, error) {
-	data, err := s.stepFrame(c, play.Progress, play.Scenario.Title, n)
-	if err != nil {
-		return nil, err
-	}
+// playData is the step frame of scenario step n, without the support panel
+// (see courseData), with the player in one of its views: intro, node,
+// feedback or ending.
+func playData(play learning.Play, n int, view string) fiber.Map {
+	data := stepData(play.Progress, play.Scenario.Title, n)
 	data["Play"] = play
 	data["View"] = view
 	data["StepPath"] = stepURL(play.Progress.Module.ID, n)
-	return data, nil
+	return data
 }
 
 // renderPlay renders the player in one of its views; only the player
-// itself when htmx asks.
+// itself (and the course bar) when htmx asks, so without the support
+// panel and its query.
 func (s *Server) renderPlay(c *fiber.Ctx, play learning.Play, n int, view string) error {
-	data, err := s.playFrame(c, play, n, view)
-	if err != nil {
-		return err
-	}
+	data := playData(play, n, view)
 	data["HTMX"] = true
 	switch view {
 	case "feedback":
@@ -69,6 +65,9 @@ func (s *Server) renderPlay(c *fiber.Ctx, play learning.Play, n int, view string
 	}
 	if isHTMX(c) {
 		return s.renderFragment(c, "pages/scenario_fragment", data)
+	}
+	if err := s.addSupport(c, data); err != nil {
+		return err
 	}
 	return s.render(c, "pages/scenario", data)
 }
@@ -108,7 +107,14 @@ func (s *Server) scenarioChoose(c *fiber.Ctx) error {
 	if err1 != nil || err2 != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "Pick one of the choices shown.")
 	}
-	play, err := s.learn.Choose(c.UserContext(), actor(c), module, n, id, at, choice)
+	// Without JavaScript the feedback page builds the player after the
+	// redirect, so here the choice is only stored.
+	var play learning.Play
+	if isHTMX(c) {
+		play, err = s.learn.Choose(c.UserContext(), actor(c), module, n, id, at, choice)
+	} else {
+		err = s.learn.RecordChoice(c.UserContext(), actor(c), module, n, id, at, choice)
+	}
 	if errors.Is(err, learning.ErrStale) {
 		return c.Redirect(stepURL(module, n), fiber.StatusSeeOther)
 	}
@@ -157,8 +163,8 @@ func (s *Server) scenarioReview(c *fiber.Ctx) error {
 	if !play.Finished() {
 		view = "node"
 	}
-	data, err := s.playFrame(c, play, n, view)
-	if err != nil {
+	data := playData(play, n, view)
+	if err := s.addSupport(c, data); err != nil {
 		return err
 	}
 	data["Review"] = true
