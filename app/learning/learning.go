@@ -121,6 +121,24 @@ func inTx(ctx context.Context, l org.Actor, fn func(l org.Actor) error) error {
 	})
 }
 
+// stepView finds a module's step of the given kind and, in one
+// transaction, the learner's progress in the course and what load reads
+// for that step (their attempts at a quiz, their notes on a reflection).
+func (s *Service) stepView(ctx context.Context, l org.Actor, moduleID string, index int, kind content.StepKind,
+	load func(l org.Actor, a store.CourseAttempt, st *content.Step, p Progress) error) error {
+	m, st, err := s.stepOfKind(moduleID, index, kind)
+	if err != nil {
+		return err
+	}
+	return inTx(ctx, l, func(l org.Actor) error {
+		a, p, err := s.latestProgress(ctx, l, m)
+		if err != nil {
+			return err
+		}
+		return load(l, a, st, p)
+	})
+}
+
 // latestProgress is the learner's latest attempt at a module and their
 // progress in its chain; ErrNotStarted if they never started the course.
 func (s *Service) latestProgress(ctx context.Context, l org.Actor, m *content.Module) (store.CourseAttempt, Progress, error) {

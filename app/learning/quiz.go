@@ -54,17 +54,9 @@ type Answer struct {
 
 // Quiz shows a quiz step.
 func (s *Service) Quiz(ctx context.Context, l org.Actor, moduleID string, index int) (QuizView, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
-	if err != nil {
-		return QuizView{}, err
-	}
-	v := QuizView{Step: st}
-	err = inTx(ctx, l, func(l org.Actor) error {
-		a, p, err := s.latestProgress(ctx, l, m)
-		if err != nil {
-			return err
-		}
-		v.Progress = p
+	var v QuizView
+	err := s.stepView(ctx, l, moduleID, index, content.QuizStep, func(l org.Actor, a store.CourseAttempt, st *content.Step, p Progress) (err error) {
+		v.Step, v.Progress = st, p
 		v.Attempts, err = l.Member().QuizAttempts(ctx, a.RootID, st.ID)
 		return err
 	})

@@ -26,17 +26,9 @@ type ReflectionView struct {
 
 // Reflection shows a reflection step with the learner's notes.
 func (s *Service) Reflection(ctx context.Context, l org.Actor, moduleID string, index int) (ReflectionView, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
-	if err != nil {
-		return ReflectionView{}, err
-	}
-	v := ReflectionView{Step: st}
-	err = inTx(ctx, l, func(l org.Actor) error {
-		a, p, err := s.latestProgress(ctx, l, m)
-		if err != nil {
-			return err
-		}
-		v.Progress = p
+	var v ReflectionView
+	err := s.stepView(ctx, l, moduleID, index, content.ReflectionStep, func(l org.Actor, a store.CourseAttempt, st *content.Step, p Progress) (err error) {
+		v.Step, v.Progress = st, p
 		v.Notes, err = l.Member().Reflections(ctx, a.RootID, st.ID)
 		return err
 	})
