@@ -20,8 +20,11 @@ func (s *Server) enrolPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The token is in the URL: keep it out of any Referer.
-	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	// The token is in the URL, but the site-wide Referrer-Policy
+	// (same-origin) already keeps it from other sites. no-referrer here
+	// would break enrolling over https: the page's POSTs would carry no
+	// Referer, and Fiber's CSRF check refuses those (the access log
+	// redacts the token from our own lines).
 	return s.render(c, "pages/enrol", fiber.Map{
 		"Title":   "Set up your passkey",
 		"Person":  e.Person,
