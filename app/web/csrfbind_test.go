@@ -53,16 +53,7 @@ func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
 		{"sign out everywhere", "/account/signout-everywhere", nil, http.StatusSeeOther},
 	} {
 		path, form := a.fill(tc.path), a.fillForm(tc.form)
-		with := func(token string) url.Values {
-			f := url.Values{}
-			for k, vs := range form {
-				f[k] = vs
-			}
-			if token != "" {
-				f.Set("_csrf", token)
-			}
-			return f
-		}
+		with := func(token string) url.Values { return withToken(form, token) }
 		before := a.snapshot(t, s)
 		for _, attack := range []struct {
 			name              string

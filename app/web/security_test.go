@@ -43,16 +43,7 @@ func TestCSRF(t *testing.T) {
 				t.Fatal("second browser sign-in")
 			}
 			path, form := a.fill(tc.path), a.fillForm(tc.form)
-			with := func(token string) url.Values {
-				f := url.Values{}
-				for k, vs := range form {
-					f[k] = vs
-				}
-				if token != "" {
-					f.Set("_csrf", token)
-				}
-				return f
-			}
+			with := func(token string) url.Values { return withToken(form, token) }
 			before := a.snapshot(t, s)
 			for _, attack := range []struct {
 				name    string
@@ -113,4 +104,17 @@ func TestLoginCSRF(t *testing.T) {
 	if v.session() != "" {
 		t.Error("a refused request signed the visitor in")
 	}
+}
+
+// withToken is a copy of form with token as its CSRF field (none when
+// token is empty).
+func withToken(form url.Values, token string) url.Values {
+	f := url.Values{}
+	for k, vs := range form {
+		f[k] = vs
+	}
+	if token != "" {
+		f.Set("_csrf", token)
+	}
+	return f
 }
