@@ -181,7 +181,7 @@ func TestNoLogLineHoldsASecret(t *testing.T) {
 	addr := listen(t, s)
 	raw := func(request string) *http.Response {
 		t.Helper()
-		resp, _ := rawRequest(t, addr, request, 0, "")
+		resp, _ := rawRequest(t, addr, request)
 		return resp
 	}
 
