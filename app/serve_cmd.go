@@ -13,6 +13,7 @@ import (
 
 	upstand "github.com/upstand/upstand"
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/learning"
@@ -113,13 +114,14 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	cats := catalogue.New(cat, time.Now)
 	srv, err := web.New(web.Deps{
 		Config:   cfg,
 		Log:      log,
 		Assets:   assets,
 		Store:    st,
 		Auth:     identity,
-		Learning: learning.New(st, cat, time.Now),
+		Learning: learning.New(st, cats, time.Now),
 		Org:      admins,
 		Mail:     sender,
 		Now:      time.Now,

@@ -2,6 +2,7 @@ package content
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
@@ -40,7 +41,7 @@ type Summary struct {
 // and scenarios/ (either may be missing). On any problem it returns a nil
 // Catalogue and an Errors value listing every one.
 func Load(fsys fs.FS) (*Catalogue, error) {
-	cat, sum := load(fsys)
+	cat, sum := load(fsys, nil)
 	if len(sum.Errors) > 0 {
 		return nil, sum.Errors
 	}
@@ -50,7 +51,7 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 // Check reads and checks the content under fsys like Load and tells how
 // much it found and what is wrong, for `upstand content check`.
 func Check(fsys fs.FS) Summary {
-	_, sum := load(fsys)
+	_, sum := load(fsys, nil)
 	return sum
 }
 
@@ -60,11 +61,19 @@ func skipped(name string) bool {
 	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
-func load(fsys fs.FS) (*Catalogue, Summary) {
+// load reads the tree under fsys. Over a base catalogue (an
+// organisation's content over the bundled library), the tree's modules may
+// use the base's scenarios too, and its ids must not be the base's.
+func load(fsys fs.FS, base *Catalogue) (*Catalogue, Summary) {
 	var sum Summary
 	cat := &Catalogue{scenarios: map[string]*Scenario{}, modules: map[string]*Module{}}
 
 	refs := map[string]scenarioRef{}
+	if base != nil {
+		for _, s := range base.Scenarios {
+			refs[s.ID] = scenarioRef{s: s, path: s.Path}
+		}
+	}
 	entries, err := readDir(fsys, "scenarios")
 	if err != nil {
 		sum.Errors = append(sum.Errors, Error{Path: "scenarios", Line: 1, Col: 1, Rule: "S1", Msg: err.Error()})
@@ -85,6 +94,11 @@ func load(fsys fs.FS) (*Catalogue, Summary) {
 		}
 		sum.Scenarios++
 		id := strings.TrimSuffix(name, ".yaml")
+		if _, taken := refs[id]; taken && base != nil {
+			sum.Errors = append(sum.Errors, Error{Path: p, Line: 1, Col: 1, Rule: "S2",
+				Msg: fmt.Sprintf("the library already has a scenario %q; choose another id", id)})
+			continue
+		}
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			sum.Errors = append(sum.Errors, Error{Path: p, Line: 1, Col: 1, Rule: "S1", Msg: err.Error()})
@@ -110,6 +124,13 @@ func load(fsys fs.FS) (*Catalogue, Summary) {
 		}
 		sum.Modules++
 		dir := "modules/" + e.Name()
+		if base != nil {
+			if _, taken := base.modules[e.Name()]; taken {
+				sum.Errors = append(sum.Errors, Error{Path: dir + "/module.yaml", Line: 1, Col: 1, Rule: "M2",
+					Msg: fmt.Sprintf("the library already has a module %q; choose another id", e.Name())})
+				continue
+			}
+		}
 		p := dir + "/module.yaml"
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {

@@ -29,6 +29,9 @@ type Module struct {
 	// versions of the scenarios the module uses.
 	Version   string
 	Canonical []byte
+	// Owner is the organisation whose own content this is (its id); empty
+	// for the bundled library.
+	Owner string
 }
 
 // Lessons returns the module's lessons in step order.

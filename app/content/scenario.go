@@ -58,9 +58,13 @@ type Scenario struct {
 	Start        string
 	Nodes        map[string]*Node
 	NodeIDs      []string // in file order, for listings and graph views
-	// Version is a hash of Canonical; see docs/content.md.
+	// Version is a hash of Canonical (and of Owner, when set); see
+	// docs/content.md.
 	Version   string
 	Canonical []byte
+	// Owner is the organisation whose own content this is (its id); empty
+	// for the bundled library.
+	Owner string
 
 	nodesPos pos
 }

@@ -26,7 +26,7 @@ import (
 // says whether this call wrote it. When the rule is not met it returns
 // ErrIncomplete and the progress saying what is missing.
 func (s *Service) Finish(ctx context.Context, l org.Actor, moduleID string, post []int) (store.Completion, bool, Progress, error) {
-	m, err := s.module(moduleID)
+	m, err := s.module(ctx, l, moduleID)
 	if err != nil {
 		return store.Completion{}, false, Progress{}, err
 	}

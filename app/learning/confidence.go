@@ -37,7 +37,7 @@ func (s *Service) Confidence(ctx context.Context, l org.Actor, moduleID, phase s
 	if err := checkPhase(phase); err != nil {
 		return ConfidenceView{}, err
 	}
-	m, err := s.module(moduleID)
+	m, err := s.module(ctx, l, moduleID)
 	if err != nil {
 		return ConfidenceView{}, err
 	}
@@ -75,7 +75,7 @@ func (s *Service) AnswerConfidence(ctx context.Context, l org.Actor, moduleID, p
 	if err := checkPhase(phase); err != nil {
 		return err
 	}
-	m, err := s.module(moduleID)
+	m, err := s.module(ctx, l, moduleID)
 	if err != nil {
 		return err
 	}

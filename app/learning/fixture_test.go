@@ -10,6 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/fixture"
@@ -99,9 +100,9 @@ completion:
 
 const lesson = "---\ntitle: \"Why listening matters\"\n---\n\nListening is *most* of it.\n"
 
-// catalogue builds a content tree with the tiny module; middle is the text
+// tinyCatalogue builds a content tree with the tiny module; middle is the text
 // of the scenario's middle node.
-func catalogue(t *testing.T, middle string) *content.Catalogue {
+func tinyCatalogue(t *testing.T, middle string) *content.Catalogue {
 	t.Helper()
 	fsys := fstest.MapFS{
 		"scenarios/talk.yaml":        {Data: []byte(talkScenario(middle))},
@@ -141,7 +142,7 @@ func newEnv(t *testing.T) *env {
 }
 
 func (e *env) service(cat *content.Catalogue) *learning.Service {
-	return learning.New(e.st, cat, e.clock.Now)
+	return learning.New(e.st, catalogue.New(cat, e.clock.Now), e.clock.Now)
 }
 
 // person adds a person (an org admin if admin is set) and returns them as a

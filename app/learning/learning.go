@@ -25,6 +25,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/org"
@@ -50,9 +53,9 @@ var (
 
 // Service is the learning service.
 type Service struct {
-	st  *store.Store
-	cat *content.Catalogue
-	now func() time.Time
+	st   *store.Store
+	cats *catalogue.Catalogues
+	now  func() time.Time
 
 	// pinned caches scenario versions rebuilt from content_versions, by
 	// "id@version"; they never change once built.
@@ -62,25 +65,36 @@ type Service struct {
 	recorded sync.Map
 }
 
-// New builds the service over the catalogue being served. now is the clock
-// (time.Now in production).
-func New(st *store.Store, cat *content.Catalogue, now func() time.Time) *Service {
+// New builds the service over the catalogues being served: the library
+// and each organisation's published content. now is the clock (time.Now in
+// production).
+func New(st *store.Store, cats *catalogue.Catalogues, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, cat: cat, now: now}
+	return &Service{st: st, cats: cats, now: now}
 }
 
-// Content is the catalogue being served.
-func (s *Service) Content() *content.Catalogue { return s.cat }
+// Content is the bundled library.
+func (s *Service) Content() *content.Catalogue { return s.cats.Library() }
+
+// Served is what the learner's organisation serves: the library and its
+// own published content.
+func (s *Service) Served(ctx context.Context, l org.Actor) (*content.Catalogue, error) {
+	return s.cats.Of(ctx, l.Org)
+}
 
 // Now is the service's clock, truncated to what PostgreSQL stores, so a
 // value written and read back compares equal.
 func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// module finds a module being served.
-func (s *Service) module(id string) (*content.Module, error) {
-	m, ok := s.cat.Module(id)
+// module finds a module the learner's organisation serves.
+func (s *Service) module(ctx context.Context, l org.Actor, id string) (*content.Module, error) {
+	cat, err := s.Served(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := cat.Module(id)
 	if !ok {
 		return nil, ErrNotFound
 	}
@@ -97,8 +111,8 @@ func step(m *content.Module, index int) (*content.Step, error) {
 
 // stepOfKind finds a module's step of the given kind by its 1-based
 // position; anything else is ErrNotFound.
-func (s *Service) stepOfKind(moduleID string, index int, kind content.StepKind) (*content.Module, *content.Step, error) {
-	m, err := s.module(moduleID)
+func (s *Service) stepOfKind(ctx context.Context, l org.Actor, moduleID string, index int, kind content.StepKind) (*content.Module, *content.Step, error) {
+	m, err := s.module(ctx, l, moduleID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -126,7 +140,7 @@ func inTx(ctx context.Context, l org.Actor, fn func(l org.Actor) error) error {
 // for that step (their attempts at a quiz, their notes on a reflection).
 func (s *Service) stepView(ctx context.Context, l org.Actor, moduleID string, index int, kind content.StepKind,
 	load func(l org.Actor, a store.CourseAttempt, st *content.Step, p Progress) error) error {
-	m, st, err := s.stepOfKind(moduleID, index, kind)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, kind)
 	if err != nil {
 		return err
 	}
@@ -172,16 +186,25 @@ func notFound(err error) error {
 
 // recordVersions stores the module's version and its scenarios' versions in
 // content_versions (once per process), so attempts can name them.
-func (s *Service) recordVersions(ctx context.Context, m *content.Module) error {
+//
+// An organisation's own module (and its own scenarios) are stored as that
+// organisation's, through l.
+func (s *Service) recordVersions(ctx context.Context, l org.Actor, m *content.Module) error {
 	key := m.ID + "@" + m.Version
 	if _, ok := s.recorded.Load(key); ok {
 		return nil
 	}
-	rows := []store.ContentVersion{{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical}}
+	rows := []store.ContentVersion{ModuleVersion(m)}
 	for _, sc := range m.Scenarios() {
-		rows = append(rows, store.ContentVersion{Kind: store.KindScenario, ID: sc.ID, Version: sc.Version, Canonical: sc.Canonical})
+		rows = append(rows, ScenarioVersion(sc))
 	}
-	if _, err := s.st.Global().RecordContentVersions(ctx, s.Now(), rows); err != nil {
+	var err error
+	if m.Owner != "" {
+		err = l.Org.RecordContentVersions(ctx, s.Now(), rows)
+	} else {
+		_, err = s.st.Global().RecordContentVersions(ctx, s.Now(), rows)
+	}
+	if err != nil {
 		return err
 	}
 	s.recorded.Store(key, true)
@@ -192,7 +215,7 @@ func (s *Service) recordVersions(ctx context.Context, m *content.Module) error {
 // over to the served module version if needed); with store.ResumeAttempt,
 // ErrNotStarted if there is none.
 func (s *Service) openAttempt(ctx context.Context, l org.Actor, m *content.Module, mode store.AttemptMode) (store.CourseAttempt, error) {
-	if err := s.recordVersions(ctx, m); err != nil {
+	if err := s.recordVersions(ctx, l, m); err != nil {
 		return store.CourseAttempt{}, err
 	}
 	return s.openRecorded(ctx, l, m, mode)
@@ -212,4 +235,22 @@ func (s *Service) openRecorded(ctx context.Context, l org.Actor, m *content.Modu
 func (s *Service) event(l org.Actor, a store.CourseAttempt, st *content.Step, kind string) store.StepEvent {
 	return store.StepEvent{AttemptID: a.ID, StepID: st.ID,
 		Fingerprint: Fingerprint(st), Event: kind, At: s.Now()}
+}
+
+// ScenarioVersion is the content_versions row of a scenario version.
+func ScenarioVersion(sc *content.Scenario) store.ContentVersion {
+	return store.ContentVersion{Kind: store.KindScenario, ID: sc.ID, Version: sc.Version, Canonical: sc.Canonical, OrgID: owner(sc.Owner)}
+}
+
+// ModuleVersion is the content_versions row of a module version.
+func ModuleVersion(m *content.Module) store.ContentVersion {
+	return store.ContentVersion{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical, OrgID: owner(m.Owner)}
+}
+
+// owner is the organisation id content.Own sealed a version with.
+func owner(s string) uuid.UUID {
+	if s == "" {
+		return uuid.Nil
+	}
+	return uuid.MustParse(s)
 }

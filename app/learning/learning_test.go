@@ -35,7 +35,7 @@ var everything = fixture.Plan{Note: "Slow down and listen."}
 func TestCourseJourney(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	svc := e.service(catalogue(t, "Sam pauses."))
+	svc := e.service(tinyCatalogue(t, "Sam pauses."))
 	l := e.person(t, "Asha Patel", false)
 	ctx := context.Background()
 
@@ -203,7 +203,7 @@ func TestCompletionRule(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			svc := e.service(catalogue(t, "Sam pauses."))
+			svc := e.service(tinyCatalogue(t, "Sam pauses."))
 			l := e.person(t, "Ben Okafor", false)
 			tc.do(t, svc, l)
 			ctx := context.Background()
@@ -242,7 +242,7 @@ func TestCompletionRule(t *testing.T) {
 func TestResumeAndStaleChoices(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	cat := catalogue(t, "Sam pauses.")
+	cat := tinyCatalogue(t, "Sam pauses.")
 	l := e.person(t, "Chris Lee", false)
 	ctx := context.Background()
 	svc := e.service(cat)
@@ -291,7 +291,7 @@ func TestChooseShowsWhatScenarioShows(t *testing.T) {
 	e := newEnv(t)
 	l := e.person(t, "Fay Okafor", false)
 	ctx := context.Background()
-	svc := e.service(catalogue(t, "Sam pauses."))
+	svc := e.service(tinyCatalogue(t, "Sam pauses."))
 	must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
 
 	play := must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
@@ -322,7 +322,7 @@ func TestChooseShowsWhatScenarioShows(t *testing.T) {
 	// rebuilt that version yet: it is read outside the transaction, which
 	// then runs again.
 	play = must[learning.Play](t)(svc.StartScenario(ctx, l, "tiny", stepScenario))
-	v2 := e.service(catalogue(t, "Sam pauses, then looks at the door."))
+	v2 := e.service(tinyCatalogue(t, "Sam pauses, then looks at the door."))
 	chose := must[learning.Play](t)(v2.Choose(ctx, l, "tiny", stepScenario, play.Attempt.ID, 0, 3))
 	if !chose.Outdated || chose.Scenario.Version != play.Scenario.Version || chose.Node.Text != "Sam pauses." {
 		t.Fatalf("pinned choice: outdated %v, version %s (want %s), text %q", chose.Outdated, chose.Scenario.Version, play.Scenario.Version, chose.Node.Text)
@@ -356,7 +356,7 @@ func samePlay(t *testing.T, got, want learning.Play) {
 func TestConcurrentChoicesApplyOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	svc := e.service(catalogue(t, "Sam pauses."))
+	svc := e.service(tinyCatalogue(t, "Sam pauses."))
 	l := e.person(t, "Dee Mensah", false)
 	ctx := context.Background()
 	must[learning.Progress](t)(svc.Start(ctx, l, "tiny", false))
@@ -390,7 +390,7 @@ func TestVersionPinning(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	l := e.person(t, "Eve Adams", false)
-	v1 := e.service(catalogue(t, "Sam pauses."))
+	v1 := e.service(tinyCatalogue(t, "Sam pauses."))
 	must[learning.Progress](t)(v1.Start(ctx, l, "tiny", false))
 	if _, _, err := v1.OpenLesson(ctx, l, "tiny", stepLesson); err != nil {
 		t.Fatal(err)
@@ -401,7 +401,7 @@ func TestVersionPinning(t *testing.T) {
 	must[learning.QuizResult](t)(v1.SubmitQuiz(ctx, l, "tiny", stepQuiz, []int{1, 2}))
 
 	// The scenario changes (and with it the module's version) mid-attempt.
-	v2cat := catalogue(t, "Sam pauses, then looks at the door.")
+	v2cat := tinyCatalogue(t, "Sam pauses, then looks at the door.")
 	v2 := e.service(v2cat)
 	newScenario, _ := v2cat.Scenario("talk")
 	if newScenario.Version == oldVersion {
@@ -443,7 +443,7 @@ func TestVersionPinning(t *testing.T) {
 func TestConcurrentFinishCompletesOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	svc := e.service(catalogue(t, "Sam pauses."))
+	svc := e.service(tinyCatalogue(t, "Sam pauses."))
 	l := e.person(t, "Fay Wu", false)
 	fixture.Play(t, svc, l, "tiny", everything)
 	ctx := context.Background()
@@ -489,7 +489,7 @@ func TestConcurrentFinishCompletesOnce(t *testing.T) {
 func TestPrivacy(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	services := fixture.NewServices(e.st, catalogue(t, "Sam pauses."), e.clock.Now)
+	services := fixture.NewServices(e.st, tinyCatalogue(t, "Sam pauses."), e.clock.Now)
 	svc := services.Learning
 	ctx := context.Background()
 	a, b := fixture.NewTenant(t, services, "Aspen"), fixture.NewTenant(t, services, "Beech")
@@ -556,7 +556,7 @@ func TestPrivacy(t *testing.T) {
 func TestCertificateVerification(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	svc := e.service(catalogue(t, "Sam pauses."))
+	svc := e.service(tinyCatalogue(t, "Sam pauses."))
 	ctx := context.Background()
 	l := e.person(t, "Jo Bloggs", false)
 	fixture.Play(t, svc, l, "tiny", everything)
@@ -597,7 +597,7 @@ func TestCertificateVerification(t *testing.T) {
 func TestCatalogueStatuses(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	svc := e.service(catalogue(t, "Sam pauses."))
+	svc := e.service(tinyCatalogue(t, "Sam pauses."))
 	ctx := context.Background()
 	l := e.person(t, "Kim Park", false)
 	status := func() learning.Card {
@@ -643,7 +643,7 @@ func TestCatalogueStatuses(t *testing.T) {
 func TestRecordsAreAppendOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	svc := e.service(catalogue(t, "Sam pauses."))
+	svc := e.service(tinyCatalogue(t, "Sam pauses."))
 	ctx := context.Background()
 	l := e.person(t, "Lou Reed", false)
 	fixture.Play(t, svc, l, "tiny", everything)

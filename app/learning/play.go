@@ -108,6 +108,9 @@ func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("learning: stored scenario %s no longer loads: %w", key, errs)
 	}
+	if cv.OrgID != uuid.Nil {
+		content.Own(sc, cv.OrgID.String())
+	}
 	if sc.Version != version {
 		return nil, fmt.Errorf("learning: stored scenario %s rebuilds as version %s", key, sc.Version)
 	}
@@ -118,7 +121,7 @@ func (s *Service) scenarioAt(ctx context.Context, id, version string) (*content.
 // cachedScenario is a scenario version at hand without the database: the
 // served one, or one scenarioAt has rebuilt before.
 func (s *Service) cachedScenario(id, version string) (*content.Scenario, bool) {
-	if cur, ok := s.cat.Scenario(id); ok && cur.Version == version {
+	if cur, ok := s.cats.Library().Scenario(id); ok && cur.Version == version {
 		return cur, true
 	}
 	if v, ok := s.pinned.Load(id + "@" + version); ok {
@@ -178,7 +181,7 @@ func (s *Service) ownAttempt(ctx context.Context, l org.Actor, m *content.Module
 // Scenario shows a scenario step: the latest attempt where it stands, or the
 // introduction when there is none. It changes nothing.
 func (s *Service) Scenario(ctx context.Context, l org.Actor, moduleID string, index int) (Play, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
 	}
@@ -268,7 +271,7 @@ func fillState(play Play, sa store.ScenarioAttempt, sc *content.Scenario, state 
 // StartScenario begins a fresh attempt at a scenario step on the version
 // served now ("try again" does the same). The course must have been started.
 func (s *Service) StartScenario(ctx context.Context, l org.Actor, moduleID string, index int) (Play, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
 	}
@@ -276,7 +279,7 @@ func (s *Service) StartScenario(ctx context.Context, l org.Actor, moduleID strin
 	if err != nil {
 		return Play{}, err
 	}
-	if err := s.recordVersions(ctx, m); err != nil {
+	if err := s.recordVersions(ctx, l, m); err != nil {
 		return Play{}, err
 	}
 	var sa store.ScenarioAttempt
@@ -327,7 +330,7 @@ func (s *Service) RecordChoice(ctx context.Context, l org.Actor, moduleID string
 
 // choose is Choose, building the player only when show is set.
 func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int, show bool) (Play, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
 	}
@@ -399,7 +402,7 @@ func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, inde
 // ScenarioAttempt loads one of the learner's own scenario attempts for a
 // review page. Another person's attempt is ErrNotFound.
 func (s *Service) ScenarioAttempt(ctx context.Context, l org.Actor, moduleID string, index int, id uuid.UUID) (Play, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.ScenarioStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.ScenarioStep)
 	if err != nil {
 		return Play{}, err
 	}

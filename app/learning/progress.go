@@ -193,7 +193,7 @@ func evaluate(m *content.Module, events []store.StepEvent) ([]StepProgress, int,
 // Course is the learner's progress through a module, without changing
 // anything.
 func (s *Service) Course(ctx context.Context, l org.Actor, moduleID string) (Progress, error) {
-	m, err := s.module(moduleID)
+	m, err := s.module(ctx, l, moduleID)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -250,7 +250,7 @@ func (s *Service) progress(ctx context.Context, l org.Actor, m *content.Module, 
 // the progress. A completed attempt is left as it is unless retake is set,
 // which starts afresh (taking the course again, or a refresher).
 func (s *Service) Start(ctx context.Context, l org.Actor, moduleID string, retake bool) (Progress, error) {
-	m, err := s.module(moduleID)
+	m, err := s.module(ctx, l, moduleID)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -258,7 +258,7 @@ func (s *Service) Start(ctx context.Context, l org.Actor, moduleID string, retak
 	if retake {
 		mode = store.RetakeAttempt
 	}
-	if err := s.recordVersions(ctx, m); err != nil {
+	if err := s.recordVersions(ctx, l, m); err != nil {
 		return Progress{}, err
 	}
 	var p Progress
@@ -276,11 +276,11 @@ func (s *Service) Start(ctx context.Context, l org.Actor, moduleID string, retak
 // OpenLesson records that the learner opened a lesson step and returns the
 // progress including it.
 func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, index int) (Progress, *content.Step, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.LessonStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.LessonStep)
 	if err != nil {
 		return Progress{}, nil, err
 	}
-	if err := s.recordVersions(ctx, m); err != nil {
+	if err := s.recordVersions(ctx, l, m); err != nil {
 		return Progress{}, nil, err
 	}
 	var p Progress
@@ -341,9 +341,13 @@ func (s *Service) Catalogue(ctx context.Context, l org.Actor, audience string) (
 		attempts    []store.CourseAttempt
 		completions []store.Completion
 		events      map[uuid.UUID][]store.StepEvent
+		cat         *content.Catalogue
 	)
 	err := inTx(ctx, l, func(l org.Actor) error {
 		var err error
+		if cat, err = s.Served(ctx, l); err != nil {
+			return err
+		}
 		if attempts, err = l.Member().LatestCourseAttempts(ctx); err != nil {
 			return err
 		}
@@ -370,7 +374,7 @@ func (s *Service) Catalogue(ctx context.Context, l org.Actor, audience string) (
 	}
 	now := s.Now()
 	var cards []Card
-	for _, m := range s.cat.Modules {
+	for _, m := range cat.Modules {
 		if !ForAudience(m, audience) {
 			continue
 		}

@@ -71,7 +71,7 @@ func (s *Service) Quiz(ctx context.Context, l org.Actor, moduleID string, index 
 // its passed/failed event are stored together; the quiz can be retaken as
 // often as the learner likes.
 func (s *Service) SubmitQuiz(ctx context.Context, l org.Actor, moduleID string, index int, picks []int) (QuizResult, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizResult{}, err
 	}
@@ -115,7 +115,7 @@ func (s *Service) SubmitQuiz(ctx context.Context, l org.Actor, moduleID string, 
 
 // QuizResult shows one of the learner's own quiz attempts.
 func (s *Service) QuizResult(ctx context.Context, l org.Actor, moduleID string, index int, id uuid.UUID) (QuizResult, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.QuizStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.QuizStep)
 	if err != nil {
 		return QuizResult{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -50,9 +51,13 @@ func (s *Service) Record(ctx context.Context, l org.Actor) (Record, error) {
 		attempts    []store.CourseAttempt
 		scenarios   []store.ScenarioAttempt
 		quizzes     []store.QuizAttempt
+		cat         *content.Catalogue
 	)
 	err := inTx(ctx, l, func(l org.Actor) error {
 		var err error
+		if cat, err = s.Served(ctx, l); err != nil {
+			return err
+		}
 		if completions, err = l.Member().Completions(ctx); err != nil {
 			return err
 		}
@@ -70,16 +75,16 @@ func (s *Service) Record(ctx context.Context, l org.Actor) (Record, error) {
 	}
 	now := s.Now()
 	for _, c := range completions {
-		r.Completions = append(r.Completions, RecordCompletion{Completion: c, Title: s.moduleTitle(c.ModuleID), Status: completionStatus(c, now)})
+		r.Completions = append(r.Completions, RecordCompletion{Completion: c, Title: moduleTitle(cat, c.ModuleID), Status: completionStatus(c, now)})
 	}
 	titles := map[string]string{}
 	for _, a := range attempts {
-		r.Attempts = append(r.Attempts, RecordAttempt{CourseAttempt: a, Title: s.moduleTitle(a.ModuleID)})
-		titles[a.ID.String()] = s.moduleTitle(a.ModuleID)
+		r.Attempts = append(r.Attempts, RecordAttempt{CourseAttempt: a, Title: moduleTitle(cat, a.ModuleID)})
+		titles[a.ID.String()] = moduleTitle(cat, a.ModuleID)
 	}
 	for _, sa := range scenarios {
 		title := sa.ScenarioID
-		if sc, ok := s.cat.Scenario(sa.ScenarioID); ok {
+		if sc, ok := cat.Scenario(sa.ScenarioID); ok {
 			title = sc.Title
 		}
 		r.Scenarios = append(r.Scenarios, RecordScenario{ScenarioAttempt: sa, Title: title})
@@ -91,8 +96,8 @@ func (s *Service) Record(ctx context.Context, l org.Actor) (Record, error) {
 }
 
 // moduleTitle is a module's title, or its id when it is no longer served.
-func (s *Service) moduleTitle(id string) string {
-	if m, ok := s.cat.Module(id); ok {
+func moduleTitle(cat *content.Catalogue, id string) string {
+	if m, ok := cat.Module(id); ok {
 		return m.Title
 	}
 	return id

@@ -41,7 +41,7 @@ func (s *Service) Reflection(ctx context.Context, l org.Actor, moduleID string, 
 // Reflect saves a private note for a reflection step; an empty note is
 // refused (skip the step instead).
 func (s *Service) Reflect(ctx context.Context, l org.Actor, moduleID string, index int, body string) (store.Reflection, error) {
-	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return store.Reflection{}, err
 	}
@@ -65,7 +65,7 @@ func (s *Service) Reflect(ctx context.Context, l org.Actor, moduleID string, ind
 // SkipReflection records that the learner chose not to write a note; the
 // step then counts as done.
 func (s *Service) SkipReflection(ctx context.Context, l org.Actor, moduleID string, index int) error {
-	m, st, err := s.stepOfKind(moduleID, index, content.ReflectionStep)
+	m, st, err := s.stepOfKind(ctx, l, moduleID, index, content.ReflectionStep)
 	if err != nil {
 		return err
 	}

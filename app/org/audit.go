@@ -47,6 +47,11 @@ const (
 	SupportAdded      Action = "support.added"
 	SupportChanged    Action = "support.changed"
 	SupportRemoved    Action = "support.removed"
+	ContentCreate     Action = "content.create"
+	ContentApprove    Action = "content.approve"
+	ContentPublish    Action = "content.publish"
+	ContentUnpublish  Action = "content.unpublish"
+	ReviewSetting     Action = "content.review"
 )
 
 var labels = map[Action]string{
@@ -79,13 +84,19 @@ var labels = map[Action]string{
 	SupportAdded:      "Added a support resource",
 	SupportChanged:    "Changed a support resource",
 	SupportRemoved:    "Removed a support resource",
+	ContentCreate:     "Created a scenario or course",
+	ContentApprove:    "Approved a draft for publishing",
+	ContentPublish:    "Published a scenario or course",
+	ContentUnpublish:  "Unpublished a scenario or course",
+	ReviewSetting:     "Changed the review rule for publishing",
 }
 
 // Actions lists the vocabulary in the filter's order.
 var Actions = []Action{SignIn, SignInFailed, SignOut, SignOutEverywhere, Enrol, PasskeyAdd, PasskeyRename,
 	PasskeyRemove, InviteCreate, InviteReenrol, InviteRevoke, PersonCreate, DemoLink, PersonDetails, PersonRoles,
 	PersonTeams, PersonLabels, PersonDeactivate, PersonReactivate, TeamCreate, TeamRename, TeamDelete,
-	LabelCreate, LabelRename, LabelDelete, OrgCreate, SupportAdded, SupportChanged, SupportRemoved}
+	LabelCreate, LabelRename, LabelDelete, OrgCreate, SupportAdded, SupportChanged, SupportRemoved,
+	ContentCreate, ContentApprove, ContentPublish, ContentUnpublish, ReviewSetting}
 
 // Label is the action in people's words; an action no longer in the
 // vocabulary (an old entry) shows its code.

@@ -16,6 +16,9 @@ type Organisation struct {
 	ID        uuid.UUID `bun:"id,pk,type:uuid,default:gen_random_uuid()"`
 	Name      string    `bun:"name"`
 	CreatedAt time.Time `bun:"created_at,nullzero,default:now()"`
+	// ReviewRequired: a second trainer approves authored content before
+	// it is published.
+	ReviewRequired bool `bun:"review_required"`
 }
 
 // CreateOrganisation adds an organisation (an operator action).

@@ -31,7 +31,9 @@ func (s *Server) cataloguePage(c *fiber.Ctx) error {
 	}
 	var paused string
 	if id := c.Query("break"); id != "" {
-		if m, ok := s.learn.Content().Module(id); ok {
+		if m, ok, err := s.servedModule(c, id); err != nil {
+			return err
+		} else if ok {
 			paused = m.Title
 		}
 	}

@@ -59,7 +59,10 @@ func confidenceValues(c *fiber.Ctx, n int) []int {
 // not done. (The closing check is saved by finishing the course.)
 func (s *Server) confidenceSave(c *fiber.Ctx) error {
 	phase := utils.CopyString(c.Params("phase"))
-	m, ok := s.learn.Content().Module(moduleParam(c))
+	m, ok, err := s.servedModule(c, moduleParam(c))
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return fiber.ErrNotFound
 	}

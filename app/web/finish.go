@@ -41,7 +41,10 @@ func (s *Server) finishPage(c *fiber.Ctx) error {
 // lands on the same completion.
 func (s *Server) finishSave(c *fiber.Ctx) error {
 	module := moduleParam(c)
-	m, ok := s.learn.Content().Module(module)
+	m, ok, err := s.servedModule(c, module)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return fiber.ErrNotFound
 	}
@@ -49,7 +52,7 @@ func (s *Server) finishSave(c *fiber.Ctx) error {
 	if c.FormValue("confidence") == "1" {
 		post = confidenceValues(c, len(m.Confidence))
 	}
-	_, _, _, err := s.learn.Finish(c.UserContext(), actor(c), module, post)
+	_, _, _, err = s.learn.Finish(c.UserContext(), actor(c), module, post)
 	if errors.Is(err, learning.ErrIncomplete) {
 		return c.Redirect(finishURL(module), fiber.StatusSeeOther)
 	}

@@ -30,7 +30,10 @@ func (s *Server) quizSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	module := moduleParam(c)
-	m, ok := s.learn.Content().Module(module)
+	m, ok, err := s.servedModule(c, module)
+	if err != nil {
+		return err
+	}
 	if !ok || n > len(m.Steps) || m.Steps[n-1].Quiz == nil {
 		return fiber.ErrNotFound
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/upstand/upstand/app/content"
 )
 
 // recordPage is "My record": the learner's completions with expiry and
@@ -17,12 +18,17 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "pages/record", fiber.Map{"Title": "My record", "Record": rec, "StepIndex": s.stepIndex})
+	cat, err := s.learn.Served(c.UserContext(), actor(c))
+	if err != nil {
+		return err
+	}
+	stepIndex := func(module, stepID string) int { return stepIndexIn(cat, module, stepID) }
+	return s.render(c, "pages/record", fiber.Map{"Title": "My record", "Record": rec, "StepIndex": stepIndex})
 }
 
-// stepIndex is the position of a step id in a served module, 0 if gone.
-func (s *Server) stepIndex(module, stepID string) int {
-	if m, ok := s.learn.Content().Module(module); ok {
+// stepIndexIn is the position of a step id in a served module, 0 if gone.
+func stepIndexIn(cat *content.Catalogue, module, stepID string) int {
+	if m, ok := cat.Module(module); ok {
 		for _, st := range m.Steps {
 			if st.ID == stepID {
 				return st.Index

@@ -33,7 +33,7 @@ func (s *Server) reflectionSave(c *fiber.Ctx) error {
 		if err := s.learn.SkipReflection(c.UserContext(), actor(c), module, n); err != nil {
 			return err
 		}
-		return c.Redirect(s.afterStep(module, n), fiber.StatusSeeOther)
+		return c.Redirect(s.afterStep(c, module, n), fiber.StatusSeeOther)
 	}
 	if _, err := s.learn.Reflect(c.UserContext(), actor(c), module, n, c.FormValue("note")); err != nil {
 		return err
@@ -42,8 +42,8 @@ func (s *Server) reflectionSave(c *fiber.Ctx) error {
 }
 
 // afterStep is where the learner goes after finishing step n.
-func (s *Server) afterStep(module string, n int) string {
-	if m, ok := s.learn.Content().Module(module); ok && n < len(m.Steps) {
+func (s *Server) afterStep(c *fiber.Ctx, module string, n int) string {
+	if m, ok, _ := s.servedModule(c, module); ok && n < len(m.Steps) {
 		return stepURL(module, n+1)
 	}
 	return finishURL(module)
@@ -60,7 +60,9 @@ func (s *Server) reflectionDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if m, ok := s.learn.Content().Module(r.ModuleID); ok {
+	if m, ok, err := s.servedModule(c, r.ModuleID); err != nil {
+		return err
+	} else if ok {
 		for _, st := range m.Steps {
 			if st.ID == r.StepID {
 				return c.Redirect(stepURL(m.ID, st.Index)+"?saved=deleted", fiber.StatusSeeOther)

@@ -12,7 +12,10 @@ func (s *Server) stepPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, ok := s.learn.Content().Module(moduleParam(c))
+	m, ok, err := s.servedModule(c, moduleParam(c))
+	if err != nil {
+		return err
+	}
 	if !ok || n > len(m.Steps) {
 		return fiber.ErrNotFound
 	}
@@ -40,4 +43,15 @@ func (s *Server) lessonPage(c *fiber.Ctx, module string, n int) error {
 	}
 	data["Lesson"] = st.Lesson
 	return s.render(c, "pages/lesson", data)
+}
+
+// servedModule finds a module the signed-in person's organisation serves:
+// the library's or its own.
+func (s *Server) servedModule(c *fiber.Ctx, id string) (*content.Module, bool, error) {
+	cat, err := s.learn.Served(c.UserContext(), actor(c))
+	if err != nil {
+		return nil, false, err
+	}
+	m, ok := cat.Module(id)
+	return m, ok, nil
 }
