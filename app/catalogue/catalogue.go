@@ -121,3 +121,21 @@ func Paths(kind, id string, files map[string]string) map[string]string {
 	}
 	return out
 }
+
+// ScenarioVersion is the content_versions row of a scenario version.
+func ScenarioVersion(sc *content.Scenario) store.ContentVersion {
+	return store.ContentVersion{Kind: store.KindScenario, ID: sc.ID, Version: sc.Version, Canonical: sc.Canonical, OrgID: owner(sc.Owner)}
+}
+
+// ModuleVersion is the content_versions row of a module version.
+func ModuleVersion(m *content.Module) store.ContentVersion {
+	return store.ContentVersion{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical, OrgID: owner(m.Owner)}
+}
+
+// owner is the organisation id content.Own sealed a version with.
+func owner(s string) uuid.UUID {
+	if s == "" {
+		return uuid.Nil
+	}
+	return uuid.MustParse(s)
+}

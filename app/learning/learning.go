@@ -25,8 +25,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/fault"
@@ -194,9 +192,9 @@ func (s *Service) recordVersions(ctx context.Context, l org.Actor, m *content.Mo
 	if _, ok := s.recorded.Load(key); ok {
 		return nil
 	}
-	rows := []store.ContentVersion{ModuleVersion(m)}
+	rows := []store.ContentVersion{catalogue.ModuleVersion(m)}
 	for _, sc := range m.Scenarios() {
-		rows = append(rows, ScenarioVersion(sc))
+		rows = append(rows, catalogue.ScenarioVersion(sc))
 	}
 	var err error
 	if m.Owner != "" {
@@ -235,22 +233,4 @@ func (s *Service) openRecorded(ctx context.Context, l org.Actor, m *content.Modu
 func (s *Service) event(l org.Actor, a store.CourseAttempt, st *content.Step, kind string) store.StepEvent {
 	return store.StepEvent{AttemptID: a.ID, StepID: st.ID,
 		Fingerprint: Fingerprint(st), Event: kind, At: s.Now()}
-}
-
-// ScenarioVersion is the content_versions row of a scenario version.
-func ScenarioVersion(sc *content.Scenario) store.ContentVersion {
-	return store.ContentVersion{Kind: store.KindScenario, ID: sc.ID, Version: sc.Version, Canonical: sc.Canonical, OrgID: owner(sc.Owner)}
-}
-
-// ModuleVersion is the content_versions row of a module version.
-func ModuleVersion(m *content.Module) store.ContentVersion {
-	return store.ContentVersion{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical, OrgID: owner(m.Owner)}
-}
-
-// owner is the organisation id content.Own sealed a version with.
-func owner(s string) uuid.UUID {
-	if s == "" {
-		return uuid.Nil
-	}
-	return uuid.MustParse(s)
 }
