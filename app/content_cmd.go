@@ -89,20 +89,20 @@ func hasContent(dir string) bool {
 // loadCatalogue loads the content serve will use: the folder set with
 // --content-dir, or the copy built into the binary. Broken content stops
 // start-up with the same lines `content check` prints.
-func loadCatalogue(cfg config.Config) (*content.Catalogue, error) {
+func loadCatalogue(cfg config.Config) (*content.Catalogue, fs.FS, error) {
 	var fsys fs.FS = upstand.Files
 	if cfg.ContentDir != "" {
 		if !hasContent(cfg.ContentDir) {
-			return nil, fmt.Errorf("content: %s has neither modules/ nor scenarios/", cfg.ContentDir)
+			return nil, nil, fmt.Errorf("content: %s has neither modules/ nor scenarios/", cfg.ContentDir)
 		}
 		fsys = os.DirFS(cfg.ContentDir)
 	}
 	cat, err := content.Load(fsys)
 	var errs content.Errors
 	if errors.As(err, &errs) {
-		return nil, fmt.Errorf("content has %d errors (run 'upstand content check'):\n%w", len(errs), err)
+		return nil, nil, fmt.Errorf("content has %d errors (run 'upstand content check'):\n%w", len(errs), err)
 	}
-	return cat, err
+	return cat, fsys, err
 }
 
 // recordCatalogue keeps every module and scenario version being served, so

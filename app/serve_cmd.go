@@ -13,6 +13,7 @@ import (
 
 	upstand "github.com/upstand/upstand"
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/authoring"
 	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
@@ -43,7 +44,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	log := newLogger(cfg, stderr)
 	// Content is checked before anything starts, so broken content stops
 	// start-up at once with the lines `upstand content check` prints.
-	cat, err := loadCatalogue(cfg)
+	cat, library, err := loadCatalogue(cfg)
 	if err != nil {
 		return err
 	}
@@ -123,6 +124,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Auth:     identity,
 		Learning: learning.New(st, cats, time.Now),
 		Org:      admins,
+		Studio:   authoring.New(st, cats, library, time.Now),
 		Mail:     sender,
 		Now:      time.Now,
 		Ready: func(ctx context.Context) error {

@@ -23,6 +23,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/authoring"
 	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
@@ -89,9 +90,11 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cats := catalogue.New(cat, clock.Now)
 	s, err := New(Deps{Config: cfg, Log: log, Assets: os.DirFS("../../assets"), Now: clock.Now,
 		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
-		Learning: learning.New(st, catalogue.New(cat, clock.Now), clock.Now), Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now), Mail: o.mail})
+		Learning: learning.New(st, cats, clock.Now), Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now),
+		Studio: authoring.New(st, cats, os.DirFS("../.."), clock.Now), Mail: o.mail})
 	if err != nil {
 		t.Fatal(err)
 	}

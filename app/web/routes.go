@@ -105,5 +105,25 @@ func (s *Server) routes() {
 	admin.Post("/labels/:id/delete", s.adminGroupDelete(store.Labels))
 	admin.Get("/audit", s.adminAudit)
 
+	// The trainers' studio. Everyone else gets a 404 anywhere under
+	// /studio. The draft's :kind is "scenarios" or "modules".
+	studio := s.app.Group("/studio", s.requireSignedIn, s.requireTrainer)
+	studio.Get("/", s.studioHome)
+	studio.Post("/new", s.studioCreate)
+	studio.Post("/copy", s.studioCopy)
+	studio.Post("/review", s.requireOrgAdmin, s.studioReview)
+	studio.Get("/library/scenarios/:id/export", s.studioLibraryExport)
+	studio.Get("/:kind/:id", s.studioEditor)
+	studio.Post("/:kind/:id", s.studioSave)
+	studio.Post("/:kind/:id/check", s.studioCheck)
+	studio.Post("/:kind/:id/files", s.studioAddFile)
+	studio.Post("/:kind/:id/approve", s.studioApprove)
+	studio.Post("/:kind/:id/publish", s.studioPublish)
+	studio.Post("/:kind/:id/unpublish", s.studioUnpublish)
+	studio.Get("/:kind/:id/history", s.studioHistory)
+	studio.Get("/:kind/:id/export", s.studioExport)
+	studio.Get("/:kind/:id/playtest", s.studioPlaytest)
+	studio.Post("/:kind/:id/playtest", s.studioPlaytest)
+
 	s.app.Use(s.notFound)
 }

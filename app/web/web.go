@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/authoring"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
@@ -47,6 +48,8 @@ type Deps struct {
 	Learning *learning.Service
 	// Org is organisation administration: people, teams, support, audit.
 	Org *org.Service
+	// Studio is the trainers' authoring studio.
+	Studio *authoring.Service
 	// Mail emails enrolment links; nil when no SMTP server is configured.
 	Mail *mail.Sender
 }
@@ -64,6 +67,7 @@ type Server struct {
 	auth   *auth.Service
 	learn  *learning.Service
 	org    *org.Service
+	studio *authoring.Service
 	mail   *mail.Sender
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
@@ -85,7 +89,7 @@ func New(d Deps) (*Server, error) {
 	// caller's logger does not already.
 	log := slog.New(LogHandler(d.Log.Handler()))
 	s := &Server{cfg: d.Config, log: log, headers: securityHeaders(d.Config.Secure()), assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
-		org:  d.Org,
+		org: d.Org, studio: d.Studio,
 		mail: d.Mail, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
