@@ -348,10 +348,13 @@ func (s *Service) create(ctx context.Context, a org.Actor, kind, id string, file
 	return r, err
 }
 
-// checkFiles refuses files the draft cannot hold: names other than its own
-// (a module: module.yaml and lessons named like 01-intro.md), too many, or
-// bigger than the format allows.
+// checkFiles refuses files the draft cannot hold: none at all, names other
+// than its own (a module: module.yaml and lessons named like 01-intro.md),
+// too many, or bigger than the format allows.
 func checkFiles(kind, id string, files map[string]string) error {
+	if len(files) == 0 {
+		return fault.Input("source", "There is nothing to save: the draft needs its file.")
+	}
 	if len(files) > MaxFiles {
 		return fault.Input("source", fmt.Sprintf("A course may have at most %d files.", MaxFiles))
 	}

@@ -88,7 +88,9 @@ func (o *Org) SaveDraft(ctx context.Context, kind, id string, from int, files ma
 			Set("files = ?", bun.NullZero(files)).Set("revision = revision + 1").
 			Set("updated_by = ?", by).Set("updated_at = ?", at).
 			Where("ac.org_id = ? AND ac.kind = ? AND ac.id = ? AND ac.revision = ?", o.id, kind, id, from).
-			Returning("*").Exec(ctx, &a)
+			// Returning scans into the model; a destination passed to Exec
+			// would make "no row updated" sql.ErrNoRows, read as not found.
+			Returning("*").Exec(ctx)
 		if err != nil {
 			return err
 		}
