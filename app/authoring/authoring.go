@@ -458,7 +458,7 @@ func (s *Service) Publish(ctx context.Context, a org.Actor, kind, id string, rev
 		if err != nil {
 			return err
 		}
-		if organisation.ReviewRequired && (r.ApprovedRevision != r.Revision || r.ApprovedBy == a.PersonID) {
+		if organisation.ReviewRequired && r.ApprovedRevision != r.Revision {
 			return ErrNeedsReview
 		}
 		published, err := tx.PublishedContent(ctx)
