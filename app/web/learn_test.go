@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -362,5 +364,32 @@ func TestHTMXIsThePinnedCopy(t *testing.T) {
 	}
 	if !strings.Contains(string(ours), `version:"2.`) {
 		t.Fatal("htmx is not a 2.x release")
+	}
+}
+
+// TestEditorBundleIsBuilt: assets/js/editor.min.js is what esbuild makes of
+// assets/src/editor.js and the CodeMirror pinned in package.json, with the
+// options of package.json's build:editor script (which go tool task
+// assets:editor runs), byte for byte.
+func TestEditorBundleIsBuilt(t *testing.T) {
+	t.Parallel()
+	ours, err := os.ReadFile("../../assets/js/editor.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("../../node_modules/.bin/esbuild"); err != nil {
+		t.Fatalf("%v: run 'npm ci' in the repository root", err)
+	}
+	// Without --outfile esbuild writes the bundle to stdout.
+	cmd := exec.Command("npm", "run", "--silent", "build:editor")
+	cmd.Dir = "../.."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	built, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("npm run build:editor: %v\n%s", err, stderr.Bytes())
+	}
+	if !bytes.Equal(ours, built) {
+		t.Fatalf("assets/js/editor.min.js (%d bytes) differs from what the pinned packages build (%d bytes): run 'go tool task assets:editor' and commit the result", len(ours), len(built))
 	}
 }
