@@ -28,8 +28,16 @@ type asset struct {
 func loadAssets(fsys fs.FS) (*assetSet, error) {
 	set := &assetSet{byURL: map[string]asset{}, urlFor: map[string]string{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			// src/ holds the sources bundles are built from (the
+			// editor's script): kept beside them, not served.
+			if p == "src" {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		body, err := fs.ReadFile(fsys, p)
 		if err != nil {

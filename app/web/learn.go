@@ -257,6 +257,7 @@ func day(t any) string {
 func learningFuncs() template.FuncMap {
 	return template.FuncMap{
 		"add":           func(a, b int) int { return a + b },
+		"problemText":   problemText,
 		"day":           day,
 		"kindWords":     kindWords,
 		"stepTitle":     stepTitle,
