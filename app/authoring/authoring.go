@@ -320,9 +320,14 @@ func (s *Service) Copy(ctx context.Context, a org.Actor, kind, from, id string) 
 }
 
 // Import starts a scenario draft from a file made elsewhere (the Twine
-// importer's output), as it is: the rules report what needs fixing.
-func (s *Service) Import(ctx context.Context, a org.Actor, id string, yaml []byte, source string) (store.Authored, error) {
-	return s.create(ctx, a, Scenario, id, map[string]string{id + ".yaml": string(yaml)}, "import of "+source)
+// importer's output, whose id is from), as it is, under id: the rules
+// report what needs fixing.
+func (s *Service) Import(ctx context.Context, a org.Actor, from, id string, yaml []byte, source string) (store.Authored, error) {
+	text := string(yaml)
+	if from != id {
+		text = renameID(text, from, id)
+	}
+	return s.create(ctx, a, Scenario, id, map[string]string{id + ".yaml": text}, "import of "+source)
 }
 
 func (s *Service) create(ctx context.Context, a org.Actor, kind, id string, files map[string]string, how string) (store.Authored, error) {

@@ -821,7 +821,7 @@ func TestBadInput(t *testing.T) {
 	}
 
 	t.Run("a 2 MiB import", func(t *testing.T) {
-		_, err := svc.Import(ctx, x.trainer, "imported", []byte(huge), "story.twee")
+		_, err := svc.Import(ctx, x.trainer, "imported", "imported", []byte(huge), "story.twee")
 		wantFault(t, err, fault.Invalid, "source")
 		if _, err := svc.Get(ctx, x.trainer, authoring.Scenario, "imported"); !errors.Is(err, authoring.ErrNotFound) {
 			t.Errorf("the refused import was saved: %v", err)

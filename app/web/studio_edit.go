@@ -112,12 +112,13 @@ func (s *Server) renderEditor(c *fiber.Ctx, it authoring.Item, file, source stri
 	c.Set(fiber.HeaderContentSecurityPolicy, strings.Replace(contentSecurityPolicy,
 		"style-src 'self'", "style-src 'self' 'nonce-"+nonce+"'", 1))
 	return s.render(c, "pages/studio_editor", fiber.Map{
-		"Nonce":  nonce,
-		"Title":  "Edit " + it.ID,
-		"Tab":    "editor",
-		"Ed":     v,
-		"Errors": errs,
-		"Notice": c.Query("notice"),
+		"Nonce":    nonce,
+		"Warnings": c.Locals("studioWarnings"),
+		"Title":    "Edit " + it.ID,
+		"Tab":      "editor",
+		"Ed":       v,
+		"Errors":   errs,
+		"Notice":   c.Query("notice"),
 	})
 }
 
