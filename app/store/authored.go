@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -89,10 +90,18 @@ func (o *Org) SaveDraft(ctx context.Context, kind, id string, from int, files ma
 			Set("updated_by = ?", by).Set("updated_at = ?", at).
 			Where("ac.org_id = ? AND ac.kind = ? AND ac.id = ? AND ac.revision = ?", o.id, kind, id, from).
 			Returning("*").Exec(ctx, &a)
-		if err != nil {
+		// No row updated: scanning RETURNING into a struct makes that
+		// sql.ErrNoRows, which does not yet mean not found — the draft may
+		// have moved on.
+		none := errors.Is(err, sql.ErrNoRows)
+		if err != nil && !none {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !none {
+			n, _ := res.RowsAffected()
+			none = n == 0
+		}
+		if none {
 			if _, err := (&Org{s: o.s, id: o.id, tx: db}).Authored(ctx, kind, id); err != nil {
 				return err
 			}
