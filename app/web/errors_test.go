@@ -109,3 +109,13 @@ func TestNotStartedGoesToTheCourse(t *testing.T) {
 		t.Errorf("status %d to %q, want 303 to the course page", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// TestByteSize: the body limit as the 413 page words it.
+func TestByteSize(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{900: "900 bytes", 8192: "8 KiB", 1500: "1.5 KiB", 1 << 20: "1 MiB", 3 << 19: "1.5 MiB", 10 << 20: "10 MiB"} {
+		if got := byteSize(n); got != want {
+			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -19,24 +19,27 @@ import (
 func (s *testServer) operator(id uuid.UUID) org.Actor { return org.Operator(s.st, id, "operator") }
 
 // tenant is a fixture.Tenant (an organisation with a row of every kind)
-// whose admin and member have enrolled passkeys from their links and are
-// signed in, each in a browser of their own.
+// whose admin, member and trainer have enrolled passkeys from their links
+// and are signed in, each in a browser of their own.
 type tenant struct {
 	*fixture.Tenant
-	adminV, memberV     *browser
-	adminKey, memberKey *passkey
-	passkeyID           string // the member's, base64url, as in /account/passkeys/:id
+	adminV, memberV, trainerV       *browser
+	adminKey, memberKey, trainerKey *passkey
+	passkeyID                       string // the member's, base64url, as in /account/passkeys/:id
 }
 
 // newTenant builds an organisation whose every name carries tag, so that
 // its data is easy to spot in another organisation's pages.
 func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
 	t.Helper()
-	x := &tenant{Tenant: fixture.NewTenant(t, fixture.Services{Store: s.st, Org: s.org, Learning: s.learn}, tag)}
+	x := &tenant{Tenant: fixture.NewTenant(t, fixture.Services{Store: s.st, Org: s.org, Learning: s.learn,
+		Catalogues: s.cats, Authoring: s.studio}, tag)}
 	x.adminV = s.browser(t)
 	x.adminKey = x.adminV.enrol(x.AdminLink.URL)
 	x.memberV = s.browser(t)
 	x.memberKey = x.memberV.enrol(x.MemberLink.URL)
+	x.trainerV = s.browser(t)
+	x.trainerKey = x.trainerV.enrol(x.TrainerLink.URL)
 	keys, err := s.st.Org(x.Org.ID).Member(x.Member.ID).Credentials(context.Background())
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("member passkeys: %v %v", keys, err)

@@ -48,7 +48,8 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // past it: the clock, the logs and the relying party passkeys answer.
 type testServer struct {
 	*Server
-	owner *bun.DB // the database as its owner, beneath row-level security
+	owner *bun.DB               // the database as its owner, beneath row-level security
+	cats  *catalogue.Catalogues // what Learning serves and Studio publishes to, shared as in main
 	clock *fixture.Clock
 	logs  *syncBuffer
 	rp    virtualwebauthn.RelyingParty
@@ -98,7 +99,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{Server: s, owner: owner, clock: clock, logs: logs,
+	return &testServer{Server: s, owner: owner, cats: cats, clock: clock, logs: logs,
 		rp: virtualwebauthn.RelyingParty{ID: cfg.BaseURL.Hostname(), Name: "Upstand", Origin: cfg.Origin()}}
 }
 
@@ -268,7 +269,7 @@ func (b *browser) page(path string, wants ...string) string {
 	}
 	// A template that fails half-way still sends a 200 with a cut-off
 	// page; the layout's end shows it finished.
-	if !strings.Contains(body, "</html>") || strings.Contains(body, "template: ") {
+	if !strings.Contains(body, "</html>") || templateError.MatchString(body) {
 		b.t.Fatalf("GET %s: the page did not render completely\n%s", path, clip(body[max(0, len(body)-1500):]))
 	}
 	if strings.Contains(body, "<script>") || strings.Contains(body, " style=") || strings.Contains(body, "<style") {
@@ -281,6 +282,10 @@ func (b *browser) page(path string, wants ...string) string {
 	}
 	return body
 }
+
+// templateError is how a template's error starts ("template: name:line:
+// ..."), and not a page's own words ("made from the template: change it").
+var templateError = regexp.MustCompile(`template: (\S+:\d+|no template)`)
 
 // redirect POSTs a form and fails unless it redirects (303) to want
 // (ignoring the query when want has none; anywhere when want is ""); it

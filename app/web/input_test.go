@@ -59,7 +59,7 @@ type textRow struct {
 	// path is filled in with the tenant's values (see tenant.fill, plus
 	// {demo}); fields in its query are tested in the query.
 	path string
-	as   string // "anon", "member" or "admin"
+	as   string // "anon", "member", "admin" or "trainer"
 	// form is a valid body; each of its fields is tested. A route with no
 	// field at all is sent an extra one.
 	form url.Values
@@ -108,9 +108,24 @@ var textRoutes = map[string]textRow{
 	"GET /admin/audit":                              {path: "/admin/audit?action=signin&person={member}&from=2026-01-01&to=2026-12-31", as: "admin"},
 	"GET /verify":                                   {path: "/verify?code={code}", as: "anon"},
 	"GET /courses/":                                 {path: "/courses?audience=everyone", as: "member"},
+	"POST /studio/new":                              {path: "/studio/new", as: "trainer", form: url.Values{"kind": {"scenario"}, "id": {"text-new"}, "title": {"New"}}},
+	"POST /studio/copy":                             {path: "/studio/copy", as: "trainer", form: url.Values{"from": {"scenario:{libraryScenario}"}, "id": {"text-copy"}}},
+	// Only an org admin who is a trainer reaches it; the text is refused
+	// before any route.
+	"POST /studio/review":              {path: "/studio/review", as: "trainer", form: url.Values{"required": {"on"}}},
+	"POST /studio/:kind/:id":           {path: "/studio/scenarios/{scenario}", as: "trainer", form: textSourceForm},
+	"POST /studio/:kind/:id/check":     {path: "/studio/scenarios/{scenario}/check", as: "trainer", form: textSourceForm},
+	"POST /studio/:kind/:id/files":     {path: "/studio/modules/{studioModule}/files", as: "trainer", form: url.Values{"revision": {"1"}, "name": {"02-next"}}},
+	"POST /studio/:kind/:id/approve":   {path: "/studio/scenarios/{scenario}/approve", as: "trainer", form: url.Values{"revision": {"1"}}},
+	"POST /studio/:kind/:id/publish":   {path: "/studio/scenarios/{scenario}/publish", as: "trainer", form: url.Values{"revision": {"1"}, "note": {"A note"}}},
+	"POST /studio/:kind/:id/unpublish": {path: "/studio/scenarios/{publishedScenario}/unpublish", as: "trainer"},
+	"POST /studio/:kind/:id/playtest":  {path: "/studio/scenarios/{scenario}/playtest", as: "trainer", form: url.Values{"from": {"opening"}, "path": {"1"}, "choice": {"1"}}},
 }
 
 var (
+	// textSourceForm is the editor's form: the textarea holds a scenario
+	// file, whose tabs and (CRLF) line breaks are text.
+	textSourceForm  = url.Values{"revision": {"1"}, "file": {"{scenario}.yaml"}, "source": {"id: {scenario}\r\ntitle: \"Tab\there\"\r\n"}}
 	textSupportForm = url.Values{"name": {"Helpline"}, "description": {"Someone to talk to"}, "link": {"https://help.example"}, "phone": {"0800 000 0000"}}
 	textPersonForm  = url.Values{"name": {"New Person"}, "email": {"new@example.org"}, "trainer": {"1"}, "org_admin": {""},
 		"teams": {"{team}"}, "labels": {"{label}"}}
@@ -154,7 +169,7 @@ func TestControlCharactersAreRefused(t *testing.T) {
 	}
 	anon := s.browser(t)
 	anon.page("/signin")
-	as := map[string]*browser{"anon": anon, "member": a.memberV, "admin": a.adminV}
+	as := map[string]*browser{"anon": anon, "member": a.memberV, "admin": a.adminV, "trainer": a.trainerV}
 
 	// expect400 checks a refusal that names field.
 	expect400 := func(what string, resp *http.Response, body, field string) {

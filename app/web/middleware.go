@@ -65,7 +65,7 @@ func (s *Server) serveAll() {
 		})
 	}
 	srv.ErrorHandler = func(fctx *fasthttp.RequestCtx, err error) {
-		s.frame(fctx, func(fctx *fasthttp.RequestCtx) { s.answerError(fctx, readError(err)) })
+		s.frame(fctx, func(fctx *fasthttp.RequestCtx) { s.answerError(fctx, readError(err, s.cfg.BodyLimit)) })
 	}
 	srv.Logger = serverLog{s.log}
 	// fasthttp's error texts leave out the request's bytes, which could
@@ -98,8 +98,9 @@ func (s *Server) frame(fctx *fasthttp.RequestCtx, next fasthttp.RequestHandler) 
 
 // readError is the answer to a request fasthttp could not read.
 // fasthttp's error text is for no one: it names buffer sizes and parser
-// states.
-func readError(err error) error {
+// states. A body over bodyLimit (a long text pasted into a form, a big
+// file) is told the limit in words, since no handler saw it to say more.
+func readError(err error, bodyLimit int) error {
 	var (
 		small  *fasthttp.ErrSmallBuffer
 		netErr net.Error
@@ -108,11 +109,27 @@ func readError(err error) error {
 	case errors.As(err, &small):
 		return fiber.NewError(fiber.StatusRequestHeaderFieldsTooLarge, "The address or the headers of the request are too long.")
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "What was sent is too large.")
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf(
+			"What was sent is too large: Upstand accepts at most %s at a time, so nothing of it was saved. Make it smaller and try again.", byteSize(bodyLimit)))
 	case errors.As(err, &netErr) && netErr.Timeout(), strings.Contains(err.Error(), "timeout"):
 		return fiber.NewError(fiber.StatusRequestTimeout, "The request took too long to arrive.")
 	}
 	return fiber.NewError(fiber.StatusBadRequest, "The request could not be read.")
+}
+
+// byteSize is n bytes as people read it: "1 MiB", "16 KiB", "1.5 MiB".
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // answerError answers a request outside Fiber's routing through the one

@@ -12,15 +12,17 @@ import (
 	"testing"
 
 	"github.com/upstand/upstand/app/auth"
+	"github.com/upstand/upstand/app/authoring"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
 // The cross-tenant matrix: for every route that takes a parameter, a
-// signed-in org admin (and a member) of organisation A asking with
-// organisation B's ids gets a 404 with none of B's data in the body, and B's
-// data is unchanged; the same request with A's own ids works, which shows
-// the 404 comes from the organisation wall and not from a wrong URL.
+// signed-in org admin (and a member, and a trainer) of organisation A
+// asking with organisation B's ids gets a 404 with none of B's data in the
+// body, and B's data is unchanged; the same request with A's own ids
+// works, which shows the 404 comes from the organisation wall and not from
+// a wrong URL.
 //
 // The table must name every route with a parameter: a new route fails
 // TestEveryParameterRouteIsInTheTenantMatrix until it has a row.
@@ -32,7 +34,7 @@ type tenantRow struct {
 	path string
 	form url.Values
 	// own is the status the owner gets with their own ids, asking as ownAs
-	// ("admin" or "member").
+	// ("admin", "member" or "trainer").
 	own   int
 	ownAs string
 	// shared routes take only course content (module, step, phase), which
@@ -103,6 +105,29 @@ var tenantRoutes = map[string]tenantRow{
 	"GET /courses/:module/complete":             {path: "/courses/{module}/complete", shared: true},
 
 	"GET /assets/*": {exempt: "static files, the same for everyone"},
+
+	// The trainers' studio: an organisation's own drafts, by kind and id.
+	// Every id a tenant's studio holds starts with its tag, so B's ids are
+	// no ids of A's.
+	"GET /studio/:kind/:id": {path: "/studio/scenarios/{scenario}", own: 200, ownAs: "trainer"},
+	"POST /studio/:kind/:id": {path: "/studio/scenarios/{scenario}", form: url.Values{"revision": {"1"}, "source": {"id: {scenario}\ntitle: Changed\n"}},
+		own: http.StatusSeeOther, ownAs: "trainer"},
+	"POST /studio/:kind/:id/check": {path: "/studio/scenarios/{scenario}/check", form: url.Values{"source": {"id: {scenario}\n"}}, own: 200, ownAs: "trainer"},
+	"POST /studio/:kind/:id/files": {path: "/studio/modules/{studioModule}/files", form: url.Values{"revision": {"1"}, "name": {"02-next-steps"}},
+		own: http.StatusSeeOther, ownAs: "trainer"},
+	// The trainer made the draft, so their own approval is refused: the
+	// editor says so (422), which shows the draft was found.
+	"POST /studio/:kind/:id/approve": {path: "/studio/scenarios/{scenario}/approve", form: url.Values{"revision": {"1"}},
+		own: http.StatusUnprocessableEntity, ownAs: "trainer"},
+	"POST /studio/:kind/:id/publish": {path: "/studio/scenarios/{scenario}/publish", form: url.Values{"revision": {"1"}, "note": {"Matrix note"}},
+		own: http.StatusSeeOther, ownAs: "trainer"},
+	"POST /studio/:kind/:id/unpublish": {path: "/studio/scenarios/{publishedScenario}/unpublish", own: http.StatusSeeOther, ownAs: "trainer"},
+	"GET /studio/:kind/:id/history":    {path: "/studio/scenarios/{publishedScenario}/history", own: 200, ownAs: "trainer"},
+	"GET /studio/:kind/:id/export":     {path: "/studio/scenarios/{scenario}/export", own: 200, ownAs: "trainer"},
+	"GET /studio/:kind/:id/playtest":   {path: "/studio/scenarios/{scenario}/playtest", own: 200, ownAs: "trainer"},
+	"POST /studio/:kind/:id/playtest":  {path: "/studio/scenarios/{scenario}/playtest", form: url.Values{"choice": {"1"}}, own: 200, ownAs: "trainer"},
+	// The library is the same for every organisation.
+	"GET /studio/library/scenarios/:id/export": {path: "/studio/library/scenarios/{libraryScenario}/export", shared: true},
 }
 
 // fill puts one organisation's values into a path or form value.
@@ -126,6 +151,10 @@ func (x *tenant) fill(s string) string {
 		"{quizStep}", strconv.Itoa(x.Course.Quizzes[0].Step.Index),
 		"{reflectionStep}", strconv.Itoa(x.Course.Notes[0].Step.Index),
 		"{token}", x.InviteToken,
+		"{scenario}", x.Scenario,
+		"{studioModule}", x.Module,
+		"{publishedScenario}", x.PublishedScenario,
+		"{libraryScenario}", x.Course.Scenarios[0].Scenario.ID,
 	).Replace(s)
 }
 
@@ -204,7 +233,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 			for _, who := range []struct {
 				name string
 				v    *browser
-			}{{"A's org admin", a.adminV}, {"A's member", a.memberV}} {
+			}{{"A's org admin", a.adminV}, {"A's member", a.memberV}, {"A's trainer", a.trainerV}} {
 				ids := b // B's ids, asked for by A's people
 				if row.shared {
 					ids = a
@@ -227,10 +256,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 				return
 			}
 			// The same route with A's own ids works for its owner.
-			owner := a.adminV
-			if row.ownAs == "member" {
-				owner = a.memberV
-			}
+			owner := map[string]*browser{"admin": a.adminV, "member": a.memberV, "trainer": a.trainerV}[row.ownAs]
 			resp, body := send(owner, a)
 			if resp.StatusCode != row.own {
 				t.Errorf("A's %s with A's own ids: status %d, want %d\n%.1000s", row.ownAs, resp.StatusCode, row.own, body)
@@ -241,7 +267,8 @@ func TestCrossTenantMatrix(t *testing.T) {
 
 // snapshot describes everything of the organisation a route could change
 // or end: people, roles, groups, memberships, open links, passkeys,
-// sessions, learner records and support resources.
+// sessions, learner records, support resources, and the studio's drafts,
+// approvals and published versions.
 func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	t.Helper()
 	ctx := context.Background()
@@ -285,8 +312,8 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 			fmt.Fprintf(&b, "%s %s;", k.Noun, g.Name)
 		}
 	}
-	for i, v := range []*browser{x.adminV, x.memberV} {
-		name := [...]string{"admin", "member"}[i]
+	for i, v := range []*browser{x.adminV, x.memberV, x.trainerV} {
+		name := [...]string{"admin", "member", "trainer"}[i]
 		_, p, err := s.auth.Session(ctx, v.session())
 		switch {
 		case errors.Is(err, auth.ErrNoSession):
@@ -319,6 +346,22 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	}
 	for _, r := range res {
 		fmt.Fprintf(&b, "support %s %s %s;", r.Name, r.Phone, r.Link)
+	}
+	for _, kind := range []string{authoring.Scenario, authoring.Module} {
+		drafts, err := s.st.Org(x.Org.ID).AuthoredList(ctx, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range drafts {
+			fmt.Fprintf(&b, "%s %s r%d approved r%d published %q %q;", kind, d.ID, d.Revision, d.ApprovedRevision, d.PublishedVersion, d.Files)
+			versions, err := s.st.Org(x.Org.ID).AuthoredVersions(ctx, kind, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range versions {
+				fmt.Fprintf(&b, " version %s %s;", v.Version, v.Note)
+			}
+		}
 	}
 	return b.String()
 }
