@@ -146,6 +146,12 @@ func build(name string, st *story) (*scenario, []Warning, error) {
 				if target == "" {
 					target = oneLine(l.target)
 				}
+				if target == "" {
+					// Cannot happen (link targets are cleaned text, never
+					// empty), and must not: content.ParseScenario lets
+					// goto: "" through S4 and then panics walking it.
+					target = "missing-passage"
+				}
 				if notImported[l.target] {
 					passageWarn(k.orig, "links to passage %s, which was not imported", quote(l.target))
 				} else {
