@@ -9,30 +9,49 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	upstand "github.com/upstand/upstand"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
+	"github.com/upstand/upstand/app/twine"
 )
 
-// runContent is `upstand content check [DIR]`: every content rule over a
-// folder, for authors and CI.
+// runContent is `upstand content check [DIR]`, every content rule over a
+// folder for authors and CI, and `upstand content import FILE`, a Twine
+// story turned into a scenario.
 func runContent(_ context.Context, args []string, _ config.Env, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			return runContentCheck(args[1:], stdout, stderr)
+		case "import":
+			return runContentImport(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprint(stderr, contentCheckUsage+"\n"+contentImportUsage)
+	return 2
+}
+
+const contentCheckUsage = "usage: upstand content check [DIR]\n\n" +
+	"Checks modules/ and scenarios/ under DIR. Without DIR: the current directory\n" +
+	"if it has modules/ or scenarios/, otherwise the content built into the binary.\n" +
+	"Prints every problem, then a summary; exits 1 on any problem.\n"
+
+const contentImportUsage = "usage: upstand content import FILE\n\n" +
+	"Converts a Twine 2 story (Twee: .twee, .tw; published HTML: .html) into a\n" +
+	"scenario. Writes the scenario YAML to standard output, and to standard error\n" +
+	"what the import changed or dropped, then any scenario rule the result breaks.\n" +
+	"Exits 0 when the scenario passes every rule, 1 when it breaks one, 2 when the\n" +
+	"file cannot be imported.\n"
+
+func runContentCheck(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("upstand content check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		fmt.Fprint(stderr, "usage: upstand content check [DIR]\n\n"+
-			"Checks modules/ and scenarios/ under DIR. Without DIR: the current directory\n"+
-			"if it has modules/ or scenarios/, otherwise the content built into the binary.\n"+
-			"Prints every problem, then a summary; exits 1 on any problem.\n")
-	}
-	if len(args) == 0 || args[0] != "check" {
-		fl.Usage()
-		return 2
-	}
-	if err := fl.Parse(args[1:]); err != nil {
+	fl.Usage = func() { fmt.Fprint(stderr, contentCheckUsage) }
+	if err := fl.Parse(args); err != nil {
 		return 2
 	}
 	if fl.NArg() > 1 {
@@ -54,6 +73,87 @@ func runContent(_ context.Context, args []string, _ config.Env, stdout, stderr i
 		return 1
 	}
 	return 0
+}
+
+// runContentImport is `upstand content import FILE`: the YAML on standard
+// output; the importer's warnings, then the scenario rules the result
+// breaks, on standard error.
+func runContentImport(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("upstand content import", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, contentImportUsage) }
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() != 1 {
+		fl.Usage()
+		return 2
+	}
+	file := fl.Arg(0)
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "upstand content import:", err)
+		return 2
+	}
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".twee", ".tw", ".html", ".htm":
+	default:
+		return fail(fmt.Errorf("%s: give a Twee file (.twee, .tw) or a story published from Twine 2 (.html)", file))
+	}
+	data, err := readImport(file)
+	if err != nil {
+		return fail(err)
+	}
+	res, err := twine.Import(filepath.Base(file), data)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := stdout.Write(res.YAML); err != nil {
+		return fail(err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stderr, w)
+	}
+	path := "scenarios/" + res.ID + ".yaml"
+	warnings := count(len(res.Warnings), "warning")
+	if _, errs := content.ParseScenario(path, res.YAML); len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e)
+		}
+		fmt.Fprintf(stderr, "upstand content import: %s; %s breaks %s (above): fix before publishing\n",
+			warnings, path, count(len(errs), "scenario rule"))
+		return 1
+	}
+	fmt.Fprintf(stderr, "upstand content import: %s; %s passes every scenario rule\n", warnings, path)
+	return 0
+}
+
+// count is "1 warning", "2 warnings".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// readImport reads a file to import, refusing one over the importer's limit
+// without reading it.
+func readImport(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case st.IsDir():
+		return nil, fmt.Errorf("%s is a folder", file)
+	case st.Size() > twine.MaxInputBytes:
+		return nil, fmt.Errorf("%s: %w: the file is %d bytes; the importer reads at most 5 MiB",
+			filepath.Base(file), twine.ErrTooLarge, st.Size())
+	}
+	return io.ReadAll(io.LimitReader(f, twine.MaxInputBytes+1))
 }
 
 // contentSource picks the tree `content check` reads and says which.

@@ -114,3 +114,112 @@ func TestServeRefusesBrokenContent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// content import writes the scenario to stdout and what the import changed,
+// then the rules the scenario breaks, to stderr; the exit status says
+// whether the scenario passes (0), breaks a rule (1) or could not be
+// imported (2).
+func TestContentImport(t *testing.T) {
+	golden := func(name string) string {
+		data, err := os.ReadFile(filepath.Join("twine", "testdata", "golden", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr []string // the lines of stderr, in order
+	}{
+		{
+			args:   []string{"twine/testdata/valid.twee"},
+			code:   0,
+			stdout: golden("valid.yaml"),
+			stderr: []string{
+				"story: the summary is a placeholder: write one or two sentences about the scenario",
+				"upstand content import: 1 warning; scenarios/a-quiet-word.yaml passes every scenario rule",
+			},
+		},
+		{
+			args:   []string{"twine/testdata/story.html"},
+			code:   0,
+			stdout: golden("story.yaml"),
+			stderr: []string{
+				"story: the story JavaScript was dropped",
+				"story: the summary is a placeholder: write one or two sentences about the scenario",
+				`passage "A quiet word": dropped the Harlowe macro (set: $trust to 0)`,
+				"upstand content import: 3 warnings; scenarios/the-quiet-word.yaml passes every scenario rule",
+			},
+		},
+		{
+			args:   []string{"twine/testdata/links.twee"},
+			code:   1,
+			stdout: golden("links.yaml"),
+			stderr: []string{
+				"story: the summary is a placeholder: write one or two sentences about the scenario",
+				`passage "Ask": dropped the setter [$short to true] of the link [[Keep it short|Coffee][$short to true]]`,
+				`passage "Ask": links to missing passage "Human resources"`,
+				`scenarios/links-of-every-kind.yaml:39:15: node "ask", choice 4: S4 goto "human-resources" names no node`,
+				"upstand content import: 3 warnings; scenarios/links-of-every-kind.yaml breaks 1 scenario rule (above): fix before publishing",
+			},
+		},
+		{
+			args:   []string{"twine/testdata/not-twine.html"},
+			code:   2,
+			stderr: []string{"upstand content import: not-twine.html: not a Twine 2 story: the HTML has no <tw-storydata> element; publish the story from Twine 2 to a file, or export it as Twee"},
+		},
+		{
+			args:   []string{"twine/testdata/empty.twee"},
+			code:   2,
+			stderr: []string{"upstand content import: empty.twee: not a Twine 2 story: the file is empty"},
+		},
+		{
+			args:   []string{"twine/testdata/golden/valid.yaml"},
+			code:   2,
+			stderr: []string{"upstand content import: twine/testdata/golden/valid.yaml: give a Twee file (.twee, .tw) or a story published from Twine 2 (.html)"},
+		},
+		{
+			args:   []string{"twine/testdata/no-such-story.twee"},
+			code:   2,
+			stderr: []string{"upstand content import: open twine/testdata/no-such-story.twee: no such file or directory"},
+		},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), append([]string{"content", "import"}, tc.args...), env(nil), &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\n%s", code, tc.code, stderr.String())
+			}
+			if stdout.String() != tc.stdout {
+				t.Errorf("stdout:\n%s\nwant:\n%s", stdout.String(), tc.stdout)
+			}
+			if got, want := stderr.String(), strings.Join(tc.stderr, "\n")+"\n"; got != want {
+				t.Errorf("stderr:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestContentImportUsage(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.html")
+	if err := os.WriteFile(big, make([]byte, 5<<20+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"content", "import"}, "usage: upstand content import FILE"},
+		{[]string{"content", "import", "a.twee", "b.twee"}, "usage: upstand content import FILE"},
+		{[]string{"content"}, "usage: upstand content import FILE"},
+		{[]string{"content", "import", "twine/testdata"}, "upstand content import: twine/testdata: give a Twee file"},
+		{[]string{"content", "import", big}, "upstand content import: big.html: too large to import: the file is 5242881 bytes; the importer reads at most 5 MiB\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), tc.args, env(nil), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.err) || stdout.Len() > 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2, %q", tc.args, code, stdout.String(), stderr.String(), tc.err)
+		}
+	}
+}

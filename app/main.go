@@ -1,5 +1,5 @@
 // Command upstand is the Upstand server and its operator tools: serve,
-// migrate, content check, admin and version.
+// migrate, content check and import, admin and version.
 package main
 
 import (
@@ -38,7 +38,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"run the web server", runServe},
 		"migrate": {"apply (up), roll back (down) or list (status) database migrations", runMigrate},
-		"content": {"check modules and scenarios: content check [DIR]", runContent},
+		"content": {"check content, or import a Twine story: content check [DIR], content import FILE", runContent},
 		"admin":   {"operator tools: create-org, invite, orgs", runAdmin},
 		"version": {"print the version", runVersion},
 	}
