@@ -21,6 +21,11 @@
 // before accepting it, and package scenario plays learners' attempts with
 // them.
 //
+// ParseDraft reads a scenario that is still being written as far as it
+// goes, for the editor's graph view, and Scenario.GraphProblems gives the
+// sets the graph rules (S4, S5, S7) report, as data, computed by the same
+// code the checker uses.
+//
 // Each scenario and module carries a Version: a hash of its canonical JSON,
 // which is also kept (Canonical) so that records can later show exactly what
 // a learner saw.

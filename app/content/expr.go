@@ -32,7 +32,7 @@ type Variable struct {
 
 // Condition is a compiled `if`.
 type Condition struct {
-	Source  string // as written
+	Source  string // as written, shown to authors (e.g. in the graph view)
 	canon   string
 	program *vm.Program
 }
@@ -40,6 +40,10 @@ type Condition struct {
 // Holds evaluates the condition against variable values (int or bool, as
 // declared). It fails only on values of the wrong type.
 func (c *Condition) Holds(vars map[string]any) (bool, error) {
+	if c.program == nil {
+		// Only in a draft from ParseDraft, whose `if` did not compile.
+		return false, fmt.Errorf("content: if %q did not compile", c.Source)
+	}
 	out, err := expr.Run(c.program, vars)
 	if err != nil {
 		return false, fmt.Errorf("content: if %q: %w", c.Source, err)

@@ -58,6 +58,38 @@ func FuzzParseScenario(f *testing.F) {
 	})
 }
 
+// FuzzParseDraft: any input gives a draft or errors, never a panic; the
+// graph problems of a draft name its own nodes and choices.
+func FuzzParseDraft(f *testing.F) {
+	f.Add([]byte(validScenario))
+	f.Add([]byte(brokenDraft))
+	addFiles(f, "scenarios/*.yaml", func(data []byte) { f.Add(data) })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, errs := ParseDraft("scenarios/t.yaml", data)
+		checkErrors(t, errs)
+		if s == nil {
+			if errs == nil {
+				t.Fatal("neither a draft nor errors")
+			}
+			return
+		}
+		if errs != nil && s.Version != "" {
+			t.Fatalf("a draft with errors has version %q", s.Version)
+		}
+		p := s.GraphProblems()
+		for _, id := range append(p.Unreachable, p.Traps...) {
+			if s.Nodes[id] == nil {
+				t.Fatalf("problem names unknown node %q", id)
+			}
+		}
+		for _, m := range p.Missing {
+			if n := s.Nodes[m.Node]; n == nil || m.Choice < 1 || m.Choice > len(n.Choices) {
+				t.Fatalf("missing target at unknown choice %+v", m)
+			}
+		}
+	})
+}
+
 // FuzzLoadModule: any module.yaml and lesson load or give well-formed
 // errors, never a panic or a hang.
 func FuzzLoadModule(f *testing.F) {

@@ -8,9 +8,19 @@ import (
 )
 
 // checkGraph applies the graph rules over the static goto edges, ignoring
-// conditions: S8 (endings), S5 (reachable from start) and S7 (an ending
-// reachable from every reachable node).
+// conditions: S4 (links), S8 (endings), S5 (reachable from start) and S7 (an
+// ending reachable from every reachable node). The sets come from
+// GraphProblems, so the graph view marks exactly what is reported here.
 func checkGraph(r *report, s *Scenario) {
+	p := s.GraphProblems()
+	for _, m := range p.Missing {
+		if m.Goto == "" {
+			// Reported where the choice is read: "the choice has no goto".
+			continue
+		}
+		c := s.Nodes[m.Node].Choices[m.Choice-1]
+		r.add(c.gotoPos, choiceWhere(m.Node, m.Choice), "S4", "goto %q names no node%s", m.Goto, suggest(m.Goto, s.NodeIDs))
+	}
 	if len(s.Nodes) == 0 {
 		r.add(s.nodesPos, "", "S8", "the scenario has no nodes, so no ending")
 		return
@@ -30,15 +40,44 @@ func checkGraph(r *report, s *Scenario) {
 	case positive == 0:
 		r.add(s.nodesPos, "", "S8", "the scenario has no positive ending")
 	}
-	if _, ok := s.Nodes[s.Start]; !ok {
-		// S3 has been reported; without a start nothing is reachable.
-		return
+	for _, id := range p.Unreachable {
+		r.add(s.Nodes[id].pos, nodeWhere(id), "S5", "cannot be reached from start %q", s.Start)
 	}
+	for _, id := range p.Traps {
+		r.add(s.Nodes[id].pos, nodeWhere(id), "S7", "no ending can be reached from this node (following every goto)")
+	}
+}
 
-	// A goto that names no node (an S4 error) is followed to the node it
-	// most likely meant, and a node with a choice leading nowhere known is
-	// not judged for traps: one typo is reported once, not again as an
-	// unreachable node or a trap.
+// GraphProblems are the problems of a scenario's goto graph, as data for a
+// graph view: the same sets rules S4, S5 and S7 report. Each list is in
+// NodeIDs order (Missing then by choice); all are empty for a scenario that
+// passed the rules.
+type GraphProblems struct {
+	Unreachable []string        // S5: nodes that cannot be reached from start
+	Traps       []string        // S7: reachable nodes with no ending ahead (following every goto)
+	Missing     []MissingTarget // S4: choices whose goto names no node, or that have none
+}
+
+// MissingTarget is a choice whose goto names no node.
+type MissingTarget struct {
+	Node   string // the node the choice is on
+	Choice int    // the choice's 1-based position on its node
+	Goto   string // as written; "" when the choice has no goto at all
+	// Meant is the node the goto most likely meant (the one the rules
+	// follow it to, see GraphProblems), "" when none is close.
+	Meant string
+}
+
+// GraphProblems computes the goto graph's problems. It works on a partial
+// draft from ParseDraft too. Without a start that names a node, nothing is
+// judged reachable or a trap (rule S3 has the problem then), and only
+// Missing is filled in.
+//
+// A goto that names no node is followed to the node it most likely meant,
+// and a node with a choice leading nowhere known is not judged a trap: one
+// typo is reported once (S4), not again as an unreachable node or a trap.
+func (s *Scenario) GraphProblems() GraphProblems {
+	var p GraphProblems
 	target := func(c *Choice) string {
 		if _, ok := s.Nodes[c.Goto]; ok {
 			return c.Goto
@@ -48,6 +87,17 @@ func checkGraph(r *report, s *Scenario) {
 		}
 		return closest(c.Goto, s.NodeIDs)
 	}
+	for _, id := range s.NodeIDs {
+		for _, c := range s.Nodes[id].Choices {
+			if _, ok := s.Nodes[c.Goto]; !ok {
+				p.Missing = append(p.Missing, MissingTarget{Node: id, Choice: c.ID, Goto: c.Goto, Meant: target(c)})
+			}
+		}
+	}
+	if _, ok := s.Nodes[s.Start]; !ok {
+		return p
+	}
+
 	targets := func(id string) []string {
 		var out []string
 		for _, c := range s.Nodes[id].Choices {
@@ -60,7 +110,7 @@ func checkGraph(r *report, s *Scenario) {
 	reached := closure([]string{s.Start}, targets)
 	for _, id := range s.NodeIDs {
 		if !reached[id] {
-			r.add(s.Nodes[id].pos, nodeWhere(id), "S5", "cannot be reached from start %q", s.Start)
+			p.Unreachable = append(p.Unreachable, id)
 		}
 	}
 
@@ -87,9 +137,10 @@ func checkGraph(r *report, s *Scenario) {
 	canEnd := closure(ends, func(id string) []string { return into[id] })
 	for _, id := range s.NodeIDs {
 		if reached[id] && !canEnd[id] {
-			r.add(s.Nodes[id].pos, nodeWhere(id), "S7", "no ending can be reached from this node (following every goto)")
+			p.Traps = append(p.Traps, id)
 		}
 	}
+	return p
 }
 
 // maxStates bounds the play-through check. Real scenarios have a few

@@ -84,6 +84,10 @@ type Node struct {
 // IsEnding reports whether reaching the node finishes the scenario.
 func (n *Node) IsEnding() bool { return n.Ending != "" }
 
+// Line is the 1-based line of the node's id in its file, for linking a
+// view of the scenario to an editor.
+func (n *Node) Line() int { return n.pos.line }
+
 // Choice is one option on a node.
 type Choice struct {
 	ID           int    // 1-based position on its node, stable within a version
@@ -112,15 +116,35 @@ var (
 // it, or every problem found. path is the file's path relative to the
 // content root (scenarios/<id>.yaml); the id must equal its base name.
 func ParseScenario(path string, data []byte) (*Scenario, Errors) {
-	r := &report{path: path}
-	s := parseScenario(r, path, data)
-	if len(r.errs) > 0 {
-		r.errs.sort()
-		return nil, r.errs
+	s, errs := ParseDraft(path, data)
+	if errs != nil {
+		return nil, errs
 	}
 	return s, nil
 }
 
+// ParseDraft is ParseScenario for a scenario being written: along with
+// every problem, it returns as much of the scenario as could be read, for
+// a graph view of a draft. The partial Scenario has whatever parsed of
+// the id, title, start and nodes (speaker, text, ending, choices with
+// their text, goto and `if` source, even an `if` that does not compile);
+// its Version and Canonical are empty, and it must not be played or put
+// into a catalogue. The Scenario is nil only when nothing could be read:
+// a YAML syntax error, a file that is not a mapping, or one over the size
+// limit. Without errors, the result is ParseScenario's.
+func ParseDraft(path string, data []byte) (*Scenario, Errors) {
+	r := &report{path: path}
+	s := parseScenario(r, path, data)
+	if len(r.errs) > 0 {
+		r.errs.sort()
+		return s, r.errs
+	}
+	return s, nil
+}
+
+// parseScenario reads and checks a scenario file. It returns the scenario
+// read so far even when there are errors (nil when the file is not a YAML
+// mapping); only one without errors has a Version.
 func parseScenario(r *report, file string, data []byte) *Scenario {
 	w, f, ok := document(r, data, "S11", "S1", "the scenario", scenarioFields)
 	if !ok {
@@ -157,27 +181,16 @@ func parseScenario(r *report, file string, data []byte) *Scenario {
 		}
 	}
 
-	// S4 links.
-	for _, id := range s.NodeIDs {
-		n := s.Nodes[id]
-		for _, c := range n.Choices {
-			if c.Goto == "" {
-				continue
-			}
-			if _, ok := s.Nodes[c.Goto]; !ok {
-				r.add(c.gotoPos, choiceWhere(id, c.ID), "S4", "goto %q names no node%s", c.Goto, suggest(c.Goto, s.NodeIDs))
-			}
-		}
-	}
+	// S4 links, S5, S7, S8.
 	checkGraph(r, s)
 	if len(r.errs) > 0 {
-		return nil
+		return s
 	}
 	// Only a scenario that passed every static rule is worth playing
 	// through: its expressions are compiled and its graph is sound.
 	checkStates(r, s)
 	if len(r.errs) > 0 {
-		return nil
+		return s
 	}
 	s.Canonical, s.Version = canonicalScenario(s)
 	return s
@@ -552,6 +565,9 @@ func (w *walker) choice(s *Scenario, n *Node, c *Choice, it item) {
 			program, canon, err := compileExpr(src, s.Variables, Bool)
 			if err != nil {
 				w.r.add(fi.valPos, where, exprRule(err), "if %q %s", clip(src), err)
+				// A draft still shows the choice as conditional; a
+				// Condition without a program never leaves ParseScenario.
+				c.If = &Condition{Source: src}
 				break
 			}
 			c.If = &Condition{Source: src, canon: canon, program: program}
