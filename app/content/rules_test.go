@@ -92,6 +92,9 @@ func TestScenarioRules(t *testing.T) {
 		{"S4 goto names no node", func(t *testing.T) string {
 			return strings.ReplaceAll(edit(t, "goto: b", "goto: lisen"), "  b:\n", "  listen:\n")
 		}, []string{"S4 14:15"}, `scenarios/t.yaml:14:15: node "a", choice 1: S4 goto "lisen" names no node (did you mean "listen"?)`},
+		// An empty goto once passed S4 and then crashed the play-through
+		// check; it is an S4 problem like any other.
+		{"S4 empty goto", func(t *testing.T) string { return edit(t, "goto: b", `goto: ""`) }, []string{"S4 14:15", "S5 20:3"}, `S4 goto is empty: name the node this choice leads to`},
 		{"S5 unreachable", func(t *testing.T) string { return validScenario + "  d:\n    ending: mixed\n    text: Lost.\n" }, []string{"S5 26:3"}, `node "d": S5 cannot be reached from start "a"`},
 		{"S6 no choices", func(t *testing.T) string { return edit(t, "    ending: negative\n", "") }, []string{"S6 23:3"}, "has no choices and is not an ending"},
 		{"S6 ending with choices", func(t *testing.T) string {

@@ -495,9 +495,12 @@ func (w *walker) choice(s *Scenario, n *Node, c *Choice, it item) {
 		w.r.add(it.pos, where, "S10", "text is empty")
 	}
 	if fg, ok := f["goto"]; ok && fg.val != nil {
-		c.Goto, _ = w.str(fg, where)
-		c.Goto = cleanText(c.Goto)
+		g, isText := w.str(fg, where)
+		c.Goto = cleanText(g)
 		c.gotoPos = fg.valPos
+		if isText && c.Goto == "" {
+			w.r.add(fg.valPos, where, "S4", "goto is empty: name the node this choice leads to")
+		}
 	} else {
 		w.r.add(it.pos, where, "S4", "the choice has no goto")
 	}
