@@ -226,7 +226,7 @@ func (s *Service) examine(r store.Authored, published []store.AuthoredVersion) I
 	if r.Kind == Scenario {
 		name := MainFile(Scenario, r.ID)
 		p := it.Path(name)
-		sc, errs := parseDraft(p, []byte(r.Files[name]))
+		sc, errs := content.ParseDraft(p, []byte(r.Files[name]))
 		if _, taken := s.cats.Library().Scenario(r.ID); taken {
 			errs = append(errs, content.Error{Path: p, Line: 1, Col: 1, Rule: "S2",
 				Msg: fmt.Sprintf("the library already has a scenario %q; choose another id", r.ID)})
@@ -686,10 +686,4 @@ func renameID(text, old, id string) string {
 		done = true
 		return "id: " + id
 	})
-}
-
-// parseDraft checks a scenario draft; the scenario is nil when it has
-// problems.
-func parseDraft(p string, data []byte) (*content.Scenario, content.Errors) {
-	return content.ParseScenario(p, data)
 }
