@@ -17,6 +17,7 @@ import (
 	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/db"
+	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/org"
@@ -116,6 +117,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		return err
 	}
 	cats := catalogue.New(cat, time.Now)
+	graphs, err := graphview.New(ctx)
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Deps{
 		Config:   cfg,
 		Log:      log,
@@ -125,6 +130,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Learning: learning.New(st, cats, time.Now),
 		Org:      admins,
 		Studio:   authoring.New(st, cats, library, time.Now),
+		Graph:    graphs,
 		Mail:     sender,
 		Now:      time.Now,
 		Ready: func(ctx context.Context) error {

@@ -29,6 +29,7 @@ import (
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/fixture"
+	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/org"
@@ -95,7 +96,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	s, err := New(Deps{Config: cfg, Log: log, Assets: os.DirFS("../../assets"), Now: clock.Now,
 		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
 		Learning: learning.New(st, cats, clock.Now), Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now),
-		Studio: authoring.New(st, cats, os.DirFS("../.."), clock.Now), Mail: o.mail})
+		Studio: authoring.New(st, cats, os.DirFS("../.."), clock.Now), Graph: testGraphs(t), Mail: o.mail})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,4 +420,20 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+var (
+	graphsOnce sync.Once
+	graphs     *graphview.Renderer
+	graphsErr  error
+)
+
+// testGraphs is one in-process graph renderer for the package's tests
+// (Graphviz's WebAssembly instance is the process's anyway).
+func testGraphs(t testing.TB) graphview.Drawer {
+	graphsOnce.Do(func() { graphs, graphsErr = graphview.New(context.Background()) })
+	if graphsErr != nil {
+		t.Fatal(graphsErr)
+	}
+	return graphs
 }

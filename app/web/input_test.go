@@ -112,6 +112,7 @@ var textRoutes = map[string]textRow{
 	"POST /studio/copy":                             {path: "/studio/copy", as: "trainer", form: url.Values{"from": {"scenario:{libraryScenario}"}, "id": {"text-copy"}}},
 	// Only an org admin who is a trainer reaches it; the text is refused
 	// before any route.
+	"POST /studio/import":              {path: "/studio/import", as: "trainer", form: url.Values{"id": {"text-import"}}},
 	"POST /studio/review":              {path: "/studio/review", as: "trainer", form: url.Values{"required": {"on"}}},
 	"POST /studio/:kind/:id":           {path: "/studio/scenarios/{scenario}", as: "trainer", form: textSourceForm},
 	"POST /studio/:kind/:id/check":     {path: "/studio/scenarios/{scenario}/check", as: "trainer", form: textSourceForm},

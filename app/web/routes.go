@@ -111,6 +111,7 @@ func (s *Server) routes() {
 	studio.Get("/", s.studioHome)
 	studio.Post("/new", s.studioCreate)
 	studio.Post("/copy", s.studioCopy)
+	studio.Post("/import", s.rateLimit("import", 30, time.Minute), s.studioImport)
 	studio.Post("/review", s.requireOrgAdmin, s.studioReview)
 	studio.Get("/library/scenarios/:id/export", s.studioLibraryExport)
 	studio.Get("/:kind/:id", s.studioEditor)
@@ -122,6 +123,7 @@ func (s *Server) routes() {
 	studio.Post("/:kind/:id/unpublish", s.studioUnpublish)
 	studio.Get("/:kind/:id/history", s.studioHistory)
 	studio.Get("/:kind/:id/export", s.studioExport)
+	studio.Get("/:kind/:id/graph", s.rateLimit("graph", 60, time.Minute), s.studioGraph)
 	studio.Get("/:kind/:id/playtest", s.studioPlaytest)
 	studio.Post("/:kind/:id/playtest", s.studioPlaytest)
 

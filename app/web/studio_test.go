@@ -273,7 +273,7 @@ func TestStudioEditor(t *testing.T) {
 	if len(errs) != 1 || errs[0].Line != line || errs[0].Col != col || !strings.Contains(errs[0].Msg, "listning") {
 		t.Fatalf("the rules found %v, want one problem with the score at %d:%d", errs, line, col)
 	}
-	want := fmt.Sprintf("line %d, column %d: %s", line, col, errs[0].Error())
+	want := fmt.Sprintf("line %d, column %d: %s", line, col, problemText(errs[0]))
 	body = v.page(url0+"?notice=saved", "Saved.", "1 problem", escaped(want), `href="#line-`+strconv.Itoa(line)+`"`, "Fix every problem before publishing.")
 	if strings.Contains(body, `action="`+url0+`/publish"`) {
 		t.Error("the editor offers to publish a draft with problems")
@@ -296,7 +296,7 @@ func TestStudioEditor(t *testing.T) {
 		return got.Errors
 	}
 	e := errs[0]
-	if got := check(broken); len(got) != 1 || got[0] != (checkedProblem{Line: line, Col: col, Rule: e.Rule, Where: e.Where, Message: e.Msg, Text: e.Error()}) {
+	if got := check(broken); len(got) != 1 || got[0] != (checkedProblem{Line: line, Col: col, Rule: e.Rule, Where: e.Where, Message: e.Msg, Text: problemText(e)}) {
 		t.Errorf("check of the broken text: %+v, want %+v", got, e)
 	}
 	if got := check(original); len(got) != 0 {

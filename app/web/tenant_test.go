@@ -125,6 +125,7 @@ var tenantRoutes = map[string]tenantRow{
 	"GET /studio/:kind/:id/history":    {path: "/studio/scenarios/{publishedScenario}/history", own: 200, ownAs: "trainer"},
 	"GET /studio/:kind/:id/export":     {path: "/studio/scenarios/{scenario}/export", own: 200, ownAs: "trainer"},
 	"GET /studio/:kind/:id/playtest":   {path: "/studio/scenarios/{scenario}/playtest", own: 200, ownAs: "trainer"},
+	"GET /studio/:kind/:id/graph":      {path: "/studio/scenarios/{scenario}/graph", own: 200, ownAs: "trainer"},
 	"POST /studio/:kind/:id/playtest":  {path: "/studio/scenarios/{scenario}/playtest", form: url.Values{"choice": {"1"}}, own: 200, ownAs: "trainer"},
 	// The library is the same for every organisation.
 	"GET /studio/library/scenarios/:id/export": {path: "/studio/library/scenarios/{libraryScenario}/export", shared: true},

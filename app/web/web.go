@@ -22,6 +22,7 @@ import (
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/authoring"
 	"github.com/upstand/upstand/app/config"
+	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/org"
@@ -48,8 +49,10 @@ type Deps struct {
 	Learning *learning.Service
 	// Org is organisation administration: people, teams, support, audit.
 	Org *org.Service
-	// Studio is the trainers' authoring studio.
+	// Studio is the trainers' authoring studio; Graph draws its scenario
+	// graphs.
 	Studio *authoring.Service
+	Graph  graphview.Drawer
 	// Mail emails enrolment links; nil when no SMTP server is configured.
 	Mail *mail.Sender
 }
@@ -68,6 +71,7 @@ type Server struct {
 	learn  *learning.Service
 	org    *org.Service
 	studio *authoring.Service
+	graph  graphview.Drawer
 	mail   *mail.Sender
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
@@ -89,7 +93,7 @@ func New(d Deps) (*Server, error) {
 	// caller's logger does not already.
 	log := slog.New(LogHandler(d.Log.Handler()))
 	s := &Server{cfg: d.Config, log: log, headers: securityHeaders(d.Config.Secure()), assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
-		org: d.Org, studio: d.Studio,
+		org: d.Org, studio: d.Studio, graph: d.Graph,
 		mail: d.Mail, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
