@@ -687,3 +687,32 @@ func renameID(text, old, id string) string {
 		return "id: " + id
 	})
 }
+
+// ScenarioVersions are the versions of a scenario the organisation's
+// learners can have played, newest first: each published version of its
+// own scenario, or the library's scenario as served. Analytics are per
+// version.
+func (s *Service) ScenarioVersions(ctx context.Context, a org.Actor, id string) ([]*content.Scenario, error) {
+	if sc, ok := s.cats.Library().Scenario(id); ok {
+		return []*content.Scenario{sc}, nil
+	}
+	versions, err := s.History(ctx, a, Scenario, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []*content.Scenario
+	for _, v := range versions {
+		name := MainFile(Scenario, id)
+		sc, errs := content.ParseScenario(FilePath(Scenario, id, name), []byte(v.Files[name]))
+		if len(errs) > 0 {
+			// Published versions passed the rules; a rule added since
+			// may refuse one, which then has no analytics to show.
+			continue
+		}
+		content.Own(sc, a.Org.ID().String())
+		if sc.Version == v.Version {
+			out = append(out, sc)
+		}
+	}
+	return out, nil
+}

@@ -37,8 +37,11 @@ func (s *Server) studioGraph(c *fiber.Ctx) error {
 	data["Graph"] = g
 	// Shown at its natural size, scrolling in its frame: scaled down to
 	// the page, a big graph's text would be too small to read.
-	data["SVG"] = template.HTML(strings.Replace(string(g.SVG), "<svg",
-		fmt.Sprintf(`<svg width="%.0f" height="%.0f"`, g.Width, g.Height), 1))
+	// Each node's box links to "#node-<id>": in the editor, which puts
+	// the cursor on that node.
+	svg := strings.Replace(string(g.SVG), "<svg", fmt.Sprintf(`<svg width="%.0f" height="%.0f"`, g.Width, g.Height), 1)
+	svg = strings.ReplaceAll(svg, `xlink:href="#node-`, `xlink:href="`+studioURL(it.Kind, it.ID)+`#node-`)
+	data["SVG"] = template.HTML(svg)
 	data["Problems"] = len(it.Problems)
 	return s.render(c, "pages/studio_graph", data)
 }
