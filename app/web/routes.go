@@ -114,6 +114,7 @@ func (s *Server) routes() {
 	studio.Post("/import", s.rateLimit("import", 30, time.Minute), s.studioImport)
 	studio.Post("/review", s.requireOrgAdmin, s.studioReview)
 	studio.Get("/library/scenarios/:id/export", s.studioLibraryExport)
+	studio.Get("/analytics/:id", s.studioAnalytics)
 	studio.Get("/:kind/:id", s.studioEditor)
 	studio.Post("/:kind/:id", s.studioSave)
 	studio.Post("/:kind/:id/check", s.studioCheck)
