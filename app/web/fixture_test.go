@@ -30,7 +30,7 @@ type tenant struct {
 
 // newTenant builds an organisation whose every name carries tag, so that
 // its data is easy to spot in another organisation's pages.
-func (s *testServer) newTenant(t *testing.T, tag string) *tenant {
+func (s *testServer) newTenant(t testing.TB, tag string) *tenant {
 	t.Helper()
 	x := &tenant{Tenant: fixture.NewTenant(t, fixture.Services{Store: s.st, Org: s.org, Learning: s.learn,
 		Catalogues: s.cats, Authoring: s.studio}, tag)}

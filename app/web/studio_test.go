@@ -36,6 +36,8 @@ func studioPath(x *tenant, route string) string {
 	switch {
 	case strings.Contains(route, "/library/"):
 		return strings.Replace(route, ":id", x.Course.Scenarios[0].Scenario.ID, 1)
+	case strings.Contains(route, "/analytics/"):
+		return strings.Replace(route, ":id", x.PublishedScenario, 1)
 	case strings.HasSuffix(route, "/files"):
 		return strings.NewReplacer(":kind", "modules", ":id", x.Module).Replace(route)
 	}
@@ -500,13 +502,13 @@ func TestStudioPlaytest(t *testing.T) {
 	before := scenarioRows(t, s)
 
 	v.page(pt, "Node <code>opening</code>", "Describe the moment", "Something the learner could say or do.",
-		"State after 0 choices", "Listening without judgement</th><td>0</td>", `name="path" value=""`)
+		"State after 0 choices", `Listening without judgement</th><td role="cell" data-label="Score">0</td>`, `name="path" value=""`)
 	resp, body := v.post(pt, url.Values{"from": {"opening"}, "path": {""}, "choice": {"1"}})
 	if resp.StatusCode != 200 {
 		t.Fatalf("playtest choice: status %d\n%s", resp.StatusCode, clip(body))
 	}
 	for _, w := range []string{"Feedback on “Something the learner could say or do.”", "Why this helps, or what it risks.",
-		"Node <code>good-ending</code>: ending (positive)", "State after 1 choice<", "Listening without judgement</th><td>1</td>",
+		"Node <code>good-ending</code>: ending (positive)", "State after 1 choice<", `Listening without judgement</th><td role="cell" data-label="Score">1</td>`,
 		"<code>opening</code>: Something the learner could say or do.", "Play again from the start"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("after a choice, the playtest lacks %q", w)
@@ -514,7 +516,7 @@ func TestStudioPlaytest(t *testing.T) {
 	}
 	// The second choice, from a path carried by the page.
 	_, body = v.post(pt, url.Values{"from": {"opening"}, "path": {""}, "choice": {"2"}})
-	if !strings.Contains(body, "Node <code>mixed-ending</code>: ending (mixed)") || !strings.Contains(body, "Listening without judgement</th><td>0</td>") {
+	if !strings.Contains(body, "Node <code>mixed-ending</code>: ending (mixed)") || !strings.Contains(body, `Listening without judgement</th><td role="cell" data-label="Score">0</td>`) {
 		t.Errorf("the second choice did not lead to the mixed ending with no score\n%s", clip(body))
 	}
 	// From another node; a path that no longer plays starts again.

@@ -128,6 +128,7 @@ var tenantRoutes = map[string]tenantRow{
 	"GET /studio/:kind/:id/graph":      {path: "/studio/scenarios/{scenario}/graph", own: 200, ownAs: "trainer"},
 	"POST /studio/:kind/:id/playtest":  {path: "/studio/scenarios/{scenario}/playtest", form: url.Values{"choice": {"1"}}, own: 200, ownAs: "trainer"},
 	// The library is the same for every organisation.
+	"GET /studio/analytics/:id":                {path: "/studio/analytics/{publishedScenario}", own: 200, ownAs: "trainer"},
 	"GET /studio/library/scenarios/:id/export": {path: "/studio/library/scenarios/{libraryScenario}/export", shared: true},
 }
 
