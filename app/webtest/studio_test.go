@@ -138,8 +138,13 @@ func TestTrainerAuthorsInBrowser(t *testing.T) {
 	if webtest.Eval[bool](t, trainer, `document.querySelector(".cm-editor") !== null`) {
 		t.Error("the editor's script ran with JavaScript off")
 	}
-	webtest.Axe(t, trainer, "editor without JavaScript")
+	// axe-core needs script execution (its checks wait on timers): turning
+	// it back on does not run the scripts the page skipped as it loaded.
 	webtest.Call(t, trainer, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false})
+	webtest.Axe(t, trainer, "editor without JavaScript")
+	if webtest.Eval[bool](t, trainer, `document.querySelector(".cm-editor") !== null`) {
+		t.Error("the editor's script ran after the page loaded without JavaScript")
+	}
 
 	// The graph: server-drawn SVG and its outline; a node's box opens the
 	// editor at that node.
@@ -240,4 +245,21 @@ func TestTrainerAuthorsInBrowser(t *testing.T) {
 	if h := text(t, other, "main h1"); h != "Page not found" {
 		t.Errorf("a learner opening the studio sees %q", h)
 	}
+
+	// The choice analytics of the published scenario: one learner so far,
+	// which the page never shows as a number.
+	webtest.Do(t, trainer, chromedp.Navigate(srv.URL+"/studio/analytics/"+id), chromedp.WaitVisible("main h1"))
+	if m := text(t, trainer, "main"); !strings.Contains(m, "Learners who started this version: fewer than 5") {
+		t.Errorf("the analytics page reads %q", m)
+	}
+	webtest.Axe(t, trainer, "analytics")
+
+	// A bundled scenario copied into the studio, and its graph.
+	webtest.Do(t, trainer, chromedp.Navigate(srv.URL+"/studio"), chromedp.WaitVisible("#copy-from"),
+		chromedp.SetValue("#copy-from", "scenario:colleague-struggling"),
+		chromedp.SendKeys("#copy-id", "our-colleague-struggling"),
+		chromedp.Click(`form[action="/studio/copy"] button[type="submit"]`))
+	webtest.WaitPath(t, trainer, "/studio/scenarios/our-colleague-struggling")
+	webtest.Do(t, trainer, chromedp.Navigate(srv.URL+"/studio/scenarios/our-colleague-struggling/graph"), chromedp.WaitVisible(".graph svg"))
+	webtest.Screenshot(t, trainer, "studio-graph-of-a-library-scenario")
 }
