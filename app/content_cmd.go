@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,23 +17,27 @@ import (
 	upstand "github.com/upstand/upstand"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/store"
 	"github.com/upstand/upstand/app/twine"
 )
 
 // runContent is `upstand content check [DIR]`, every content rule over a
 // folder for authors and CI, and `upstand content import FILE`, a Twine
-// story turned into a scenario.
-func runContent(_ context.Context, args []string, _ config.Env, stdout, stderr io.Writer) int {
+// story turned into a scenario, and `upstand content graph`, a scenario
+// drawn as the studio draws it.
+func runContent(ctx context.Context, args []string, _ config.Env, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "check":
 			return runContentCheck(args[1:], stdout, stderr)
 		case "import":
 			return runContentImport(args[1:], stdout, stderr)
+		case "graph":
+			return runContentGraph(ctx, args[1:], os.Stdin, stdout, stderr)
 		}
 	}
-	fmt.Fprint(stderr, contentCheckUsage+"\n"+contentImportUsage)
+	fmt.Fprint(stderr, contentCheckUsage+"\n"+contentImportUsage+"\n"+contentGraphUsage)
 	return 2
 }
 
@@ -217,4 +223,54 @@ func recordCatalogue(ctx context.Context, st *store.Store, now time.Time, cat *c
 		rows = append(rows, store.ContentVersion{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical})
 	}
 	return st.Global().RecordContentVersions(ctx, now, rows)
+}
+
+const contentGraphUsage = "usage: upstand content graph [--json] [--path NAME] [FILE]\n\n" +
+	"Draws a scenario file (a draft too, problems and all) as the studio's graph\n" +
+	"page does: the SVG on standard output, or with --json the whole graph (SVG,\n" +
+	"size, outline and node boxes) as JSON, which is how the server draws, in a\n" +
+	"child process. Without FILE, or with -, reads standard input; --path names\n" +
+	"the file in messages. Exits 3 when the file has no nodes to draw.\n"
+
+// runContentGraph is `upstand content graph`.
+func runContentGraph(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("upstand content graph", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, contentGraphUsage) }
+	asJSON := fl.Bool("json", false, "write the graph as JSON")
+	name := fl.String("path", "", "the file's name in messages")
+	if err := fl.Parse(args); err != nil || fl.NArg() > 1 {
+		fl.Usage()
+		return 2
+	}
+	in := stdin
+	if file := fl.Arg(0); file != "" && file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			fmt.Fprintln(stderr, "upstand content graph:", err)
+			return 1
+		}
+		defer f.Close()
+		in = f
+		if *name == "" {
+			*name = file
+		}
+	}
+	if *name == "" {
+		*name = "scenario.yaml"
+	}
+	if *asJSON {
+		return graphview.Child(ctx, *name, in, stdout, stderr)
+	}
+	var out bytes.Buffer
+	if code := graphview.Child(ctx, *name, in, &out, stderr); code != 0 {
+		return code
+	}
+	var g graphview.Graph
+	if err := json.Unmarshal(out.Bytes(), &g); err != nil {
+		fmt.Fprintln(stderr, "upstand content graph:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, g.SVG)
+	return 0
 }

@@ -223,3 +223,29 @@ func TestContentImportUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestContentGraph: `upstand content graph` draws a bundled scenario as SVG
+// (or, with --json, the whole graph the server's child process returns),
+// and exits 3 for a file with no nodes to draw.
+func TestContentGraph(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"content", "graph", "../scenarios/just-mediate.yaml"}, env(nil), &stdout, &stderr); code != 0 ||
+		!strings.HasPrefix(stdout.String(), "<svg") || !strings.Contains(stdout.String(), "ending: positive") {
+		t.Errorf("graph of a bundled scenario: exit %d, stdout %.200q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"content", "graph", "--json", "../scenarios/just-mediate.yaml"}, env(nil), &stdout, &stderr); code != 0 ||
+		!strings.HasPrefix(stdout.String(), `{"SVG":`) || !strings.Contains(stdout.String(), `"Boxes":[`) {
+		t.Errorf("--json: exit %d, stdout %.200q", code, stdout.String())
+	}
+	empty := filepath.Join(t.TempDir(), "empty.yaml")
+	if err := os.WriteFile(empty, []byte("title: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"content", "graph", empty}, env(nil), &stdout, &stderr); code != 3 || stdout.Len() > 0 ||
+		!strings.Contains(stderr.String(), "does not parse far enough to draw") {
+		t.Errorf("a file with nothing to draw: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}

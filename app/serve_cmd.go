@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	upstand "github.com/upstand/upstand"
@@ -117,10 +118,13 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		return err
 	}
 	cats := catalogue.New(cat, time.Now)
-	graphs, err := graphview.New(ctx)
+	// The studio's graphs are drawn by this binary in a child process
+	// (graphview.Command says why).
+	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
+	graphs := graphview.NewCommand(2, exe, "content", "graph", "--json")
 	srv, err := web.New(web.Deps{
 		Config:   cfg,
 		Log:      log,

@@ -298,7 +298,7 @@ func title(s *content.Scenario, outline []OutlineNode, p plan) string {
 			}
 		}
 	}
-	t := fmt.Sprintf("Graph of the scenario %q: %s, %s, %s", name,
+	t := fmt.Sprintf("Graph of the scenario “%s”: %s, %s, %s", name,
 		count(len(outline), "node", "nodes"), count(endings, "ending", "endings"), count(len(p.edges), "choice", "choices"))
 	var probs []string
 	if unreachable > 0 {

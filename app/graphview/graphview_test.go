@@ -86,7 +86,7 @@ func TestGoldenSmall(t *testing.T) {
 	svg := string(g.SVG)
 	for _, want := range []string{
 		`<svg`, `role="img" aria-labelledby="scenario-graph-title"`,
-		`<title id="scenario-graph-title">Graph of the scenario &#34;Sam asks for a word&#34;: 5 nodes, 3 endings, 4 choices.</title>`,
+		`<title id="scenario-graph-title">Graph of the scenario “Sam asks for a word”: 5 nodes, 3 endings, 4 choices.</title>`,
 		`viewBox="`, `xlink:href="#node-opening"`,
 		`>start</text>`, `>ending: positive</text>`, `>ending: mixed</text>`, `>ending: negative</text>`,
 		`xlink:title="1. Mention the support line.&#10;if: trust &gt;= 1"`, `stroke-dasharray`,
