@@ -369,6 +369,12 @@ func checkFiles(kind, id string, files map[string]string) error {
 		}
 		switch {
 		case kind == Scenario && name == id+".yaml":
+			_, errs := content.ParseDraft(FilePath(kind, id, name), []byte(text))
+			for _, e := range errs {
+				if e.OverLimit() {
+					return fault.Input("source", e.Error()+" (a draft over the format's limits is not saved)")
+				}
+			}
 		case kind == Module && (name == "module.yaml" || lessonName.MatchString(name)):
 		default:
 			return fault.Input("name", fmt.Sprintf("%q is not a file name a %s can have.", name, kind))

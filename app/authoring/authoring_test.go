@@ -779,6 +779,17 @@ func TestBadInput(t *testing.T) {
 		return files
 	}
 	huge := "# " + strings.Repeat("x", 2<<20) + "\n"
+	// The billion laughs: ten levels of aliases, each ten of the last.
+	var bomb strings.Builder
+	bomb.WriteString("id: small\ntitle: Laughs\na0: &a0 [\"lol\"]\n")
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&bomb, "a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", "))
+	}
+	var many strings.Builder
+	many.WriteString("id: small\ntitle: Many\nstart: n0\nnodes:\n")
+	for i := range content.MaxNodes + 1 {
+		fmt.Fprintf(&many, "  n%d:\n    ending: mixed\n    text: Node %d.\n", i, i)
+	}
 
 	for _, c := range []struct {
 		name  string
@@ -789,6 +800,8 @@ func TestBadInput(t *testing.T) {
 		field string
 	}{
 		{"a 2 MiB scenario", authoring.Scenario, sc, scenarioFile(huge), fault.Invalid, "source"},
+		{"a YAML alias bomb", authoring.Scenario, sc, scenarioFile(bomb.String()), fault.Invalid, "source"},
+		{"a 501-node scenario", authoring.Scenario, sc, scenarioFile(many.String()), fault.Invalid, "source"},
 		{"a 2 MiB lesson", authoring.Module, course, moduleFiles("02-more.md", huge), fault.Invalid, "source"},
 		{"a lesson outside the module", authoring.Module, course, moduleFiles("../x.md", "# x\n"), fault.Invalid, "name"},
 		{"a lesson in a folder", authoring.Module, course, moduleFiles("a/b.md", "# x\n"), fault.Invalid, "name"},
@@ -810,6 +823,10 @@ func TestBadInput(t *testing.T) {
 			}
 			_, err = svc.Save(ctx, x.trainer, c.kind, c.id, before.Revision, c.files)
 			wantFault(t, err, c.want, c.field)
+			if f, _ := fault.As(err); strings.Contains(c.name, "alias") && !strings.Contains(f.Msg, "YAML aliases (*name) are not supported") ||
+				strings.Contains(c.name, "501") && !strings.Contains(f.Msg, "501 nodes, over the limit of 500") {
+				t.Errorf("the refusal says %q", f.Msg)
+			}
 			if c.want == fault.NotFound {
 				return
 			}

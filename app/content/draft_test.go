@@ -1,6 +1,7 @@
 package content
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -226,5 +227,33 @@ func TestParseDraft(t *testing.T) {
 	d, errs = ParseDraft("scenarios/t.yaml", []byte("id: t\ntitle: T\n"))
 	if d == nil || len(errs) == 0 || len(d.NodeIDs) != 0 || d.Title != "T" {
 		t.Errorf("ParseDraft without nodes = %+v, %v", d, errs)
+	}
+}
+
+// TestAliasesAnywhereAreRefused: an alias is a problem wherever it is,
+// under a key the format does not know too (a "billion laughs" there is
+// never walked, but is no less a bomb); past ten, one line says how many
+// more, and each is an over-the-limit problem.
+func TestAliasesAnywhereAreRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id: laughs\ntitle: Laughs\na0: &a0 [\"lol\"]\n")
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", "))
+	}
+	_, errs := ParseDraft("scenarios/laughs.yaml", []byte(b.String()))
+	var aliases []Error
+	for _, e := range errs {
+		if strings.Contains(e.Msg, "YAML aliases") {
+			aliases = append(aliases, e)
+		}
+	}
+	if len(aliases) != 11 {
+		t.Fatalf("%d alias problems, want 10 and a summary:\n%v", len(aliases), errs)
+	}
+	if first := aliases[0]; first.Line != 4 || first.Col != 10 || !first.OverLimit() {
+		t.Errorf("the first alias problem is %v (over the limit: %v)", first, first.OverLimit())
+	}
+	if last := aliases[10]; !strings.HasSuffix(last.Msg, "(and 19 more aliases after this one)") || !last.OverLimit() {
+		t.Errorf("the last alias problem is %v", last)
 	}
 }

@@ -35,6 +35,15 @@ func (e Error) Error() string {
 	return b.String()
 }
 
+// aliasMsg is the problem with a YAML alias.
+const aliasMsg = "YAML aliases (*name) are not supported; write the value out"
+
+// OverLimit reports whether the problem is one of the format's limits on
+// size rather than a mistake in the story: more nodes than MaxNodes (S11),
+// or a YAML alias, which could expand a small file into a huge one. An
+// editor refuses to keep a draft like that at all.
+func (e Error) OverLimit() bool { return e.Rule == "S11" || strings.HasPrefix(e.Msg, aliasMsg) }
+
 // Errors is every problem found in a content tree, sorted by file and
 // position. A load that fails returns it as its error.
 type Errors []Error

@@ -31,6 +31,9 @@ type walker struct {
 	rule string
 }
 
+// maxAliasReports is how many aliases a file's problems list one by one.
+const maxAliasReports = 10
+
 // parseYAML parses one YAML document. It reports a syntax error, an empty
 // file or several documents and returns false.
 func (w *walker) parseYAML(data []byte) (ast.Node, bool) {
@@ -61,6 +64,16 @@ func (w *walker) parseYAML(data []byte) (ast.Node, bool) {
 	if len(docs) > 1 {
 		w.r.add(posOf(docs[1].Body), "", w.rule, "the file holds more than one YAML document")
 		return nil, false
+	}
+	// Aliases are refused wherever they are, under unknown keys too: one
+	// that is never walked could still make the file a "billion laughs".
+	aliases := ast.Filter(ast.AliasType, docs[0].Body)
+	for i, a := range aliases {
+		if i == maxAliasReports {
+			w.r.add(posOf(a), "", w.rule, "%s (and %d more aliases after this one)", aliasMsg, len(aliases)-i-1)
+			break
+		}
+		w.r.add(posOf(a), "", w.rule, aliasMsg)
 	}
 	return docs[0].Body, true
 }
@@ -111,8 +124,7 @@ func (w *walker) unwrap(n ast.Node, where string) ast.Node {
 			n = v.Value
 		case *ast.AliasNode:
 			// Aliases would let a small file expand into a huge one; content
-			// is written out in full instead.
-			w.r.add(posOf(n), where, w.rule, "YAML aliases (*name) are not supported; write the value out")
+			// is written out in full instead. parseYAML reported it.
 			return nil
 		case *ast.TagNode:
 			w.r.add(posOf(n), where, w.rule, "YAML tags (%s) are not supported", v.Start.Value)
