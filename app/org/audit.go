@@ -52,6 +52,11 @@ const (
 	ContentPublish    Action = "content.publish"
 	ContentUnpublish  Action = "content.unpublish"
 	ReviewSetting     Action = "content.review"
+	RequirementAdd    Action = "requirement.add"
+	RequirementChange Action = "requirement.change"
+	RequirementRemove Action = "requirement.remove"
+	TeamManager       Action = "team.manager"
+	CoverageSettings  Action = "coverage.settings"
 )
 
 var labels = map[Action]string{
@@ -89,6 +94,11 @@ var labels = map[Action]string{
 	ContentPublish:    "Published a scenario or course",
 	ContentUnpublish:  "Unpublished a scenario or course",
 	ReviewSetting:     "Changed the review rule for publishing",
+	RequirementAdd:    "Required a course",
+	RequirementChange: "Changed a course requirement",
+	RequirementRemove: "Removed a course requirement",
+	TeamManager:       "Changed a team's managers",
+	CoverageSettings:  "Changed the coverage settings",
 }
 
 // Actions lists the vocabulary in the filter's order.
@@ -96,7 +106,8 @@ var Actions = []Action{SignIn, SignInFailed, SignOut, SignOutEverywhere, Enrol, 
 	PasskeyRemove, InviteCreate, InviteReenrol, InviteRevoke, PersonCreate, DemoLink, PersonDetails, PersonRoles,
 	PersonTeams, PersonLabels, PersonDeactivate, PersonReactivate, TeamCreate, TeamRename, TeamDelete,
 	LabelCreate, LabelRename, LabelDelete, OrgCreate, SupportAdded, SupportChanged, SupportRemoved,
-	ContentCreate, ContentApprove, ContentPublish, ContentUnpublish, ReviewSetting}
+	ContentCreate, ContentApprove, ContentPublish, ContentUnpublish, ReviewSetting,
+	RequirementAdd, RequirementChange, RequirementRemove, TeamManager, CoverageSettings}
 
 // Label is the action in people's words; an action no longer in the
 // vocabulary (an old entry) shows its code.

@@ -129,12 +129,18 @@ func setGroups(ctx context.Context, db bun.IDB, k GroupKind, orgID, personID uui
 			return wrap("set "+k.Noun+"s", ErrNotFound)
 		}
 	}
-	if _, err := db.NewDelete().TableExpr("?", bun.Ident(k.members)).
-		Where("org_id = ?", orgID).Where("person_id = ?", personID).Exec(ctx); err != nil {
+	// Memberships that stay are kept as they are: when someone joined a
+	// team or took a label is when their requirements fall due from.
+	del := db.NewDelete().TableExpr("?", bun.Ident(k.members)).
+		Where("org_id = ?", orgID).Where("person_id = ?", personID)
+	if len(ids) > 0 {
+		del = del.Where("NOT (? = ANY(?))", bun.Ident(k.column), pgdialect.Array(ids))
+	}
+	if _, err := del.Exec(ctx); err != nil {
 		return wrap("set "+k.Noun+"s", err)
 	}
 	for _, id := range ids {
-		if _, err := db.NewRaw("INSERT INTO ? (org_id, ?, person_id) VALUES (?, ?, ?)",
+		if _, err := db.NewRaw("INSERT INTO ? (org_id, ?, person_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 			bun.Ident(k.members), bun.Ident(k.column), orgID, id, personID).Exec(ctx); err != nil {
 			return wrap("set "+k.Noun+"s", err)
 		}

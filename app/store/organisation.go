@@ -19,6 +19,12 @@ type Organisation struct {
 	// ReviewRequired: a second trainer approves authored content before
 	// it is published.
 	ReviewRequired bool `bun:"review_required"`
+	// DueSoonDays is how close a due date or an expiry counts as "due
+	// soon" (30 unless the organisation changed it).
+	DueSoonDays int `bun:"due_soon_days,nullzero,default:30"`
+	// ResponderLabelID is the job label that makes someone a responder
+	// for the roster; nil when none is chosen.
+	ResponderLabelID *uuid.UUID `bun:"responder_label_id,type:uuid"`
 }
 
 // CreateOrganisation adds an organisation (an operator action).

@@ -1,0 +1,15 @@
+DROP TRIGGER completions_learner ON completions;
+DROP TRIGGER course_attempts_learner ON course_attempts;
+DROP FUNCTION completions_learner();
+DROP FUNCTION course_attempts_learner();
+DROP FUNCTION completion_strict_ok(jsonb);
+DROP TABLE learner_courses;
+ALTER TABLE organisations DROP CONSTRAINT organisations_responder_label;
+DROP TABLE requirements;
+ALTER TABLE organisations DROP COLUMN responder_label_id;
+ALTER TABLE organisations DROP COLUMN due_soon_days;
+DROP INDEX person_labels_org_label;
+DROP INDEX team_members_org_team;
+ALTER TABLE team_members DROP COLUMN is_manager;
+ALTER TABLE person_labels DROP COLUMN joined_at;
+ALTER TABLE team_members DROP COLUMN joined_at;
