@@ -134,6 +134,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Learning: learning.New(st, cats, time.Now),
 		Org:      admins,
 		Studio:   authoring.New(st, cats, library, time.Now),
+		Coverage: org.NewCoverage(st, cats, time.Now),
 		Graph:    graphs,
 		Mail:     sender,
 		Now:      time.Now,

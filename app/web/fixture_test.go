@@ -33,7 +33,7 @@ type tenant struct {
 func (s *testServer) newTenant(t testing.TB, tag string) *tenant {
 	t.Helper()
 	x := &tenant{Tenant: fixture.NewTenant(t, fixture.Services{Store: s.st, Org: s.org, Learning: s.learn,
-		Catalogues: s.cats, Authoring: s.studio}, tag)}
+		Catalogues: s.cats, Authoring: s.studio, Coverage: s.cover}, tag)}
 	x.adminV = s.browser(t)
 	x.adminKey = x.adminV.enrol(x.AdminLink.URL)
 	x.memberV = s.browser(t)

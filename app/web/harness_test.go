@@ -96,7 +96,8 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	s, err := New(Deps{Config: cfg, Log: log, Assets: os.DirFS("../../assets"), Now: clock.Now,
 		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
 		Learning: learning.New(st, cats, clock.Now), Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now),
-		Studio: authoring.New(st, cats, os.DirFS("../.."), clock.Now), Graph: testGraphs(t), Mail: o.mail})
+		Studio: authoring.New(st, cats, os.DirFS("../.."), clock.Now), Graph: testGraphs(t), Mail: o.mail,
+		Coverage: org.NewCoverage(st, cats, clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,6 +53,9 @@ type Deps struct {
 	// graphs.
 	Studio *authoring.Service
 	Graph  graphview.Drawer
+	// Coverage is what organisations see of their people's training:
+	// requirements, statuses, dashboards (docs/coverage.md).
+	Coverage *org.Coverage
 	// Mail emails enrolment links; nil when no SMTP server is configured.
 	Mail *mail.Sender
 }
@@ -72,6 +75,7 @@ type Server struct {
 	org    *org.Service
 	studio *authoring.Service
 	graph  graphview.Drawer
+	cover  *org.Coverage
 	mail   *mail.Sender
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
@@ -93,7 +97,7 @@ func New(d Deps) (*Server, error) {
 	// caller's logger does not already.
 	log := slog.New(LogHandler(d.Log.Handler()))
 	s := &Server{cfg: d.Config, log: log, headers: securityHeaders(d.Config.Secure()), assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
-		org: d.Org, studio: d.Studio, graph: d.Graph,
+		org: d.Org, studio: d.Studio, graph: d.Graph, cover: d.Coverage,
 		mail: d.Mail, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
