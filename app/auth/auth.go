@@ -62,13 +62,15 @@ var (
 	ErrCeremony error = fault.New(fault.Invalid, "The passkey step did not complete. Please try again.")
 )
 
+// origin is the one passkey origin accepted: the base URL's scheme and host.
+func (c Config) origin() string { return c.BaseURL.Scheme + "://" + c.BaseURL.Host }
+
 // New builds the service. now is the clock (time.Now in production).
 func New(st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
-	origin := cfg.BaseURL.Scheme + "://" + cfg.BaseURL.Host
 	wa, err := webauthn.New(&webauthn.Config{
 		RPID:          cfg.BaseURL.Hostname(),
 		RPDisplayName: "Upstand",
-		RPOrigins:     []string{origin},
+		RPOrigins:     []string{cfg.origin()},
 		AuthenticatorSelection: protocol.AuthenticatorSelection{
 			ResidentKey:      protocol.ResidentKeyRequirementRequired,
 			UserVerification: protocol.VerificationRequired,

@@ -1,12 +1,13 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ type env struct {
 	org    store.Organisation
 	admin  store.Person
 	token  string // the admin's enrolment token
+	logs   *bytes.Buffer
 }
 
 func setup(t *testing.T) *env {
@@ -42,7 +44,8 @@ func setup(t *testing.T) *env {
 	st := store.New(dbtest.New(t))
 	base, _ := url.Parse(rp.Origin)
 	c := fixture.NewClock(time.Time{})
-	svc, err := auth.New(st, auth.DefaultConfig(base), c.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logs := &bytes.Buffer{}
+	svc, err := auth.New(st, auth.DefaultConfig(base), c.Now, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +54,7 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{svc: svc, admins: admins, st: st, clock: c, org: o, admin: admin, token: tokenOf(t, link)}
+	return &env{svc: svc, admins: admins, st: st, clock: c, org: o, admin: admin, token: tokenOf(t, link), logs: logs}
 }
 
 func tokenOf(t *testing.T, l org.Link) string {
@@ -185,51 +188,98 @@ func TestReplayedAssertionRefused(t *testing.T) {
 	}
 }
 
-func TestWrongOriginRefused(t *testing.T) {
+// TestRefusedPasskeysAreLoggedAndAudited: an enrolment from a link, a
+// passkey added from the account page and a sign-in are refused when the
+// answer was made for another origin (a look-alike site relaying the
+// ceremony) or without user verification, or comes with an unknown
+// ceremony or malformed. Each refusal is one log line and one audit entry
+// naming the reason and the person, and changes nothing: the link still
+// works afterwards, and no passkey is added.
+func TestRefusedPasskeysAreLoggedAndAudited(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	d, _ := f.enrol(t, f.token, virtualwebauthn.AuthenticatorOptions{})
 	evil := rp
 	evil.Origin = "http://localhost:8081"
-	id, body := f.assert(t, &d, evil)
-	if _, err := f.svc.FinishSignIn(context.Background(), id, []byte(body), "ip"); !errors.Is(err, auth.ErrSignInFailed) {
-		t.Errorf("wrong origin: %v", err)
-	}
-	// Registration from the wrong origin is refused too.
-	link, err := f.admins.Reenrol(context.Background(), org.Actor{Org: f.st.Org(f.org.ID)}, f.admin.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := tokenOf(t, link)
-	c, err := f.svc.BeginEnrol(context.Background(), token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ao, _ := virtualwebauthn.ParseAttestationOptions(optionsJSON(t, c))
-	a := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(ao.UserID)})
-	body = virtualwebauthn.CreateAttestationResponse(evil, a, passkeytest.NewCredential(t), *ao)
-	if _, err := f.svc.FinishEnrol(context.Background(), token, c.ID, []byte(body), "x", "ip"); !errors.Is(err, auth.ErrCeremony) {
-		t.Errorf("registration from the wrong origin: %v", err)
-	}
-}
+	for _, a := range []struct {
+		name     string
+		origin   virtualwebauthn.RelyingParty
+		noUV     bool
+		ceremony string // replaces the ceremony id when set
+		body     string // replaces the answer when set
+		reason   string
+	}{
+		{name: "foreign origin", origin: evil, reason: "foreign origin"},
+		{name: "no user verification", origin: rp, noUV: true, reason: "user not verified"},
+		{name: "unknown ceremony", origin: rp, ceremony: "not-a-ceremony", reason: "ceremony"},
+		{name: "malformed answer", origin: rp, body: "{}", reason: "malformed"},
+	} {
+		t.Run(a.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			ctx := context.Background()
+			const ip = "192.0.2.1"
+			answer := func(id, body string) (string, string) {
+				if a.ceremony != "" {
+					id = a.ceremony
+				}
+				if a.body != "" {
+					body = a.body
+				}
+				return id, body
+			}
+			register := func(c auth.Ceremony, err error) (string, string) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+				ao, err := virtualwebauthn.ParseAttestationOptions(optionsJSON(t, c))
+				if err != nil {
+					t.Fatal(err)
+				}
+				au := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(ao.UserID), UserNotVerified: a.noUV})
+				return answer(c.ID, virtualwebauthn.CreateAttestationResponse(a.origin, au, passkeytest.NewCredential(t), *ao))
+			}
 
-func TestUserVerificationRequired(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	d, _ := f.enrol(t, f.token, virtualwebauthn.AuthenticatorOptions{})
-	d.auth.Options.UserNotVerified = true
-	if _, err := f.signIn(t, &d); !errors.Is(err, auth.ErrSignInFailed) {
-		t.Errorf("sign-in without user verification: %v", err)
-	}
-	// Registering without user verification is refused as well.
-	link, _ := f.admins.Reenrol(context.Background(), org.Actor{Org: f.st.Org(f.org.ID)}, f.admin.ID)
-	token := tokenOf(t, link)
-	c, _ := f.svc.BeginEnrol(context.Background(), token)
-	ao, _ := virtualwebauthn.ParseAttestationOptions(optionsJSON(t, c))
-	a := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(ao.UserID), UserNotVerified: true})
-	body := virtualwebauthn.CreateAttestationResponse(rp, a, passkeytest.NewCredential(t), *ao)
-	if _, err := f.svc.FinishEnrol(context.Background(), token, c.ID, []byte(body), "x", "ip"); !errors.Is(err, auth.ErrCeremony) {
-		t.Errorf("registration without user verification: %v", err)
+			id, body := register(f.svc.BeginEnrol(ctx, f.token))
+			if _, err := f.svc.FinishEnrol(ctx, f.token, id, []byte(body), "Laptop", ip); !errors.Is(err, auth.ErrCeremony) {
+				t.Errorf("enrolment: %v, want ErrCeremony", err)
+			}
+			d, p := f.enrol(t, f.token, virtualwebauthn.AuthenticatorOptions{}) // the link still works
+
+			id, body = register(f.svc.BeginAddPasskey(ctx, p))
+			if err := f.svc.FinishAddPasskey(ctx, p, id, []byte(body), "Phone", ip); !errors.Is(err, auth.ErrCeremony) {
+				t.Errorf("adding a passkey: %v, want ErrCeremony", err)
+			}
+			if keys, err := f.svc.Passkeys(ctx, p); err != nil || len(keys) != 1 {
+				t.Errorf("passkeys after a refused one: %d %v, want 1", len(keys), err)
+			}
+
+			refusals := map[org.Action]string{org.EnrolFailed: "enrolment refused", org.PasskeyAddFailed: "passkey add refused"}
+			// A sign-in whose ceremony is unknown or whose answer is
+			// malformed names no one, so its entry is in no organisation's
+			// log (TestReplayedAssertionRefused); the others are.
+			if a.ceremony == "" && a.body == "" {
+				d.auth.Options.UserNotVerified = a.noUV
+				id, body := f.assert(t, &d, a.origin)
+				if _, err := f.svc.FinishSignIn(ctx, id, []byte(body), ip); !errors.Is(err, auth.ErrSignInFailed) {
+					t.Errorf("sign-in: %v, want ErrSignInFailed", err)
+				}
+				refusals[org.SignInFailed] = "sign-in refused"
+			}
+
+			for action, msg := range refusals {
+				es, err := f.st.Org(f.org.ID).AuditLog(ctx, store.AuditFilter{Action: string(action)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(es) != 1 || es[0].Detail["reason"] != a.reason || es[0].SubjectID == nil || *es[0].SubjectID != p.ID || es[0].IP != ip {
+					t.Errorf("%s: audit entries %+v, want one for %s with the reason %q", action, es, p.ID, a.reason)
+				}
+				line := regexp.MustCompile(`(?m)^.*level=WARN msg="` + msg + `" reason="?` + regexp.QuoteMeta(a.reason) + `"? .*ip=` + ip + `$`)
+				if n := len(line.FindAllString(f.logs.String(), -1)); n != 1 {
+					t.Errorf("%s: %d log lines %q with the reason %q, want 1:\n%s", action, n, msg, a.reason, f.logs)
+				}
+			}
+		})
 	}
 }
 

@@ -43,7 +43,7 @@ func (s *Service) FinishEnrol(ctx context.Context, token, ceremonyID string, bod
 	if err != nil {
 		return store.Person{}, err
 	}
-	cred, err := s.finishRegistration(ctx, e.Person, ceremonyID, body, name)
+	cred, err := s.finishRegistration(ctx, e.Person, ceremonyID, body, name, ip, org.EnrolFailed)
 	if err != nil {
 		return store.Person{}, err
 	}

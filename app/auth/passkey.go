@@ -106,18 +106,33 @@ func (s *Service) beginRegistration(ctx context.Context, p store.Person) (Ceremo
 }
 
 // finishRegistration verifies the browser's answer and returns the new
-// passkey's record, ready to store.
-func (s *Service) finishRegistration(ctx context.Context, p store.Person, ceremonyID string, body []byte, name string) (store.Credential, error) {
+// passkey's record, ready to store. A refused answer (a stale or replayed
+// ceremony, someone else's, a malformed answer, one made for another
+// origin or without user verification) is logged with its reason and
+// audited as refused, an enrolment from a link or a passkey added from
+// the account page, like a refused sign-in; the caller learns ErrCeremony.
+func (s *Service) finishRegistration(ctx context.Context, p store.Person, ceremonyID string, body []byte, name, ip string, refused org.Action) (store.Credential, error) {
+	fail := func(reason string, err error) (store.Credential, error) {
+		s.log.WarnContext(ctx, refusedLog[refused], "reason", reason, "err", err, "person", p.ID, "ip", ip)
+		if err := s.st.Org(p.OrgID).Audit(ctx, store.AuditEntry{At: s.now(), ActorID: &p.ID, SubjectID: &p.ID,
+			Action: string(refused), Detail: map[string]any{"reason": reason}, IP: ip}); err != nil {
+			return store.Credential{}, err
+		}
+		return store.Credential{}, fmt.Errorf("%w (%s: %v)", ErrCeremony, reason, err)
+	}
 	sd, personID, err := s.takeCeremony(ctx, ceremonyID, "register")
+	if errors.Is(err, ErrCeremony) {
+		return fail("ceremony", err)
+	}
 	if err != nil {
 		return store.Credential{}, err
 	}
 	if personID == nil || *personID != p.ID {
-		return store.Credential{}, fmt.Errorf("%w (ceremony belongs to someone else)", ErrCeremony)
+		return fail("ceremony", errors.New("the ceremony was begun for someone else"))
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBody(bytes.NewReader(body))
 	if err != nil {
-		return store.Credential{}, fmt.Errorf("%w (parse: %v)", ErrCeremony, describe(err))
+		return fail("malformed", errors.New(describe(err)))
 	}
 	u, err := s.loadUser(ctx, p)
 	if err != nil {
@@ -125,7 +140,7 @@ func (s *Service) finishRegistration(ctx context.Context, p store.Person, ceremo
 	}
 	cred, err := s.wa.CreateCredential(u, sd, parsed)
 	if err != nil {
-		return store.Credential{}, fmt.Errorf("%w (verify: %v)", ErrCeremony, describe(err))
+		return fail(s.refusal(parsed.Response.CollectedClientData.Origin, parsed.Response.AttestationObject.AuthData.Flags), errors.New(describe(err)))
 	}
 	record, err := json.Marshal(cred)
 	if err != nil {
@@ -133,6 +148,25 @@ func (s *Service) finishRegistration(ctx context.Context, p store.Person, ceremo
 	}
 	return store.Credential{ID: cred.ID, OrgID: p.OrgID, PersonID: p.ID, Name: passkeyName(name, len(u.creds)),
 		Record: record, SignCount: int64(cred.Authenticator.SignCount), CreatedAt: s.now()}, nil
+}
+
+// refusedLog is the log message of a refused registration, by its audit
+// action.
+var refusedLog = map[org.Action]string{org.EnrolFailed: "enrolment refused", org.PasskeyAddFailed: "passkey add refused"}
+
+// refusal names why go-webauthn refused an answer it could parse, for the
+// log and the audit log: an answer made for another origin (a look-alike
+// site relaying the ceremony) or by an authenticator that did not verify
+// the person (no PIN, no biometric) is named; anything else is "verify",
+// with go-webauthn's words in the log line.
+func (s *Service) refusal(origin string, flags protocol.AuthenticatorFlags) string {
+	switch {
+	case origin != s.cfg.origin():
+		return "foreign origin"
+	case !flags.HasUserVerified():
+		return "user not verified"
+	}
+	return "verify"
 }
 
 // passkeyName cleans the name a person gave their passkey.
@@ -204,8 +238,11 @@ func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, body []by
 		return s.loadUser(ctx, p)
 	}
 	_, cred, err := s.wa.ValidatePasskeyLogin(handler, sd, parsed)
+	if err != nil && who == nil {
+		return fail("unknown passkey", errors.New(describe(err)))
+	}
 	if err != nil {
-		return fail("verify", errors.New(describe(err)))
+		return fail(s.refusal(parsed.Response.CollectedClientData.Origin, parsed.Response.AuthenticatorData.Flags), errors.New(describe(err)))
 	}
 	if cred.Authenticator.CloneWarning {
 		return fail("clone warning: sign count did not increase", fmt.Errorf("credential %s sign count %d", base64.RawURLEncoding.EncodeToString(cred.ID), cred.Authenticator.SignCount))
@@ -237,7 +274,7 @@ func (s *Service) BeginAddPasskey(ctx context.Context, p store.Person) (Ceremony
 
 // FinishAddPasskey stores the signed-in person's new passkey.
 func (s *Service) FinishAddPasskey(ctx context.Context, p store.Person, ceremonyID string, body []byte, name, ip string) error {
-	cred, err := s.finishRegistration(ctx, p, ceremonyID, body, name)
+	cred, err := s.finishRegistration(ctx, p, ceremonyID, body, name, ip, org.PasskeyAddFailed)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,9 @@ const (
 	SignOut           Action = "signout"
 	SignOutEverywhere Action = "signout.everywhere"
 	Enrol             Action = "enrol"
+	EnrolFailed       Action = "enrol.failed"
 	PasskeyAdd        Action = "passkey.add"
+	PasskeyAddFailed  Action = "passkey.add.failed"
 	PasskeyRename     Action = "passkey.rename"
 	PasskeyRemove     Action = "passkey.remove"
 	InviteCreate      Action = "invite.create"
@@ -65,7 +67,9 @@ var labels = map[Action]string{
 	SignOut:           "Signed out",
 	SignOutEverywhere: "Signed out everywhere",
 	Enrol:             "Set up a passkey from a link",
+	EnrolFailed:       "Passkey set-up from a link refused",
 	PasskeyAdd:        "Added a passkey",
+	PasskeyAddFailed:  "Adding a passkey refused",
 	PasskeyRename:     "Renamed a passkey",
 	PasskeyRemove:     "Removed a passkey",
 	InviteCreate:      "Invited someone",
@@ -102,7 +106,7 @@ var labels = map[Action]string{
 }
 
 // Actions lists the vocabulary in the filter's order.
-var Actions = []Action{SignIn, SignInFailed, SignOut, SignOutEverywhere, Enrol, PasskeyAdd, PasskeyRename,
+var Actions = []Action{SignIn, SignInFailed, SignOut, SignOutEverywhere, Enrol, EnrolFailed, PasskeyAdd, PasskeyAddFailed, PasskeyRename,
 	PasskeyRemove, InviteCreate, InviteReenrol, InviteRevoke, PersonCreate, DemoLink, PersonDetails, PersonRoles,
 	PersonTeams, PersonLabels, PersonDeactivate, PersonReactivate, TeamCreate, TeamRename, TeamDelete,
 	LabelCreate, LabelRename, LabelDelete, OrgCreate, SupportAdded, SupportChanged, SupportRemoved,

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -138,11 +139,13 @@ func checkFrame(t *testing.T, s *testServer, what string, resp *http.Response, b
 	}
 }
 
-// TestSignInRefusalsCarryTheRequestID: the identity service logs refused
-// sign-ins with the request's context, and the line carries the id of the
-// request that was refused — a demo link that does not work, and a
-// passkey the server does not know.
-func TestSignInRefusalsCarryTheRequestID(t *testing.T) {
+// TestRefusalsCarryTheRequestID: the identity service logs refused
+// sign-ins and enrolments with the request's context, and the line
+// carries the id of the request that was refused — a demo link that does
+// not work, a passkey the server does not know, and an enrolment answered
+// for another origin, whose line names that reason and not the link's
+// token.
+func TestRefusalsCarryTheRequestID(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, demoMode)
 	v := s.browser(t)
@@ -151,10 +154,10 @@ func TestSignInRefusalsCarryTheRequestID(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown demo link: status %d", resp.StatusCode)
 	}
-	refused := func(id string) bool {
-		return regexp.MustCompile(`msg="sign-in refused" .*request_id=` + id + `\b`).MatchString(s.logs.String())
+	refused := func(msg, id string) bool {
+		return regexp.MustCompile(`msg="` + msg + `" .*request_id=` + id + `\b`).MatchString(s.logs.String())
 	}
-	if id := resp.Header.Get("X-Request-ID"); !refused(id) {
+	if id := resp.Header.Get("X-Request-ID"); !refused("sign-in refused", id) {
 		t.Errorf("no sign-in refusal with the request id %s:\n%s", id, s.logs)
 	}
 
@@ -165,7 +168,30 @@ func TestSignInRefusalsCarryTheRequestID(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("unknown passkey: status %d %s", resp.StatusCode, body)
 	}
-	if id := resp.Header.Get("X-Request-ID"); !refused(id) {
+	if id := resp.Header.Get("X-Request-ID"); !refused("sign-in refused", id) {
 		t.Errorf("no sign-in refusal with the request id %s:\n%s", id, s.logs)
+	}
+
+	a := s.newTenant(t, "Aspen")
+	link := "/enrol/" + a.InviteToken
+	v.page(link)
+	c := v.begin(link + "/begin")
+	ao, err := virtualwebauthn.ParseAttestationOptions(string(c.Options))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := s.rp
+	evil.Origin = "https://upstand.example.net"
+	au := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(ao.UserID)})
+	resp, body = v.postJSON(link+"/finish?ceremony="+url.QueryEscape(c.Ceremony),
+		virtualwebauthn.CreateAttestationResponse(evil, au, passkeytest.NewCredential(t), *ao))
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("enrolment from another origin: status %d %s", resp.StatusCode, body)
+	}
+	if id := resp.Header.Get("X-Request-ID"); !refused(`enrolment refused" reason="foreign origin`, id) {
+		t.Errorf("no enrolment refusal for the foreign origin with the request id %s:\n%s", id, s.logs)
+	}
+	if strings.Contains(s.logs.String(), a.InviteToken) {
+		t.Errorf("the log holds the enrolment token:\n%s", s.logs)
 	}
 }

@@ -252,8 +252,17 @@ func setHeaders(req *http.Request, pairs []string) {
 // postJSON is passkey.js's fetch: JSON in and out, token in X-CSRF-Token.
 func (b *browser) postJSON(path, body string) (*http.Response, string) {
 	b.t.Helper()
+	return b.postBody(path, "application/json", body)
+}
+
+// postBody is postJSON with the body declared as contentType (none when
+// empty).
+func (b *browser) postBody(path, contentType, body string) (*http.Response, string) {
+	b.t.Helper()
 	req := httptest.NewRequest("POST", path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("X-CSRF-Token", b.token())
 	req.Header.Set("Origin", b.s.cfg.Origin())

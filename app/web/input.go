@@ -24,8 +24,9 @@ import (
 // any handler, and looks at every input a handler could read: the query
 // string (GET forms such as the audit filter, and the passkey name that
 // ceremony scripts send there), form bodies (urlencoded and multipart),
-// every string in a JSON body (passkey ceremonies), and the User-Agent,
-// which sessions store. One check, so a new form cannot forget it.
+// every string in any other body read as JSON (passkey ceremonies read
+// theirs whatever its Content-Type says), and the User-Agent, which
+// sessions store. One check, so a new form cannot forget it.
 func (s *Server) plainText(c *fiber.Ctx) error {
 	var bad error
 	check := func(field, value []byte) {
@@ -34,15 +35,20 @@ func (s *Server) plainText(c *fiber.Ctx) error {
 		}
 	}
 	c.Request().URI().QueryArgs().VisitAll(check)
-	c.Request().PostArgs().VisitAll(check) // urlencoded bodies only
-	if form, err := c.Request().MultipartForm(); err == nil {
-		for field, values := range form.Value {
-			for _, v := range values {
-				check([]byte(field), []byte(v))
+	switch ct := c.Request().Header.ContentType(); {
+	case bytes.HasPrefix(ct, []byte(fiber.MIMEApplicationForm)):
+		c.Request().PostArgs().VisitAll(check)
+	case bytes.HasPrefix(ct, []byte(fiber.MIMEMultipartForm)):
+		if form, err := c.Request().MultipartForm(); err == nil {
+			for field, values := range form.Value {
+				for _, v := range values {
+					check([]byte(field), []byte(v))
+				}
 			}
 		}
-	}
-	if bad == nil && bytes.HasPrefix(c.Request().Header.ContentType(), []byte(fiber.MIMEApplicationJSON)) {
+	case bad == nil:
+		// The ceremony handlers read their body as JSON whatever its
+		// Content-Type says, so any other body is checked as JSON.
 		bad = checkJSON(c.Body())
 	}
 	if bad == nil {

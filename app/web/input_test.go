@@ -154,7 +154,8 @@ func TestEveryPostRouteIsInTheTextTable(t *testing.T) {
 // TestControlCharactersAreRefused: for every form (every POST route, and
 // the GET forms), a NUL — or another control character — in any one of
 // its fields, in the query or the body, is a 400 that names the field,
-// and changes nothing. So is one in any string of a ceremony's JSON body.
+// and changes nothing. So is one in any string of a ceremony's JSON body,
+// whatever Content-Type it is sent with.
 // A textarea's CRLF line breaks and tabs are fine.
 func TestControlCharactersAreRefused(t *testing.T) {
 	t.Parallel()
@@ -240,12 +241,16 @@ func TestControlCharactersAreRefused(t *testing.T) {
 			if rawQuery != "" {
 				q = "?" + rawQuery
 			}
+			// As JSON, and as a body that says it is something else:
+			// the ceremonies read it as JSON all the same.
 			for body, field := range map[string]string{
 				`{"name":"Lap\u0000top"}`: "name",
 				`{"id":"x","response":{"clientDataJSON":"e30","transports":["usb","\u0000"]}}`: "transports",
 			} {
-				resp, out := b.postJSON(base+q, body)
-				expect400(name+" JSON "+field, resp, out, field)
+				for _, ct := range []string{"application/json", "text/plain;charset=UTF-8", ""} {
+					resp, out := b.postBody(base+q, ct, body)
+					expect400(name+" JSON as "+ct+" "+field, resp, out, field)
+				}
 			}
 		}
 		if after := a.snapshot(t, s); after != before {
