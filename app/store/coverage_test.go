@@ -1,0 +1,70 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/store"
+)
+
+// TestMembershipKeepsItsJoinDate: changing someone's teams keeps the join
+// date of the teams they stay in (requirements fall due from it) and
+// dates a new team from the change.
+func TestMembershipKeepsItsJoinDate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	app, owner := dbtest.NewWithAdmin(t)
+	st := store.New(app)
+	p := learner(t, st, "joins")
+	o := st.Org(p.OrgID)
+	a, err := o.CreateGroup(ctx, store.Teams, "Ward A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := o.CreateGroup(ctx, store.Teams, "Ward B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := func() map[uuid.UUID]time.Time {
+		t.Helper()
+		var rows []struct {
+			TeamID   uuid.UUID `bun:"team_id"`
+			JoinedAt time.Time `bun:"joined_at"`
+		}
+		if err := owner.NewRaw("SELECT team_id, joined_at FROM team_members WHERE person_id = ?", p.ID).Scan(ctx, &rows); err != nil {
+			t.Fatal(err)
+		}
+		out := map[uuid.UUID]time.Time{}
+		for _, r := range rows {
+			out[r.TeamID] = r.JoinedAt
+		}
+		return out
+	}
+	if err := o.SetGroups(ctx, store.Teams, p.ID, []uuid.UUID{a.ID}); err != nil {
+		t.Fatal(err)
+	}
+	first := joined()[a.ID]
+	if err := o.SetGroups(ctx, store.Teams, p.ID, []uuid.UUID{a.ID, b.ID}); err != nil {
+		t.Fatal(err)
+	}
+	then := joined()
+	if !then[a.ID].Equal(first) || !then[b.ID].After(first) {
+		t.Errorf("after joining B: A joined %v (was %v), B %v", then[a.ID], first, then[b.ID])
+	}
+	if err := o.SetGroups(ctx, store.Teams, p.ID, []uuid.UUID{b.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if now := joined(); len(now) != 1 || !now[b.ID].Equal(then[b.ID]) {
+		t.Errorf("after leaving A: %v", now)
+	}
+	if err := o.SetGroups(ctx, store.Teams, p.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if now := joined(); len(now) != 0 {
+		t.Errorf("after leaving every team: %v", now)
+	}
+}
