@@ -19,7 +19,6 @@ import (
 	"github.com/upstand/upstand/app/store"
 )
 
-
 func day(n int) time.Time { return time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
 
 func at(t time.Time) *time.Time { return &t }
