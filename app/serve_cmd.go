@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
+	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 	"github.com/upstand/upstand/app/web"
@@ -125,13 +127,15 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		return err
 	}
 	graphs := graphview.NewCommand(2, exe, "content", "graph", "--json")
+	meters := metrics.New(d.DB.DB)
 	srv, err := web.New(web.Deps{
 		Config:   cfg,
 		Log:      log,
 		Assets:   assets,
 		Store:    st,
 		Auth:     identity,
-		Learning: learning.New(st, cats, time.Now),
+		Learning: learning.New(st, cats, time.Now, learning.WithEvents(meters)),
+		Metrics:  meters,
 		Org:      admins,
 		Studio:   authoring.New(st, cats, library, time.Now),
 		Coverage: org.NewCoverage(st, cats, time.Now),
@@ -153,8 +157,15 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.App().Listener(ln) }()
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, meters, log, errc)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String())
 	fmt.Fprintf(stdout, "Upstand is running at %s\n", cfg.BaseURL)
 
@@ -188,4 +199,27 @@ func sweep(ctx context.Context, st *store.Store, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// serveMetrics serves /metrics on its own address (never the public one),
+// reporting a failure of the server on errc; stop shuts it down.
+func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger, errc chan<- error) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics server: %w", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+	}, nil
 }

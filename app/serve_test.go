@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -59,13 +60,19 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := mln.Addr().String()
+	mln.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "info"},
+		done <- run(ctx, []string{"serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "info", "--metrics-addr", metricsAddr},
 			env(map[string]string{}), &stdout, &stderr)
 	}()
 
@@ -95,6 +102,26 @@ func TestServeWithNoConfiguration(t *testing.T) {
 		t.Fatal("no private PostgreSQL process found while serving")
 	}
 
+	// Metrics: on their own address only, with requests by route pattern
+	// and the database pool.
+	if resp, err := http.Get("http://" + addr + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the public address answers /metrics: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`upstand_http_requests_total{code="200",method="GET",route="/readyz"}`,
+		`upstand_http_requests_total{code="404",method="GET",route="unmatched"}`, `go_sql_max_open_connections{db_name="upstand"}`, "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the metrics lack %s:\n%s", want, body)
+		}
+	}
+
 	// A request whose body is still on its way when the signal arrives.
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -113,7 +140,7 @@ func TestServeWithNoConfiguration(t *testing.T) {
 		t.Fatalf("finish the in-flight request: %v", err)
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("the in-flight request got no answer: %v", err)
 	}

@@ -68,6 +68,10 @@ type Config struct {
 	SMTPUser     string
 	SMTPPassword string
 	SMTPFrom     string
+	// MetricsAddr (host:port), when set, serves Prometheus metrics at
+	// /metrics on that address — never on Addr, the public one. Empty:
+	// no metrics.
+	MetricsAddr string
 }
 
 // Env looks up an environment variable; os.LookupEnv in production, a map in tests.
@@ -98,6 +102,7 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 	smtpUser := fs.String("smtp-user", get("UPSTAND_SMTP_USER", ""), "SMTP login `name` (UPSTAND_SMTP_USER; empty: no login)")
 	smtpPassword := fs.String("smtp-password", get("UPSTAND_SMTP_PASSWORD", ""), "SMTP `password` (UPSTAND_SMTP_PASSWORD; prefer the variable: flags show in process lists)")
 	smtpFrom := fs.String("smtp-from", get("UPSTAND_SMTP_FROM", ""), "sender `address` of emails, e.g. 'Upstand <upstand@example.org>' (UPSTAND_SMTP_FROM)")
+	metricsAddr := fs.String("metrics-addr", get("UPSTAND_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this `host:port`, apart from the public address (UPSTAND_METRICS_ADDR; empty: off)")
 	trusted := fs.String("trusted-proxies", get("UPSTAND_TRUSTED_PROXIES", ""), "comma-separated proxy `addresses or CIDRs` allowed to set the proxy header (UPSTAND_TRUSTED_PROXIES)")
 
 	return func() (Config, error) {
@@ -119,11 +124,19 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 			SMTPUser:        *smtpUser,
 			SMTPPassword:    *smtpPassword,
 			SMTPFrom:        strings.TrimSpace(*smtpFrom),
+			MetricsAddr:     strings.TrimSpace(*metricsAddr),
 		}
 		var errs []error
 		host, port, err := net.SplitHostPort(c.Addr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("addr %q: want host:port", c.Addr))
+		}
+		if c.MetricsAddr != "" {
+			if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+				errs = append(errs, fmt.Errorf("metrics addr %q: want host:port", c.MetricsAddr))
+			} else if c.MetricsAddr == c.Addr {
+				errs = append(errs, fmt.Errorf("metrics addr %q: must not be the public address; metrics are for operators only", c.MetricsAddr))
+			}
 		}
 		if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 			errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", *logLevel))

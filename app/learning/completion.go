@@ -64,6 +64,9 @@ func (s *Service) Finish(ctx context.Context, l org.Actor, moduleID string, post
 	if err != nil {
 		return store.Completion{}, false, p, err
 	}
+	if created {
+		s.events.CompletionWritten()
+	}
 	p.Completion = &stored
 	return stored, created, p, nil
 }

@@ -61,16 +61,22 @@ type Service struct {
 	// recorded remembers module versions whose content (and scenarios) this
 	// process has stored in content_versions, to write them once.
 	recorded sync.Map
+
+	events Events
 }
 
 // New builds the service over the catalogues being served: the library
 // and each organisation's published content. now is the clock (time.Now in
 // production).
-func New(st *store.Store, cats *catalogue.Catalogues, now func() time.Time) *Service {
+func New(st *store.Store, cats *catalogue.Catalogues, now func() time.Time, opts ...Option) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, cats: cats, now: now}
+	s := &Service{st: st, cats: cats, now: now, events: noEvents{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Content is the bundled library.
@@ -222,9 +228,12 @@ func (s *Service) openAttempt(ctx context.Context, l org.Actor, m *content.Modul
 // openRecorded is openAttempt once recordVersions has stored the module's
 // versions: it calls the store only through l, so it can run inside inTx.
 func (s *Service) openRecorded(ctx context.Context, l org.Actor, m *content.Module, mode store.AttemptMode) (store.CourseAttempt, error) {
-	a, _, err := l.Member().OpenCourseAttempt(ctx, m.ID, m.Version, s.Now(), mode)
+	a, created, err := l.Member().OpenCourseAttempt(ctx, m.ID, m.Version, s.Now(), mode)
 	if mode == store.ResumeAttempt && errors.Is(err, store.ErrNotFound) {
 		return store.CourseAttempt{}, ErrNotStarted
+	}
+	if err == nil && created {
+		s.events.AttemptStarted("course")
 	}
 	return a, err
 }

@@ -296,6 +296,7 @@ func (s *Service) StartScenario(ctx context.Context, l org.Actor, moduleID strin
 		if err != nil {
 			return err
 		}
+		s.events.AttemptStarted("scenario")
 		sa.ModuleID = m.ID
 		p, err = s.progress(ctx, l, m, a)
 		return err
@@ -377,6 +378,9 @@ func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, inde
 			return ErrStale
 		} else if err != nil {
 			return err
+		}
+		if rec.Outcome != nil {
+			s.events.AttemptFinished(*rec.Outcome)
 		}
 		if !show {
 			return nil

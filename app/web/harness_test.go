@@ -32,6 +32,7 @@ import (
 	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
+	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/passkeytest"
 	"github.com/upstand/upstand/app/store"
@@ -93,9 +94,10 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 		t.Fatal(err)
 	}
 	cats := catalogue.New(cat, clock.Now)
+	meters := metrics.New(nil)
 	s, err := New(Deps{Config: cfg, Log: log, Assets: os.DirFS("../../assets"), Now: clock.Now,
 		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
-		Learning: learning.New(st, cats, clock.Now), Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now),
+		Learning: learning.New(st, cats, clock.Now, learning.WithEvents(meters)), Metrics: meters, Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now),
 		Studio: authoring.New(st, cats, os.DirFS("../.."), clock.Now), Graph: testGraphs(t), Mail: o.mail,
 		Coverage: org.NewCoverage(st, cats, clock.Now)})
 	if err != nil {

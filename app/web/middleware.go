@@ -85,6 +85,11 @@ func (s *Server) frame(fctx *fasthttp.RequestCtx, next fasthttp.RequestHandler) 
 		fctx.Response.Header.Set(h[0], h[1])
 	}
 	next(fctx)
+	route, _ := fctx.UserValue(routeKey).(string)
+	if route == "" { // answered before Fiber's routing: fasthttp refused it
+		route = "unmatched"
+	}
+	s.metrics.Request(route, string(fctx.Method()), fctx.Response.StatusCode(), time.Since(start))
 	c := s.app.AcquireCtx(fctx) // for c.IP(), which knows the trusted proxies
 	defer s.app.ReleaseCtx(c)
 	s.log.Info("request",
@@ -146,7 +151,24 @@ func (s *Server) answerError(fctx *fasthttp.RequestCtx, err error) {
 // context, so the services' log lines about this request carry it.
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	c.SetUserContext(context.WithValue(c.UserContext(), requestIDContext{}, requestID(c)))
-	return c.Next()
+	err := c.Next()
+	c.Context().SetUserValue(routeKey, routeOf(c))
+	return err
+}
+
+// routeKey holds the route pattern a request matched, for frame's metrics.
+const routeKey = "upstand.route"
+
+// routeOf is the pattern of the route that answered c ("/courses/:module"),
+// or "unmatched" when none did: no route has the path, or app-wide
+// middleware refused the request before one could (only the home page's
+// pattern is "/").
+func routeOf(c *fiber.Ctx) string {
+	r := c.Route()
+	if r == nil || (r.Path == "/" && c.Path() != "/") {
+		return "unmatched"
+	}
+	return r.Path
 }
 
 func requestID(c *fiber.Ctx) string {

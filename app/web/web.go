@@ -25,6 +25,7 @@ import (
 	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
 	"github.com/upstand/upstand/app/mail"
+	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -58,6 +59,8 @@ type Deps struct {
 	Coverage *org.Coverage
 	// Mail emails enrolment links; nil when no SMTP server is configured.
 	Mail *mail.Sender
+	// Metrics counts requests by route pattern; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Server holds the Fiber app and what its handlers share.
@@ -77,6 +80,8 @@ type Server struct {
 	graph  graphview.Drawer
 	cover  *org.Coverage
 	mail   *mail.Sender
+	// metrics counts every request frame answers (nil: none).
+	metrics *metrics.Metrics
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
 	// headers are the security headers every response carries.
@@ -98,7 +103,7 @@ func New(d Deps) (*Server, error) {
 	log := slog.New(LogHandler(d.Log.Handler()))
 	s := &Server{cfg: d.Config, log: log, headers: securityHeaders(d.Config.Secure()), assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
 		org: d.Org, studio: d.Studio, graph: d.Graph, cover: d.Coverage,
-		mail: d.Mail, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
+		mail: d.Mail, metrics: d.Metrics, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
 	}
