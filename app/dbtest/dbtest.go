@@ -160,6 +160,16 @@ func URL(t testing.TB) string {
 	return pgtestdb.Custom(t, *server, migrator{}).URL()
 }
 
+// EmptyURL is a fresh database with nothing in it, not even the schema,
+// for tests of migrating at start-up.
+func EmptyURL(t testing.TB) string {
+	t.Helper()
+	if server == nil {
+		t.Fatal("dbtest: no database server: call dbtest.Main(m) from TestMain in this package")
+	}
+	return pgtestdb.Custom(t, *server, pgtestdb.NoopMigrator{}).URL()
+}
+
 // migrator applies the embedded migrations with bun/migrate, as serve does.
 type migrator struct{}
 

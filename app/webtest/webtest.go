@@ -78,8 +78,11 @@ const serverTimeout = 2 * time.Minute
 
 // Server is a running upstand process on its own port and database.
 type Server struct {
-	// URL is the base URL, http://localhost:PORT (passkeys refuse an IP).
-	URL string
+	// URL is the server's own address, http://localhost:PORT (passkeys
+	// refuse an IP); BaseURL the public one it was given (URL unless
+	// several servers share an address).
+	URL     string
+	BaseURL string
 	// DatabaseURL is the server's private test database.
 	DatabaseURL string
 	cmd         *exec.Cmd
@@ -92,20 +95,41 @@ type Server struct {
 // test failed.
 func StartServer(t testing.TB, extraEnv ...string) *Server {
 	t.Helper()
+	return StartServerOn(t, dbtest.URL(t), "", extraEnv...)
+}
+
+// StartServerOn is StartServer on the database at databaseURL (which may
+// be empty of tables: the server migrates it) with the base URL baseURL
+// (empty: its own address), for several servers behind one address.
+func StartServerOn(t testing.TB, databaseURL, baseURL string, extraEnv ...string) *Server {
+	t.Helper()
+	s := LaunchServer(t, databaseURL, baseURL, extraEnv...)
+	s.WaitReady(t)
+	return s
+}
+
+// LaunchServer starts `upstand serve` as StartServerOn does without waiting
+// for it: several servers can start at the same moment. WaitReady waits.
+func LaunchServer(t testing.TB, databaseURL, baseURL string, extraEnv ...string) *Server {
+	t.Helper()
 	if binary == "" {
 		t.Fatal("webtest: no binary: call webtest.Main(m) from TestMain in this package")
 	}
 	port := freePort(t)
 	s := &Server{
 		URL:         fmt.Sprintf("http://localhost:%d", port),
-		DatabaseURL: dbtest.URL(t),
+		DatabaseURL: databaseURL,
 		out:         &syncBuffer{},
+	}
+	s.BaseURL = baseURL
+	if s.BaseURL == "" {
+		s.BaseURL = s.URL
 	}
 	s.cmd = exec.Command(binary, "serve")
 	s.cmd.Dir = repoDir
 	s.cmd.Env = append(os.Environ(),
 		"UPSTAND_ADDR="+fmt.Sprintf("127.0.0.1:%d", port),
-		"UPSTAND_BASE_URL="+s.URL,
+		"UPSTAND_BASE_URL="+s.BaseURL,
 		"DATABASE_URL="+s.DatabaseURL,
 		"UPSTAND_LOG_LEVEL=warn",
 	)
@@ -128,6 +152,12 @@ func StartServer(t testing.TB, extraEnv ...string) *Server {
 			t.Logf("upstand output:\n%s", s.out.String())
 		}
 	})
+	return s
+}
+
+// WaitReady waits until the server's /readyz answers 200.
+func (s *Server) WaitReady(t testing.TB) {
+	t.Helper()
 	// Start-up includes migrating a fresh database: on a busy machine that
 	// can take far longer than usual, so the wait is generous.
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -138,7 +168,7 @@ func StartServer(t testing.TB, extraEnv ...string) *Server {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s
+				return
 			}
 			last = resp.Status
 		} else {
@@ -159,7 +189,7 @@ func (s *Server) Command(t testing.TB, args ...string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = repoDir
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+s.DatabaseURL, "UPSTAND_BASE_URL="+s.URL)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+s.DatabaseURL, "UPSTAND_BASE_URL="+s.BaseURL)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
