@@ -160,6 +160,20 @@ func URL(t testing.TB) string {
 	return pgtestdb.Custom(t, *server, migrator{}).URL()
 }
 
+// AdminURL is the URL of the database at databaseURL (one of this
+// package's) as the server's administrative user, whom row-level security
+// does not bind: for tools such as pg_dump.
+func AdminURL(t testing.TB, databaseURL string) string {
+	t.Helper()
+	u, err := url.Parse(databaseURL)
+	if err != nil || server == nil {
+		t.Fatalf("dbtest: admin URL of %q: %v", databaseURL, err)
+	}
+	conf := *server
+	conf.Database = strings.TrimPrefix(u.Path, "/")
+	return conf.URL()
+}
+
 // EmptyURL is a fresh database with nothing in it, not even the schema,
 // for tests of migrating at start-up.
 func EmptyURL(t testing.TB) string {
