@@ -89,7 +89,7 @@ func TestBackupAndRestore(t *testing.T) {
 		out := map[string]int{}
 		for _, table := range []string{"organisations", "people", "course_attempts", "scenario_choices", "completions", "certificates", "audit_log", "learner_courses", "scenario_mark_counts"} {
 			var n int
-			if err := d.NewRaw("SELECT count(*) FROM " + table).Scan(ctx, &n); err != nil {
+			if err := d.NewRaw("SELECT count(*) FROM "+table).Scan(ctx, &n); err != nil {
 				t.Fatal(err)
 			}
 			out[table] = n
