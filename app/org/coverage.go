@@ -191,23 +191,42 @@ func (c *Coverage) requireAdmin(ctx context.Context, a Actor) error {
 	return nil
 }
 
-// check validates in against the organisation's catalogue and the limits.
+// check validates in against the organisation's catalogue, teams and
+// labels and the limits. Every problem is reported, each naming its
+// field (errors.Join of fault.Input errors: fault.As finds the first,
+// InputErrors lists them all), so a form can show them all at once;
+// nothing is stored unless there is none.
 func (c *Coverage) check(ctx context.Context, a Actor, in RequirementInput) (store.Requirement, error) {
 	cat, err := c.cats.Of(ctx, a.Org)
 	if err != nil {
 		return store.Requirement{}, err
 	}
+	var problems []error
 	if _, ok := cat.Module(in.ModuleID); !ok {
-		return store.Requirement{}, fault.Input("module", "Choose one of your organisation’s courses.")
+		problems = append(problems, fault.Input("module", "Choose one of your organisation’s courses."))
 	}
 	if in.TeamID == nil && in.LabelID == nil {
-		return store.Requirement{}, fault.Input("team", "Choose a team, a job label, or both.")
+		problems = append(problems, fault.Input("team", "Choose a team, a job label, or both."))
+	}
+	for _, g := range []struct {
+		k     store.GroupKind
+		id    *uuid.UUID
+		field string
+	}{{store.Teams, in.TeamID, "team"}, {store.Labels, in.LabelID, "label"}} {
+		if g.id == nil {
+			continue
+		}
+		if _, err := a.Org.Group(ctx, g.k, *g.id); errors.Is(err, store.ErrNotFound) {
+			problems = append(problems, fault.Input(g.field, "Choose one of your organisation’s "+g.k.Noun+"s."))
+		} else if err != nil {
+			return store.Requirement{}, err
+		}
 	}
 	if in.DueDays == 0 {
 		in.DueDays = 30
 	}
 	if in.DueDays < 1 || in.DueDays > MaxDueDays {
-		return store.Requirement{}, fault.Input("due_days", fmt.Sprintf("Give the days to complete as a whole number from 1 to %d.", MaxDueDays))
+		problems = append(problems, fault.Input("due_days", DueDaysProblem))
 	}
 	r := store.Requirement{ModuleID: in.ModuleID, TeamID: in.TeamID, LabelID: in.LabelID, DueDays: in.DueDays,
 		Refresher: in.Refresher, Strict: in.Strict, EffectiveFrom: c.now().UTC()}
@@ -215,21 +234,60 @@ func (c *Coverage) check(ctx context.Context, a Actor, in RequirementInput) (sto
 	case store.RefresherModule, store.RefresherNever:
 	case store.RefresherMonths:
 		if in.Months < 1 || in.Months > MaxRefresherMonths {
-			return store.Requirement{}, fault.Input("months", fmt.Sprintf("Give the refresher period as a whole number of months from 1 to %d, or choose “never”.", MaxRefresherMonths))
+			problems = append(problems, fault.Input("months", MonthsProblem))
 		}
 		months := in.Months
 		r.RefresherMonths = &months
 	default:
-		return store.Requirement{}, fault.Input("refresher", "Choose how often the course is refreshed.")
+		problems = append(problems, fault.Input("refresher", "Choose how often the course is refreshed."))
 	}
 	if in.FirstDeadline != nil {
 		if !in.FirstDeadline.After(c.now()) {
-			return store.Requirement{}, fault.Input("first_deadline", "The first deadline must be in the future.")
+			problems = append(problems, fault.Input("first_deadline", "The first deadline must be a date after today."))
 		}
 		d := in.FirstDeadline.UTC()
 		r.FirstDeadline = &d
 	}
+	if len(problems) > 0 {
+		return store.Requirement{}, errors.Join(problems...)
+	}
 	return r, nil
+}
+
+// What is wrong with a requirement's days to complete or refresher months,
+// as check says it (and a form that refuses a value before it gets here).
+var (
+	DueDaysProblem = fmt.Sprintf("Give the days to complete as a whole number from 1 to %d.", MaxDueDays)
+	MonthsProblem  = fmt.Sprintf("Give the refresher period as a whole number of months from 1 to %d, or choose “never”.", MaxRefresherMonths)
+)
+
+// InputErrors lists every fault.Invalid in err (which may join several),
+// in order; none when err is not about input.
+func InputErrors(err error) []*fault.Error {
+	var out []*fault.Error
+	var walk func(error)
+	walk = func(e error) {
+		if f, ok := e.(*fault.Error); ok {
+			if f.Kind == fault.Invalid {
+				out = append(out, f)
+			}
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			if x := u.Unwrap(); x != nil {
+				walk(x)
+			}
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
 }
 
 // notFoundAs maps the store's ErrNotFound (a team or label of another

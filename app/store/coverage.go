@@ -182,6 +182,8 @@ type CoverageQuery struct {
 	// Teams limits the duties to people in these teams (and counts them
 	// under these teams only); nil means every team, and people in none.
 	Teams []uuid.UUID
+	// NoTeam limits them to people in no team (with Teams nil).
+	NoTeam bool
 	// Label limits them to people with this label; Module to one course;
 	// Person to one person; Status to one status.
 	Label  *uuid.UUID
@@ -279,13 +281,30 @@ func (o *Org) duties(q CoverageQuery) (string, []any) {
 
 // teamJoin is the SQL that pairs each duty with the teams it is counted
 // under (a person in two teams counts in both; in none, under no team),
-// limited to q.Teams when given, with its arguments.
+// limited to q.Teams when given, or to people in no team with q.NoTeam,
+// then to q.Status, with its arguments.
 func (o *Org) teamJoin(q CoverageQuery) (string, []any) {
-	if q.Teams != nil {
-		return `JOIN team_members ct ON ct.org_id = ? AND ct.person_id = s.person_id AND ct.team_id = ANY(?)`,
+	var join string
+	var args []any
+	var where []string
+	switch {
+	case q.Teams != nil:
+		join, args = `JOIN team_members ct ON ct.org_id = ? AND ct.person_id = s.person_id AND ct.team_id = ANY(?)`,
 			[]any{o.id, pgdialect.Array(q.Teams)}
+	default:
+		join, args = `LEFT JOIN team_members ct ON ct.org_id = ? AND ct.person_id = s.person_id`, []any{o.id}
+		if q.NoTeam {
+			where = append(where, "ct.person_id IS NULL")
+		}
 	}
-	return `LEFT JOIN team_members ct ON ct.org_id = ? AND ct.person_id = s.person_id`, []any{o.id}
+	if q.Status != "" {
+		where = append(where, "s.status = ?")
+		args = append(args, q.Status)
+	}
+	if len(where) > 0 {
+		join += " WHERE " + strings.Join(where, " AND ")
+	}
+	return join, args
 }
 
 // CoverageCount is how many people of a team have one status in one
@@ -301,15 +320,10 @@ type CoverageCount struct {
 func (o *Org) Coverage(ctx context.Context, q CoverageQuery) ([]CoverageCount, error) {
 	cte, args := o.duties(q)
 	join, jargs := o.teamJoin(q)
-	status := ""
-	if q.Status != "" {
-		status = " WHERE s.status = ?"
-		jargs = append(jargs, q.Status)
-	}
 	var out []CoverageCount
 	err := o.run(ctx, func(db bun.IDB) error {
 		return db.NewRaw(cte+`
-SELECT ct.team_id, s.module_id, s.status, count(*) AS people FROM statuses s `+join+status+`
+SELECT ct.team_id, s.module_id, s.status, count(*) AS people FROM statuses s `+join+`
 GROUP BY ct.team_id, s.module_id, s.status ORDER BY ct.team_id, s.module_id, s.status`, append(args, jargs...)...).Scan(ctx, &out)
 	})
 	return out, wrap("count coverage", err)
@@ -336,11 +350,6 @@ type Duty struct {
 func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, error) {
 	cte, args := o.duties(q)
 	join, jargs := o.teamJoin(q)
-	status := ""
-	if q.Status != "" {
-		status = " WHERE s.status = ?"
-		jargs = append(jargs, q.Status)
-	}
 	lim := ""
 	if limit > 0 {
 		lim = fmt.Sprintf(" LIMIT %d", limit)
@@ -349,8 +358,50 @@ func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, e
 	err := o.run(ctx, func(db bun.IDB) error {
 		return db.NewRaw(cte+`
 SELECT s.person_id, s.name, s.module_id, ct.team_id, s.due_at, s.months, s.strict, s.started_at, s.done_at, s.expires_at, s.status
-FROM statuses s `+join+status+`
+FROM statuses s `+join+`
 ORDER BY lower(s.name), s.person_id, s.module_id, ct.team_id`+lim, append(args, jargs...)...).Scan(ctx, &out)
 	})
 	return out, wrap("list duties", err)
+}
+
+// TeamMember is one person in a team, for the team's page.
+type TeamMember struct {
+	PersonID  uuid.UUID `bun:"person_id"`
+	Name      string    `bun:"name"`
+	Email     string    `bun:"email"`
+	Active    bool      `bun:"active"`
+	IsManager bool      `bun:"is_manager"`
+	JoinedAt  time.Time `bun:"joined_at"`
+}
+
+// TeamMembers lists a team's people by name, deactivated ones included.
+func (o *Org) TeamMembers(ctx context.Context, teamID uuid.UUID) ([]TeamMember, error) {
+	var out []TeamMember
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().TableExpr("team_members AS tm").
+			Join("JOIN people AS p ON p.org_id = tm.org_id AND p.id = tm.person_id").
+			ColumnExpr("tm.person_id, p.name, p.email, p.active, tm.is_manager, tm.joined_at").
+			Where("tm.org_id = ? AND tm.team_id = ?", o.id, teamID).
+			OrderExpr("lower(p.name), p.id").Scan(ctx, &out)
+	})
+	return out, wrap("list team members", err)
+}
+
+// LabelsInTeams lists the job labels held by someone active in one of
+// the teams, by name: what a team manager may filter their teams by.
+func (o *Org) LabelsInTeams(ctx context.Context, teams []uuid.UUID) ([]Group, error) {
+	var gs []Group
+	if len(teams) == 0 {
+		return gs, nil
+	}
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().TableExpr("labels AS g").ColumnExpr("g.id, g.org_id, g.name, g.created_at").
+			Where("g.org_id = ?", o.id).
+			Where(`EXISTS (SELECT 1 FROM person_labels pl
+				JOIN team_members tm ON tm.org_id = pl.org_id AND tm.person_id = pl.person_id AND tm.team_id = ANY(?)
+				JOIN people p ON p.org_id = pl.org_id AND p.id = pl.person_id AND p.active
+				WHERE pl.org_id = g.org_id AND pl.label_id = g.id)`, pgdialect.Array(teams)).
+			OrderExpr("lower(g.name), g.id").Scan(ctx, &gs)
+	})
+	return gs, wrap("list labels in teams", err)
 }

@@ -29,6 +29,9 @@ type Person struct {
 
 	// Passkeys counts the person's passkeys (filled by listings).
 	Passkeys int `bun:"passkeys,scanonly"`
+	// Manages: the person manages at least one team (filled by listings
+	// and the session lookup), which gives them the coverage pages.
+	Manages bool `bun:"manages,scanonly"`
 }
 
 // Role is an access role. Its value is the code the audit log keeps;
@@ -92,6 +95,7 @@ func selectPeople(db bun.IDB, orgID uuid.UUID) *bun.SelectQuery {
 		TableExpr("people AS p").
 		ColumnExpr("p.*").
 		ColumnExpr("(SELECT count(*) FROM credentials c WHERE c.person_id = p.id) AS passkeys").
+		ColumnExpr("EXISTS (SELECT 1 FROM team_members tm WHERE tm.org_id = p.org_id AND tm.person_id = p.id AND tm.is_manager) AS manages").
 		Where("p.org_id = ?", orgID)
 }
 

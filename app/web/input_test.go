@@ -105,6 +105,13 @@ var textRoutes = map[string]textRow{
 	"POST /admin/labels":                            {path: "/admin/labels", as: "admin", form: url.Values{"name": {"New label"}}},
 	"POST /admin/labels/:id/rename":                 {path: "/admin/labels/{label}/rename", as: "admin", form: url.Values{"name": {"Renamed label"}}},
 	"POST /admin/labels/:id/delete":                 {path: "/admin/labels/{label}/delete", as: "admin"},
+	"POST /admin/teams/:id/managers":                {path: "/admin/teams/{team}/managers", as: "admin", form: url.Values{"person": {"{member}"}, "manager": {"on"}}},
+	"POST /admin/requirements":                      {path: "/admin/requirements", as: "admin", form: textRequirementForm},
+	"POST /admin/requirements/:id":                  {path: "/admin/requirements/{requirement}", as: "admin", form: textRequirementForm},
+	"POST /admin/requirements/:id/delete":           {path: "/admin/requirements/{requirement}/delete", as: "admin"},
+	"POST /admin/coverage-settings":                 {path: "/admin/coverage-settings", as: "admin", form: url.Values{"due_soon_days": {"21"}, "responder_label": {"{label}"}}},
+	"GET /coverage/":                                {path: "/coverage?team={team}&label={label}&course={module}", as: "admin"},
+	"GET /coverage/courses/:module":                 {path: "/coverage/courses/{module}?team={team}&label={label}&status=complete", as: "admin"},
 	"GET /admin/audit":                              {path: "/admin/audit?action=signin&person={member}&from=2026-01-01&to=2026-12-31", as: "admin"},
 	"GET /verify":                                   {path: "/verify?code={code}", as: "anon"},
 	"GET /courses/":                                 {path: "/courses?audience=everyone", as: "member"},
@@ -126,7 +133,9 @@ var textRoutes = map[string]textRow{
 var (
 	// textSourceForm is the editor's form: the textarea holds a scenario
 	// file, whose tabs and (CRLF) line breaks are text.
-	textSourceForm  = url.Values{"revision": {"1"}, "file": {"{scenario}.yaml"}, "source": {"id: {scenario}\r\ntitle: \"Tab\there\"\r\n"}}
+	textSourceForm      = url.Values{"revision": {"1"}, "file": {"{scenario}.yaml"}, "source": {"id: {scenario}\r\ntitle: \"Tab\there\"\r\n"}}
+	textRequirementForm = url.Values{"module": {"{module}"}, "team": {"{team}"}, "label": {"{label}"}, "due_days": {"45"},
+		"refresher": {"months"}, "months": {"12"}, "first_deadline": {"2099-01-31"}, "strict": {"1"}}
 	textSupportForm = url.Values{"name": {"Helpline"}, "description": {"Someone to talk to"}, "link": {"https://help.example"}, "phone": {"0800 000 0000"}}
 	textPersonForm  = url.Values{"name": {"New Person"}, "email": {"new@example.org"}, "trainer": {"1"}, "org_admin": {""},
 		"teams": {"{team}"}, "labels": {"{label}"}}

@@ -95,6 +95,8 @@ func (s *Server) routes() {
 	admin.Post("/people/:id/invites/:invite/revoke", s.adminRevokeInvite)
 	admin.Get("/teams", s.adminGroups(store.Teams))
 	admin.Post("/teams", s.adminGroupCreate(store.Teams))
+	admin.Get("/teams/:id", s.adminTeam)
+	admin.Post("/teams/:id/managers", s.adminTeamManager)
 	admin.Post("/teams/:id/rename", s.adminGroupRename(store.Teams))
 	admin.Get("/teams/:id/delete", s.adminGroupConfirmDelete(store.Teams))
 	admin.Post("/teams/:id/delete", s.adminGroupDelete(store.Teams))
@@ -104,6 +106,18 @@ func (s *Server) routes() {
 	admin.Get("/labels/:id/delete", s.adminGroupConfirmDelete(store.Labels))
 	admin.Post("/labels/:id/delete", s.adminGroupDelete(store.Labels))
 	admin.Get("/audit", s.adminAudit)
+	admin.Get("/requirements", s.adminRequirements)
+	admin.Post("/requirements", s.adminRequirementAdd)
+	admin.Get("/requirements/:id", s.adminRequirement)
+	admin.Post("/requirements/:id", s.adminRequirementChange)
+	admin.Post("/requirements/:id/delete", s.adminRequirementRemove)
+	admin.Post("/coverage-settings", s.adminCoverageSettings)
+
+	// Coverage: org admins see the whole organisation, team managers their
+	// own teams (org.Coverage decides); everyone else gets a 404.
+	coverage := s.app.Group("/coverage", s.requireSignedIn)
+	coverage.Get("/", s.coveragePage)
+	coverage.Get("/courses/:module", s.coverageCell)
 
 	// The trainers' studio. Everyone else gets a 404 anywhere under
 	// /studio. The draft's :kind is "scenarios" or "modules".

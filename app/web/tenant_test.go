@@ -77,6 +77,18 @@ var tenantRoutes = map[string]tenantRow{
 	"POST /admin/support/:id": {path: "/admin/support/{support}", form: url.Values{"name": {"Renamed helpline"}, "phone": {"0800 111 1111"}},
 		own: http.StatusSeeOther, ownAs: "admin"},
 	"POST /admin/support/:id/delete": {path: "/admin/support/{support}/delete", own: http.StatusSeeOther, ownAs: "admin"},
+	"GET /admin/teams/:id":           {path: "/admin/teams/{team}", own: 200, ownAs: "admin"},
+	"POST /admin/teams/:id/managers": {path: "/admin/teams/{team}/managers", form: url.Values{"person": {"{member}"}, "manager": {"on"}},
+		own: http.StatusSeeOther, ownAs: "admin"},
+	"GET /admin/requirements/:id": {path: "/admin/requirements/{requirement}", own: 200, ownAs: "admin"},
+	"POST /admin/requirements/:id": {path: "/admin/requirements/{requirement}",
+		form: url.Values{"module": {"{module}"}, "team": {"{team}"}, "due_days": {"45"}, "refresher": {"never"}},
+		own:  http.StatusSeeOther, ownAs: "admin"},
+	"POST /admin/requirements/:id/delete": {path: "/admin/requirements/{requirement}/delete", own: http.StatusSeeOther, ownAs: "admin"},
+
+	// Coverage: a course is the same for every organisation, so the
+	// drill-down is asked for within one of the organisation's teams.
+	"GET /coverage/courses/:module": {path: "/coverage/courses/{module}?team={team}&label={label}", own: 200, ownAs: "admin"},
 
 	// A learner's own records.
 	"GET /courses/:module/steps/:n/attempts/:id": {path: "/courses/{module}/steps/{scenarioStep}/attempts/{scenarioAttempt}", own: 200, ownAs: "member"},
@@ -148,6 +160,7 @@ func (x *tenant) fill(s string) string {
 		"{scenarioAttempt}", x.Course.Scenarios[0].Attempt.ID.String(),
 		"{quizAttempt}", x.Course.Quizzes[0].Attempt.ID.String(),
 		"{support}", x.Support.ID.String(),
+		"{requirement}", x.Requirement.ID.String(),
 		"{module}", x.Course.Module.ID,
 		"{scenarioStep}", strconv.Itoa(x.Course.Scenarios[0].Step.Index),
 		"{quizStep}", strconv.Itoa(x.Course.Quizzes[0].Step.Index),
@@ -269,8 +282,9 @@ func TestCrossTenantMatrix(t *testing.T) {
 
 // snapshot describes everything of the organisation a route could change
 // or end: people, roles, groups, memberships, open links, passkeys,
-// sessions, learner records, support resources, and the studio's drafts,
-// approvals and published versions.
+// sessions, learner records, support resources, requirements, team
+// managers, coverage settings, and the studio's drafts, approvals and
+// published versions.
 func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	t.Helper()
 	ctx := context.Background()
@@ -349,6 +363,24 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 	for _, r := range res {
 		fmt.Fprintf(&b, "support %s %s %s;", r.Name, r.Phone, r.Link)
 	}
+	reqs, err := s.st.Org(x.Org.ID).Requirements(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reqs {
+		fmt.Fprintf(&b, "requirement %s %s %v %v %d %s %v %v %v;", r.ID, r.ModuleID, r.TeamID, r.LabelID, r.DueDays, r.Refresher,
+			r.RefresherMonths, r.FirstDeadline, r.Strict)
+	}
+	managers, err := s.st.Org(x.Org.ID).TeamManagers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "managers %v;", managers)
+	o, err := s.st.Org(x.Org.ID).Organisation(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "settings %d %v;", o.DueSoonDays, o.ResponderLabelID)
 	for _, kind := range []string{authoring.Scenario, authoring.Module} {
 		drafts, err := s.st.Org(x.Org.ID).AuthoredList(ctx, kind)
 		if err != nil {

@@ -115,6 +115,7 @@ func New(d Deps) (*Server, error) {
 	views := html.NewFileSystem(http.FS(sub), ".html")
 	views.AddFuncMap(template.FuncMap{"asset": assets.url})
 	views.AddFuncMap(learningFuncs())
+	views.AddFuncMap(coverageFuncs())
 	if err := views.Load(); err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}

@@ -1,0 +1,353 @@
+package org
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/fault"
+	"github.com/upstand/upstand/app/store"
+)
+
+// What the coverage pages need beyond the dashboard's counts: the
+// choices their forms offer, a cell's people, a team's members and
+// managers, and the organisation's coverage settings.
+
+// CourseChoice is a course of the organisation's catalogue, as the
+// requirement form offers it.
+type CourseChoice struct {
+	ID, Title string
+	// RefresherMonths is the course's own refresher period (0: none).
+	RefresherMonths int
+}
+
+// Courses lists the courses the organisation's learners are served (the
+// library and its own published courses), by title: what a requirement
+// may name. Admins only.
+func (c *Coverage) Courses(ctx context.Context, a Actor) ([]CourseChoice, error) {
+	if err := c.requireAdmin(ctx, a); err != nil {
+		return nil, err
+	}
+	cat, err := c.cats.Of(ctx, a.Org)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CourseChoice, 0, len(cat.Modules))
+	for _, m := range cat.Modules {
+		out = append(out, CourseChoice{ID: m.ID, Title: m.Title, RefresherMonths: m.RefresherMonths})
+	}
+	slices.SortFunc(out, func(x, y CourseChoice) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
+	return out, nil
+}
+
+// Requirement loads one of the organisation's requirements (admins only).
+func (c *Coverage) Requirement(ctx context.Context, a Actor, id uuid.UUID) (store.Requirement, error) {
+	if err := c.requireAdmin(ctx, a); err != nil {
+		return store.Requirement{}, err
+	}
+	return a.Org.Requirement(ctx, id)
+}
+
+// Settings are an organisation's coverage settings.
+type Settings struct {
+	// DueSoonDays is the due-soon window.
+	DueSoonDays int
+	// ResponderLabel is the job label that makes someone a responder
+	// (nil: none chosen).
+	ResponderLabel *uuid.UUID
+}
+
+// Limits on the due-soon window (the database checks the same).
+const (
+	MinDueSoonDays = 1
+	MaxDueSoonDays = 365
+)
+
+// SetSettings changes the due-soon window and the responder label
+// (admins only), audited. A window outside 1–365 days or a label that is
+// not the organisation's is an input error naming its field, and nothing
+// changes.
+func (c *Coverage) SetSettings(ctx context.Context, a Actor, s Settings) error {
+	if err := c.requireAdmin(ctx, a); err != nil {
+		return err
+	}
+	var problems []error
+	if s.DueSoonDays < MinDueSoonDays || s.DueSoonDays > MaxDueSoonDays {
+		problems = append(problems, fault.Input("due_soon_days", "Give the due-soon window as a whole number of days from 1 to 365."))
+	}
+	if s.ResponderLabel != nil {
+		if _, err := a.Org.Group(ctx, store.Labels, *s.ResponderLabel); errors.Is(err, store.ErrNotFound) {
+			problems = append(problems, fault.Input("responder_label", "Choose one of your organisation’s job labels, or none."))
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(problems) > 0 {
+		return errors.Join(problems...)
+	}
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
+		if err := tx.SetCoverageSettings(ctx, s.DueSoonDays, s.ResponderLabel); err != nil {
+			return notFoundAs(err, "responder_label", "Choose one of your organisation’s job labels, or none.")
+		}
+		detail := map[string]any{"due_soon_days": s.DueSoonDays}
+		if s.ResponderLabel != nil {
+			label, err := tx.Group(ctx, store.Labels, *s.ResponderLabel)
+			if err != nil {
+				return err
+			}
+			detail["responder_label"] = label.Name
+		}
+		return Record(ctx, tx, a, CoverageSettings, nil, detail, c.now())
+	})
+}
+
+// TeamPage is a team with its members, for the admin's team page.
+type TeamPage struct {
+	Team    store.Group
+	Members []store.TeamMember
+}
+
+// Team loads a team and its members, managers marked (admins only).
+func (c *Coverage) Team(ctx context.Context, a Actor, teamID uuid.UUID) (TeamPage, error) {
+	if err := c.requireAdmin(ctx, a); err != nil {
+		return TeamPage{}, err
+	}
+	var p TeamPage
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
+		var err error
+		if p.Team, err = tx.Group(ctx, store.Teams, teamID); err != nil {
+			return err
+		}
+		p.Members, err = tx.TeamMembers(ctx, teamID)
+		return err
+	})
+	return p, err
+}
+
+// Choices are what the dashboard's filter offers a scope: its teams, the
+// labels of its people, and the courses required of them.
+type Choices struct {
+	Teams   []store.Group
+	Labels  []store.Group
+	Courses []Course
+}
+
+// choices are the filter's options for sc. A manager is offered their
+// own teams, the labels someone in them holds, and the courses of the
+// requirements that can apply to their people (for their teams, or for a
+// label alone).
+func (c *Coverage) choices(ctx context.Context, a Actor, sc Scope) (Choices, error) {
+	var ch Choices
+	var reqs []store.Requirement
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
+		teams, err := tx.Groups(ctx, store.Teams)
+		if err != nil {
+			return err
+		}
+		for _, t := range teams {
+			if sc.Sees(t.ID) {
+				ch.Teams = append(ch.Teams, t)
+			}
+		}
+		if sc.Admin {
+			ch.Labels, err = tx.Groups(ctx, store.Labels)
+		} else {
+			ch.Labels, err = tx.LabelsInTeams(ctx, sc.Teams)
+		}
+		if err != nil {
+			return err
+		}
+		reqs, err = tx.Requirements(ctx)
+		return err
+	})
+	if err != nil {
+		return Choices{}, err
+	}
+	cat, err := c.cats.Of(ctx, a.Org)
+	if err != nil {
+		return Choices{}, err
+	}
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		if seen[r.ModuleID] || (r.TeamID != nil && !sc.Sees(*r.TeamID)) {
+			continue
+		}
+		seen[r.ModuleID] = true
+		ch.Courses = append(ch.Courses, Course{r.ModuleID, course(cat, r.ModuleID)})
+	}
+	slices.SortFunc(ch.Courses, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
+	return ch, nil
+}
+
+// label is the label a scope may filter by, or ErrNoCoverage: an admin
+// any of the organisation's, a manager one someone in their teams holds.
+func (c *Coverage) label(ctx context.Context, a Actor, sc Scope, id uuid.UUID) (store.Group, error) {
+	var labels []store.Group
+	var err error
+	if sc.Admin {
+		var g store.Group
+		g, err = a.Org.Group(ctx, store.Labels, id)
+		labels = []store.Group{g}
+	} else {
+		labels, err = a.Org.LabelsInTeams(ctx, sc.Teams)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Group{}, ErrNoCoverage
+	}
+	if err != nil {
+		return store.Group{}, err
+	}
+	for _, l := range labels {
+		if l.ID == id {
+			return l, nil
+		}
+	}
+	return store.Group{}, ErrNoCoverage
+}
+
+// Overview is the dashboard page: the counts, the filter's choices, and
+// the people who are overdue or due soon, ready to act on.
+type Overview struct {
+	Dashboard
+	Choices Choices
+	// Label is the label filtered by, if any.
+	Label *store.Group
+	// Overdue and DueSoon are the people (each once per course) in those
+	// statuses, by name, in the filtered scope.
+	Overdue, DueSoon []store.Duty
+}
+
+// Overview is the dashboard with what its page shows around it. A team,
+// label or course outside the actor's scope is ErrNoCoverage.
+func (c *Coverage) Overview(ctx context.Context, a Actor, f Filter) (Overview, error) {
+	sc, err := c.ScopeOf(ctx, a)
+	if err != nil {
+		return Overview{}, err
+	}
+	var o Overview
+	if f.Label != nil {
+		l, err := c.label(ctx, a, sc, *f.Label)
+		if err != nil {
+			return Overview{}, err
+		}
+		o.Label = &l
+	}
+	if o.Dashboard, err = c.Dashboard(ctx, a, f); err != nil {
+		return Overview{}, err
+	}
+	if o.Choices, err = c.choices(ctx, a, sc); err != nil {
+		return Overview{}, err
+	}
+	q, err := c.query(ctx, a, sc)
+	if err != nil {
+		return Overview{}, err
+	}
+	if f.Team != nil {
+		q.Teams = []uuid.UUID{*f.Team}
+	}
+	q.Label, q.Module = f.Label, f.Module
+	for _, st := range []struct {
+		status string
+		into   *[]store.Duty
+	}{{store.StatusOverdue, &o.Overdue}, {store.StatusDueSoon, &o.DueSoon}} {
+		q.Status = st.status
+		if *st.into, err = c.totals(ctx, a, q); err != nil {
+			return Overview{}, err
+		}
+	}
+	return o, nil
+}
+
+// CellQuery names a drill-down: a course, within one team (or the people
+// in no team, admins only, or everyone in the scope), optionally one
+// label, optionally one status.
+type CellQuery struct {
+	Module string
+	Team   *uuid.UUID
+	NoTeam bool
+	Label  *uuid.UUID
+	Status string
+}
+
+// CellPeople is a drill-down: who of a cell is in which status, with
+// their dates. Never answers, choices, reflections or confidence ratings.
+type CellPeople struct {
+	Scope  Scope
+	Course Course
+	Team   *store.Group
+	NoTeam bool
+	Label  *store.Group
+	Status string
+	// Total and Counts are over the whole cell, whatever Status.
+	Total  int
+	Counts map[string]int
+	// People are the cell's people in Status (all when empty), by name.
+	People []store.Duty
+}
+
+// Cell lists the people of one dashboard cell. A course neither served
+// nor required, or a team, label or status outside the actor's scope, is
+// ErrNoCoverage.
+func (c *Coverage) Cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople, error) {
+	sc, err := c.ScopeOf(ctx, a)
+	if err != nil {
+		return CellPeople{}, err
+	}
+	if cq.Status != "" && !slices.Contains(Statuses, cq.Status) {
+		return CellPeople{}, ErrNoCoverage
+	}
+	out := CellPeople{Scope: sc, NoTeam: cq.NoTeam, Status: cq.Status, Counts: map[string]int{}}
+	q, err := c.query(ctx, a, sc)
+	if err != nil {
+		return CellPeople{}, err
+	}
+	switch {
+	case cq.NoTeam && (!sc.Admin || cq.Team != nil):
+		return CellPeople{}, ErrNoCoverage
+	case cq.NoTeam:
+		q.NoTeam = true
+	case cq.Team != nil:
+		if err := c.seeTeam(ctx, a, sc, *cq.Team); err != nil {
+			return CellPeople{}, err
+		}
+		team, err := a.Org.Group(ctx, store.Teams, *cq.Team)
+		if err != nil {
+			return CellPeople{}, err
+		}
+		out.Team = &team
+		q.Teams = []uuid.UUID{*cq.Team}
+	}
+	if cq.Label != nil {
+		l, err := c.label(ctx, a, sc, *cq.Label)
+		if err != nil {
+			return CellPeople{}, err
+		}
+		out.Label = &l
+		q.Label = cq.Label
+	}
+	ch, err := c.choices(ctx, a, sc)
+	if err != nil {
+		return CellPeople{}, err
+	}
+	i := slices.IndexFunc(ch.Courses, func(co Course) bool { return co.ID == cq.Module })
+	if i < 0 {
+		return CellPeople{}, ErrNoCoverage
+	}
+	out.Course = ch.Courses[i]
+	q.Module = cq.Module
+	ds, err := c.totals(ctx, a, q)
+	if err != nil {
+		return CellPeople{}, err
+	}
+	for _, d := range ds {
+		out.Total++
+		out.Counts[d.Status]++
+		if cq.Status == "" || d.Status == cq.Status {
+			out.People = append(out.People, d)
+		}
+	}
+	return out, nil
+}

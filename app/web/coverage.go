@@ -1,0 +1,336 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/fault"
+	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/store"
+)
+
+// The coverage pages (docs/coverage.md) are for org admins (the whole
+// organisation) and team managers (their own teams): the service decides
+// the scope from the signed-in person, and everyone else gets a 404 as if
+// the pages did not exist. They show statuses and dates only — never
+// answers, choices, reflections or confidence ratings.
+
+// coverageFilter is the dashboard's GET form as typed.
+type coverageFilter struct {
+	Team, Label, Course string
+}
+
+// query is the filter as a query string ("" when empty), for links that
+// keep it.
+func (f coverageFilter) query() string {
+	v := url.Values{}
+	for k, s := range map[string]string{"team": f.Team, "label": f.Label, "course": f.Course} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v.Encode()
+}
+
+// optionalID parses an optional id from the query: empty is nil, and a
+// malformed one is a 400 naming the field.
+func optionalID(raw, field, what string) (*uuid.UUID, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		return nil, fault.Input(field, "Choose "+what+" from the list.")
+	}
+	return &id, nil
+}
+
+// covSeg is one status's part of a bar: its share as an SVG x and width
+// (per cent of the bar) and its count.
+type covSeg struct {
+	Status, Word   string
+	Count, Percent int
+	X, W           string
+	URL            string
+}
+
+// covBar is one team's (or everyone's) bar for a course.
+type covBar struct {
+	Name  string
+	URL   string // the drill-down
+	Total int
+	Segs  []covSeg
+}
+
+// covCourse is a course's bars, one per team and one for everyone.
+type covCourse struct {
+	Course org.Course
+	Bars   []covBar
+}
+
+// covRow is one row of the table: a team and a course.
+type covRow struct {
+	Team, Course string
+	URL          string
+	Total        int
+	Segs         []covSeg // every status, in order, zeros included
+}
+
+// cellURL is the drill-down of a course, in a team ("none": in no team;
+// "": everyone in the scope), with a label and a status if given.
+func cellURL(module, team, label, status string) string {
+	v := url.Values{}
+	if team != "" {
+		v.Set("team", team)
+	}
+	if label != "" {
+		v.Set("label", label)
+	}
+	if status != "" {
+		v.Set("status", status)
+	}
+	u := "/coverage/courses/" + url.PathEscape(module)
+	if q := v.Encode(); q != "" {
+		u += "?" + q
+	}
+	return u
+}
+
+// segments lays a cell's counts out as a bar: every status in order, with
+// its share of the cell.
+func segments(c org.Cell, team, label string) []covSeg {
+	var segs []covSeg
+	x := 0.0
+	for _, st := range org.Statuses {
+		n := c.Counts[st]
+		w := 0.0
+		if c.Total > 0 {
+			w = float64(n) * 100 / float64(c.Total)
+		}
+		seg := covSeg{Status: st, Word: org.StatusWords[st], Count: n, Percent: c.Percent(st),
+			X: fmt.Sprintf("%.3f%%", x), W: fmt.Sprintf("%.3f%%", w)}
+		if n > 0 {
+			seg.URL = cellURL(c.ModuleID, team, label, st)
+		}
+		segs = append(segs, seg)
+		x += w
+	}
+	return segs
+}
+
+// teamKey is a row's team as the drill-down's team parameter.
+func teamKey(id *uuid.UUID) string {
+	if id == nil {
+		return "none"
+	}
+	return id.String()
+}
+
+func (s *Server) coveragePage(c *fiber.Ctx) error {
+	form := coverageFilter{
+		Team:   utils.CopyString(c.Query("team")),
+		Label:  utils.CopyString(c.Query("label")),
+		Course: utils.CopyString(c.Query("course")),
+	}
+	team, err := optionalID(form.Team, "team", "a team")
+	if err != nil {
+		return err
+	}
+	label, err := optionalID(form.Label, "label", "a job label")
+	if err != nil {
+		return err
+	}
+	o, err := s.cover.Overview(c.UserContext(), actor(c), org.Filter{Team: team, Label: label, Module: form.Course})
+	if err != nil {
+		return err
+	}
+	var courses []covCourse
+	var rows []covRow
+	for i, co := range o.Courses {
+		cc := covCourse{Course: co}
+		for _, r := range o.Rows {
+			cell := r.Cells[i]
+			if cell.Total == 0 {
+				continue
+			}
+			key := teamKey(r.TeamID)
+			cc.Bars = append(cc.Bars, covBar{Name: r.Name, URL: cellURL(co.ID, key, form.Label, ""), Total: cell.Total,
+				Segs: segments(cell, key, form.Label)})
+			rows = append(rows, covRow{Team: r.Name, Course: co.Title, URL: cellURL(co.ID, key, form.Label, ""),
+				Total: cell.Total, Segs: segments(cell, key, form.Label)})
+		}
+		// Everyone: a person in two teams is counted once.
+		if t := o.Totals[i]; len(o.Rows) > 1 && t.Total > 0 {
+			cc.Bars = append(cc.Bars, covBar{Name: "Everyone shown", URL: cellURL(co.ID, form.Team, form.Label, ""), Total: t.Total,
+				Segs: segments(t, form.Team, form.Label)})
+		}
+		courses = append(courses, cc)
+	}
+	var teamNames []string
+	if !o.Scope.Admin {
+		for _, t := range o.Choices.Teams {
+			teamNames = append(teamNames, t.Name)
+		}
+	}
+	return s.render(c, "pages/coverage", fiber.Map{
+		"Title":     "Coverage",
+		"Admin":     o.Scope.Admin,
+		"TeamNames": strings.Join(teamNames, ", "),
+		"Form":      form,
+		"Choices":   o.Choices,
+		"Filtered":  form.query() != "",
+		"Courses":   courses,
+		"Rows":      rows,
+		"Statuses":  statusLegend(o.Scope.Org.DueSoonDays),
+		"Overdue":   dutyRows(o.Overdue, o.Courses),
+		"DueSoon":   dutyRows(o.DueSoon, o.Courses),
+		"SoonDays":  o.Scope.Org.DueSoonDays,
+	})
+}
+
+// legendItem is a status in the legend: its word, what it means, and its
+// pattern.
+type legendItem struct {
+	Status, Word, Meaning string
+}
+
+// statusLegend is the legend of the statuses, with the organisation's
+// due-soon window.
+func statusLegend(soonDays int) []legendItem {
+	meaning := map[string]string{
+		store.StatusComplete:   "completed, and in date",
+		store.StatusDueSoon:    fmt.Sprintf("due, or due to be refreshed, within %d days", soonDays),
+		store.StatusInProgress: "started, not finished, not yet due soon",
+		store.StatusNotStarted: "not started, not yet due soon",
+		store.StatusOverdue:    "not completed by the due date",
+		store.StatusExpired:    "completed, but the refresher period has passed",
+	}
+	var out []legendItem
+	for _, st := range org.Statuses {
+		out = append(out, legendItem{Status: st, Word: org.StatusWords[st], Meaning: meaning[st]})
+	}
+	return out
+}
+
+// dutyRow is a person's standing in a course, for the lists and the
+// drill-down.
+type dutyRow struct {
+	store.Duty
+	Course, Word string
+}
+
+func dutyRows(ds []store.Duty, courses []org.Course) []dutyRow {
+	titles := map[string]string{}
+	for _, c := range courses {
+		titles[c.ID] = c.Title
+	}
+	out := make([]dutyRow, len(ds))
+	for i, d := range ds {
+		title := titles[d.ModuleID]
+		if title == "" {
+			title = d.ModuleID
+		}
+		out[i] = dutyRow{Duty: d, Course: title, Word: org.StatusWords[d.Status]}
+	}
+	return out
+}
+
+// statusChoice is a status in the drill-down's status links.
+type statusChoice struct {
+	Status, Word string
+	Count        int
+	URL          string
+	Current      bool
+}
+
+// coverageCell is the drill-down: the people of one course in a team (or
+// in no team, or everyone in the scope), optionally one label and one
+// status, with their dates.
+func (s *Server) coverageCell(c *fiber.Ctx) error {
+	module := moduleParam(c)
+	rawTeam := utils.CopyString(c.Query("team"))
+	rawLabel := utils.CopyString(c.Query("label"))
+	status := utils.CopyString(c.Query("status"))
+	cq := org.CellQuery{Module: module, Status: status}
+	if rawTeam == "none" {
+		cq.NoTeam = true
+	} else {
+		team, err := optionalID(rawTeam, "team", "a team")
+		if err != nil {
+			return err
+		}
+		cq.Team = team
+	}
+	label, err := optionalID(rawLabel, "label", "a job label")
+	if err != nil {
+		return err
+	}
+	cq.Label = label
+	if status != "" && org.StatusWords[status] == "" {
+		return fault.Input("status", "Choose one of the statuses shown.")
+	}
+	cell, err := s.cover.Cell(c.UserContext(), actor(c), cq)
+	if err != nil {
+		return err
+	}
+	var where string
+	switch {
+	case cell.Team != nil:
+		where = cell.Team.Name
+	case cell.NoTeam:
+		where = "People in no team"
+	case cell.Scope.Admin:
+		where = "Everyone"
+	default:
+		where = "All your teams"
+	}
+	choices := []statusChoice{{Word: "Everyone", Count: cell.Total, URL: cellURL(module, rawTeam, rawLabel, ""), Current: status == ""}}
+	for _, st := range org.Statuses {
+		choices = append(choices, statusChoice{Status: st, Word: org.StatusWords[st], Count: cell.Counts[st],
+			URL: cellURL(module, rawTeam, rawLabel, st), Current: status == st})
+	}
+	back := coverageFilter{Label: rawLabel}
+	if cell.Team != nil {
+		back.Team = rawTeam
+	}
+	title := cell.Course.Title + ": " + where
+	if status != "" {
+		title += " – " + org.StatusWords[status]
+	}
+	return s.render(c, "pages/coverage_cell", fiber.Map{
+		"Title":    title,
+		"Admin":    cell.Scope.Admin,
+		"Course":   cell.Course,
+		"Where":    where,
+		"Label":    cell.Label,
+		"Status":   status,
+		"Word":     org.StatusWords[status],
+		"Choices":  choices,
+		"People":   dutyRows(cell.People, []org.Course{cell.Course}),
+		"Total":    cell.Total,
+		"Back":     "/coverage" + queryPrefix(back.query()),
+		"Statuses": statusLegend(cell.Scope.Org.DueSoonDays),
+	})
+}
+
+// queryPrefix is "?q", or "" for an empty query.
+func queryPrefix(q string) string {
+	if q == "" {
+		return ""
+	}
+	return "?" + q
+}
+
+// coverageFuncs are the template functions of the coverage pages.
+func coverageFuncs() template.FuncMap {
+	return template.FuncMap{
+		"statusWord": func(st string) string { return org.StatusWords[st] },
+		"lower":      strings.ToLower,
+	}
+}
