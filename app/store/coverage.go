@@ -237,7 +237,8 @@ func (o *Org) duties(q CoverageQuery) (string, []any) {
 			m.joined_at + make_interval(days => r.due_days))) AS due_at,
 		min(CASE r.refresher WHEN 'months' THEN r.refresher_months
 			WHEN 'module' THEN nullif((?::jsonb ->> r.module_id)::int, 0) END) AS months,
-		bool_or(r.strict) AS strict
+		bool_or(r.strict) AS strict,
+		min(m.joined_at) AS joined_at
 	FROM requirements r
 	CROSS JOIN LATERAL (
 		SELECT tm.person_id, tm.joined_at FROM team_members tm
@@ -253,7 +254,7 @@ func (o *Org) duties(q CoverageQuery) (string, []any) {
 	WHERE r.org_id = ?
 	GROUP BY m.person_id, r.module_id
 ), duties AS (
-	SELECT t.person_id, p.name, t.module_id, t.due_at, t.months, t.strict, lc.started_at,
+	SELECT t.person_id, p.name, t.module_id, t.due_at, t.months, t.strict, t.joined_at, lc.started_at,
 		CASE WHEN t.strict THEN lc.strict_completed_at ELSE lc.completed_at END AS done_at
 	FROM terms t
 	JOIN people p ON p.org_id = ? AND p.id = t.person_id AND p.active
@@ -335,8 +336,13 @@ type Duty struct {
 	Name     string    `bun:"name"`
 	ModuleID string    `bun:"module_id"`
 	// TeamID is the team the row is counted under (nil: in no team).
-	TeamID    *uuid.UUID `bun:"team_id"`
-	DueAt     time.Time  `bun:"due_at"`
+	TeamID *uuid.UUID `bun:"team_id"`
+	DueAt  time.Time  `bun:"due_at"`
+	// JoinedAt is when the course became required of the person: the
+	// earliest of their joining the teams and taking the labels the
+	// requirements name (the later of the two, for a requirement naming
+	// both).
+	JoinedAt  time.Time  `bun:"joined_at"`
 	Months    *int       `bun:"months"` // refresher period; nil: never
 	Strict    bool       `bun:"strict"`
 	StartedAt *time.Time `bun:"started_at"`
@@ -357,7 +363,7 @@ func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, e
 	var out []Duty
 	err := o.run(ctx, func(db bun.IDB) error {
 		return db.NewRaw(cte+`
-SELECT s.person_id, s.name, s.module_id, ct.team_id, s.due_at, s.months, s.strict, s.started_at, s.done_at, s.expires_at, s.status
+SELECT s.person_id, s.name, s.module_id, ct.team_id, s.due_at, s.joined_at, s.months, s.strict, s.started_at, s.done_at, s.expires_at, s.status
 FROM statuses s `+join+`
 ORDER BY lower(s.name), s.person_id, s.module_id, ct.team_id`+lim, append(args, jargs...)...).Scan(ctx, &out)
 	})

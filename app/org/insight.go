@@ -1,0 +1,530 @@
+package org
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/upstand/upstand/app/fault"
+	"github.com/upstand/upstand/app/store"
+)
+
+// The responder roster and the trend (docs/coverage.md): for org admins
+// (every team) and team managers (their teams), on the same duties and
+// statuses as the dashboard. The evaluation is in evaluation.go.
+
+// Why a team has no in-date responder.
+const (
+	NoResponders = "no_responders" // nobody in the team has the responder label
+	NoCourses    = "no_courses"    // no course is required of the team's responders
+	NoneInDate   = "none_in_date"  // responders, but none in date in every course
+)
+
+// Roster is, for every team in a scope, whether it has an in-date trained
+// responder: someone with the organisation's responder label holding an
+// in-date completion (status complete or due soon) of every course
+// required of its responders.
+type Roster struct {
+	Scope Scope
+	// Label is the responder label; nil when the organisation has chosen
+	// none, and then nothing else is filled in.
+	Label *store.Group
+	// Teams are every team in the scope: those without cover first, then
+	// the others, each by name.
+	Teams []RosterTeam
+	// Uncovered counts the teams without cover; LapsingSoon the covered
+	// teams whose cover lapses within the due-soon window.
+	Uncovered, LapsingSoon int
+}
+
+// RosterTeam is one team's responder cover.
+type RosterTeam struct {
+	TeamID uuid.UUID
+	Name   string
+	// Courses are the courses the team's responders need: those required
+	// of the responder label (everywhere or in this team) and those
+	// required of everyone in the team.
+	Courses []Course
+	// Responders are the team's active people with the responder label,
+	// by name.
+	Responders []Responder
+	Covered    bool
+	// Reason says why a team is not covered (NoResponders, NoCourses or
+	// NoneInDate); empty when it is.
+	Reason string
+	// NextExpiry is the earliest expiry among the completions that make
+	// the in-date responders so: when cover first thins. Nil when the team
+	// has no cover or none of them expires.
+	NextExpiry *Expiry
+	// LapsesAt is when the team will have no in-date responder unless
+	// someone completes a refresher: the last of the in-date responders'
+	// own first expiries. Nil when the team has no cover, or one of its
+	// responders never expires.
+	LapsesAt *time.Time
+	// LapsingSoon: LapsesAt is within the due-soon window.
+	LapsingSoon bool
+}
+
+// InDate are the team's responders who are in date in every course.
+func (t RosterTeam) InDate() []Responder {
+	var out []Responder
+	for _, r := range t.Responders {
+		if r.InDate {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Responder is one person with the responder label in one team.
+type Responder struct {
+	PersonID uuid.UUID
+	Name     string
+	// InDate: an in-date completion of every course the team's
+	// responders need.
+	InDate bool
+	// Lacks are the courses they have no in-date completion of.
+	Lacks []Lack
+	// Expires is the earliest expiry of their completions of the team's
+	// responder courses (nil: none of them expires).
+	Expires *time.Time
+}
+
+// Lack is a course a responder is not in date in: never completed (in a
+// way that counts), or expired at ExpiredAt.
+type Lack struct {
+	Course
+	ExpiredAt *time.Time
+}
+
+// Expiry is one completion's expiry: when, whose and of which course.
+type Expiry struct {
+	At     time.Time
+	Person string
+	Course Course
+}
+
+// Roster works out every team's responder cover at the present moment.
+func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
+	sc, err := c.ScopeOf(ctx, a)
+	if err != nil {
+		return Roster{}, err
+	}
+	r := Roster{Scope: sc}
+	label := sc.Org.ResponderLabelID
+	if label == nil {
+		return r, nil
+	}
+	q, err := c.query(ctx, a, sc)
+	if err != nil {
+		return Roster{}, err
+	}
+	cat, err := c.cats.Of(ctx, a.Org)
+	if err != nil {
+		return Roster{}, err
+	}
+	q.Label = label
+	var (
+		group   store.Group
+		teams   []store.Group
+		reqs    []store.Requirement
+		members []store.TeamPerson
+		duties  []store.Duty
+	)
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
+		var err error
+		if group, err = tx.Group(ctx, store.Labels, *label); err != nil {
+			return err
+		}
+		if teams, err = tx.Groups(ctx, store.Teams); err != nil {
+			return err
+		}
+		if reqs, err = tx.Requirements(ctx); err != nil {
+			return err
+		}
+		if members, err = tx.LabelledMembers(ctx, *label, q.Teams); err != nil {
+			return err
+		}
+		duties, err = tx.Duties(ctx, q, 0)
+		return err
+	})
+	if err != nil {
+		return Roster{}, err
+	}
+	r.Label = &group
+	now := q.Now
+
+	// Each responder's standing in each course: the duty (counted under
+	// any of their teams; it is the same person).
+	type key struct {
+		person uuid.UUID
+		module string
+	}
+	standing := map[key]store.Duty{}
+	for _, d := range duties {
+		standing[key{d.PersonID, d.ModuleID}] = d
+	}
+	byTeam := map[uuid.UUID][]store.TeamPerson{}
+	for _, m := range members {
+		byTeam[m.TeamID] = append(byTeam[m.TeamID], m)
+	}
+	soon := now.Add(q.DueSoon)
+	for _, t := range teams {
+		if !sc.Sees(t.ID) {
+			continue
+		}
+		rt := RosterTeam{TeamID: t.ID, Name: t.Name}
+		seen := map[string]bool{}
+		for _, req := range reqs {
+			applies := (req.LabelID != nil && *req.LabelID == *label && (req.TeamID == nil || *req.TeamID == t.ID)) ||
+				(req.LabelID == nil && req.TeamID != nil && *req.TeamID == t.ID)
+			if applies && !seen[req.ModuleID] {
+				seen[req.ModuleID] = true
+				rt.Courses = append(rt.Courses, Course{req.ModuleID, course(cat, req.ModuleID)})
+			}
+		}
+		slices.SortFunc(rt.Courses, func(x, y Course) int { return cmp.Compare(x.Title, y.Title) })
+		var expiries []Expiry // of the completions that keep the team's in-date responders so
+		for _, m := range byTeam[t.ID] {
+			p := Responder{PersonID: m.PersonID, Name: m.Name, InDate: len(rt.Courses) > 0}
+			var mine []Expiry
+			for _, co := range rt.Courses {
+				d, ok := standing[key{m.PersonID, co.ID}]
+				if !ok || d.DoneAt == nil || (d.ExpiresAt != nil && !d.ExpiresAt.After(now)) {
+					p.InDate = false
+					l := Lack{Course: co}
+					if ok && d.DoneAt != nil {
+						l.ExpiredAt = d.ExpiresAt
+					}
+					p.Lacks = append(p.Lacks, l)
+					continue
+				}
+				if d.ExpiresAt != nil {
+					mine = append(mine, Expiry{At: *d.ExpiresAt, Person: m.Name, Course: co})
+					if p.Expires == nil || d.ExpiresAt.Before(*p.Expires) {
+						p.Expires = d.ExpiresAt
+					}
+				}
+			}
+			if p.InDate {
+				expiries = append(expiries, mine...)
+			}
+			rt.Responders = append(rt.Responders, p)
+		}
+		rt.cover(expiries, soon)
+		r.Teams = append(r.Teams, rt)
+	}
+	slices.SortStableFunc(r.Teams, func(x, y RosterTeam) int {
+		switch {
+		case x.Covered != y.Covered:
+			if !x.Covered {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.TeamID.String(), y.TeamID.String()))
+	})
+	for _, t := range r.Teams {
+		if !t.Covered {
+			r.Uncovered++
+		} else if t.LapsingSoon {
+			r.LapsingSoon++
+		}
+	}
+	return r, nil
+}
+
+// cover decides whether the team is covered, and if so when its cover
+// thins and lapses, from its responders and the expiries of the in-date
+// responders' completions.
+func (t *RosterTeam) cover(expiries []Expiry, soon time.Time) {
+	in := t.InDate()
+	switch {
+	case len(in) > 0:
+		t.Covered = true
+	case len(t.Responders) == 0:
+		t.Reason = NoResponders
+	case len(t.Courses) == 0:
+		t.Reason = NoCourses
+	default:
+		t.Reason = NoneInDate
+	}
+	if !t.Covered {
+		return
+	}
+	for _, e := range expiries {
+		if t.NextExpiry == nil || e.At.Before(t.NextExpiry.At) {
+			e := e
+			t.NextExpiry = &e
+		}
+	}
+	for _, p := range in {
+		if p.Expires == nil {
+			t.LapsesAt = nil // someone whose training never expires
+			return
+		}
+		if t.LapsesAt == nil || p.Expires.After(*t.LapsesAt) {
+			t.LapsesAt = p.Expires
+		}
+	}
+	t.LapsingSoon = !t.LapsesAt.After(soon)
+}
+
+// TrendWeeks is how many weeks the trend covers: a year.
+const TrendWeeks = 52
+
+// TrendFilter narrows the trend to one team and one course (either may be
+// empty).
+type TrendFilter struct {
+	Team   *uuid.UUID
+	Module string
+}
+
+// Trend is coverage per required course, week by week over the last
+// year, worked out from the completion history.
+type Trend struct {
+	Scope Scope
+	// Teams are the teams the scope may narrow the trend to, by name.
+	Teams []store.Group
+	// Courses are every course required of someone in the scope (or the
+	// chosen team), by title: what the course filter offers.
+	Courses []Course
+	// Weeks are the weeks, oldest first; the last is the current one.
+	Weeks []Week
+	// Lines are the courses shown (all of Courses, or the chosen one),
+	// each with one point per week.
+	Lines []TrendLine
+}
+
+// Week is one week of the trend: it starts on a Monday (UTC), and coverage
+// is measured at its end (At), or now for the current week.
+type Week struct {
+	Start, At time.Time
+}
+
+// TrendLine is one course's coverage week by week.
+type TrendLine struct {
+	Course
+	Points []TrendPoint
+}
+
+// TrendPoint is one week of one course: how many people the course was
+// required of then (of those it is required of now), and how many of
+// them held an in-date completion.
+type TrendPoint struct {
+	Required, Covered int
+}
+
+// Percent is the covered share as a whole per cent, rounded down (0 when
+// nobody is counted).
+func (p TrendPoint) Percent() int {
+	if p.Required == 0 {
+		return 0
+	}
+	return p.Covered * 100 / p.Required
+}
+
+// Last is the line's current week.
+func (l TrendLine) Last() TrendPoint { return l.Points[len(l.Points)-1] }
+
+// First is the line's oldest week.
+func (l TrendLine) First() TrendPoint { return l.Points[0] }
+
+// trendWeeks are the TrendWeeks weeks up to the one holding now.
+func trendWeeks(now time.Time) []Week {
+	now = now.UTC()
+	y, m, d := now.Date()
+	monday := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(int(now.Weekday())+6)%7)
+	weeks := make([]Week, TrendWeeks)
+	for i := range weeks {
+		start := monday.AddDate(0, 0, -7*(TrendWeeks-1-i))
+		at := start.AddDate(0, 0, 7)
+		if at.After(now) {
+			at = now
+		}
+		weeks[i] = Week{Start: start, At: at}
+	}
+	return weeks
+}
+
+// Trend works out, for each course required of people in the scope, the
+// share of them covered at the end of each of the last 52 weeks. Everyone
+// the course is required of now counts from the week they joined the team
+// or took the label that makes it so; they count as covered in a week if
+// a completion that counts (for a strict requirement, one with every
+// scenario at least mixed) was in date at its end, by the refresher
+// period of their requirements now. Deactivated people are not counted.
+func (c *Coverage) Trend(ctx context.Context, a Actor, f TrendFilter) (Trend, error) {
+	sc, err := c.ScopeOf(ctx, a)
+	if err != nil {
+		return Trend{}, err
+	}
+	q, err := c.query(ctx, a, sc)
+	if err != nil {
+		return Trend{}, err
+	}
+	if f.Team != nil {
+		if err := c.seeTeam(ctx, a, sc, *f.Team); err != nil {
+			return Trend{}, err
+		}
+		q.Teams = []uuid.UUID{*f.Team}
+	}
+	cat, err := c.cats.Of(ctx, a.Org)
+	if err != nil {
+		return Trend{}, err
+	}
+	t := Trend{Scope: sc, Weeks: trendWeeks(q.Now)}
+	var duties []store.Duty
+	var history []store.PastCompletion
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
+		teams, err := tx.Groups(ctx, store.Teams)
+		if err != nil {
+			return err
+		}
+		for _, g := range teams {
+			if sc.Sees(g.ID) {
+				t.Teams = append(t.Teams, g)
+			}
+		}
+		if duties, err = tx.Duties(ctx, q, 0); err != nil {
+			return err
+		}
+		duties = onePerPerson(duties)
+		modules := map[string]bool{}
+		for _, d := range duties {
+			if !modules[d.ModuleID] {
+				modules[d.ModuleID] = true
+				t.Courses = append(t.Courses, Course{d.ModuleID, course(cat, d.ModuleID)})
+			}
+		}
+		slices.SortFunc(t.Courses, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
+		if f.Module != "" && !modules[f.Module] {
+			return fault.Input("course", "Choose one of the courses in the list.")
+		}
+		var ids []string
+		for _, co := range t.Courses {
+			if f.Module == "" || co.ID == f.Module {
+				ids = append(ids, co.ID)
+			}
+		}
+		history, err = tx.CompletionHistory(ctx, ids, q.Teams)
+		return err
+	})
+	if err != nil {
+		return Trend{}, err
+	}
+	lines := map[string]*trendCounter{}
+	for _, co := range t.Courses {
+		if f.Module == "" || co.ID == f.Module {
+			lines[co.ID] = newTrendCounter(t.Weeks)
+		}
+	}
+	type key struct {
+		person uuid.UUID
+		module string
+	}
+	done := map[key][]store.PastCompletion{}
+	for _, h := range history {
+		k := key{h.PersonID, h.ModuleID}
+		done[k] = append(done[k], h)
+	}
+	for _, d := range duties {
+		if l := lines[d.ModuleID]; l != nil {
+			l.add(d, done[key{d.PersonID, d.ModuleID}])
+		}
+	}
+	for _, co := range t.Courses {
+		if l := lines[co.ID]; l != nil {
+			t.Lines = append(t.Lines, TrendLine{Course: co, Points: l.points()})
+		}
+	}
+	return t, nil
+}
+
+// onePerPerson keeps one duty per person and course (Duties lists a
+// person once per team).
+func onePerPerson(ds []store.Duty) []store.Duty {
+	type key struct {
+		person uuid.UUID
+		module string
+	}
+	seen := map[key]bool{}
+	out := ds[:0]
+	for _, d := range ds {
+		k := key{d.PersonID, d.ModuleID}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// trendCounter counts one course's people week by week: for each person,
+// the weeks they are counted from, and the runs of weeks an in-date
+// completion covers, are added as differences and summed at the end, so
+// a person costs the number of their completions, not of the weeks.
+type trendCounter struct {
+	at                []time.Time // each week's moment of measuring
+	required, covered []int       // differences, one longer than the weeks
+}
+
+func newTrendCounter(weeks []Week) *trendCounter {
+	at := make([]time.Time, len(weeks))
+	for i, w := range weeks {
+		at[i] = w.At
+	}
+	return &trendCounter{at: at, required: make([]int, len(at)+1), covered: make([]int, len(at)+1)}
+}
+
+// index is the first week measured at or after t (len(at) if none).
+func (tc *trendCounter) index(t time.Time) int {
+	i, _ := slices.BinarySearchFunc(tc.at, t, func(w, t time.Time) int { return w.Compare(t) })
+	return i
+}
+
+// add counts one person's duty with their completions of the course, in
+// date order.
+func (tc *trendCounter) add(d store.Duty, done []store.PastCompletion) {
+	from := tc.index(d.JoinedAt)
+	tc.required[from]++
+	tc.required[len(tc.at)]--
+	months := 0
+	if d.Months != nil {
+		months = *d.Months
+	}
+	// The runs of covered weeks: a completion covers the weeks measured
+	// from it (inclusive) to its expiry (exclusive); overlapping runs are
+	// merged so that nobody counts twice.
+	end := from
+	for _, c := range done {
+		if d.Strict && !c.StrictOK {
+			continue
+		}
+		lo, hi := max(tc.index(c.CompletedAt), from), len(tc.at)
+		if months > 0 {
+			hi = tc.index(AddMonths(c.CompletedAt, months))
+		}
+		lo = max(lo, end)
+		if lo >= hi {
+			continue
+		}
+		tc.covered[lo]++
+		tc.covered[hi]--
+		end = hi
+	}
+}
+
+func (tc *trendCounter) points() []TrendPoint {
+	out := make([]TrendPoint, len(tc.at))
+	req, cov := 0, 0
+	for i := range out {
+		req += tc.required[i]
+		cov += tc.covered[i]
+		out[i] = TrendPoint{Required: req, Covered: cov}
+	}
+	return out
+}

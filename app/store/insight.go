@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// What coverage's roster, trend and evaluation read beyond the duties
+// (docs/coverage.md). Each takes the teams to look at: nil means the whole
+// organisation, a list (a manager's teams) means the people in them.
+
+// inTeams is the SQL condition "col is a person in one of teams" (true
+// when teams is nil), with its arguments.
+func (o *Org) inTeams(col string, teams []uuid.UUID) (string, []any) {
+	if teams == nil {
+		return "true", nil
+	}
+	return col + " IN (SELECT tm.person_id FROM team_members tm WHERE tm.org_id = ? AND tm.team_id = ANY(?))",
+		[]any{o.id, pgdialect.Array(teams)}
+}
+
+// TeamPerson is one person in one team.
+type TeamPerson struct {
+	TeamID   uuid.UUID `bun:"team_id"`
+	PersonID uuid.UUID `bun:"person_id"`
+	Name     string    `bun:"name"`
+}
+
+// LabelledMembers lists the active people with a label in each team (of
+// teams, or every team when nil), by team and name.
+func (o *Org) LabelledMembers(ctx context.Context, label uuid.UUID, teams []uuid.UUID) ([]TeamPerson, error) {
+	var out []TeamPerson
+	err := o.run(ctx, func(db bun.IDB) error {
+		q := db.NewSelect().TableExpr("team_members AS tm").
+			ColumnExpr("tm.team_id, p.id AS person_id, p.name").
+			Join("JOIN person_labels AS pl ON pl.org_id = tm.org_id AND pl.person_id = tm.person_id AND pl.label_id = ?", label).
+			Join("JOIN people AS p ON p.org_id = tm.org_id AND p.id = tm.person_id AND p.active").
+			Where("tm.org_id = ?", o.id)
+		if teams != nil {
+			q = q.Where("tm.team_id = ANY(?)", pgdialect.Array(teams))
+		}
+		return q.OrderExpr("tm.team_id, lower(p.name), p.id").Scan(ctx, &out)
+	})
+	return out, wrap("list labelled members", err)
+}
+
+// PastCompletion is one completion of a course, for the trend: when, and
+// whether every scenario in it finished at least mixed (what a strict
+// requirement asks).
+type PastCompletion struct {
+	PersonID    uuid.UUID `bun:"person_id"`
+	ModuleID    string    `bun:"module_id"`
+	CompletedAt time.Time `bun:"completed_at"`
+	StrictOK    bool      `bun:"strict_ok"`
+}
+
+// CompletionHistory lists every completion of the given courses by the
+// people in teams (nil: anyone), by person, course and date.
+func (o *Org) CompletionHistory(ctx context.Context, modules []string, teams []uuid.UUID) ([]PastCompletion, error) {
+	var out []PastCompletion
+	if len(modules) == 0 {
+		return out, nil
+	}
+	scope, args := o.inTeams("c.person_id", teams)
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewRaw(`SELECT c.person_id, c.module_id, c.completed_at, completion_strict_ok(c.summary) AS strict_ok
+FROM completions c WHERE c.org_id = ? AND c.module_id = ANY(?) AND `+scope+`
+ORDER BY c.person_id, c.module_id, c.completed_at`, append([]any{o.id, pgdialect.Array(modules)}, args...)...).Scan(ctx, &out)
+	})
+	return out, wrap("list completion history", err)
+}
+
+// ConfidenceSum adds up the paired confidence answers of one statement of
+// one course (Statement empty and Position 0: the course's total).
+// A pair is a person's first answer to the statement before the course
+// and their latest answer after it; skipped answers are no answers.
+type ConfidenceSum struct {
+	ModuleID  string `bun:"module_id"`
+	Statement string `bun:"statement"`
+	// Position is the statement's place in the course's list (1-based; 0
+	// for the course's total).
+	Position int `bun:"position"`
+	// People answered both; Pairs is how many pairs they gave (one per
+	// person for a statement).
+	People int `bun:"people"`
+	Pairs  int `bun:"pairs"`
+	// SumBefore and SumAfter add up the answers (1–5); AgreeBefore and
+	// AgreeAfter count the answers of 4 or 5.
+	SumBefore   int `bun:"sum_before"`
+	SumAfter    int `bun:"sum_after"`
+	AgreeBefore int `bun:"agree_before"`
+	AgreeAfter  int `bun:"agree_after"`
+}
+
+// ConfidenceSums adds up the confidence answers of the people in teams
+// (nil: everyone, deactivated people included), per course and
+// statement, and per course over the statements that at least floor
+// people answered both before and after: a statement left out of the
+// figures for resting on fewer can't then be worked out from its course's
+// total.
+func (o *Org) ConfidenceSums(ctx context.Context, teams []uuid.UUID, floor int) ([]ConfidenceSum, error) {
+	var out []ConfidenceSum
+	scope, sargs := o.inTeams("cf.person_id", teams)
+	// answers is every answer given (not skipped) with its course;
+	// before is each person's first per course and statement, after their
+	// latest; a pair needs the after no earlier than the before.
+	sql := `WITH answers AS (
+	SELECT cf.person_id, ca.module_id, cf.statement_text, cf.statement, cf.phase, cf.value, cf.at, cf.course_attempt_id
+	FROM confidence_answers cf
+	JOIN course_attempts ca ON ca.org_id = cf.org_id AND ca.id = cf.course_attempt_id
+	WHERE cf.org_id = ? AND cf.value IS NOT NULL AND ` + scope + `
+), before AS (
+	SELECT DISTINCT ON (person_id, module_id, statement_text) person_id, module_id, statement_text, statement, value, at
+	FROM answers WHERE phase = 'pre'
+	ORDER BY person_id, module_id, statement_text, at, course_attempt_id
+), after AS (
+	SELECT DISTINCT ON (person_id, module_id, statement_text) person_id, module_id, statement_text, value, at
+	FROM answers WHERE phase = 'post'
+	ORDER BY person_id, module_id, statement_text, at DESC, course_attempt_id DESC
+), pairs AS (
+	SELECT b.person_id, b.module_id, b.statement_text, b.statement, b.value AS v_before, a.value AS v_after
+	FROM before b JOIN after a USING (person_id, module_id, statement_text)
+	WHERE a.at >= b.at
+), statements AS (
+	SELECT module_id, statement_text AS statement, min(statement) AS position,
+		count(DISTINCT person_id) AS people, count(*) AS pairs,
+		sum(v_before) AS sum_before, sum(v_after) AS sum_after,
+		count(*) FILTER (WHERE v_before >= 4) AS agree_before,
+		count(*) FILTER (WHERE v_after >= 4) AS agree_after
+	FROM pairs GROUP BY module_id, statement_text
+)
+SELECT * FROM statements
+UNION ALL
+SELECT p.module_id, '', 0, count(DISTINCT p.person_id), count(*), sum(p.v_before), sum(p.v_after),
+	count(*) FILTER (WHERE p.v_before >= 4), count(*) FILTER (WHERE p.v_after >= 4)
+FROM pairs p JOIN statements s ON s.module_id = p.module_id AND s.statement = p.statement_text AND s.people >= ?
+GROUP BY p.module_id
+ORDER BY module_id, position, statement`
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewRaw(sql, append(append([]any{o.id}, sargs...), floor)...).Scan(ctx, &out)
+	})
+	return out, wrap("add up confidence answers", err)
+}
+
+// Which of a person's finished attempts at a scenario an EndingCount
+// counts.
+const (
+	FirstEnding  = "first"
+	LatestEnding = "latest"
+)
+
+// EndingCount is how many people's first (or latest) finished attempt at
+// a scenario, within a course, ended with an outcome.
+type EndingCount struct {
+	ModuleID   string `bun:"module_id"`
+	ScenarioID string `bun:"scenario_id"`
+	Which      string `bun:"which"` // FirstEnding or LatestEnding
+	Outcome    string `bun:"outcome"`
+	People     int    `bun:"people"`
+}
+
+// EndingCounts counts the endings the people in teams (nil: everyone)
+// reached in each scenario of each course, at their first and at their
+// latest finished attempt.
+func (o *Org) EndingCounts(ctx context.Context, teams []uuid.UUID) ([]EndingCount, error) {
+	var out []EndingCount
+	scope, sargs := o.inTeams("sa.person_id", teams)
+	sql := `WITH ends AS (
+	SELECT ca.module_id, sa.scenario_id,
+		(array_agg(sa.outcome ORDER BY sa.finished_at, sa.started_at, sa.id))[1] AS first,
+		(array_agg(sa.outcome ORDER BY sa.finished_at DESC, sa.started_at DESC, sa.id DESC))[1] AS latest
+	FROM scenario_attempts sa
+	JOIN course_attempts ca ON ca.org_id = sa.org_id AND ca.id = sa.course_attempt_id
+	WHERE sa.org_id = ? AND sa.finished_at IS NOT NULL AND ` + scope + `
+	GROUP BY sa.person_id, ca.module_id, sa.scenario_id
+)
+SELECT module_id, scenario_id, 'first' AS which, first AS outcome, count(*) AS people FROM ends GROUP BY module_id, scenario_id, first
+UNION ALL
+SELECT module_id, scenario_id, 'latest', latest, count(*) FROM ends GROUP BY module_id, scenario_id, latest
+ORDER BY module_id, scenario_id, which, outcome`
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewRaw(sql, append([]any{o.id}, sargs...)...).Scan(ctx, &out)
+	})
+	return out, wrap("count scenario endings", err)
+}
