@@ -121,7 +121,7 @@ func TestRoster(t *testing.T) {
 		{ann, m1, 10}, {ann, m2, 20},
 		{ben, m1, 30}, // lacks m2, which Alpha's responders need
 		{cat, m1, 40}, {cat, m2, 50},
-		{dan, m1, -400}, // expired on day -35
+		{dan, m1, -400},              // expired on day -35
 		{eve, m1, 10}, {eve, m3, 10}, // not a responder
 		{gone, m1, 10},
 		{fay, m1, 60}, {fay, m3, 5},

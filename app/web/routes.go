@@ -119,6 +119,14 @@ func (s *Server) routes() {
 	coverage.Get("/", s.coveragePage)
 	coverage.Get("/courses/:module", s.coverageCell)
 
+	// Coverage's responder roster, trend and evaluation, for org admins
+	// (every team) and team managers (their teams): the service decides,
+	// and anyone else gets a 404. Registered before any /coverage/:param
+	// route, so that these paths are never taken for a parameter.
+	s.app.Get("/coverage/roster", s.requireSignedIn, s.coverageRoster)
+	s.app.Get("/coverage/trend", s.requireSignedIn, s.coverageTrend)
+	s.app.Get("/coverage/evaluation", s.requireSignedIn, s.coverageEvaluation)
+
 	// The trainers' studio. Everyone else gets a 404 anywhere under
 	// /studio. The draft's :kind is "scenarios" or "modules".
 	studio := s.app.Group("/studio", s.requireSignedIn, s.requireTrainer)
