@@ -18,7 +18,7 @@ import (
 type chartSeries struct {
 	Name   string
 	Values []*float64
-	// End is the text after the name in the line's label ("73%").
+	// End is the text before the name in the line's label ("73%").
 	End string
 }
 
@@ -60,15 +60,15 @@ type chartLine struct {
 
 // The chart's fixed measures.
 const (
-	chartWidth      = 760
+	chartWidth      = 800
 	chartLeft       = 48.0
-	chartLabels     = 250.0 // room for the direct labels at the right
+	chartLabels     = 270.0 // room for the direct labels at the right
 	chartTop        = 16.0
 	chartAxis       = 36.0 // room for the x axis's labels
 	chartLabelGap   = 18.0 // the least distance between two labels
 	chartMinPlot    = 220.0
 	chartMarkerSize = 4.5
-	chartLabelChars = 30 // longer names are shortened in the label
+	chartLabelChars = 26 // longer names are shortened in the label
 	chartMarkEvery  = 4  // a marker on every 4th point, and the last
 )
 
@@ -177,9 +177,11 @@ func layoutChart(d chartData) lineChart {
 			marks.WriteString(marker(shape, x(last), y(*s.Values[last])))
 		}
 		l.Path, l.Markers = path.String(), marks.String()
+		// The figure first, so that a long name never pushes it out of
+		// sight.
 		l.Label = shorten(s.Name, chartLabelChars)
 		if s.End != "" {
-			l.Label += ": " + s.End
+			l.Label = s.End + " " + l.Label
 		}
 		if last >= 0 {
 			wants = append(wants, want{line: n, y: y(*s.Values[last]), x: x(last)})
@@ -219,9 +221,12 @@ func layoutChart(d chartData) lineChart {
 		l := &c.Series[w.line]
 		shape := chartShapes[w.line%len(chartShapes)]
 		l.LabelX, l.LabelY = num(labelX), num(ys[i]+4)
-		l.LabelMarker = marker(shape, right+12, ys[i])
+		// A label level with its line's end sits beside the end's own
+		// marker; one moved away gets a leader line and a marker of its
+		// own.
 		if ys[i]-w.y > 1 || w.y-ys[i] > 1 || w.x < right-1 {
 			l.Leader = fmt.Sprintf("M%s,%sL%s,%s", num(w.x+chartMarkerSize+2), num(w.y), num(right+6), num(ys[i]))
+			l.LabelMarker = marker(shape, right+12, ys[i])
 		}
 	}
 	return c
