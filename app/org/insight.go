@@ -294,7 +294,8 @@ type Trend struct {
 	Courses []Course
 	// Weeks are the weeks, oldest first; the last is the current one.
 	Weeks []Week
-	// Lines are the courses shown (all of Courses, or the chosen one),
+	// Lines are the courses shown (all of Courses, or the chosen one;
+	// none when the chosen course is required of nobody in the scope),
 	// each with one point per week.
 	Lines []TrendLine
 }
@@ -401,7 +402,7 @@ func (c *Coverage) Trend(ctx context.Context, a Actor, f TrendFilter) (Trend, er
 			}
 		}
 		slices.SortFunc(t.Courses, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
-		if f.Module != "" && !modules[f.Module] {
+		if _, ok := cat.Module(f.Module); f.Module != "" && !modules[f.Module] && !ok {
 			return fault.Input("course", "Choose one of the courses in the list.")
 		}
 		var ids []string

@@ -514,7 +514,12 @@ func TestTrendMatchesBruteForce(t *testing.T) {
 				t.Errorf("the trend of %s alone: %d lines, %d courses to choose from", one, len(tr.Lines), len(tr.Courses))
 			}
 			if _, err := w.s.Coverage.Trend(w.ctx, w.admin, org.TrendFilter{Module: "no-such-course"}); err == nil {
-				t.Error("a course nobody is required to take was accepted")
+				t.Error("a course that does not exist was accepted")
+			}
+			// A course of the catalogue nobody is required to take: no line.
+			tr, err = w.s.Coverage.Trend(w.ctx, w.admin, org.TrendFilter{Module: w.cat.Modules[len(w.cat.Modules)-1].ID})
+			if err != nil || len(tr.Lines) != 0 {
+				t.Errorf("a course nobody must take: %d lines, %v", len(tr.Lines), err)
 			}
 		})
 	}

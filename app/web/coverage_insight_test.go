@@ -84,6 +84,7 @@ func TestInsightPagesByRole(t *testing.T) {
 		t.Error("the trend has no chart")
 	}
 	a.adminV.page("/coverage/trend?team="+a.Team.ID.String()+"&course="+a.Course.Module.ID, "100% covered now (1 of 1)")
+	a.adminV.page("/coverage/trend?course="+s.learn.Content().Modules[1].ID, "That course is not required of anyone here")
 	a.adminV.page("/coverage/evaluation", a.Course.Module.Title, "fewer than 5")
 
 	// The member made the ward's manager sees the ward only.
