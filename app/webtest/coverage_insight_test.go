@@ -106,6 +106,15 @@ func TestCoverageInsightInBrowser(t *testing.T) {
 	webtest.Axe(t, admin, "trend with its table open")
 	unsplitTables(t, admin, "trend")
 	shots(t, admin, "coverage-trend")
+	// At 360 px the chart keeps a legible size in a frame that scrolls.
+	webtest.Do(t, admin, chromedp.EmulateViewport(360, 780))
+	if w := webtest.Eval[float64](t, admin, `document.querySelector("svg.chart").getBoundingClientRect().width`); w < 600 {
+		t.Errorf("the chart is %.0f px wide at 360 px", w)
+	}
+	if !webtest.Eval[bool](t, admin, `(f => f.scrollWidth > f.clientWidth)(document.querySelector(".chart-frame"))`) {
+		t.Error("the chart's frame does not scroll at 360 px")
+	}
+	webtest.Do(t, admin, chromedp.EmulateViewport(1280, 900))
 
 	webtest.Do(t, admin, chromedp.Navigate(srv.URL+"/coverage/evaluation"), chromedp.WaitVisible(".evaluation table"))
 	if lead := text(t, admin, ".evaluation .lead"); !strings.Contains(lead, "from 6 people who answered both") {
