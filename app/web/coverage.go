@@ -180,6 +180,7 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 	}
 	return s.render(c, "pages/coverage", fiber.Map{
 		"Title":     "Coverage",
+		"Nav":       "dashboard",
 		"Admin":     o.Scope.Admin,
 		"TeamNames": strings.Join(teamNames, ", "),
 		"Form":      form,

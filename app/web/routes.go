@@ -113,19 +113,16 @@ func (s *Server) routes() {
 	admin.Post("/requirements/:id/delete", s.adminRequirementRemove)
 	admin.Post("/coverage-settings", s.adminCoverageSettings)
 
-	// Coverage: org admins see the whole organisation, team managers their
-	// own teams (org.Coverage decides); everyone else gets a 404.
+	// Coverage (the dashboard and drill-down, the responder roster, the
+	// trend and the evaluation): org admins see the whole organisation,
+	// team managers their own teams (org.Coverage decides); everyone else
+	// gets a 404.
 	coverage := s.app.Group("/coverage", s.requireSignedIn)
 	coverage.Get("/", s.coveragePage)
 	coverage.Get("/courses/:module", s.coverageCell)
-
-	// Coverage's responder roster, trend and evaluation, for org admins
-	// (every team) and team managers (their teams): the service decides,
-	// and anyone else gets a 404. Registered before any /coverage/:param
-	// route, so that these paths are never taken for a parameter.
-	s.app.Get("/coverage/roster", s.requireSignedIn, s.coverageRoster)
-	s.app.Get("/coverage/trend", s.requireSignedIn, s.coverageTrend)
-	s.app.Get("/coverage/evaluation", s.requireSignedIn, s.coverageEvaluation)
+	coverage.Get("/roster", s.coverageRoster)
+	coverage.Get("/trend", s.coverageTrend)
+	coverage.Get("/evaluation", s.coverageEvaluation)
 
 	// The trainers' studio. Everyone else gets a 404 anywhere under
 	// /studio. The draft's :kind is "scenarios" or "modules".
