@@ -31,20 +31,66 @@ type canonScenario struct {
 	Nodes          map[string]canonNode `json:"nodes"`
 }
 
+// Text and Goto keep the simple forms whenever they say the same: text as
+// one Markdown string when it is one part without `if` (so `text: [x]` is
+// `text: x`), a goto as a node id unless it is routed. Files that use
+// neither new form therefore keep the canonical JSON, and the version,
+// they had before the forms existed.
 type canonNode struct {
 	Speaker string        `json:"speaker,omitempty"`
-	Text    string        `json:"text"`
+	Text    any           `json:"text"` // string, or []any of string and canonPart
 	Ending  Outcome       `json:"ending,omitempty"`
 	Choices []canonChoice `json:"choices,omitempty"`
 }
 
+type canonPart struct {
+	If   string `json:"if"`
+	Text string `json:"text"`
+}
+
 type canonChoice struct {
 	Text     string            `json:"text"`
-	Goto     string            `json:"goto"`
+	Goto     any               `json:"goto"` // string, or []canonRoute
 	Feedback string            `json:"feedback,omitempty"`
 	Score    map[string]int    `json:"score,omitempty"`
 	Set      map[string]string `json:"set,omitempty"`
 	If       string            `json:"if,omitempty"`
+}
+
+type canonRoute struct {
+	If   string `json:"if,omitempty"`
+	Node string `json:"node"`
+}
+
+// canonText is a node's text in canonical form.
+func canonText(n *Node) any {
+	if len(n.Parts) == 1 && n.Parts[0].If == nil {
+		return n.Parts[0].Text
+	}
+	out := make([]any, len(n.Parts))
+	for i, p := range n.Parts {
+		if p.If == nil {
+			out[i] = p.Text
+		} else {
+			out[i] = canonPart{If: p.If.canon, Text: p.Text}
+		}
+	}
+	return out
+}
+
+// canonGoto is a choice's goto in canonical form.
+func canonGoto(c *Choice) any {
+	if len(c.Routes) == 0 {
+		return c.Goto
+	}
+	out := make([]canonRoute, len(c.Routes))
+	for i, r := range c.Routes {
+		out[i] = canonRoute{Node: r.Node}
+		if r.If != nil {
+			out[i].If = r.If.canon
+		}
+	}
+	return out
 }
 
 func canonicalScenario(s *Scenario) ([]byte, string) {
@@ -66,9 +112,9 @@ func canonicalScenario(s *Scenario) ([]byte, string) {
 		}
 	}
 	for id, n := range s.Nodes {
-		cn := canonNode{Speaker: n.Speaker, Text: n.Text, Ending: n.Ending}
+		cn := canonNode{Speaker: n.Speaker, Text: canonText(n), Ending: n.Ending}
 		for _, ch := range n.Choices {
-			cc := canonChoice{Text: ch.Text, Goto: ch.Goto, Feedback: ch.Feedback, Score: ch.Score}
+			cc := canonChoice{Text: ch.Text, Goto: canonGoto(ch), Feedback: ch.Feedback, Score: ch.Score}
 			if len(ch.Set) > 0 {
 				cc.Set = make(map[string]string, len(ch.Set))
 				for _, a := range ch.Set {

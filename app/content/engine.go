@@ -2,6 +2,7 @@ package content
 
 import (
 	"errors"
+	"html/template"
 	"maps"
 	"strconv"
 	"strings"
@@ -51,11 +52,19 @@ func (st State) Offers(c *Choice) (bool, error) {
 
 // Apply makes choice c, a choice of st's node, and returns the state it
 // leads to: c's score deltas added, its `set` assignments made, all reading
-// the values from before the choice, and c's goto the node. st is left as it
-// was and shares no map with the result. Apply does not ask whether c is on
-// offer; that is Offers.
+// the values from before the choice, and the node its goto leads to — for
+// a routed goto, the first route whose `if` holds over the new values. st
+// is left as it was and shares no map with the result. Apply does not ask
+// whether c is on offer; that is Offers.
 func (st State) Apply(c *Choice) (State, error) {
-	next := State{Node: c.Goto, Vars: maps.Clone(st.Vars), Scores: maps.Clone(st.Scores)}
+	next, _, err := st.apply(c)
+	return next, err
+}
+
+// apply is Apply, also telling which route was taken (Route.Index: 0 for a
+// plain goto).
+func (st State) apply(c *Choice) (State, int, error) {
+	next := State{Vars: maps.Clone(st.Vars), Scores: maps.Clone(st.Scores)}
 	if next.Scores == nil {
 		next.Scores = map[string]int{}
 	}
@@ -65,11 +74,67 @@ func (st State) Apply(c *Choice) (State, error) {
 	for i, a := range c.Set {
 		v, err := a.Value(st.Vars)
 		if err != nil {
-			return st, &EvalError{Node: st.Node, Choice: c, Set: &c.Set[i], Err: err}
+			return st, 0, &EvalError{Node: st.Node, Choice: c, Set: &c.Set[i], Err: err}
 		}
 		next.Vars[a.Var] = v
 	}
-	return next, nil
+	r, err := route(c, next.Vars)
+	if err != nil {
+		return st, 0, &EvalError{Node: st.Node, Choice: c, Route: r, Err: err}
+	}
+	next.Node = r.Node
+	return next, r.Index, nil
+}
+
+// route is the route of c taken with vars, the values after the choice:
+// the first whose `if` holds, else the last (which has none). On an error
+// it returns the route whose `if` failed.
+func route(c *Choice, vars map[string]any) (*Route, error) {
+	targets := c.Targets()
+	for _, r := range targets {
+		if r.If == nil {
+			return r, nil
+		}
+		ok, err := r.If.Holds(vars)
+		if err != nil {
+			return r, err
+		}
+		if ok {
+			return r, nil
+		}
+	}
+	// Only in a draft, whose last route may wrongly carry an `if`.
+	return targets[len(targets)-1], nil
+}
+
+// Shows reports whether p, a part of the text of st's node, is shown: it
+// has no `if`, or its `if` holds for st's variables.
+func (st State) Shows(p *TextPart) (bool, error) {
+	if p.If == nil {
+		return true, nil
+	}
+	ok, err := p.If.Holds(st.Vars)
+	if err != nil {
+		return false, &EvalError{Node: st.Node, Part: p, Err: err}
+	}
+	return ok, nil
+}
+
+// Text is the text of n, st's node, as a learner in st sees it: the parts
+// that Shows, in order, and their HTML one after another.
+func (st State) Text(n *Node) ([]*TextPart, template.HTML, error) {
+	var shown []*TextPart
+	for _, p := range n.Parts {
+		ok, err := st.Shows(p)
+		if err != nil {
+			return nil, "", err
+		}
+		if ok {
+			shown = append(shown, p)
+		}
+	}
+	_, html := joinParts(shown, func(*TextPart) bool { return true })
+	return shown, html, nil
 }
 
 // EvalError is an `if` or a `set` that could not be evaluated. Expressions
@@ -77,10 +142,15 @@ func (st State) Apply(c *Choice) (State, error) {
 // so this happens only on variables of the wrong type: never in a state
 // reached by playing the same scenario version.
 type EvalError struct {
-	Node   string // the node the choice is on
-	Choice *Choice
-	Set    *Assignment // the assignment that failed; nil when it was the `if`
-	Err    error       // from Condition.Holds or Assignment.Value
+	Node   string  // the node the choice or the text part is on
+	Choice *Choice // nil when it was a text part's `if`
+	// Set is the assignment that failed, Route the route whose `if` did
+	// and Part the text part whose `if` did; all three are nil when it was
+	// the choice's own `if`.
+	Set   *Assignment
+	Route *Route
+	Part  *TextPart
+	Err   error // from Condition.Holds or Assignment.Value
 }
 
 func (e *EvalError) Error() string { return e.Err.Error() }
@@ -107,6 +177,9 @@ type Reached struct {
 type Move struct {
 	Choice *Choice
 	To     *Reached
+	// Route is the route of a routed goto that was taken (Route.Index);
+	// 0 for a plain goto.
+	Route int
 }
 
 // Path is the ids of the choices that lead from the start to r along a
@@ -174,11 +247,11 @@ func (s *Scenario) Walk(limit int, visit func(*Reached) bool) error {
 				if !ok {
 					continue
 				}
-				next, err := r.Apply(c)
+				next, route, err := r.apply(c)
 				if err != nil {
 					return err
 				}
-				r.Moves = append(r.Moves, Move{Choice: c, To: reach(next, r, c.ID)})
+				r.Moves = append(r.Moves, Move{Choice: c, To: reach(next, r, c.ID), Route: route})
 			}
 		}
 		if !visit(r) {

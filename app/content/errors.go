@@ -97,6 +97,17 @@ func choiceWhere(node string, choice int) string {
 	return fmt.Sprintf("node %q, choice %d", node, choice)
 }
 
+// routeWhere names an entry of a routed goto (counted from 1).
+func routeWhere(node string, choice, route int) string {
+	return fmt.Sprintf("node %q, choice %d, route %d", node, choice, route)
+}
+
+// partWhere names a part of a node's text written as a list (counted
+// from 1).
+func partWhere(node string, part int) string {
+	return fmt.Sprintf("node %q, text part %d", node, part)
+}
+
 // suggest returns ` (did you mean "x"?)` for the candidate closest to s, or
 // "" when none is close enough to be a plausible typo.
 func suggest(s string, candidates []string) string {

@@ -19,7 +19,12 @@ func checkGraph(r *report, s *Scenario) {
 			continue
 		}
 		c := s.Nodes[m.Node].Choices[m.Choice-1]
-		r.add(c.gotoPos, choiceWhere(m.Node, m.Choice), "S4", "goto %q names no node%s", m.Goto, suggest(m.Goto, s.NodeIDs))
+		if m.Route == 0 {
+			r.add(c.gotoPos, choiceWhere(m.Node, m.Choice), "S4", "goto %q names no node%s", m.Goto, suggest(m.Goto, s.NodeIDs))
+			continue
+		}
+		rt := c.Targets()[m.Route-1]
+		r.add(rt.nodePos, routeWhere(m.Node, m.Choice, m.Route), "S4", "node %q names no node%s", m.Goto, suggest(m.Goto, s.NodeIDs))
 	}
 	if len(s.Nodes) == 0 {
 		r.add(s.nodesPos, "", "S8", "the scenario has no nodes, so no ending")
@@ -50,19 +55,23 @@ func checkGraph(r *report, s *Scenario) {
 
 // GraphProblems are the problems of a scenario's goto graph, as data for a
 // graph view: the same sets rules S4, S5 and S7 report. Each list is in
-// NodeIDs order (Missing then by choice); all are empty for a scenario that
-// passed the rules.
+// NodeIDs order (Missing then by choice and route); all are empty for a
+// scenario that passed the rules. Every route of a routed goto is an edge
+// of the graph, whatever its condition.
 type GraphProblems struct {
 	Unreachable []string        // S5: nodes that cannot be reached from start
 	Traps       []string        // S7: reachable nodes with no ending ahead (following every goto)
 	Missing     []MissingTarget // S4: choices whose goto names no node, or that have none
 }
 
-// MissingTarget is a choice whose goto names no node.
+// MissingTarget is a choice whose goto (or one of whose routes) names no
+// node.
 type MissingTarget struct {
 	Node   string // the node the choice is on
 	Choice int    // the choice's 1-based position on its node
-	Goto   string // as written; "" when the choice has no goto at all
+	// Route is the route of a routed goto (its Index), 0 for a plain goto.
+	Route int
+	Goto  string // the node as written; "" when there is none at all
 	// Meant is the node the goto most likely meant (the one the rules
 	// follow it to, see GraphProblems), "" when none is close.
 	Meant string
@@ -78,19 +87,21 @@ type MissingTarget struct {
 // typo is reported once (S4), not again as an unreachable node or a trap.
 func (s *Scenario) GraphProblems() GraphProblems {
 	var p GraphProblems
-	target := func(c *Choice) string {
-		if _, ok := s.Nodes[c.Goto]; ok {
-			return c.Goto
+	target := func(r *Route) string {
+		if _, ok := s.Nodes[r.Node]; ok {
+			return r.Node
 		}
-		if c.Goto == "" {
+		if r.Node == "" {
 			return ""
 		}
-		return closest(c.Goto, s.NodeIDs)
+		return closest(r.Node, s.NodeIDs)
 	}
 	for _, id := range s.NodeIDs {
 		for _, c := range s.Nodes[id].Choices {
-			if _, ok := s.Nodes[c.Goto]; !ok {
-				p.Missing = append(p.Missing, MissingTarget{Node: id, Choice: c.ID, Goto: c.Goto, Meant: target(c)})
+			for _, r := range c.Targets() {
+				if _, ok := s.Nodes[r.Node]; !ok {
+					p.Missing = append(p.Missing, MissingTarget{Node: id, Choice: c.ID, Route: r.Index, Goto: r.Node, Meant: target(r)})
+				}
 			}
 		}
 	}
@@ -101,8 +112,10 @@ func (s *Scenario) GraphProblems() GraphProblems {
 	targets := func(id string) []string {
 		var out []string
 		for _, c := range s.Nodes[id].Choices {
-			if t := target(c); t != "" {
-				out = append(out, t)
+			for _, r := range c.Targets() {
+				if t := target(r); t != "" {
+					out = append(out, t)
+				}
 			}
 		}
 		return out
@@ -124,10 +137,12 @@ func (s *Scenario) GraphProblems() GraphProblems {
 		n := s.Nodes[id]
 		end := n.IsEnding() || len(n.Choices) == 0
 		for _, c := range n.Choices {
-			if t := target(c); t != "" {
-				into[t] = append(into[t], id)
-			} else {
-				end = true
+			for _, r := range c.Targets() {
+				if t := target(r); t != "" {
+					into[t] = append(into[t], id)
+				} else {
+					end = true
+				}
 			}
 		}
 		if end {
@@ -156,29 +171,69 @@ const maxStates = 10000
 // which S7's static graph search alone cannot, as conditions can hide
 // choices. When there are too many states to play through, every reachable
 // node must instead offer a choice without `if`.
+//
+// The same play-through finds what conditions make unseen: a node whose
+// text, in some state, would show no part at all (S10), and a text part or
+// a route whose `if` never holds in any state the learner can be in there
+// (S5: written for nobody).
 func checkStates(r *report, s *Scenario) {
 	var states []*Reached
-	reported := map[string]bool{}
+	reported := map[string]bool{} // nodes with an S7 problem
+	silent := map[string]bool{}   // nodes with an empty text
+	visited := map[string]bool{}
+	shown := map[*TextPart]bool{}
+	taken := map[*Choice]map[int]bool{} // the routes taken by each choice made
+	var textErr error
 	err := s.Walk(maxStates, func(st *Reached) bool {
 		states = append(states, st)
-		if n := s.Nodes[st.Node]; !n.IsEnding() && len(st.Moves) == 0 && !reported[n.ID] {
+		n := s.Nodes[st.Node]
+		visited[n.ID] = true
+		if n.Conditional() {
+			parts, _, err := st.Text(n)
+			if err != nil {
+				textErr = err
+				return false
+			}
+			for _, p := range parts {
+				shown[p] = true
+			}
+			if len(parts) == 0 && !silent[n.ID] {
+				silent[n.ID] = true
+				r.add(n.pos, nodeWhere(n.ID), "S10", "the learner can arrive here%s and see no text: no part's \"if\" holds; add a part without \"if\"",
+					when(s, st.Vars))
+			}
+		}
+		for _, m := range st.Moves {
+			if taken[m.Choice] == nil {
+				taken[m.Choice] = map[int]bool{}
+			}
+			taken[m.Choice][m.Route] = true
+		}
+		if !n.IsEnding() && len(st.Moves) == 0 && !reported[n.ID] {
 			reported[n.ID] = true
 			r.add(n.pos, nodeWhere(n.ID), "S7", "the learner can arrive here%s with no choice on offer: no choice's \"if\" holds",
 				when(s, st.Vars))
 		}
 		return true
 	})
+	if err == nil {
+		err = textErr
+	}
 	var ee *EvalError
 	switch {
 	case errors.Is(err, ErrTooManyStates):
 		checkUnconditional(r, s)
 		return
 	case errors.As(err, &ee):
-		where := choiceWhere(ee.Node, ee.Choice.ID)
-		if ee.Set == nil {
-			r.add(ee.Choice.pos, where, "S9", "if %q cannot be evaluated: %v", ee.Choice.If.Source, ee.Err)
-		} else {
-			r.add(ee.Choice.pos, where, "S9", "set %s cannot be evaluated: %v", ee.Set.Var, ee.Err)
+		switch {
+		case ee.Part != nil:
+			r.add(ee.Part.ifPos, partWhere(ee.Node, ee.Part.Index), "S9", "if %q cannot be evaluated: %v", ee.Part.If.Source, ee.Err)
+		case ee.Route != nil:
+			r.add(ee.Route.ifPos, routeWhere(ee.Node, ee.Choice.ID, ee.Route.Index), "S9", "if %q cannot be evaluated: %v", ee.Route.If.Source, ee.Err)
+		case ee.Set != nil:
+			r.add(ee.Choice.pos, choiceWhere(ee.Node, ee.Choice.ID), "S9", "set %s cannot be evaluated: %v", ee.Set.Var, ee.Err)
+		default:
+			r.add(ee.Choice.pos, choiceWhere(ee.Node, ee.Choice.ID), "S9", "if %q cannot be evaluated: %v", ee.Choice.If.Source, ee.Err)
 		}
 		return
 	}
@@ -203,13 +258,47 @@ func checkStates(r *report, s *Scenario) {
 				"the learner can arrive here%s, and the choices then on offer never lead to an ending", when(s, st.Vars))
 		}
 	}
+
+	// Conditions written for nobody, at nodes the learner can reach (and,
+	// for routes, on choices the learner can make).
+	for _, id := range s.NodeIDs {
+		n := s.Nodes[id]
+		if !visited[id] {
+			continue
+		}
+		for _, p := range n.Parts {
+			if p.If != nil && !shown[p] {
+				r.add(p.ifPos, partWhere(id, p.Index), "S5",
+					"if %q never holds when the learner is here, so this part is never shown", clip(p.If.Source))
+			}
+		}
+		for _, c := range n.Choices {
+			t := taken[c]
+			if t == nil {
+				continue
+			}
+			for _, rt := range c.Routes {
+				if rt.If != nil && !t[rt.Index] {
+					r.add(rt.ifPos, routeWhere(id, c.ID, rt.Index), "S5",
+						"the route to %q is never taken: whenever the learner makes this choice, its if %q does not hold, or an earlier route's does",
+						rt.Node, clip(rt.If.Source))
+				}
+			}
+		}
+	}
 }
 
 // checkUnconditional is the fallback of checkStates for scenarios with too
-// many states: each reachable non-ending node needs a choice without `if`.
+// many states: each reachable non-ending node needs a choice without `if`,
+// and every node a text part without `if`.
 func checkUnconditional(r *report, s *Scenario) {
 	for _, id := range s.NodeIDs {
 		n := s.Nodes[id]
+		if n.Text == "" {
+			r.add(n.pos, nodeWhere(id), "S10",
+				"every part of the text here has an \"if\", and the variables take over %d combinations, too many to check that one always holds; add a part without \"if\"",
+				maxStates)
+		}
 		if n.IsEnding() {
 			continue
 		}

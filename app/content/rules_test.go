@@ -82,7 +82,7 @@ func TestScenarioRules(t *testing.T) {
 		{"S1 unknown field", func(t *testing.T) string { return edit(t, "        goto: b", "        got: b") },
 			[]string{"S4 13:9", "S1 14:9", "S5 20:3"}, `node "a", choice 1: S1 unknown field "got" in a choice (did you mean "goto"?)`},
 		{"S1 wrong type", func(t *testing.T) string { return edit(t, "summary: S.", "summary: S.\nminutes: ten") }, []string{"S1 4:10"}, "minutes must be a whole number, not text"},
-		{"S1 wrong type of node", func(t *testing.T) string { return edit(t, "    text: Bad.", "    text: [Bad]") }, []string{"S1 25:11", "S10 25:11"}, "text must be text, not a list"},
+		{"S1 wrong type of node", func(t *testing.T) string { return edit(t, "    text: Bad.", "    text: {Bad: 1}") }, []string{"S1 25:11", "S10 25:11"}, "text must be text, not a mapping"},
 		{"S1 unknown audience", func(t *testing.T) string { return edit(t, "summary: S.", "summary: S.\naudience: [line-manger]") }, []string{"S1 4:12"}, `(did you mean "line-manager"?)`},
 		{"S2 id missing", func(t *testing.T) string { return edit(t, "id: t\n", "") }, []string{"S2 1:1"}, `id is missing; it must be "t"`},
 		{"S2 not a slug", func(t *testing.T) string { return edit(t, "id: t", "id: T_x") }, []string{"S2 1:5"}, "is not a slug"},

@@ -29,6 +29,8 @@ var Audiences = []string{"line-manager", "responder", "anyone"}
 const (
 	MaxNodes     = 500
 	MaxChoices   = 10
+	MaxRoutes    = 10 // entries of a routed goto
+	MaxTextParts = 20 // parts of a node's text written as a list
 	MaxTextRunes = 20000
 	MaxFileBytes = 1 << 20
 )
@@ -70,15 +72,49 @@ type Scenario struct {
 }
 
 // Node is one situation in a scenario: a moment with choices, or an ending.
+//
+// Its text (for an ending, the debrief) may be written as a list of parts,
+// some shown only when their `if` holds: what a learner sees there depends
+// on the variables (State.Text). Text and HTML are what every learner at
+// the node sees, the parts without `if`; Parts has all of it.
 type Node struct {
 	ID      string
-	Speaker string        // plain text, may be empty
-	Text    string        // Markdown; for an ending, the debrief
-	HTML    template.HTML // Text rendered
-	Ending  Outcome       // "" unless the node is an ending
-	Choices []*Choice     // empty on an ending
+	Speaker string // plain text, may be empty
+	// Text is the Markdown of the parts without `if`, joined by blank
+	// lines: the whole text when it is written as one.
+	Text string
+	// HTML is those parts rendered (each on its own), one after another.
+	HTML template.HTML
+	// Parts is the text in the parts it was written in, in order. Text
+	// written as one Markdown text is one part without `if`.
+	Parts   []*TextPart
+	Ending  Outcome   // "" unless the node is an ending
+	Choices []*Choice // empty on an ending
 
 	pos pos
+}
+
+// TextPart is one part of a node's text: Markdown, shown only when If
+// holds, or always when If is nil.
+type TextPart struct {
+	Index int        // 1-based position in the node's text list
+	If    *Condition // nil when always shown
+	Text  string     // Markdown
+	HTML  template.HTML
+
+	pos   pos // of the part (an `if` is reported at ifPos)
+	ifPos pos
+}
+
+// Conditional reports whether the node's text has a part with an `if`, so
+// that what it shows depends on the variables.
+func (n *Node) Conditional() bool {
+	for _, p := range n.Parts {
+		if p.If != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // IsEnding reports whether reaching the node finishes the scenario.
@@ -90,9 +126,16 @@ func (n *Node) Line() int { return n.pos.line }
 
 // Choice is one option on a node.
 type Choice struct {
-	ID           int    // 1-based position on its node, stable within a version
-	Text         string // plain text
-	Goto         string
+	ID   int    // 1-based position on its node, stable within a version
+	Text string // plain text
+	// Goto is the node the choice leads to: a plain goto's, or the last
+	// route's of a routed goto (taken when no other route's `if` holds).
+	Goto string
+	// Routes are the entries of a routed goto, in order, the last one
+	// without `if` (its node is Goto); nil for a plain goto. The first
+	// whose `if` holds, over the variables after the choice's `set`, is
+	// where the choice leads.
+	Routes       []*Route
 	Feedback     string // Markdown, may be empty
 	FeedbackHTML template.HTML
 	Score        map[string]int // competency key -> delta
@@ -100,7 +143,28 @@ type Choice struct {
 	If           *Condition     // nil when always offered
 
 	pos     pos
-	gotoPos pos
+	gotoPos pos // of Goto
+}
+
+// Route is one entry of a routed goto.
+type Route struct {
+	Index int        // 1-based position in the goto list; 0 for a plain goto (see Targets)
+	If    *Condition // nil on the last entry
+	Node  string
+
+	pos     pos // of the entry
+	nodePos pos // of its node
+	ifPos   pos // of its `if`
+}
+
+// Targets lists every way the choice can lead, in order: its Routes, or
+// for a plain goto one Route (Index 0) without `if` to Goto. Graph views
+// and the static graph rules follow every one of them.
+func (c *Choice) Targets() []*Route {
+	if len(c.Routes) > 0 {
+		return c.Routes
+	}
+	return []*Route{{Node: c.Goto, pos: c.gotoPos, nodePos: c.gotoPos}}
 }
 
 // scenarioFields are the keys a scenario file may use.
@@ -110,6 +174,8 @@ var scenarioFields = []string{"id", "title", "summary", "audience", "minutes", "
 var (
 	nodeFields   = []string{"speaker", "text", "choices", "ending"}
 	choiceFields = []string{"text", "goto", "feedback", "score", "set", "if"}
+	partFields   = []string{"if", "text"}
+	routeFields  = []string{"if", "node"}
 )
 
 // ParseScenario checks one scenario file against rules S1–S11 and returns
@@ -425,16 +491,24 @@ func (w *walker) node(s *Scenario, n *Node, e field) {
 		return
 	}
 	n.Speaker = w.optText(f, "speaker", where)
-	if ft, ok := f["text"]; ok {
-		n.Text, n.HTML = w.markdownField(ft, where, "S10")
-	}
-	if n.Text == "" {
-		p := e.keyPos
-		if ft, ok := f["text"]; ok {
-			p = ft.valPos
+	ft, hasText := f["text"]
+	if _, isList := ft.val.(*ast.SequenceNode); hasText && isList {
+		w.textParts(s, n, ft)
+	} else {
+		if hasText {
+			if text, html := w.markdownField(ft, where, "S10"); text != "" {
+				n.Parts = []*TextPart{{Index: 1, Text: text, HTML: html, pos: ft.valPos}}
+			}
 		}
-		w.r.add(p, where, "S10", "text is empty")
+		if len(n.Parts) == 0 {
+			p := e.keyPos
+			if hasText {
+				p = ft.valPos
+			}
+			w.r.add(p, where, "S10", "text is empty")
+		}
 	}
+	n.Text, n.HTML = joinParts(n.Parts, func(p *TextPart) bool { return p.If == nil })
 	if fe, ok := f["ending"]; ok && fe.val != nil {
 		if v, ok := w.str(fe, where); ok {
 			if slices.Contains(outcomes, v) {
@@ -495,11 +569,15 @@ func (w *walker) choice(s *Scenario, n *Node, c *Choice, it item) {
 		w.r.add(it.pos, where, "S10", "text is empty")
 	}
 	if fg, ok := f["goto"]; ok && fg.val != nil {
-		g, isText := w.str(fg, where)
-		c.Goto = cleanText(g)
-		c.gotoPos = fg.valPos
-		if isText && c.Goto == "" {
-			w.r.add(fg.valPos, where, "S4", "goto is empty: name the node this choice leads to")
+		if _, isList := fg.val.(*ast.SequenceNode); isList {
+			w.routes(s, n, c, fg)
+		} else {
+			g, isText := w.str(fg, where)
+			c.Goto = cleanText(g)
+			c.gotoPos = fg.valPos
+			if isText && c.Goto == "" {
+				w.r.add(fg.valPos, where, "S4", "goto is empty: name the node this choice leads to")
+			}
 		}
 	} else {
 		w.r.add(it.pos, where, "S4", "the choice has no goto")
@@ -559,21 +637,141 @@ func (w *walker) choice(s *Scenario, n *Node, c *Choice, it item) {
 		slices.SortFunc(c.Set, func(a, b Assignment) int { return strings.Compare(a.Var, b.Var) })
 	}
 	if fi, ok := f["if"]; ok {
-		src, ok := w.str(fi, where)
-		switch {
-		case !ok:
-		case fi.val == nil || strings.TrimSpace(src) == "":
-			w.r.add(fi.keyPos, where, "S9", "if has no expression")
-		default:
-			program, canon, err := compileExpr(src, s.Variables, Bool)
-			if err != nil {
-				w.r.add(fi.valPos, where, exprRule(err), "if %q %s", clip(src), err)
-				// A draft still shows the choice as conditional; a
-				// Condition without a program never leaves ParseScenario.
-				c.If = &Condition{Source: src}
-				break
+		c.If = w.condition(s, fi, where)
+	}
+}
+
+// condition compiles an `if` (of a choice, a route or a text part),
+// reporting a problem under S9 (S11 for its length). An `if` that does
+// not compile still gives a Condition, without a program, so a draft
+// shows the thing as conditional; such a Condition never leaves
+// ParseScenario. It returns nil for an `if` with no expression.
+func (w *walker) condition(s *Scenario, fi field, where string) *Condition {
+	src, ok := w.str(fi, where)
+	switch {
+	case !ok:
+		return nil
+	case fi.val == nil || strings.TrimSpace(src) == "":
+		w.r.add(fi.keyPos, where, "S9", "if has no expression")
+		return nil
+	}
+	program, canon, err := compileExpr(src, s.Variables, Bool)
+	if err != nil {
+		w.r.add(fi.valPos, where, exprRule(err), "if %q %s", clip(src), err)
+		return &Condition{Source: src}
+	}
+	return &Condition{Source: src, canon: canon, program: program}
+}
+
+// textParts reads a node's text written as a list: each entry is Markdown,
+// shown always, or a mapping {if, text}, shown when its `if` holds.
+func (w *walker) textParts(s *Scenario, n *Node, ft field) {
+	where := nodeWhere(n.ID)
+	items, _ := w.list(ft, where)
+	if len(items) == 0 {
+		w.r.add(ft.valPos, where, "S10", "text is empty: an empty list")
+		return
+	}
+	if len(items) > MaxTextParts {
+		w.r.add(ft.keyPos, where, "S11", "%d text parts, over the limit of %d", len(items), MaxTextParts)
+	}
+	for i, it := range items {
+		pw := partWhere(n.ID, i+1)
+		p := &TextPart{Index: i + 1, pos: it.pos}
+		at := it.pos
+		switch it.n.(type) {
+		case *ast.MappingNode, *ast.MappingValueNode:
+			pf, _ := w.fields(it.n, pw, "a text part", partFields...)
+			tf, ok := pf["text"]
+			if !ok {
+				w.r.add(it.pos, pw, "S10", "the part has no text")
+				continue
 			}
-			c.If = &Condition{Source: src, canon: canon, program: program}
+			at = tf.valPos
+			p.Text, p.HTML = w.markdownField(tf, pw, "S10")
+			if fi, ok := pf["if"]; ok {
+				p.If, p.ifPos = w.condition(s, fi, pw), fi.valPos
+			}
+		case *ast.SequenceNode:
+			w.r.add(it.pos, pw, w.rule, "a text part must be Markdown or a mapping with if and text, not a list")
+			continue
+		default:
+			p.Text, p.HTML = w.markdownField(field{key: "text", val: it.n, valPos: it.pos}, pw, "S10")
+		}
+		if p.Text == "" {
+			w.r.add(at, pw, "S10", "text is empty")
+			continue
+		}
+		n.Parts = append(n.Parts, p)
+	}
+}
+
+// routes reads a routed goto: a list of {if, node}, every entry but the
+// last with an `if`, the last without. A list of one entry without `if`
+// is a plain goto.
+func (w *walker) routes(s *Scenario, n *Node, c *Choice, fg field) {
+	where := choiceWhere(n.ID, c.ID)
+	items, _ := w.list(fg, where)
+	if len(items) == 0 {
+		w.r.add(fg.valPos, where, "S4", "goto is an empty list: name the node this choice leads to")
+		return
+	}
+	if len(items) > MaxRoutes {
+		w.r.add(fg.keyPos, where, "S11", "%d routes, over the limit of %d", len(items), MaxRoutes)
+	}
+	routes := make([]*Route, 0, len(items))
+	for i, it := range items {
+		rw := routeWhere(n.ID, c.ID, i+1)
+		r := &Route{Index: i + 1, pos: it.pos, nodePos: it.pos}
+		routes = append(routes, r)
+		last := i == len(items)-1
+		switch it.n.(type) {
+		case *ast.MappingNode, *ast.MappingValueNode:
+		case nil:
+			w.r.add(it.pos, rw, "S4", "the route is empty: write {if: ..., node: ...}")
+			continue
+		default:
+			w.r.add(it.pos, rw, w.rule, "a route must be a mapping with if and node (e.g. {if: \"trust >= 2\", node: listen}), not %s", kindOf(it.n))
+			continue
+		}
+		rf, _ := w.fields(it.n, rw, "a route", routeFields...)
+		if fn, ok := rf["node"]; ok && fn.val != nil {
+			g, isText := w.str(fn, rw)
+			r.Node, r.nodePos = cleanText(g), fn.valPos
+			if isText && r.Node == "" {
+				w.r.add(fn.valPos, rw, "S4", "node is empty: name the node this route leads to")
+			}
+		} else {
+			w.r.add(it.pos, rw, "S4", "the route has no node")
+		}
+		fi, hasIf := rf["if"]
+		switch {
+		case hasIf && last:
+			w.r.add(fi.keyPos, rw, "S4", "the last route must have no if: it is where the choice leads when no other route's if holds")
+		case hasIf:
+			r.If, r.ifPos = w.condition(s, fi, rw), fi.valPos
+		case !last:
+			w.r.add(it.pos, rw, "S4", "only the last route may leave out if (this one would always be taken, and the routes after it never)")
 		}
 	}
+	last := routes[len(routes)-1]
+	c.Goto, c.gotoPos = last.Node, last.nodePos
+	if len(routes) > 1 {
+		c.Routes = routes
+	}
+}
+
+// joinParts is the Markdown and the HTML of the parts keep accepts: the
+// Markdown joined by blank lines, the HTML (each part rendered on its own)
+// one after another.
+func joinParts(parts []*TextPart, keep func(*TextPart) bool) (string, template.HTML) {
+	var md []string
+	var html strings.Builder
+	for _, p := range parts {
+		if keep(p) {
+			md = append(md, p.Text)
+			html.WriteString(string(p.HTML))
+		}
+	}
+	return strings.Join(md, "\n\n"), template.HTML(html.String())
 }
