@@ -1,6 +1,7 @@
 package content
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,12 +36,33 @@ func addFiles(f *testing.F, pattern string, add func(data []byte)) {
 	}
 }
 
+// conditionalSeeds are scenarios using conditional text and routed gotos,
+// valid and broken, so the fuzzers start from the new forms too.
+func conditionalSeeds() []string {
+	return []string{
+		secretScenario,
+		strings.Replace(secretScenario, "    text: Sam asks you to keep it secret.", "    text: [Sam asks you to keep it secret.]", 1),
+		strings.Replace(secretScenario, "            node: mixed", "            node: mixd", 1),
+		strings.Replace(secretScenario, "          - node: good", "          - {node: good, if: corrected}", 1),
+		strings.Replace(secretScenario, "      - if: corrected", "      - if: \"corrected && !promised\"", 1),
+		strings.Replace(secretScenario, "      - Well done.\n", "", 1),
+		strings.Replace(secretScenario, "      - Sam goes on.", "      - [Sam goes on.]", 1),
+		"id: t\ntitle: T\nsummary: S.\nvariables: {n: 0}\nstart: a\nnodes:\n  a:\n    text: [A, {if: \"n > 0\", text: B}]\n" +
+			"    choices:\n      - {text: Go, goto: [{if: \"n == 0\", node: a}, {node: w}], set: {n: \"n + 1\"}}\n  w: {ending: positive, text: W}\n",
+	}
+}
+
 // FuzzParseScenario: any input loads or gives well-formed errors, never
 // panics or hangs; a scenario that loads reloads from its canonical JSON
-// with the same version.
+// with the same version, and plays: in every state the walk reaches (up to
+// a bound), the node's text renders and shows something, and every choice
+// on offer leads to a node.
 func FuzzParseScenario(f *testing.F) {
 	f.Add([]byte(validScenario))
 	f.Add([]byte(reformatted))
+	for _, s := range conditionalSeeds() {
+		f.Add([]byte(s))
+	}
 	addFiles(f, "scenarios/*.yaml", func(data []byte) { f.Add(data) })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, errs := ParseScenario("scenarios/t.yaml", data)
@@ -55,6 +77,27 @@ func FuzzParseScenario(f *testing.F) {
 		if errs != nil || again.Version != s.Version {
 			t.Fatalf("canonical JSON does not reload to the same version: %v\n%s", errs, s.Canonical)
 		}
+		err := s.Walk(200, func(r *Reached) bool {
+			parts, html, err := r.Text(s.Nodes[r.Node])
+			if err != nil {
+				t.Fatalf("text at %q: %v", r.Node, err)
+			}
+			if len(parts) == 0 || html == "" {
+				t.Fatalf("a scenario that loaded shows no text at %q with %v", r.Node, r.Vars)
+			}
+			for _, m := range r.Moves {
+				if s.Nodes[m.To.Node] == nil {
+					t.Fatalf("choice %d at %q leads to unknown node %q", m.Choice.ID, r.Node, m.To.Node)
+				}
+				if m.Route < 0 || m.Route > len(m.Choice.Routes) || (m.Route == 0) != (len(m.Choice.Routes) == 0) {
+					t.Fatalf("move by route %d of %d", m.Route, len(m.Choice.Routes))
+				}
+			}
+			return true
+		})
+		if err != nil && !errors.Is(err, ErrTooManyStates) {
+			t.Fatalf("a scenario that loaded does not play: %v", err)
+		}
 	})
 }
 
@@ -63,6 +106,9 @@ func FuzzParseScenario(f *testing.F) {
 func FuzzParseDraft(f *testing.F) {
 	f.Add([]byte(validScenario))
 	f.Add([]byte(brokenDraft))
+	for _, s := range conditionalSeeds() {
+		f.Add([]byte(s))
+	}
 	addFiles(f, "scenarios/*.yaml", func(data []byte) { f.Add(data) })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, errs := ParseDraft("scenarios/t.yaml", data)
@@ -83,8 +129,20 @@ func FuzzParseDraft(f *testing.F) {
 			}
 		}
 		for _, m := range p.Missing {
-			if n := s.Nodes[m.Node]; n == nil || m.Choice < 1 || m.Choice > len(n.Choices) {
+			n := s.Nodes[m.Node]
+			if n == nil || m.Choice < 1 || m.Choice > len(n.Choices) {
 				t.Fatalf("missing target at unknown choice %+v", m)
+			}
+			c := n.Choices[m.Choice-1]
+			if m.Route < 0 || m.Route > len(c.Routes) || (m.Route == 0) != (len(c.Routes) == 0) || c.Targets()[max(m.Route, 1)-1].Node != m.Goto {
+				t.Fatalf("missing target at unknown route %+v of %+v", m, c.Targets())
+			}
+		}
+		for _, id := range s.NodeIDs {
+			for _, part := range s.Nodes[id].Parts {
+				if part.Text == "" {
+					t.Fatalf("node %q has an empty part", id)
+				}
 			}
 		}
 	})

@@ -11,7 +11,12 @@
 // ("ending: positive"); the start has a bold border and says "start".
 // Colour is never the only sign. Choices are arrows labelled with their
 // number and text (cut at 40 characters); a choice with an `if` is dashed
-// and carries the condition in its tooltip.
+// and carries the condition in its tooltip. A choice whose goto is routed
+// (it leads by state to one of several nodes) draws one arrow per route,
+// labelled under the choice's text with when it is taken ("→ if
+// <condition>", "→ otherwise" for the last), and the outline lists the
+// routes. A node's tooltip has its whole text, a part shown only under a
+// condition marked "[if <condition>]".
 //
 // Every box links to the editor: RenderOptions.NodeHref gives its link
 // (by default "#node-<id>", for the page's script to map to the node's
@@ -157,14 +162,29 @@ type OutlineNode struct {
 
 // OutlineChoice is one choice of an outline node.
 type OutlineChoice struct {
-	Number    int    // 1-based position on the node
-	Text      string // in full
-	Target    string // the goto as written; "" when the choice has none
+	Number int    // 1-based position on the node
+	Text   string // in full
+	// Target is the goto as written, "" when the choice has none; for a
+	// routed goto, its last route's node (Routes has them all).
+	Target    string
 	Condition string // the `if` as written; "" when always offered
 	// Missing is set when Target names no node (or there is no goto);
 	// Meant is then the node it most likely meant, "" if none is close.
+	// For a routed goto they are set on each of Routes instead.
 	Missing bool
 	Meant   string
+	// Routes are the routes of a routed goto, in order; nil for a plain
+	// goto.
+	Routes []OutlineRoute `json:",omitempty"`
+}
+
+// OutlineRoute is one route of a routed goto.
+type OutlineRoute struct {
+	Number    int    // 1-based position in the goto list
+	Target    string // the node as written; "" when the route has none
+	Condition string // the `if` as written; "" on the last route ("otherwise")
+	Missing   bool   // Target names no node
+	Meant     string // the node Target most likely meant, "" if none is close
 }
 
 // Box is one node's rectangle, with X and Y its top-left corner.
@@ -279,8 +299,9 @@ func title(s *content.Scenario, outline []OutlineNode, p plan) string {
 	if name == "" {
 		name = s.ID
 	}
-	endings, unreachable, traps, missing := 0, 0, 0, 0
+	endings, unreachable, traps, missing, choices := 0, 0, 0, 0, 0
 	for _, n := range outline {
+		choices += len(n.Choices)
 		if strings.Contains(n.Kind, "ending") {
 			endings++
 		}
@@ -296,10 +317,18 @@ func title(s *content.Scenario, outline []OutlineNode, p plan) string {
 			if c.Missing {
 				missing++
 			}
+			for _, r := range c.Routes {
+				if r.Missing {
+					missing++
+				}
+			}
 		}
 	}
 	t := fmt.Sprintf("Graph of the scenario “%s”: %s, %s, %s", name,
-		count(len(outline), "node", "nodes"), count(endings, "ending", "endings"), count(len(p.edges), "choice", "choices"))
+		count(len(outline), "node", "nodes"), count(endings, "ending", "endings"), count(choices, "choice", "choices"))
+	if len(p.edges) != choices {
+		t += fmt.Sprintf(" (%s: routed gotos draw one per route)", count(len(p.edges), "arrow", "arrows"))
+	}
 	var probs []string
 	if unreachable > 0 {
 		probs = append(probs, fmt.Sprintf("%d unreachable", unreachable))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,7 +118,7 @@ func TestGoldenSmall(t *testing.T) {
 		t.Errorf("outline kinds: %s, want %s", got, want)
 	}
 	c := g.Outline[1].Choices[0]
-	if c != (OutlineChoice{Number: 1, Text: "Mention the support line.", Target: "good", Condition: "trust >= 1"}) {
+	if !reflect.DeepEqual(c, OutlineChoice{Number: 1, Text: "Mention the support line.", Target: "good", Condition: "trust >= 1"}) {
 		t.Errorf("outline choice: %+v", c)
 	}
 	if g.Outline[0].Line != 10 {
@@ -674,4 +675,78 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// routed has a choice with a routed goto (one route misspelt) and a node
+// whose text has a conditional part.
+const routed = `id: routed
+title: Routed
+summary: S.
+variables:
+  promised: false
+start: a
+nodes:
+  a:
+    text:
+      - Sam asks you to keep it secret.
+      - {if: promised, text: You already promised.}
+    choices:
+      - {text: Promise, goto: a, set: {promised: true}, if: "!promised"}
+      - text: Leave it
+        goto:
+          - {if: promised, node: mixed}
+          - {if: "!promised", node: bad}
+          - node: good
+  good: {ending: positive, text: Good.}
+  mixed: {ending: mixed, text: Mixed.}
+`
+
+// TestRoutedGoto: a routed goto draws one arrow per route, each labelled
+// with the choice and its condition ("otherwise" for the last); the
+// outline lists the routes; a route that names no node points to a
+// placeholder like any goto.
+func TestRoutedGoto(t *testing.T) {
+	s := draft(t, "routed", routed)
+	g := render(t, s, RenderOptions{})
+	svg := string(g.SVG)
+	wellFormed(t, svg)
+	for _, want := range []string{
+		"<title>a&#45;&gt;mixed</title>", "<title>a&#45;&gt;missing: bad</title>", "<title>a&#45;&gt;good</title>",
+		">→ if promised<", ">→ if !promised<", ">→ otherwise<",
+		`xlink:title="2. Leave it&#10;route 1 of 3: if promised"`,
+		`xlink:title="2. Leave it&#10;route 3 of 3: otherwise"`,
+		// The box's tooltip has the whole text, the conditional part marked.
+		`Sam asks you to keep it secret. [if promised] You already promised.`,
+		// Two choices, four arrows.
+		"3 nodes, 2 endings, 2 choices (4 arrows: routed gotos draw one per route); problems: 1 choice going nowhere.</title>",
+	} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the SVG has no %s", want)
+		}
+	}
+	if n := strings.Count(svg, `class="edge"`); n != 4 {
+		t.Errorf("%d arrows, want 4 (one for the plain goto, three for the routes)", n)
+	}
+	c := byIDChoice(g.Outline, "a", 2)
+	want := OutlineChoice{Number: 2, Text: "Leave it", Target: "good", Routes: []OutlineRoute{
+		{Number: 1, Target: "mixed", Condition: "promised"},
+		{Number: 2, Target: "bad", Condition: "!promised", Missing: true, Meant: "a"},
+		{Number: 3, Target: "good"},
+	}}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("outline choice:\n%+v\nwant\n%+v", c, want)
+	}
+	if p := byIDChoice(g.Outline, "a", 1); p.Routes != nil || p.Target != "a" || p.Condition != "!promised" {
+		t.Errorf("a plain goto in the outline: %+v", p)
+	}
+	if b := g.Boxes; len(b) != 4 || !b[3].Missing || b[3].Node != "bad" {
+		t.Errorf("boxes: %+v", g.Boxes)
+	}
+
+	// Fixed, the draft is a valid scenario and draws without problems.
+	fixed := strings.Replace(routed, "node: bad", "node: mixed", 1)
+	fixed = strings.Replace(fixed, "{if: promised, node: mixed}", "{if: promised, node: good}", 1)
+	if _, errs := content.ParseScenario("scenarios/routed.yaml", []byte(fixed)); errs != nil {
+		t.Fatalf("the fixed draft does not load:\n%v", errs)
+	}
 }

@@ -176,14 +176,14 @@ func build(s *content.Scenario, opts RenderOptions) (plan, []OutlineNode) {
 	for _, id := range probs.Traps {
 		problems[id] = append(problems[id], ProblemTrap)
 	}
-	type choiceKey struct {
-		node   string
-		choice int
+	type routeKey struct {
+		node          string
+		choice, route int
 	}
-	meant := map[choiceKey]string{}
+	meant := map[routeKey]string{}
 	meantGoto := map[string]string{} // the same goto always means the same node
 	for _, m := range probs.Missing {
-		meant[choiceKey{m.Node, m.Choice}] = m.Meant
+		meant[routeKey{m.Node, m.Choice, m.Route}] = m.Meant
 		meantGoto[m.Goto] = m.Meant
 	}
 
@@ -221,7 +221,7 @@ func build(s *content.Scenario, opts RenderOptions) (plan, []OutlineNode) {
 		if sp := oneLine(n.Speaker); sp != "" {
 			tip += " (" + sp + ")"
 		}
-		if t := oneLine(n.Text); t != "" {
+		if t := oneLine(nodeText(n)); t != "" {
 			tip += ": " + t
 		}
 		attrs := boxAttrs(st, lines, clip(tip, tooltipRunes))
@@ -247,18 +247,31 @@ func build(s *content.Scenario, opts RenderOptions) (plan, []OutlineNode) {
 			if c.If != nil {
 				oc.Condition = c.If.Source
 			}
-			head, ok := index[c.Goto]
-			if !ok {
-				oc.Missing = true
-				oc.Meant = meant[choiceKey{id, c.ID}]
-				if head, ok = placeholders[c.Goto]; !ok {
-					head = len(p.nodes)
-					placeholders[c.Goto] = head
-					p.nodes = append(p.nodes, placeholder(names, c.Goto, meantGoto[c.Goto]))
+			// One arrow per way the choice can lead: a routed goto draws
+			// one for each route, labelled with its condition.
+			for _, r := range c.Targets() {
+				or := OutlineRoute{Number: r.Index, Target: r.Node}
+				if r.If != nil {
+					or.Condition = r.If.Source
 				}
+				head, ok := index[r.Node]
+				if !ok {
+					or.Missing = true
+					or.Meant = meant[routeKey{id, c.ID, r.Index}]
+					if head, ok = placeholders[r.Node]; !ok {
+						head = len(p.nodes)
+						placeholders[r.Node] = head
+						p.nodes = append(p.nodes, placeholder(names, r.Node, meantGoto[r.Node]))
+					}
+				}
+				if len(c.Routes) > 0 {
+					oc.Routes = append(oc.Routes, or)
+				} else {
+					oc.Missing, oc.Meant = or.Missing, or.Meant
+				}
+				p.edges = append(p.edges, planEdge{tail: index[id], head: head, attrs: edgeAttrs(c, r, len(c.Routes), or.Missing)})
 			}
 			outline[i].Choices = append(outline[i].Choices, oc)
-			p.edges = append(p.edges, planEdge{tail: index[id], head: head, attrs: edgeAttrs(c, oc.Missing)})
 		}
 	}
 	return p, outline
@@ -310,18 +323,31 @@ func placeholder(names map[string]bool, target, meant string) planNode {
 	}
 }
 
-func edgeAttrs(c *content.Choice, missing bool) []attr {
+// edgeAttrs draws choice c's arrow by route r; routes is how many routes
+// c's goto has (0 for a plain goto). A route's arrow says under the
+// choice's text when it is taken: "→ if <condition>", or "→ otherwise"
+// for the last.
+func edgeAttrs(c *content.Choice, r *content.Route, routes int, missing bool) []attr {
 	text := strconv.Itoa(c.ID) + ". " + oneLine(c.Text)
 	tip := []string{clip(text, tooltipRunes)}
 	if c.If != nil {
 		tip = append(tip, clip("if: "+oneLine(c.If.Source), tooltipRunes))
+	}
+	lines := wrap(clip(text, edgeLabelRunes), edgeLineRunes)
+	if routes > 0 {
+		when := "otherwise"
+		if r.If != nil {
+			when = "if " + oneLine(r.If.Source)
+		}
+		tip = append(tip, clip(fmt.Sprintf("route %d of %d: %s", r.Index, routes, when), tooltipRunes))
+		lines = append(lines, wrap(clip("→ "+when, edgeLabelRunes), edgeLineRunes)...)
 	}
 	colour := edgeColour
 	if missing {
 		colour = edgeMissingColour
 	}
 	a := []attr{
-		{"label", labelLines(wrap(clip(text, edgeLabelRunes), edgeLineRunes))},
+		{"label", labelLines(lines)},
 		{"tooltip", tipLines(tip)},
 		{"labeltooltip", tipLines(tip)},
 		{"fontname", "Helvetica"},
@@ -483,4 +509,21 @@ func joinLines(lines []string, esc func(string) string) string {
 		out[i] = esc(l)
 	}
 	return strings.Join(out, `\n`)
+}
+
+// nodeText is a node's whole text for its tooltip: every part, a
+// conditional one after "[if <condition>]".
+func nodeText(n *content.Node) string {
+	var parts []string
+	for _, p := range n.Parts {
+		if p.If != nil {
+			parts = append(parts, "[if "+p.If.Source+"] "+p.Text)
+		} else {
+			parts = append(parts, p.Text)
+		}
+	}
+	if len(parts) == 0 {
+		return n.Text
+	}
+	return strings.Join(parts, " ")
 }

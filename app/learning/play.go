@@ -28,6 +28,9 @@ type Play struct {
 	State   scenario.State
 	// Node is where the attempt is now.
 	Node *content.Node
+	// Text is Node's text (at an ending, the debrief) as this learner sees
+	// it: the parts whose `if` holds for the attempt's variables.
+	Text template.HTML
 	// Options are the choices on offer (none at an ending).
 	Options []scenario.Choice
 	// Last is the most recent choice and its feedback; nil before the
@@ -55,7 +58,8 @@ type Review struct {
 	Node     *content.Node // the node the choice was made on
 	Text     string        // the choice
 	Feedback template.HTML // may be empty
-	// Next is the node the choice led to (the consequence).
+	// Next is the node the choice led to (the consequence): with a routed
+	// goto, the one this attempt's variables chose.
 	Next *content.Node
 }
 
@@ -249,6 +253,7 @@ func fillState(play Play, sa store.ScenarioAttempt, sc *content.Scenario, state 
 		return Play{}, fmt.Errorf("learning: scenario attempt %s: no node %q in %s@%s", sa.ID, state.Node, sc.ID, sc.Version)
 	}
 	play.Node = node
+	play.Text = scenario.Text(sc, state)
 	play.Options = scenario.Options(sc, state)
 	for i, ps := range state.Path {
 		n := sc.Nodes[ps.Node]
@@ -256,7 +261,13 @@ func fillState(play Play, sa store.ScenarioAttempt, sc *content.Scenario, state 
 			return Play{}, fmt.Errorf("learning: scenario attempt %s: path step %d does not fit %s@%s", sa.ID, i+1, sc.ID, sc.Version)
 		}
 		c := n.Choices[ps.Choice-1]
-		play.Path = append(play.Path, Review{Seq: i + 1, Node: n, Text: c.Text, Feedback: c.FeedbackHTML, Next: sc.Nodes[c.Goto]})
+		// Where the choice led is where the path goes on from (a routed
+		// goto's target depends on the state, the path records it).
+		next := node
+		if i+1 < len(state.Path) {
+			next = sc.Nodes[state.Path[i+1].Node]
+		}
+		play.Path = append(play.Path, Review{Seq: i + 1, Node: n, Text: c.Text, Feedback: c.FeedbackHTML, Next: next})
 	}
 	if len(play.Path) > 0 {
 		last := play.Path[len(play.Path)-1]

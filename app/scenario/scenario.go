@@ -7,7 +7,8 @@
 // The rules themselves (what is on offer, what a choice does) are
 // content.State's, which the content checker plays every scenario through
 // with; this package adds what an attempt needs on top: the scenario and
-// version it belongs to, the path, the outcome and the feedback.
+// version it belongs to, the path, the outcome and the feedback, and the
+// text of the node the attempt is at as its state shows it (Text).
 package scenario
 
 import (
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"html/template"
 	"slices"
+	"strings"
 
 	"github.com/upstand/upstand/app/content"
 )
@@ -133,6 +135,27 @@ func Options(s *content.Scenario, st State) []Choice {
 		}
 	}
 	return out
+}
+
+// Text is the current node's text (at an ending, the debrief) as the
+// learner sees it in st: its parts whose `if` holds for st's variables, in
+// order. It is empty when st does not belong to s. Expressions were
+// type-checked at load and cannot fail on a state of the same version;
+// should one fail anyway, its part is left out, like a choice whose `if`
+// fails.
+func Text(s *content.Scenario, st State) template.HTML {
+	n, err := current(s, st)
+	if err != nil {
+		return ""
+	}
+	var out strings.Builder
+	for _, p := range n.Parts {
+		if ok, err := rules(st).Shows(p); err == nil && ok {
+			out.WriteString(string(p.HTML))
+		}
+	}
+	// The parts are content's rendered, sanitised Markdown.
+	return template.HTML(out.String())
 }
 
 // Choose makes a choice and returns the next state with the feedback. st is

@@ -206,6 +206,9 @@ func TestRandomWalks(t *testing.T) {
 				if steps >= bound {
 					t.Fatalf("seed %d: no ending after %d steps (path %v)", seed, bound, st.Path)
 				}
+				if scenario.Text(s, st) == "" {
+					t.Fatalf("seed %d: no text at node %q with %v", seed, st.Node, st.Vars)
+				}
 				opts := scenario.Options(s, st)
 				if len(opts) == 0 {
 					t.Fatalf("seed %d: no options at node %q with %v", seed, st.Node, st.Vars)
@@ -301,4 +304,78 @@ func play(t *testing.T, s *content.Scenario, picks []int) scenario.State {
 		}
 	}
 	return st
+}
+
+// secretScenario's debriefs follow the path: an ending's text has a part
+// shown only when a promise was corrected, and "Leave it" leads to the
+// mixed ending only when a promise stands uncorrected.
+const secretScenario = `id: secret
+title: T
+summary: S.
+variables:
+  promised: false
+  corrected: false
+start: a
+nodes:
+  a:
+    text: Sam asks you to keep it secret.
+    choices:
+      - {text: Promise, goto: b, set: {promised: true}}
+      - {text: Be honest, goto: b}
+  b:
+    text:
+      - Sam goes on.
+      - {if: promised, text: Sam trusts your promise.}
+    choices:
+      - {text: Correct it, goto: good, set: {corrected: true}, if: promised}
+      - text: Leave it
+        goto:
+          - {if: "promised && !corrected", node: mixed}
+          - node: good
+  good:
+    ending: positive
+    text:
+      - Well done.
+      - {if: corrected, text: You corrected the promise.}
+  mixed:
+    ending: mixed
+    text: You promised to keep it secret and never corrected that.
+`
+
+func TestConditionalTextAndRoutes(t *testing.T) {
+	s, errs := content.ParseScenario("scenarios/secret.yaml", []byte(secretScenario))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	cases := []struct {
+		picks   []int
+		node    string
+		outcome content.Outcome
+		text    string
+	}{
+		{nil, "a", "", "<p>Sam asks you to keep it secret.</p>\n"},
+		{[]int{1}, "b", "", "<p>Sam goes on.</p>\n<p>Sam trusts your promise.</p>\n"},
+		{[]int{2}, "b", "", "<p>Sam goes on.</p>\n"},
+		{[]int{1, 2}, "mixed", content.Mixed, "<p>You promised to keep it secret and never corrected that.</p>\n"},
+		{[]int{2, 2}, "good", content.Positive, "<p>Well done.</p>\n"},
+		{[]int{1, 1}, "good", content.Positive, "<p>Well done.</p>\n<p>You corrected the promise.</p>\n"},
+	}
+	for _, tc := range cases {
+		st := play(t, s, tc.picks)
+		if st.Node != tc.node || st.Outcome != tc.outcome {
+			t.Errorf("%v: at %q (%s), want %q (%s)", tc.picks, st.Node, st.Outcome, tc.node, tc.outcome)
+		}
+		if got := string(scenario.Text(s, st)); got != tc.text {
+			t.Errorf("%v: text %q, want %q", tc.picks, got, tc.text)
+		}
+		// What the learner saw is a function of the stored state alone.
+		if got := string(scenario.Text(s, roundTrip(t, st))); got != tc.text {
+			t.Errorf("%v: text after a JSON round trip %q", tc.picks, got)
+		}
+	}
+	other := scenario.Start(s)
+	other.Version = "0000000000000000"
+	if scenario.Text(s, other) != "" {
+		t.Fatal("text shown for another version")
+	}
 }

@@ -17,6 +17,9 @@ import (
 // stored: the page carries the choices made so far, and each request plays
 // them again through the content engine's rules (State.Offers, State.Apply),
 // so a playtest never creates a learner record or an analytics figure.
+// The node's text shows as the learner in that state sees it, with the
+// parts its conditions hide marked as such, and a choice with a routed
+// goto says where it would lead now.
 
 // playtestView is what the playtest page shows.
 type playtestView struct {
@@ -26,10 +29,14 @@ type playtestView struct {
 	Steps    []playStep
 	Node     *content.Node
 	State    content.State
-	Options  []playOption
-	Last     *playStep
-	Vars     []playValue
-	Scores   []playValue
+	// Parts are the node's text in its parts, each marked shown or not
+	// in this state, so the trainer sees what a learner here sees and
+	// what the conditions hide.
+	Parts   []playPart
+	Options []playOption
+	Last    *playStep
+	Vars    []playValue
+	Scores  []playValue
 }
 
 type playStep struct {
@@ -37,9 +44,17 @@ type playStep struct {
 	Choice *content.Choice
 }
 
+type playPart struct {
+	*content.TextPart
+	Shown bool
+}
+
 type playOption struct {
 	*content.Choice
 	Offered bool
+	// Leads is where the choice would lead now, for a routed goto (whose
+	// target depends on the state); "" otherwise.
+	Leads string
 }
 
 type playValue struct{ Name, Label, Value string }
@@ -110,9 +125,19 @@ func playtest(sc *content.Scenario, from, path string) (playtestView, error) {
 		v.Last = &v.Steps[len(v.Steps)-1]
 	}
 	v.State, v.Node = st, sc.Nodes[st.Node]
+	for _, p := range v.Node.Parts {
+		ok, err := st.Shows(p)
+		v.Parts = append(v.Parts, playPart{TextPart: p, Shown: ok && err == nil})
+	}
 	for _, ch := range v.Node.Choices {
 		ok, err := st.Offers(ch)
-		v.Options = append(v.Options, playOption{Choice: ch, Offered: ok && err == nil})
+		o := playOption{Choice: ch, Offered: ok && err == nil}
+		if o.Offered && len(ch.Routes) > 0 {
+			if next, err := st.Apply(ch); err == nil {
+				o.Leads = next.Node
+			}
+		}
+		v.Options = append(v.Options, o)
 	}
 	for _, vr := range sc.Variables {
 		v.Vars = append(v.Vars, playValue{Name: vr.Name, Value: fmt.Sprint(st.Vars[vr.Name])})
