@@ -16,8 +16,9 @@
 // variables; nothing else ever evaluates author text.
 //
 // The rules of play are here too, once: State with Offers and Apply (what is
-// on offer and what a choice does) and Scenario.Walk over every state a
-// learner can reach. The checker plays each scenario through with them
+// on offer and what a choice does, following a routed goto by the
+// variables), Shows and Text (which parts of a node's text the learner
+// reads) and Scenario.Walk over every state a learner can reach. The checker plays each scenario through with them
 // before accepting it, and package scenario plays learners' attempts with
 // them.
 //
