@@ -192,8 +192,9 @@ func ParseScenario(path string, data []byte) (*Scenario, Errors) {
 // ParseDraft is ParseScenario for a scenario being written: along with
 // every problem, it returns as much of the scenario as could be read, for
 // a graph view of a draft. The partial Scenario has whatever parsed of
-// the id, title, start and nodes (speaker, text, ending, choices with
-// their text, goto and `if` source, even an `if` that does not compile);
+// the id, title, start and nodes (speaker, text and its parts, ending,
+// choices with their text, goto and routes and `if` sources, even an `if`
+// that does not compile);
 // its Version and Canonical are empty, and it must not be played or put
 // into a catalogue. The Scenario is nil only when nothing could be read:
 // a YAML syntax error, a file that is not a mapping, or one over the size
