@@ -78,6 +78,10 @@ func (st State) apply(c *Choice) (State, int, error) {
 		}
 		next.Vars[a.Var] = v
 	}
+	if len(c.Routes) == 0 {
+		next.Node = c.Goto
+		return next, 0, nil
+	}
 	r, err := route(c, next.Vars)
 	if err != nil {
 		return st, 0, &EvalError{Node: st.Node, Choice: c, Route: r, Err: err}
@@ -86,12 +90,11 @@ func (st State) apply(c *Choice) (State, int, error) {
 	return next, r.Index, nil
 }
 
-// route is the route of c taken with vars, the values after the choice:
-// the first whose `if` holds, else the last (which has none). On an error
-// it returns the route whose `if` failed.
+// route is the route of c's routed goto taken with vars, the values after
+// the choice: the first whose `if` holds, else the last (which has none).
+// On an error it returns the route whose `if` failed.
 func route(c *Choice, vars map[string]any) (*Route, error) {
-	targets := c.Targets()
-	for _, r := range targets {
+	for _, r := range c.Routes {
 		if r.If == nil {
 			return r, nil
 		}
@@ -104,7 +107,7 @@ func route(c *Choice, vars map[string]any) (*Route, error) {
 		}
 	}
 	// Only in a draft, whose last route may wrongly carry an `if`.
-	return targets[len(targets)-1], nil
+	return c.Routes[len(c.Routes)-1], nil
 }
 
 // Shows reports whether p, a part of the text of st's node, is shown: it

@@ -204,6 +204,9 @@ func checkStates(r *report, s *Scenario) {
 			}
 		}
 		for _, m := range st.Moves {
+			if m.Route == 0 {
+				continue
+			}
 			if taken[m.Choice] == nil {
 				taken[m.Choice] = map[int]bool{}
 			}
