@@ -27,9 +27,12 @@ const (
 	// Unavailable: something the service depends on (the database) cannot
 	// be reached just now; the same request may work a little later.
 	Unavailable
+	// Unauthenticated: the credentials a program sent (an API key) are
+	// missing, unknown, revoked or wrong.
+	Unauthenticated
 )
 
-var kindNames = [...]string{"internal", "not found", "forbidden", "conflict", "invalid", "unavailable"}
+var kindNames = [...]string{"internal", "not found", "forbidden", "conflict", "invalid", "unavailable", "unauthenticated"}
 
 func (k Kind) String() string {
 	if k >= 0 && int(k) < len(kindNames) {

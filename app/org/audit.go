@@ -59,6 +59,9 @@ const (
 	RequirementRemove Action = "requirement.remove"
 	TeamManager       Action = "team.manager"
 	CoverageSettings  Action = "coverage.settings"
+	APIKeyCreate      Action = "apikey.create"
+	APIKeyRevoke      Action = "apikey.revoke"
+	ExportDownload    Action = "export.download"
 )
 
 var labels = map[Action]string{
@@ -103,6 +106,9 @@ var labels = map[Action]string{
 	RequirementRemove: "Removed a course requirement",
 	TeamManager:       "Changed a team's managers",
 	CoverageSettings:  "Changed the coverage settings",
+	APIKeyCreate:      "Created an API key",
+	APIKeyRevoke:      "Revoked an API key",
+	ExportDownload:    "Downloaded an export",
 }
 
 // Actions lists the vocabulary in the filter's order.
@@ -111,7 +117,8 @@ var Actions = []Action{SignIn, SignInFailed, SignOut, SignOutEverywhere, Enrol, 
 	PersonTeams, PersonLabels, PersonDeactivate, PersonReactivate, TeamCreate, TeamRename, TeamDelete,
 	LabelCreate, LabelRename, LabelDelete, OrgCreate, SupportAdded, SupportChanged, SupportRemoved,
 	ContentCreate, ContentApprove, ContentPublish, ContentUnpublish, ReviewSetting,
-	RequirementAdd, RequirementChange, RequirementRemove, TeamManager, CoverageSettings}
+	RequirementAdd, RequirementChange, RequirementRemove, TeamManager, CoverageSettings,
+	APIKeyCreate, APIKeyRevoke, ExportDownload}
 
 // Label is the action in people's words; an action no longer in the
 // vocabulary (an old entry) shows its code.

@@ -53,6 +53,8 @@ func problemOf(err error) problem {
 			status = fiber.StatusBadRequest
 		case fault.Unavailable:
 			status = fiber.StatusServiceUnavailable
+		case fault.Unauthenticated:
+			status = fiber.StatusUnauthorized
 		}
 	} else if errors.As(err, &fe) {
 		status = fe.Code
