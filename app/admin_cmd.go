@@ -22,6 +22,8 @@ const adminUsage = `usage:
       create an organisation and print its first admin's enrolment link
   upstand admin invite --org ORG-ID --name NAME --email EMAIL [--trainer] [--org-admin]
       invite someone to an organisation and print their enrolment link
+  upstand admin api-key --org ORG-ID --name NAME
+      make an API key for the organisation's xAPI statements and print it once as ID:SECRET
   upstand admin orgs
       list organisations with their ids
 `
@@ -36,7 +38,7 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("upstand admin "+sub, flag.ContinueOnError)
-	orgName := fs.String("name", "", "name of the organisation (create-org) or person (invite)")
+	orgName := fs.String("name", "", "name of the organisation (create-org), person (invite) or key (api-key)")
 	adminName := fs.String("admin-name", "", "first admin's name")
 	adminEmail := fs.String("admin-email", "", "first admin's email")
 	orgID := fs.String("org", "", "organisation id (see 'upstand admin orgs')")
@@ -100,6 +102,23 @@ func runAdmin(ctx context.Context, args []string, env config.Env, stdout, stderr
 			return adminFail(stderr, err)
 		}
 		fmt.Fprintf(stdout, "Enrolment link for %s <%s>, valid for 7 days and usable once:\n%s\n", p.Name, p.Email, link.URL)
+	case "api-key":
+		id, err := uuid.Parse(*orgID)
+		if err != nil {
+			fmt.Fprintln(stderr, "upstand admin api-key: --org must be an organisation id (see 'upstand admin orgs')")
+			return 2
+		}
+		if _, err := st.Org(id).Organisation(ctx); err != nil {
+			return adminFail(stderr, err)
+		}
+		k, err := admin.CreateAPIKey(ctx, org.Operator(st, id, "operator"), *orgName)
+		if err != nil {
+			return adminFail(stderr, err)
+		}
+		// The key alone on stdout, so a script can take it; what it is, on
+		// stderr.
+		fmt.Fprintf(stderr, "API key %q for the xAPI statements endpoint (GET /xapi/statements). It is shown only now: keep it safe.\n", k.Name)
+		fmt.Fprintln(stdout, k.Credentials())
 	case "orgs":
 		orgs, err := st.Global().Organisations(ctx)
 		if err != nil {

@@ -39,7 +39,7 @@ func commands() map[string]command {
 		"serve":   {"run the web server", runServe},
 		"migrate": {"apply (up), roll back (down) or list (status) database migrations", runMigrate},
 		"content": {"check content, import a Twine story or draw a scenario: content check [DIR], content import FILE, content graph FILE", runContent},
-		"admin":   {"operator tools: create-org, invite, orgs", runAdmin},
+		"admin":   {"operator tools: create-org, invite, api-key, orgs", runAdmin},
 		"version": {"print the version", runVersion},
 	}
 }
