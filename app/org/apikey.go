@@ -84,7 +84,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, a Actor, name string) (NewAP
 	if _, err := rand.Read(paging); err != nil {
 		return NewAPIKey{}, err
 	}
-	k := store.APIKey{ID: uuid.New(), Name: name, SecretHash: hash, PagingKey: paging, CreatedBy: a.Ref(), CreatedAt: s.now().UTC()}
+	k := store.APIKey{Name: name, SecretHash: hash, PagingKey: paging, CreatedBy: a.Ref(), CreatedAt: s.now().UTC()}
 	err := a.Org.InTx(ctx, func(tx *store.Org) error {
 		if err := requireOrgAdmin(ctx, tx, a); err != nil {
 			return err

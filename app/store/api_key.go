@@ -28,10 +28,10 @@ type APIKey struct {
 // Revoked reports whether the key has been revoked.
 func (k APIKey) Revoked() bool { return k.RevokedAt != nil }
 
-// CreateAPIKey stores a new key of the organisation's: its id, name,
-// secret hash, paging key, creator and creation time as given.
+// CreateAPIKey stores a new key of the organisation's with a new id: its
+// name, secret hash, paging key, creator and creation time as given.
 func (o *Org) CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error) {
-	k.OrgID = o.id
+	k.ID, k.OrgID = uuid.New(), o.id
 	err := o.run(ctx, func(db bun.IDB) error {
 		_, err := db.NewInsert().Model(&k).Exec(ctx)
 		return err

@@ -43,6 +43,7 @@ type orgData struct {
 	*fixture.Tenant
 	credential  []byte
 	sessionHash []byte
+	apiKey      store.APIKey
 }
 
 func randomBytes(n int) []byte {
@@ -62,6 +63,11 @@ func newOrgData(t *testing.T, s fixture.Services, tag string, now time.Time) *or
 	sh := sha256.Sum256(randomBytes(32))
 	d.sessionHash = sh[:]
 	if err := member.CreateSession(ctx, store.Session{IDHash: d.sessionHash, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if d.apiKey, err = s.Store.Org(d.Org.ID).CreateAPIKey(ctx, store.APIKey{Name: tag + " key", SecretHash: randomBytes(32),
+		PagingKey: randomBytes(32), CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -145,8 +151,8 @@ func bCandidates(b *orgData, now time.Time) candidates {
 	return candidates{
 		ids: []uuid.UUID{b.Org.ID, b.Admin.ID, b.Member.ID, b.Invitee.ID, b.Invite.ID, b.MemberLink.InviteID, b.Team.ID, b.Label.ID, b.Support.ID,
 			course.Attempt.ID, course.Attempt.RootID, course.Scenarios[0].Attempt.ID, course.Quizzes[0].Attempt.ID, course.Notes[0].ID,
-			course.Completion.ID, *course.Completion.CertificateID},
-		secrets: [][]byte{b.credential, b.sessionHash, b.Invite.TokenHash},
+			course.Completion.ID, *course.Completion.CertificateID, b.apiKey.ID},
+		secrets: [][]byte{b.credential, b.sessionHash, b.Invite.TokenHash, b.apiKey.SecretHash},
 		strs: []string{course.Module.ID, course.Scenarios[0].Step.ID, course.Quizzes[0].Step.ID, course.Notes[0].Step.ID,
 			"lesson", "Renamed"},
 		now: now,

@@ -26,6 +26,8 @@ type tenant struct {
 	adminV, memberV, trainerV       *browser
 	adminKey, memberKey, trainerKey *passkey
 	passkeyID                       string // the member's, base64url, as in /account/passkeys/:id
+	// apiKey is a live API key of the organisation's, made by its admin.
+	apiKey org.NewAPIKey
 }
 
 // newTenant builds an organisation whose every name carries tag, so that
@@ -45,6 +47,10 @@ func (s *testServer) newTenant(t testing.TB, tag string) *tenant {
 		t.Fatalf("member passkeys: %v %v", keys, err)
 	}
 	x.passkeyID = passkeyKey(keys[0].ID)
+	if x.apiKey, err = s.org.CreateAPIKey(context.Background(), org.ActorFor(s.st, x.Admin, ""), tag+" Record Store"); err != nil {
+		t.Fatal(err)
+	}
+	x.Secrets = append(x.Secrets, x.apiKey.Name, x.apiKey.Secret)
 	return x
 }
 

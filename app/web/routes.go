@@ -18,6 +18,15 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/assets/*", s.serveAsset)
 
+	// The xAPI statements endpoint is for programs holding an organisation
+	// API key, not a browser form: no session, no cookies, no CSRF token
+	// (the key in every request is the credential), so it comes before
+	// that middleware.
+	xapiRoutes := s.app.Group("/xapi", s.xapiFrame)
+	xapiRoutes.Get("/about", s.xapiAbout)
+	xapiRoutes.Get("/statements", s.requireAPIKey, s.xapiStatements)
+	xapiRoutes.Use(s.notFound)
+
 	s.app.Use(s.loadSession(), s.sameOrigin, s.csrfProtection(), s.csrfStored, s.plainText)
 
 	s.app.Get("/", s.home)
@@ -106,6 +115,9 @@ func (s *Server) routes() {
 	admin.Get("/labels/:id/delete", s.adminGroupConfirmDelete(store.Labels))
 	admin.Post("/labels/:id/delete", s.adminGroupDelete(store.Labels))
 	admin.Get("/audit", s.adminAudit)
+	admin.Get("/api-keys", s.adminAPIKeys)
+	admin.Post("/api-keys", s.adminAPIKeyCreate)
+	admin.Post("/api-keys/:id/revoke", s.adminAPIKeyRevoke)
 	admin.Get("/requirements", s.adminRequirements)
 	admin.Post("/requirements", s.adminRequirementAdd)
 	admin.Get("/requirements/:id", s.adminRequirement)
@@ -123,6 +135,13 @@ func (s *Server) routes() {
 	coverage.Get("/roster", s.coverageRoster)
 	coverage.Get("/trend", s.coverageTrend)
 	coverage.Get("/evaluation", s.coverageEvaluation)
+	// Exports: the coverage CSV for org admins and team managers (their
+	// teams), the completions CSV and the xAPI statements for org admins
+	// (org.Coverage and org.Service decide; everyone else gets a 404).
+	coverage.Get("/exports", s.exportsPage)
+	coverage.Get("/exports/coverage.csv", s.exportCoverageCSV)
+	coverage.Get("/exports/completions.csv", s.exportCompletionsCSV)
+	coverage.Get("/exports/statements.json", s.exportStatements)
 
 	// The trainers' studio. Everyone else gets a 404 anywhere under
 	// /studio. The draft's :kind is "scenarios" or "modules".

@@ -88,7 +88,8 @@ var tenantRoutes = map[string]tenantRow{
 
 	// Coverage: a course is the same for every organisation, so the
 	// drill-down is asked for within one of the organisation's teams.
-	"GET /coverage/courses/:module": {path: "/coverage/courses/{module}?team={team}&label={label}", own: 200, ownAs: "admin"},
+	"GET /coverage/courses/:module":   {path: "/coverage/courses/{module}?team={team}&label={label}", own: 200, ownAs: "admin"},
+	"POST /admin/api-keys/:id/revoke": {path: "/admin/api-keys/{apiKey}/revoke", own: http.StatusSeeOther, ownAs: "admin"},
 
 	// A learner's own records.
 	"GET /courses/:module/steps/:n/attempts/:id": {path: "/courses/{module}/steps/{scenarioStep}/attempts/{scenarioAttempt}", own: 200, ownAs: "member"},
@@ -170,6 +171,7 @@ func (x *tenant) fill(s string) string {
 		"{studioModule}", x.Module,
 		"{publishedScenario}", x.PublishedScenario,
 		"{libraryScenario}", x.Course.Scenarios[0].Scenario.ID,
+		"{apiKey}", x.apiKey.ID.String(),
 	).Replace(s)
 }
 
@@ -381,6 +383,13 @@ func (x *tenant) snapshot(t *testing.T, s *testServer) string {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(&b, "settings %d %v;", o.DueSoonDays, o.ResponderLabelID)
+	keys, err := s.st.Org(x.Org.ID).APIKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		fmt.Fprintf(&b, "api key %s %s revoked %v;", k.ID, k.Name, k.Revoked())
+	}
 	for _, kind := range []string{authoring.Scenario, authoring.Module} {
 		drafts, err := s.st.Org(x.Org.ID).AuthoredList(ctx, kind)
 		if err != nil {

@@ -244,7 +244,9 @@ func openMore(s string, key []byte, keyID uuid.UUID) (Page, error) {
 	if len(s) > maxMore {
 		return Page{}, errMore()
 	}
-	enc := base64.RawURLEncoding
+	// Strict: a changed last character whose dropped bits differ would
+	// otherwise decode to the same bytes.
+	enc := base64.RawURLEncoding.Strict()
 	body, mac, ok := strings.Cut(s, ".")
 	if !ok {
 		return Page{}, errMore()
