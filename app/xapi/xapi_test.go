@@ -45,8 +45,12 @@ func records() []store.Activity {
 	})
 	add(func(a *store.Activity) { a.Kind, a.Seq, a.Node = store.ActivityChoice, 2, "gone" })
 	add(func(a *store.Activity) { a.Kind = store.ActivityScenarioEnd })
-	add(func(a *store.Activity) { a.Kind, a.StepID, a.Correct, a.Total, a.Passed = store.ActivityQuiz, "quiz:1", 3, 4, true })
-	add(func(a *store.Activity) { a.Kind, a.StepID, a.Correct, a.Total, a.Passed = store.ActivityQuiz, "quiz:2", 0, 5, false })
+	add(func(a *store.Activity) {
+		a.Kind, a.StepID, a.Correct, a.Total, a.Passed = store.ActivityQuiz, "quiz:1", 3, 4, true
+	})
+	add(func(a *store.Activity) {
+		a.Kind, a.StepID, a.Correct, a.Total, a.Passed = store.ActivityQuiz, "quiz:2", 0, 5, false
+	})
 	add(func(a *store.Activity) { a.Kind, a.Correct, a.Total = store.ActivityCompletion, 3, 4 })
 	add(func(a *store.Activity) { a.Kind = store.ActivityCompletion })
 	return out
