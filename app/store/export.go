@@ -318,8 +318,12 @@ func (o *Org) activitySQL(q ActivityQuery) (string, []any) {
 				bargs = append(bargs, c.At)
 			}
 		}
-		part := fmt.Sprintf("(SELECT %d AS kind, %s FROM %s WHERE %s ORDER BY %s %s, %s %s, %s %s",
-			b.kind, b.selectSQL, b.fromSQL, strings.Join(where, " AND "), b.at, dir, b.rid, dir, b.seq, dir)
+		order := fmt.Sprintf("%s %s, %s %s", b.at, dir, b.rid, dir)
+		if b.seq != "0" { // a constant in ORDER BY would name a column
+			order += fmt.Sprintf(", %s %s", b.seq, dir)
+		}
+		part := fmt.Sprintf("(SELECT %d AS kind, %s FROM %s WHERE %s ORDER BY %s",
+			b.kind, b.selectSQL, b.fromSQL, strings.Join(where, " AND "), order)
 		if q.Limit > 0 {
 			part += fmt.Sprintf(" LIMIT %d", q.Limit)
 		}

@@ -112,6 +112,8 @@ var textRoutes = map[string]textRow{
 	"POST /admin/coverage-settings":                 {path: "/admin/coverage-settings", as: "admin", form: url.Values{"due_soon_days": {"21"}, "responder_label": {"{label}"}}},
 	"GET /coverage/":                                {path: "/coverage?team={team}&label={label}&course={module}", as: "admin"},
 	"GET /coverage/courses/:module":                 {path: "/coverage/courses/{module}?team={team}&label={label}&status=complete", as: "admin"},
+	"POST /admin/api-keys":                          {path: "/admin/api-keys", as: "admin", form: url.Values{"name": {"Text key"}}},
+	"POST /admin/api-keys/:id/revoke":               {path: "/admin/api-keys/{apiKey}/revoke", as: "admin"},
 	"GET /admin/audit":                              {path: "/admin/audit?action=signin&person={member}&from=2026-01-01&to=2026-12-31", as: "admin"},
 	"GET /verify":                                   {path: "/verify?code={code}", as: "anon"},
 	"GET /courses/":                                 {path: "/courses?audience=everyone", as: "member"},

@@ -25,7 +25,7 @@ func (s *Server) routes() {
 	xapiRoutes := s.app.Group("/xapi", s.xapiFrame)
 	xapiRoutes.Get("/about", s.xapiAbout)
 	xapiRoutes.Get("/statements", s.requireAPIKey, s.xapiStatements)
-	xapiRoutes.Use(s.notFound)
+	xapiRoutes.Use(s.xapiNotFound)
 
 	s.app.Use(s.loadSession(), s.sameOrigin, s.csrfProtection(), s.csrfStored, s.plainText)
 

@@ -82,6 +82,16 @@ func basicAuth(h string) (user, password string, ok bool) {
 	return strings.Cut(string(raw), ":")
 }
 
+// xapiNotFound answers what no /xapi route does, in JSON: another method
+// than GET on the statements (the endpoint only reads), or another path.
+func (s *Server) xapiNotFound(c *fiber.Ctx) error {
+	if strings.TrimSuffix(c.Path(), "/") == "/xapi/statements" {
+		c.Set(fiber.HeaderAllow, "GET, HEAD")
+		return fiber.NewError(fiber.StatusMethodNotAllowed, "This endpoint only gives statements: use GET.")
+	}
+	return s.notFound(c)
+}
+
 // xapiStatements is GET /xapi/statements: one page of the organisation's
 // statements, a StatementResult.
 func (s *Server) xapiStatements(c *fiber.Ctx) error {
