@@ -80,7 +80,8 @@ func (m *Member) run(ctx context.Context, fn func(db bun.IDB) error) error { ret
 
 // Global is the small surface that works across organisations: lookups by
 // a secret that itself decides the organisation (a session token hash, a
-// passkey user handle, an enrolment token hash, a certificate code), the
+// passkey user handle, an enrolment token hash, a certificate code, an API
+// key), the
 // operator's organisation list, content versions (shared by everyone),
 // passkey ceremonies and housekeeping. PostgreSQL lets it through only the
 // narrow policies named in the org_scope migration.

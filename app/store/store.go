@@ -9,8 +9,8 @@
 // PostgreSQL, whose row-level security refuses any other organisation's
 // rows even when a query forgets its where clause. The few lookups across
 // organisations (by a secret: a session token, a passkey user handle, an
-// enrolment token, a certificate code; and the operator's list) live on
-// the separate Global surface.
+// enrolment token, a certificate code, an API key; and the operator's
+// list) live on the separate Global surface.
 package store
 
 import (
