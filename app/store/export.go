@@ -78,11 +78,16 @@ type CompletionRow struct {
 // StreamCompletions hands fn every completion of the organisation's
 // people, oldest first.
 func (o *Org) StreamCompletions(ctx context.Context, fn func(CompletionRow) error) error {
-	query := `SELECT c.id, c.person_id, p.name, p.active, c.module_id, coalesce(cv.canonical->>'title', c.module_id),
+	// Each version's title is read from its canonical content (a large
+	// document) once, not once per completion.
+	query := `WITH titles AS MATERIALIZED (
+	SELECT cv.id, cv.version, cv.canonical->>'title' AS title FROM content_versions cv WHERE cv.kind = 'module'
+)
+SELECT c.id, c.person_id, p.name, p.active, c.module_id, coalesce(t.title, c.module_id),
 	c.module_version, c.course_attempt_id, c.completed_at, c.expires_at
 FROM completions c
 JOIN people p ON p.org_id = c.org_id AND p.id = c.person_id
-LEFT JOIN content_versions cv ON cv.kind = 'module' AND cv.id = c.module_id AND cv.version = c.module_version
+LEFT JOIN titles t ON t.id = c.module_id AND t.version = c.module_version
 WHERE c.org_id = ?
 ORDER BY c.completed_at, c.id`
 	return o.stream(ctx, "stream completions", query, []any{o.id}, func(rows *sql.Rows) error {
@@ -190,63 +195,58 @@ type activityBranch struct {
 	where              string
 }
 
-// activityBranches are the five sources, by kind. Each is read along an
-// index on (org_id, time, id) of its table (migration
-// 20261203130000_exports).
+// activityBranches are the five sources, by kind. Each selects the
+// record's keys only — (time, record id, number, person, registration,
+// course and version, scenario and version, node, quiz step, score, passed)
+// — and is read along an index on (org_id, time, id) of its table
+// (migration 20261203130000_exports); the titles are looked up for the
+// page's rows alone (activitySQL).
 var activityBranches = []activityBranch{
 	{
 		kind: ActivityStarted,
-		selectSQL: `a.started_at, a.id, 0, a.person_id, a.root_id, a.module_id, coalesce(mv.canonical->>'title', a.module_id),
-			'', '', '', NULL::jsonb, '', 0, 0, false`,
-		fromSQL: `course_attempts a
-			LEFT JOIN content_versions mv ON mv.kind = 'module' AND mv.id = a.module_id AND mv.version = a.module_version`,
-		orgCol: "a.org_id", at: "a.started_at", rid: "a.id", seq: "0",
+		selectSQL: `a.started_at, a.id, 0, a.person_id, a.root_id, a.module_id, a.module_version,
+			'', '', '', '', 0, 0, false`,
+		fromSQL: `course_attempts a`,
+		orgCol:  "a.org_id", at: "a.started_at", rid: "a.id", seq: "0",
 		module: "a.module_id", where: "a.id = a.root_id",
 	},
 	{
 		kind: ActivityChoice,
-		selectSQL: `ch.at, ch.attempt_id, ch.seq, ch.person_id, ca.root_id, ca.module_id, coalesce(mv.canonical->>'title', ca.module_id),
-			sa.scenario_id, coalesce(sv.canonical->>'title', sa.scenario_id), ch.node,
-			jsonb_path_query_array(sv.canonical->'nodes'->ch.node, '$.choices[*].text'), '', 0, 0, false`,
+		selectSQL: `ch.at, ch.attempt_id, ch.seq, ch.person_id, ca.root_id, ca.module_id, ca.module_version,
+			sa.scenario_id, sa.scenario_version, ch.node, '', 0, 0, false`,
 		fromSQL: `scenario_choices ch
 			JOIN scenario_attempts sa ON sa.id = ch.attempt_id
-			JOIN course_attempts ca ON ca.id = sa.course_attempt_id
-			LEFT JOIN content_versions sv ON sv.kind = 'scenario' AND sv.id = sa.scenario_id AND sv.version = sa.scenario_version
-			LEFT JOIN content_versions mv ON mv.kind = 'module' AND mv.id = ca.module_id AND mv.version = ca.module_version`,
+			JOIN course_attempts ca ON ca.id = sa.course_attempt_id`,
 		orgCol: "ch.org_id", at: "ch.at", rid: "ch.attempt_id", seq: "ch.seq",
 		module: "ca.module_id", scenario: "sa.scenario_id", node: "ch.node",
 	},
 	{
 		kind: ActivityScenarioEnd,
-		selectSQL: `sa.finished_at, sa.id, 0, sa.person_id, ca.root_id, ca.module_id, coalesce(mv.canonical->>'title', ca.module_id),
-			sa.scenario_id, coalesce(sv.canonical->>'title', sa.scenario_id), '', NULL::jsonb, '', 0, 0, false`,
+		selectSQL: `sa.finished_at, sa.id, 0, sa.person_id, ca.root_id, ca.module_id, ca.module_version,
+			sa.scenario_id, sa.scenario_version, '', '', 0, 0, false`,
 		fromSQL: `scenario_attempts sa
-			JOIN course_attempts ca ON ca.id = sa.course_attempt_id
-			LEFT JOIN content_versions sv ON sv.kind = 'scenario' AND sv.id = sa.scenario_id AND sv.version = sa.scenario_version
-			LEFT JOIN content_versions mv ON mv.kind = 'module' AND mv.id = ca.module_id AND mv.version = ca.module_version`,
+			JOIN course_attempts ca ON ca.id = sa.course_attempt_id`,
 		orgCol: "sa.org_id", at: "sa.finished_at", rid: "sa.id", seq: "0",
 		module: "ca.module_id", scenario: "sa.scenario_id", where: "sa.finished_at IS NOT NULL",
 	},
 	{
 		kind: ActivityQuiz,
-		selectSQL: `q.at, q.id, 0, q.person_id, ca.root_id, ca.module_id, coalesce(mv.canonical->>'title', ca.module_id),
-			'', '', '', NULL::jsonb, q.step_id, q.correct, q.total, q.passed`,
+		selectSQL: `q.at, q.id, 0, q.person_id, ca.root_id, ca.module_id, ca.module_version,
+			'', '', '', q.step_id, q.correct, q.total, q.passed`,
 		fromSQL: `quiz_attempts q
-			JOIN course_attempts ca ON ca.id = q.course_attempt_id
-			LEFT JOIN content_versions mv ON mv.kind = 'module' AND mv.id = ca.module_id AND mv.version = ca.module_version`,
+			JOIN course_attempts ca ON ca.id = q.course_attempt_id`,
 		orgCol: "q.org_id", at: "q.at", rid: "q.id", seq: "0",
 		module: "ca.module_id", step: "q.step_id", passed: "q.passed",
 	},
 	{
 		kind: ActivityCompletion,
-		selectSQL: `c.completed_at, c.id, 0, c.person_id, ca.root_id, c.module_id, coalesce(mv.canonical->>'title', c.module_id),
-			'', '', '', NULL::jsonb, '',
+		selectSQL: `c.completed_at, c.id, 0, c.person_id, ca.root_id, c.module_id, c.module_version,
+			'', '', '', '',
 			(SELECT coalesce(sum((x->>'correct')::int), 0)::int FROM jsonb_array_elements(coalesce(c.summary->'quizzes', '[]')) x),
 			(SELECT coalesce(sum((x->>'total')::int), 0)::int FROM jsonb_array_elements(coalesce(c.summary->'quizzes', '[]')) x),
 			true`,
 		fromSQL: `completions c
-			JOIN course_attempts ca ON ca.id = c.course_attempt_id
-			LEFT JOIN content_versions mv ON mv.kind = 'module' AND mv.id = c.module_id AND mv.version = c.module_version`,
+			JOIN course_attempts ca ON ca.id = c.course_attempt_id`,
 		orgCol: "c.org_id", at: "c.completed_at", rid: "c.id", seq: "0",
 		module: "c.module_id",
 	},
@@ -333,12 +333,33 @@ func (o *Org) activitySQL(q ActivityQuery) (string, []any) {
 	if len(parts) == 0 {
 		return "", nil
 	}
-	query := fmt.Sprintf(`SELECT * FROM (%s) r (kind, at, rid, seq, person_id, registration, module_id, module_title,
-	scenario_id, scenario_title, node, choices, step_id, correct, total, passed)
-ORDER BY at %s, kind %s, rid %s, seq %s`, strings.Join(parts, "\nUNION ALL\n"), dir, dir, dir, dir)
+	order := fmt.Sprintf("at %s, kind %s, rid %s, seq %s", dir, dir, dir, dir)
+	limit := ""
 	if q.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+		limit = fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
+	// The records are chosen on their keys (page); only then are the
+	// titles (and the nodes' choices) read from the versions' canonical
+	// content — a large document each — once per version the records
+	// name (modules, scenarios), not once per record.
+	query := fmt.Sprintf(`WITH page AS MATERIALIZED (
+	SELECT * FROM (%s) r (kind, at, rid, seq, person_id, registration, module_id, module_version,
+		scenario_id, scenario_version, node, step_id, correct, total, passed)
+	ORDER BY %s%s
+), modules AS MATERIALIZED (
+	SELECT cv.id, cv.version, cv.canonical->>'title' AS title FROM content_versions cv
+	WHERE cv.kind = 'module' AND (cv.id, cv.version) IN (SELECT module_id, module_version FROM page)
+), scenarios AS MATERIALIZED (
+	SELECT cv.id, cv.version, cv.canonical->>'title' AS title, cv.canonical->'nodes' AS nodes FROM content_versions cv
+	WHERE cv.kind = 'scenario' AND (cv.id, cv.version) IN (SELECT scenario_id, scenario_version FROM page WHERE scenario_id <> '')
+)
+SELECT p.kind, p.at, p.rid, p.seq, p.person_id, p.registration, p.module_id, coalesce(m.title, p.module_id),
+	p.scenario_id, coalesce(s.title, p.scenario_id), p.node, jsonb_path_query_array(s.nodes->p.node, '$.choices[*].text'),
+	p.step_id, p.correct, p.total, p.passed
+FROM page p
+LEFT JOIN modules m ON m.id = p.module_id AND m.version = p.module_version
+LEFT JOIN scenarios s ON s.id = p.scenario_id AND s.version = p.scenario_version
+ORDER BY %s`, strings.Join(parts, "\nUNION ALL\n"), order, limit, order)
 	return query, args
 }
 
