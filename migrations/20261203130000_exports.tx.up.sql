@@ -35,6 +35,6 @@ CREATE POLICY system_lookup ON api_keys FOR SELECT USING (upstand_system());
 -- each source is read from the page's cursor along one of these indexes.
 CREATE INDEX course_attempts_org_started ON course_attempts (org_id, started_at, id) WHERE id = root_id;
 CREATE INDEX scenario_choices_org_at ON scenario_choices (org_id, at, attempt_id, seq);
-CREATE INDEX scenario_attempts_org_finished ON scenario_attempts (org_id, finished_at, id) WHERE finished_at IS NOT NULL;
+CREATE INDEX scenario_attempts_org_finished_at ON scenario_attempts (org_id, finished_at, id) WHERE finished_at IS NOT NULL;
 CREATE INDEX quiz_attempts_org_at ON quiz_attempts (org_id, at, id);
 CREATE INDEX completions_org_completed ON completions (org_id, completed_at, id);
