@@ -59,6 +59,8 @@ const (
 	RequirementRemove Action = "requirement.remove"
 	TeamManager       Action = "team.manager"
 	CoverageSettings  Action = "coverage.settings"
+	ReminderSend      Action = "reminder.send"
+	DigestSetting     Action = "reminder.digest"
 )
 
 var labels = map[Action]string{
@@ -103,6 +105,8 @@ var labels = map[Action]string{
 	RequirementRemove: "Removed a course requirement",
 	TeamManager:       "Changed a team's managers",
 	CoverageSettings:  "Changed the coverage settings",
+	ReminderSend:      "Sent a reminder",
+	DigestSetting:     "Turned the weekly digest on or off",
 }
 
 // Actions lists the vocabulary in the filter's order.
@@ -111,7 +115,7 @@ var Actions = []Action{SignIn, SignInFailed, SignOut, SignOutEverywhere, Enrol, 
 	PersonTeams, PersonLabels, PersonDeactivate, PersonReactivate, TeamCreate, TeamRename, TeamDelete,
 	LabelCreate, LabelRename, LabelDelete, OrgCreate, SupportAdded, SupportChanged, SupportRemoved,
 	ContentCreate, ContentApprove, ContentPublish, ContentUnpublish, ReviewSetting,
-	RequirementAdd, RequirementChange, RequirementRemove, TeamManager, CoverageSettings}
+	RequirementAdd, RequirementChange, RequirementRemove, TeamManager, CoverageSettings, ReminderSend, DigestSetting}
 
 // Label is the action in people's words; an action no longer in the
 // vocabulary (an old entry) shows its code.
