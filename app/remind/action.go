@@ -115,4 +115,3 @@ func (s *Service) Listed(ctx context.Context, a org.Actor) (Listing, error) {
 
 // MailOn reports whether reminders are emailed.
 func (s *Service) MailOn() bool { return s.cfg.Mail.Enabled() }
-

@@ -11,7 +11,9 @@ import (
 
 // at is day n of 2027 at a time of day: reminders count whole days, in
 // UTC, whatever the hour.
-func at(n int, hour int) time.Time { return time.Date(2027, 1, 1, hour, 17, 0, 0, time.UTC).AddDate(0, 0, n) }
+func at(n int, hour int) time.Time {
+	return time.Date(2027, 1, 1, hour, 17, 0, 0, time.UTC).AddDate(0, 0, n)
+}
 
 func ptr(t time.Time) *time.Time { return &t }
 
