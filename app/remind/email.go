@@ -86,7 +86,14 @@ func (s *Service) digestEmail(p store.Person, orgName string, lines []lateLine, 
 		if l.Expired {
 			what = "refresher due"
 		}
-		fmt.Fprintf(&b, "- %s: %s, %s %s (%d days ago)\n", l.Name, l.Course, what, l.Due.UTC().Format("2 Jan 2006"), days(l.Due, now))
+		late := "today"
+		switch n := days(l.Due, now); {
+		case n == 1:
+			late = "1 day overdue"
+		case n > 1:
+			late = fmt.Sprintf("%d days overdue", n)
+		}
+		fmt.Fprintf(&b, "- %s: %s, %s %s (%s)\n", l.Name, l.Course, what, l.Due.UTC().Format("2 Jan 2006"), late)
 	}
 	people := map[string]bool{}
 	for _, l := range lines {
