@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	account.Post("/passkeys/:id/rename", s.passkeyRename)
 	account.Post("/passkeys/:id/remove", s.passkeyRemove)
 	account.Post("/signout-everywhere", s.signoutEverywhere)
+	account.Post("/digest", s.accountDigest)
 
 	// Learning. Every learner route acts for the signed-in person only;
 	// records are looked up by their id and that person, so another
@@ -75,6 +76,7 @@ func (s *Server) routes() {
 	s.app.Get("/certificates/:id", s.requireSignedIn, s.certificatePage)
 	s.app.Get("/record", s.requireSignedIn, s.recordPage)
 	s.app.Get("/record.csv", s.requireSignedIn, s.recordCSV)
+
 	support := s.app.Group("/admin/support", s.requireSignedIn, s.requireOrgAdmin)
 	support.Get("/", s.supportEditPage)
 	support.Post("/", s.supportAdd)
@@ -106,6 +108,7 @@ func (s *Server) routes() {
 	admin.Get("/labels/:id/delete", s.adminGroupConfirmDelete(store.Labels))
 	admin.Post("/labels/:id/delete", s.adminGroupDelete(store.Labels))
 	admin.Get("/audit", s.adminAudit)
+	admin.Get("/reminders", s.adminReminders)
 	admin.Get("/requirements", s.adminRequirements)
 	admin.Post("/requirements", s.adminRequirementAdd)
 	admin.Get("/requirements/:id", s.adminRequirement)
@@ -123,6 +126,7 @@ func (s *Server) routes() {
 	coverage.Get("/roster", s.coverageRoster)
 	coverage.Get("/trend", s.coverageTrend)
 	coverage.Get("/evaluation", s.coverageEvaluation)
+	coverage.Post("/people/:id/remind", s.rateLimit("remind", 60, time.Minute), s.remindSend)
 
 	// The trainers' studio. Everyone else gets a 404 anywhere under
 	// /studio. The draft's :kind is "scenarios" or "modules".
