@@ -107,6 +107,12 @@ func newWorld(t *testing.T, learners int) *world {
 // sending to smtp (nil: no SMTP server).
 func (w *world) service(t *testing.T, smtp *mailtest.Server, id string) *remind.Service {
 	t.Helper()
+	return w.serviceWith(t, smtp, remind.Config{NoScan: true, ID: id})
+}
+
+// serviceWith is service with more of the configuration given.
+func (w *world) serviceWith(t *testing.T, smtp *mailtest.Server, cfg remind.Config) *remind.Service {
+	t.Helper()
 	var sender *mail.Sender
 	if smtp != nil {
 		var err error
@@ -115,8 +121,9 @@ func (w *world) service(t *testing.T, smtp *mailtest.Server, id string) *remind.
 		}
 	}
 	base, _ := url.Parse("https://learn.rowan.example")
-	s, err := remind.New(remind.Config{Store: w.st, Coverage: w.svc.Coverage, Catalogues: w.svc.Catalogues, DB: w.app.DB,
-		Mail: sender, BaseURL: base, Now: w.clock.Now, NoScan: true, ID: id})
+	cfg.Store, cfg.Coverage, cfg.Catalogues, cfg.DB = w.st, w.svc.Coverage, w.svc.Catalogues, w.app.DB
+	cfg.Mail, cfg.BaseURL, cfg.Now = sender, base, w.clock.Now
+	s, err := remind.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,5 +444,45 @@ func TestScanOverTime(t *testing.T) {
 	}
 	if _, err := s.Listed(ctx, org.ActorFor(w.st, w.manager, "")); !errors.Is(err, org.ErrNoCoverage) {
 		t.Fatalf("a manager lists the organisation's reminders: %v", err)
+	}
+}
+
+// The daily scan is River's periodic job: with two servers starting
+// together, the elected leader asks for a scan at once (a new leader does
+// not wait a day), and every reminder it finds is sent once.
+func TestDailyScanOnStart(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 3)
+	w.clock.Add(3 * 24 * time.Hour) // due in 7 days
+	smtp := mailtest.Start(t, mailtest.Options{})
+	var events []<-chan *river.Event
+	var servers []*remind.Service
+	for _, id := range []string{"server-a", "server-b"} {
+		s := w.serviceWith(t, smtp, remind.Config{ID: id, Schedule: remind.Daily(6)})
+		ch, stop := s.Client().Subscribe(river.EventKindJobCompleted)
+		t.Cleanup(stop)
+		events, servers = append(events, ch), append(servers, s)
+	}
+	merged := make(chan *river.Event, 100)
+	for _, ch := range events {
+		go func() {
+			for e := range ch {
+				merged <- e
+			}
+		}()
+	}
+	for _, s := range servers {
+		start(t, s)
+	}
+	// The scan, then one reminder per person.
+	done := waitFor(t, merged, river.EventKindJobCompleted, 1+w.people())
+	scans := 0
+	for _, e := range done {
+		if e.Job.Kind == (remind.ScanArgs{}).Kind() {
+			scans++
+		}
+	}
+	if scans != 1 || len(smtp.Messages()) != w.people() {
+		t.Fatalf("%d scans, %d messages; want 1 scan and %d messages", scans, len(smtp.Messages()), w.people())
 	}
 }
