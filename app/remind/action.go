@@ -58,7 +58,7 @@ func (s *Service) Remind(ctx context.Context, a org.Actor, personID uuid.UUID, m
 
 // KindWords are the kinds of reminder as the admin page shows them.
 var KindWords = map[string]string{
-	DueSoon:  "Due in 7 days",
+	DueSoon:  "Due within 7 days",
 	DueToday: "Due today",
 	Overdue:  "Overdue",
 	Digest:   "Weekly digest",
