@@ -86,7 +86,7 @@ type Server struct {
 	mail   *mail.Sender
 	// metrics counts every request frame answers (nil: none).
 	metrics *metrics.Metrics
-	remind *remind.Service
+	remind  *remind.Service
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
 	// headers are the security headers every response carries.
