@@ -69,4 +69,17 @@ func TestRemindersPageInBrowser(t *testing.T) {
 	webtest.Do(t, admin, chromedp.Click("#reminders tbody tr:first-child summary"), chromedp.WaitVisible("#reminders tbody tr:first-child pre.message"))
 	webtest.Axe(t, admin, "reminders, a message open")
 	shots(t, admin, "reminders")
+
+	// The weekly digest's setting, on the account page every email links
+	// to: untick, save, and the page says so.
+	webtest.Do(t, admin, chromedp.Navigate(srv.URL+"/account#reminders"), chromedp.WaitVisible("#digest"))
+	webtest.Axe(t, admin, "account page, reminder emails")
+	webtest.Do(t, admin, chromedp.Click("#digest"), chromedp.Click(`form[action="/account/digest"] button[type="submit"]`),
+		chromedp.WaitVisible(".notice"))
+	if got := text(t, admin, "main .notice"); !strings.Contains(got, "You will no longer get the weekly digest") {
+		t.Errorf("after turning the digest off: %q", got)
+	}
+	if webtest.Eval[bool](t, admin, `document.querySelector("#digest").checked`) {
+		t.Error("the digest is still ticked")
+	}
 }
