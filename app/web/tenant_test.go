@@ -90,9 +90,9 @@ var tenantRoutes = map[string]tenantRow{
 	// drill-down is asked for within one of the organisation's teams.
 	"GET /coverage/courses/:module": {path: "/coverage/courses/{module}?team={team}&label={label}", own: 200, ownAs: "admin"},
 
-	// Coverage. The tenant's member is required no course, so their own
-	// admin's reminder is refused as bad input (400), which shows the
-	// person was found; reminders themselves: remind_test.go.
+	// The tenant's member has completed the course required of them, so
+	// their own admin's reminder is refused as bad input (400), which
+	// shows the person was found; reminders themselves: remind_test.go.
 	"POST /coverage/people/:id/remind": {path: "/coverage/people/{member}/remind", form: url.Values{"module": {"{module}"}},
 		own: http.StatusBadRequest, ownAs: "admin"},
 
