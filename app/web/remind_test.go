@@ -256,3 +256,22 @@ func TestDigestSetting(t *testing.T) {
 		t.Fatalf("audit: %v", got)
 	}
 }
+
+// The coverage page's overdue and due-soon lists have a "send reminder"
+// form beside each person, coming back to the page; a manager's only for
+// their teams.
+func TestCoverageListsOfferReminders(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, serverOptions{})
+	w := s.remindWorld(t)
+	form := func(p store.Person) string { return `action="` + remindPath(p) + `"` }
+	body := w.admin.page("/coverage?course="+w.module, form(w.inA), form(w.inB), `name="back" value="/coverage?course=`+w.module+`"`,
+		`Send reminder<span class="visually-hidden"> to Ana Ward about`)
+	if strings.Contains(body, form(w.other)) {
+		t.Error("a reminder form for someone required no course")
+	}
+	body = w.manager.page("/coverage", form(w.inA))
+	if strings.Contains(body, form(w.inB)) {
+		t.Error("a manager is offered a reminder for someone outside their teams")
+	}
+}
