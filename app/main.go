@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/uptrace/bun"
 
 	upstand "github.com/upstand/upstand"
@@ -125,10 +126,11 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // runs as the application role, which row-level security binds.
 type database struct {
 	*bun.DB
-	url     string
-	app     *bun.DB
-	cluster *db.Cluster
-	log     *slog.Logger
+	url      string
+	app      *bun.DB
+	listener *pgxpool.Pool
+	cluster  *db.Cluster
+	log      *slog.Logger
 }
 
 // Store opens the application's pool (once) and returns the store over it.
@@ -142,6 +144,18 @@ func (d *database) Store(ctx context.Context) (*store.Store, error) {
 		d.app = app
 	}
 	return store.New(d.app), nil
+}
+
+// Listener opens (once) the small pool the job queue LISTENs on.
+func (d *database) Listener(ctx context.Context) (*pgxpool.Pool, error) {
+	if d.listener == nil {
+		p, err := db.Listener(ctx, d.url)
+		if err != nil {
+			return nil, err
+		}
+		d.listener = p
+	}
+	return d.listener, nil
 }
 
 // openDatabase connects to DATABASE_URL, or starts the private cluster under
@@ -172,6 +186,9 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 // one, logging each step that succeeds (failures are returned).
 func (d *database) Close() error {
 	var errs []error
+	if d.listener != nil {
+		d.listener.Close()
+	}
 	if d.app != nil {
 		errs = append(errs, d.app.Close())
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/remind"
 	"github.com/upstand/upstand/app/store"
 	"github.com/upstand/upstand/app/web"
 )
@@ -128,6 +129,23 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	}
 	graphs := graphview.NewCommand(2, exe, "content", "graph", "--json")
 	meters := metrics.New(d.DB.DB)
+	cover := org.NewCoverage(st, cats, time.Now)
+
+	// Reminders are River jobs on the application's pool; one connection
+	// of a small pool of its own LISTENs, so a new job or a change of
+	// leader among the app servers is noticed at once.
+	listener, err := d.Listener(ctx)
+	if err != nil {
+		return err
+	}
+	reminders, err := remind.New(remind.Config{Store: st, Coverage: cover, Catalogues: cats, DB: d.app.DB, Listener: listener,
+		Mail: sender, BaseURL: cfg.BaseURL, Now: time.Now, Log: log})
+	if err != nil {
+		return err
+	}
+	if !sender.Enabled() {
+		log.Info("email off: reminders are listed on /admin/reminders instead of sent")
+	}
 	srv, err := web.New(web.Deps{
 		Config:   cfg,
 		Log:      log,
@@ -138,9 +156,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Metrics:  meters,
 		Org:      admins,
 		Studio:   authoring.New(st, cats, library, time.Now),
-		Coverage: org.NewCoverage(st, cats, time.Now),
+		Coverage: cover,
 		Graph:    graphs,
 		Mail:     sender,
+		Remind:   reminders,
 		Now:      time.Now,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
@@ -157,6 +176,23 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if err := reminders.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	// After the HTTP server (below) and before the database (above):
+	// reminders being sent may finish; any still running after the
+	// shutdown timeout are cancelled and retried later, here or by
+	// another server.
+	defer func() {
+		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := reminders.Stop(stop); err != nil {
+			log.Error("the job queue did not stop cleanly", "err", err)
+		} else {
+			log.Info("job queue stopped")
+		}
+	}()
 	errc := make(chan error, 2)
 	go func() { errc <- srv.App().Listener(ln) }()
 	if cfg.MetricsAddr != "" {

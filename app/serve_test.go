@@ -163,7 +163,7 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	// Each step of the shutdown is logged, in order, so a hang shows where.
 	logs := stderr.String()
 	at := 0
-	for _, msg := range []string{"shutting down: draining requests", "HTTP server stopped", "database connections closed", "private PostgreSQL stopped"} {
+	for _, msg := range []string{"shutting down: draining requests", "HTTP server stopped", "job queue stopped", "database connections closed", "private PostgreSQL stopped"} {
 		i := strings.Index(logs[at:], `msg="`+msg+`"`)
 		if i < 0 {
 			t.Errorf("log lacks %q after the previous shutdown step:\n%s", msg, logs)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -59,6 +60,26 @@ func Open(ctx context.Context, url string, options ...Option) (*bun.DB, error) {
 		return nil, fmt.Errorf("db: cannot reach PostgreSQL at %s: %s", redact(cfg), rootCause(err))
 	}
 	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// Listener is a small pool for the job queue's LISTEN connections (River
+// takes one for each client and keeps it): its connections run as the
+// application role too, though LISTEN touches no table.
+func Listener(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse database URL: %w", err)
+	}
+	cfg.MinConns, cfg.MaxConns = 0, 2
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
+		return err
+	}
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: listener pool: %w", err)
+	}
+	return p, nil
 }
 
 // FromSQL wraps an already open *sql.DB (tests get theirs from pgtestdb).

@@ -2,12 +2,16 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 )
@@ -15,10 +19,26 @@ import (
 // ErrStale means the database schema is behind the binary's migrations.
 var ErrStale = errors.New("database schema is not current")
 
-// Migrator applies and inspects the SQL migrations in one folder.
+// Migrator applies and inspects the SQL migrations in one folder, and
+// River's (the job queue's) schema at its place among them.
 type Migrator struct {
-	m *migrate.Migrator
+	m     *migrate.Migrator
+	river *rivermigrate.Migrator[*sql.Tx]
 }
+
+// RiverStep is where River's schema enters our sequence: just before the
+// migration named Before runs, River's own migrations are applied up to
+// Version (and, rolling Before back, removed down to the version before).
+// A River upgrade that brings a new schema version adds a step before a
+// new migration of ours; a test checks the last step is the newest version
+// the linked River has, so the binary never runs on an older River schema.
+type RiverStep struct {
+	Before  string
+	Version int
+}
+
+// RiverSteps are River's schema versions in our sequence, oldest first.
+var RiverSteps = []RiverStep{{Before: "20261203120000", Version: 8}}
 
 // NewMigrator discovers the *.up.sql / *.down.sql files in dir.
 func NewMigrator(db *bun.DB, dir fs.FS) (*Migrator, error) {
@@ -26,7 +46,54 @@ func NewMigrator(db *bun.DB, dir fs.FS) (*Migrator, error) {
 	if err := ms.Discover(dir); err != nil {
 		return nil, fmt.Errorf("db: discover migrations: %w", err)
 	}
-	return &Migrator{m: migrate.NewMigrator(db, ms)}, nil
+	// rivermigrate logs each version at info; our commands print what ran.
+	river, err := rivermigrate.New(riverdatabasesql.New(db.DB), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("db: River migrations: %w", err)
+	}
+	m := &Migrator{river: river}
+	m.m = migrate.NewMigrator(db, ms, migrate.BeforeMigration(m.riverStep))
+	return m, nil
+}
+
+// direction tells riverStep whether bun is migrating up or rolling back
+// (bun's hook is the same for both).
+type direction struct{}
+
+// riverStep runs before each of our migrations: before one that names a
+// RiverStep, River's migrations are applied up to the step's version, or
+// (rolling back) removed down to the previous step's. rivermigrate keeps
+// its own record of applied versions (river_migration) and skips those,
+// so the step is idempotent, and a schema River's own tool made already
+// is taken as it is. It runs under our migration lock, each River version
+// in a transaction of its own, as rivermigrate requires; the migration
+// that follows finds River's tables committed.
+func (m *Migrator) riverStep(ctx context.Context, _ bun.IConn, mig *migrate.Migration) error {
+	for i, step := range RiverSteps {
+		if step.Before != mig.Name {
+			continue
+		}
+		if down, _ := ctx.Value(direction{}).(bool); down {
+			target := -1 // River's schema removed altogether
+			if i > 0 {
+				target = RiverSteps[i-1].Version
+			}
+			if _, err := m.river.Migrate(ctx, rivermigrate.DirectionDown, &rivermigrate.MigrateOpts{TargetVersion: target}); err != nil {
+				return fmt.Errorf("db: River's schema down to version %d: %w", target, err)
+			}
+			return nil
+		}
+		if _, err := m.river.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{TargetVersion: step.Version}); err != nil {
+			return fmt.Errorf("db: River's schema up to version %d: %w", step.Version, err)
+		}
+	}
+	return nil
+}
+
+// RiverLatest is the newest schema version of the River this binary links.
+func (m *Migrator) RiverLatest() int {
+	all := m.river.AllVersions()
+	return all[len(all)-1].Version
 }
 
 // lock takes bun/migrate's table lock, waiting while another server holds it
@@ -60,7 +127,7 @@ func (m *Migrator) Up(ctx context.Context) ([]string, error) {
 
 // Down rolls back the last group of migrations under the lock.
 func (m *Migrator) Down(ctx context.Context) ([]string, error) {
-	return m.locked(ctx, "down", m.m.Rollback)
+	return m.locked(context.WithValue(ctx, direction{}, true), "down", m.m.Rollback)
 }
 
 // locked runs one bun/migrate step (Migrate or Rollback, the way named by

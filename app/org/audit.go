@@ -62,6 +62,8 @@ const (
 	APIKeyCreate      Action = "apikey.create"
 	APIKeyRevoke      Action = "apikey.revoke"
 	ExportDownload    Action = "export.download"
+	ReminderSend      Action = "reminder.send"
+	DigestSetting     Action = "reminder.digest"
 )
 
 var labels = map[Action]string{
@@ -109,6 +111,8 @@ var labels = map[Action]string{
 	APIKeyCreate:      "Created an API key",
 	APIKeyRevoke:      "Revoked an API key",
 	ExportDownload:    "Downloaded an export",
+	ReminderSend:      "Sent a reminder",
+	DigestSetting:     "Turned the weekly digest on or off",
 }
 
 // Actions lists the vocabulary in the filter's order.
@@ -118,7 +122,7 @@ var Actions = []Action{SignIn, SignInFailed, SignOut, SignOutEverywhere, Enrol, 
 	LabelCreate, LabelRename, LabelDelete, OrgCreate, SupportAdded, SupportChanged, SupportRemoved,
 	ContentCreate, ContentApprove, ContentPublish, ContentUnpublish, ReviewSetting,
 	RequirementAdd, RequirementChange, RequirementRemove, TeamManager, CoverageSettings,
-	APIKeyCreate, APIKeyRevoke, ExportDownload}
+	APIKeyCreate, APIKeyRevoke, ExportDownload, ReminderSend, DigestSetting}
 
 // Label is the action in people's words; an action no longer in the
 // vocabulary (an old entry) shows its code.

@@ -26,6 +26,9 @@ type Person struct {
 	Active        bool       `bun:"active"`
 	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()"`
 	DeactivatedAt *time.Time `bun:"deactivated_at"`
+	// DigestOff: the person turned off the weekly digest of their teams'
+	// overdue people (docs/coverage.md, "Reminders").
+	DigestOff bool `bun:"digest_off"`
 
 	// Passkeys counts the person's passkeys (filled by listings).
 	Passkeys int `bun:"passkeys,scanonly"`

@@ -100,3 +100,17 @@ func (s *Server) signoutEverywhere(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/signin?signed_out=all", fiber.StatusSeeOther)
 }
+
+// accountDigest turns the weekly digest of the person's teams' overdue
+// people on (digest=on) or off.
+func (s *Server) accountDigest(c *fiber.Ctx) error {
+	off := c.FormValue("digest") != "on"
+	if err := s.org.SetDigest(c.UserContext(), actor(c), off); err != nil {
+		return err
+	}
+	notice := "digest-on"
+	if off {
+		notice = "digest-off"
+	}
+	return c.Redirect("/account?notice="+notice+"#reminders", fiber.StatusSeeOther)
+}

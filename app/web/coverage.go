@@ -178,6 +178,8 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 			teamNames = append(teamNames, t.Name)
 		}
 	}
+	// The lists' reminder buttons come back here.
+	here := utils.CopyString(c.OriginalURL())
 	return s.render(c, "pages/coverage", fiber.Map{
 		"Title":     "Coverage",
 		"Nav":       "dashboard",
@@ -189,8 +191,8 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 		"Courses":   courses,
 		"Rows":      rows,
 		"Statuses":  statusLegend(o.Scope.Org.DueSoonDays),
-		"Overdue":   dutyRows(o.Overdue, o.Courses),
-		"DueSoon":   dutyRows(o.DueSoon, o.Courses),
+		"Overdue":   withRemind(dutyRows(o.Overdue, o.Courses), csrfToken(c), here),
+		"DueSoon":   withRemind(dutyRows(o.DueSoon, o.Courses), csrfToken(c), here),
 		"SoonDays":  o.Scope.Org.DueSoonDays,
 	})
 }
@@ -224,6 +226,18 @@ func statusLegend(soonDays int) []legendItem {
 type dutyRow struct {
 	store.Duty
 	Course, Word string
+	// Remind is the row's "send reminder" form (nil: none).
+	Remind *remindButtonData
+}
+
+// withRemind gives each row of a list of people due soon or overdue its
+// "send reminder" form, which comes back to back.
+func withRemind(rows []dutyRow, csrf, back string) []dutyRow {
+	for i, r := range rows {
+		b := remindButton(r.PersonID, r.ModuleID, r.Name, r.Course, csrf, back)
+		rows[i].Remind = &b
+	}
+	return rows
 }
 
 func dutyRows(ds []store.Duty, courses []org.Course) []dutyRow {

@@ -35,6 +35,7 @@ import (
 	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/passkeytest"
+	"github.com/upstand/upstand/app/remind"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -95,11 +96,19 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	}
 	cats := catalogue.New(cat, clock.Now)
 	meters := metrics.New(nil)
+	cover := org.NewCoverage(st, cats, clock.Now)
+	// The reminders' queue is there to enqueue into; nothing works its
+	// jobs here (app/remind's tests do).
+	reminders, err := remind.New(remind.Config{Store: st, Coverage: cover, Catalogues: cats, DB: app.DB, Mail: o.mail,
+		BaseURL: cfg.BaseURL, Now: clock.Now, Log: log, NoScan: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s, err := New(Deps{Config: cfg, Log: log, Assets: os.DirFS("../../assets"), Now: clock.Now,
 		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
 		Learning: learning.New(st, cats, clock.Now, learning.WithEvents(meters)), Metrics: meters, Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now),
 		Studio: authoring.New(st, cats, os.DirFS("../.."), clock.Now), Graph: testGraphs(t), Mail: o.mail,
-		Coverage: org.NewCoverage(st, cats, clock.Now)})
+		Coverage: cover, Remind: reminders})
 	if err != nil {
 		t.Fatal(err)
 	}

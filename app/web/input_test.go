@@ -82,6 +82,8 @@ var textRoutes = map[string]textRow{
 	"POST /account/passkeys/:id/rename":             {path: "/account/passkeys/{passkey}/rename", as: "member", form: url.Values{"name": {"Renamed"}}},
 	"POST /account/passkeys/:id/remove":             {path: "/account/passkeys/{passkey}/remove", as: "member"},
 	"POST /account/signout-everywhere":              {path: "/account/signout-everywhere", as: "member"},
+	"POST /account/digest":                          {path: "/account/digest", as: "member", form: url.Values{"digest": {"on"}}},
+	"POST /coverage/people/:id/remind":              {path: "/coverage/people/{member}/remind", as: "admin", form: url.Values{"module": {"{module}"}, "back": {"/coverage"}}},
 	"POST /courses/:module/start":                   {path: "/courses/{module}/start", as: "member", form: url.Values{"retake": {"1"}}},
 	"POST /courses/:module/confidence/:phase":       {path: "/courses/{module}/confidence/pre", as: "member", form: url.Values{"s1": {"3"}, "skip": {"1"}}},
 	"POST /courses/:module/steps/:n/scenario":       {path: "/courses/{module}/steps/{scenarioStep}/scenario", as: "member"},

@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	account.Post("/passkeys/:id/rename", s.passkeyRename)
 	account.Post("/passkeys/:id/remove", s.passkeyRemove)
 	account.Post("/signout-everywhere", s.signoutEverywhere)
+	account.Post("/digest", s.accountDigest)
 
 	// Learning. Every learner route acts for the signed-in person only;
 	// records are looked up by their id and that person, so another
@@ -84,6 +85,7 @@ func (s *Server) routes() {
 	s.app.Get("/certificates/:id", s.requireSignedIn, s.certificatePage)
 	s.app.Get("/record", s.requireSignedIn, s.recordPage)
 	s.app.Get("/record.csv", s.requireSignedIn, s.recordCSV)
+
 	support := s.app.Group("/admin/support", s.requireSignedIn, s.requireOrgAdmin)
 	support.Get("/", s.supportEditPage)
 	support.Post("/", s.supportAdd)
@@ -118,6 +120,7 @@ func (s *Server) routes() {
 	admin.Get("/api-keys", s.adminAPIKeys)
 	admin.Post("/api-keys", s.adminAPIKeyCreate)
 	admin.Post("/api-keys/:id/revoke", s.adminAPIKeyRevoke)
+	admin.Get("/reminders", s.adminReminders)
 	admin.Get("/requirements", s.adminRequirements)
 	admin.Post("/requirements", s.adminRequirementAdd)
 	admin.Get("/requirements/:id", s.adminRequirement)
@@ -142,6 +145,7 @@ func (s *Server) routes() {
 	coverage.Get("/exports/coverage.csv", s.exportCoverageCSV)
 	coverage.Get("/exports/completions.csv", s.exportCompletionsCSV)
 	coverage.Get("/exports/statements.json", s.exportStatements)
+	coverage.Post("/people/:id/remind", s.rateLimit("remind", 60, time.Minute), s.remindSend)
 
 	// The trainers' studio. Everyone else gets a 404 anywhere under
 	// /studio. The draft's :kind is "scenarios" or "modules".

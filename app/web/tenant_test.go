@@ -91,6 +91,12 @@ var tenantRoutes = map[string]tenantRow{
 	"GET /coverage/courses/:module":   {path: "/coverage/courses/{module}?team={team}&label={label}", own: 200, ownAs: "admin"},
 	"POST /admin/api-keys/:id/revoke": {path: "/admin/api-keys/{apiKey}/revoke", own: http.StatusSeeOther, ownAs: "admin"},
 
+	// The tenant's member has completed the course required of them, so
+	// their own admin's reminder is refused as bad input (400), which
+	// shows the person was found; reminders themselves: remind_test.go.
+	"POST /coverage/people/:id/remind": {path: "/coverage/people/{member}/remind", form: url.Values{"module": {"{module}"}},
+		own: http.StatusBadRequest, ownAs: "admin"},
+
 	// A learner's own records.
 	"GET /courses/:module/steps/:n/attempts/:id": {path: "/courses/{module}/steps/{scenarioStep}/attempts/{scenarioAttempt}", own: 200, ownAs: "member"},
 	"GET /courses/:module/steps/:n/quiz/:id":     {path: "/courses/{module}/steps/{quizStep}/quiz/{quizAttempt}", own: 200, ownAs: "member"},

@@ -27,6 +27,7 @@ import (
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/remind"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -61,6 +62,9 @@ type Deps struct {
 	Mail *mail.Sender
 	// Metrics counts requests by route pattern; nil records nothing.
 	Metrics *metrics.Metrics
+	// Remind queues reminders from the coverage pages and lists them for
+	// admins (docs/coverage.md, "Reminders").
+	Remind *remind.Service
 }
 
 // Server holds the Fiber app and what its handlers share.
@@ -82,6 +86,7 @@ type Server struct {
 	mail   *mail.Sender
 	// metrics counts every request frame answers (nil: none).
 	metrics *metrics.Metrics
+	remind  *remind.Service
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
 	// headers are the security headers every response carries.
@@ -103,7 +108,7 @@ func New(d Deps) (*Server, error) {
 	log := slog.New(LogHandler(d.Log.Handler()))
 	s := &Server{cfg: d.Config, log: log, headers: securityHeaders(d.Config.Secure()), assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
 		org: d.Org, studio: d.Studio, graph: d.Graph, cover: d.Coverage,
-		mail: d.Mail, metrics: d.Metrics, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
+		mail: d.Mail, metrics: d.Metrics, remind: d.Remind, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
 	}
@@ -116,6 +121,7 @@ func New(d Deps) (*Server, error) {
 	views.AddFuncMap(template.FuncMap{"asset": assets.url})
 	views.AddFuncMap(learningFuncs())
 	views.AddFuncMap(coverageFuncs())
+	views.AddFuncMap(template.FuncMap{"remindButton": remindButton})
 	if err := views.Load(); err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}

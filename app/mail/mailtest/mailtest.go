@@ -60,7 +60,23 @@ type Server struct {
 	mu         sync.Mutex
 	transcript []string
 	messages   []Message
+	refusing   bool
 	wg         sync.WaitGroup
+}
+
+// Refuse makes the server answer every new message with a temporary
+// failure (451, "try again later"), as a server that is overloaded or
+// greylisting does, until Refuse(false).
+func (s *Server) Refuse(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusing = on
+}
+
+func (s *Server) isRefusing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refusing
 }
 
 // Start runs a server until the test ends.
@@ -194,6 +210,10 @@ func (s *Server) session(conn net.Conn) {
 		case "MAIL":
 			if s.opts.User != "" && auth == "" {
 				reply("530 authentication required")
+				continue
+			}
+			if s.isRefusing() {
+				reply("451 4.3.0 try again later")
 				continue
 			}
 			msg = &Message{From: addrOf(arg), TLS: tlsOn, Auth: auth}
