@@ -77,3 +77,50 @@ func TestOpenUnreachableIsOneLine(t *testing.T) {
 		t.Errorf("error %q: want one line naming the server", err)
 	}
 }
+
+// TestMigratorsStartingTogether: several servers starting at the same
+// moment on an empty database each run Up; every one succeeds, and each
+// migration is applied once.
+func TestMigratorsStartingTogether(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := dbtest.EmptyURL(t)
+	dir, err := db.Migrations(upstand.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const servers = 4
+	errs := make(chan error, servers)
+	for range servers {
+		go func() {
+			d, err := db.Open(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer d.Close()
+			m, err := db.NewMigrator(d, dir)
+			if err == nil {
+				_, err = m.Up(ctx)
+			}
+			errs <- err
+		}()
+	}
+	for range servers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	d, err := db.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var applied, distinct int
+	if err := d.NewRaw("SELECT count(*), count(DISTINCT name) FROM bun_migrations").Scan(ctx, &applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != distinct || applied == 0 {
+		t.Errorf("%d migrations recorded, %d distinct", applied, distinct)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/uptrace/bun"
@@ -99,8 +100,8 @@ func (m *Migrator) RiverLatest() int {
 // lock takes bun/migrate's table lock, waiting while another server holds it
 // (several app servers may start together against one database).
 func (m *Migrator) lock(ctx context.Context) (unlock func(), err error) {
-	if err := m.m.Init(ctx); err != nil {
-		return nil, fmt.Errorf("db: init migration tables: %w", err)
+	if err := m.init(ctx); err != nil {
+		return nil, err
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -118,6 +119,27 @@ func (m *Migrator) lock(ctx context.Context) (unlock func(), err error) {
 		}
 	}
 	return func() { _ = m.m.Unlock(context.WithoutCancel(ctx)) }, nil
+}
+
+// init creates bun/migrate's tables if they are missing. Two servers
+// starting together on an empty database may both try at once: PostgreSQL's
+// CREATE TABLE IF NOT EXISTS is not safe against that, and the loser gets a
+// unique or duplicate-table violation. The tables then exist, so it tries
+// again (a few times, in case the first try was interrupted at another
+// table).
+func (m *Migrator) init(ctx context.Context) error {
+	var err error
+	for range 5 {
+		err = m.m.Init(ctx)
+		var pg *pgconn.PgError
+		if err == nil || !errors.As(err, &pg) || (pg.Code != "23505" && pg.Code != "42P07") {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("db: init migration tables: %w", err)
+	}
+	return nil
 }
 
 // Up applies every pending migration under the lock and returns their names.
@@ -147,8 +169,8 @@ func (m *Migrator) locked(ctx context.Context, dir string, step func(context.Con
 
 // Status lists every migration with whether it is applied.
 func (m *Migrator) Status(ctx context.Context) (applied, pending []string, err error) {
-	if err := m.m.Init(ctx); err != nil {
-		return nil, nil, fmt.Errorf("db: init migration tables: %w", err)
+	if err := m.init(ctx); err != nil {
+		return nil, nil, err
 	}
 	ms, err := m.m.MigrationsWithStatus(ctx)
 	if err != nil {
