@@ -12,12 +12,19 @@ import (
 )
 
 // Filter narrows the coverage pages: one team, one label, one course (any
-// may be empty).
+// may be empty), and which page of teams the dashboard shows.
 type Filter struct {
 	Team   *uuid.UUID
 	Label  *uuid.UUID
 	Module string
+	// Page is the page of teams, from 1 (0 is the first).
+	Page int
 }
+
+// TeamsPerPage is how many team rows a dashboard page shows: an
+// organisation of 500 teams and 20 required courses is ten pages of 1,000
+// cells each (docs/benchmarks.md, "Coverage").
+const TeamsPerPage = 50
 
 // Cell is one team × course of the dashboard: how many of the team's
 // people it applies to, and how many are in each status.
@@ -50,15 +57,22 @@ type Dashboard struct {
 	// Courses are the required courses shown, as ids and titles, in title
 	// order.
 	Courses []Course
-	Rows    []TeamRow
+	// Rows are the teams of this page, by name, then the people in no
+	// team (on the last page).
+	Rows []TeamRow
 	// Totals are the same counts for everyone in the scope, per course.
 	Totals []Cell
+	// Page is the page shown (from 1) of Pages (at least 1); Teams is the
+	// number of rows on all pages together.
+	Page, Pages, Teams int
 }
 
 // Course is a required course's id and title.
 type Course struct{ ID, Title string }
 
-// Dashboard counts each team's people by status in each required course.
+// Dashboard counts each team's people by status in each required course:
+// the teams with anyone the filter applies to, TeamsPerPage at a time, and
+// the totals of the whole scope.
 func (c *Coverage) Dashboard(ctx context.Context, a Actor, f Filter) (Dashboard, error) {
 	sc, err := c.ScopeOf(ctx, a)
 	if err != nil {
@@ -68,111 +82,136 @@ func (c *Coverage) Dashboard(ctx context.Context, a Actor, f Filter) (Dashboard,
 	if err != nil {
 		return Dashboard{}, err
 	}
-	if f.Team != nil {
-		if err := c.seeTeam(ctx, a, sc, *f.Team); err != nil {
-			return Dashboard{}, err
-		}
-		q.Teams = []uuid.UUID{*f.Team}
-	}
-	q.Label, q.Module = f.Label, f.Module
-	counts, err := a.Org.Coverage(ctx, q)
-	if err != nil {
-		return Dashboard{}, err
-	}
-	teams, err := a.Org.Groups(ctx, store.Teams)
-	if err != nil {
-		return Dashboard{}, err
-	}
 	cat, err := c.cats.Of(ctx, a.Org)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	names := map[uuid.UUID]string{}
-	for _, t := range teams {
-		names[t.ID] = t.Name
-	}
-
+	q.Label, q.Module = f.Label, f.Module
 	d := Dashboard{Scope: sc}
-	type key struct {
-		team   uuid.UUID
-		module string
-	}
-	cells := map[key]*Cell{}
-	totals := map[string]*Cell{}
-	rows := map[uuid.UUID]bool{}
-	for _, n := range counts {
-		team := uuid.Nil
-		if n.TeamID != nil {
-			team = *n.TeamID
-		}
-		k := key{team, n.ModuleID}
-		if cells[k] == nil {
-			cells[k] = &Cell{TeamID: n.TeamID, ModuleID: n.ModuleID, Counts: map[string]int{}}
-		}
-		cells[k].Total += n.People
-		cells[k].Counts[n.Status] += n.People
-		if totals[n.ModuleID] == nil {
-			totals[n.ModuleID] = &Cell{ModuleID: n.ModuleID, Counts: map[string]int{}}
-			d.Courses = append(d.Courses, Course{n.ModuleID, course(cat, n.ModuleID)})
-		}
-		rows[team] = true
-	}
-	slices.SortFunc(d.Courses, func(x, y Course) int { return cmp.Compare(x.Title, y.Title) })
-	// Totals count people, not team memberships: a person in two teams is
-	// one person.
-	duties, err := c.totals(ctx, a, q)
-	if err != nil {
-		return Dashboard{}, err
-	}
-	for _, n := range duties {
-		if t := totals[n.ModuleID]; t != nil {
-			t.Total++
-			t.Counts[n.Status]++
-		}
-	}
-	for _, co := range d.Courses {
-		d.Totals = append(d.Totals, *totals[co.ID])
-	}
-	var ids []uuid.UUID
-	for id := range rows {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(x, y uuid.UUID) int {
-		// Teams by name; people in no team last.
-		switch {
-		case x == uuid.Nil:
-			return 1
-		case y == uuid.Nil:
-			return -1
-		}
-		return cmp.Or(cmp.Compare(names[x], names[y]), cmp.Compare(x.String(), y.String()))
-	})
-	for _, id := range ids {
-		row := TeamRow{Name: names[id]}
-		if id != uuid.Nil {
-			team := id
-			row.TeamID = &team
-		} else {
-			row.Name = "In no team"
-		}
-		for _, co := range d.Courses {
-			if cell := cells[key{id, co.ID}]; cell != nil {
-				row.Cells = append(row.Cells, *cell)
-			} else {
-				row.Cells = append(row.Cells, Cell{TeamID: row.TeamID, ModuleID: co.ID, Counts: map[string]int{}})
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
+		if f.Team != nil {
+			if err := c.seeTeam(ctx, tx, sc, *f.Team); err != nil {
+				return err
 			}
 		}
-		d.Rows = append(d.Rows, row)
+		withDuties, noTeam, err := tx.CoverageTeams(ctx, q)
+		if err != nil {
+			return err
+		}
+		teams, err := tx.Groups(ctx, store.Teams) // by name
+		if err != nil {
+			return err
+		}
+		has := map[uuid.UUID]bool{}
+		for _, id := range withDuties {
+			has[id] = true
+		}
+		var rows []TeamRow
+		for _, t := range teams {
+			if has[t.ID] && (f.Team == nil || *f.Team == t.ID) && (f.Team != nil || sc.Sees(t.ID)) {
+				id := t.ID
+				rows = append(rows, TeamRow{TeamID: &id, Name: t.Name})
+			}
+		}
+		if noTeam && sc.Admin && f.Team == nil {
+			rows = append(rows, TeamRow{Name: "In no team"})
+		}
+		d.Teams = len(rows)
+		d.Pages = max(1, (len(rows)+TeamsPerPage-1)/TeamsPerPage)
+		d.Page = min(max(f.Page, 1), d.Pages)
+		rows = rows[min((d.Page-1)*TeamsPerPage, len(rows)):min(d.Page*TeamsPerPage, len(rows))]
+
+		var scope store.CountScope
+		for _, r := range rows {
+			if r.TeamID == nil {
+				scope.NoTeam = true
+			} else {
+				scope.Teams = append(scope.Teams, *r.TeamID)
+			}
+		}
+		// Totals count people, not team memberships: a person in two
+		// teams is one person. The database keeps everyone's; a team's
+		// are its row; a manager's several teams are counted here.
+		everyone := sc.Admin && f.Team == nil
+		scope.Everyone = everyone
+		counts, err := tx.Coverage(ctx, q, scope)
+		if err != nil {
+			return err
+		}
+		type key struct {
+			team   uuid.UUID
+			module string
+		}
+		cells := map[key]*Cell{}
+		totals := map[string]*Cell{}
+		add := func(m map[string]*Cell, module string, status string, n int) {
+			if m[module] == nil {
+				m[module] = &Cell{ModuleID: module, Counts: map[string]int{}}
+			}
+			m[module].Total += n
+			m[module].Counts[status] += n
+		}
+		for _, n := range counts {
+			if n.Everyone {
+				add(totals, n.ModuleID, n.Status, n.People)
+				continue
+			}
+			team := uuid.Nil
+			if n.TeamID != nil {
+				team = *n.TeamID
+			}
+			k := key{team, n.ModuleID}
+			if cells[k] == nil {
+				cells[k] = &Cell{TeamID: n.TeamID, ModuleID: n.ModuleID, Counts: map[string]int{}}
+			}
+			cells[k].Total += n.People
+			cells[k].Counts[n.Status] += n.People
+			if f.Team != nil {
+				add(totals, n.ModuleID, n.Status, n.People)
+			}
+		}
+		if !everyone && f.Team == nil {
+			q.Teams = sc.Teams
+			ds, err := tx.Duties(ctx, q, 0)
+			if err != nil {
+				return err
+			}
+			for _, du := range once(ds) {
+				add(totals, du.ModuleID, du.Status, 1)
+			}
+		}
+		for id := range totals {
+			d.Courses = append(d.Courses, Course{id, course(cat, id)})
+		}
+		slices.SortFunc(d.Courses, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
+		for _, co := range d.Courses {
+			d.Totals = append(d.Totals, *totals[co.ID])
+		}
+		for _, row := range rows {
+			team := uuid.Nil
+			if row.TeamID != nil {
+				team = *row.TeamID
+			}
+			for _, co := range d.Courses {
+				if cell := cells[key{team, co.ID}]; cell != nil {
+					row.Cells = append(row.Cells, *cell)
+				} else {
+					row.Cells = append(row.Cells, Cell{TeamID: row.TeamID, ModuleID: co.ID, Counts: map[string]int{}})
+				}
+			}
+			d.Rows = append(d.Rows, row)
+		}
+		return nil
+	})
+	if err != nil {
+		return Dashboard{}, err
 	}
 	return d, nil
 }
 
-// totals are the duties of q, each person once whatever their teams.
-func (c *Coverage) totals(ctx context.Context, a Actor, q store.CoverageQuery) ([]store.Duty, error) {
-	ds, err := a.Org.Duties(ctx, q, 0)
-	if err != nil {
-		return nil, err
-	}
+// once keeps each person's duty in each course once, whatever teams it
+// was listed under.
+func once(ds []store.Duty) []store.Duty {
 	type key struct {
 		person uuid.UUID
 		module string
@@ -186,7 +225,7 @@ func (c *Coverage) totals(ctx context.Context, a Actor, q store.CoverageQuery) (
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // People lists the people of one cell (a team, or nil for the whole
@@ -202,14 +241,14 @@ func (c *Coverage) People(ctx context.Context, a Actor, team *uuid.UUID, module,
 		return nil, err
 	}
 	if team != nil {
-		if err := c.seeTeam(ctx, a, sc, *team); err != nil {
+		if err := c.seeTeam(ctx, a.Org, sc, *team); err != nil {
 			return nil, err
 		}
 		q.Teams = []uuid.UUID{*team}
 	}
 	q.Module, q.Status = module, status
-	ds, err := c.totals(ctx, a, q)
-	return ds, err
+	ds, err := a.Org.Duties(ctx, q, 0)
+	return once(ds), err
 }
 
 // Mine are the courses required of the acting person, with their status:
@@ -225,16 +264,16 @@ func (c *Coverage) Mine(ctx context.Context, a Actor) ([]store.Duty, error) {
 	}
 	me := a.PersonID
 	q.Person = &me
-	return c.totals(ctx, a, q)
+	return a.Org.Duties(ctx, q, 0)
 }
 
 // seeTeam is ErrNoCoverage unless the team is the organisation's and in
 // the scope.
-func (c *Coverage) seeTeam(ctx context.Context, a Actor, sc Scope, team uuid.UUID) error {
+func (c *Coverage) seeTeam(ctx context.Context, o *store.Org, sc Scope, team uuid.UUID) error {
 	if !sc.Sees(team) {
 		return ErrNoCoverage
 	}
-	if _, err := a.Org.Group(ctx, store.Teams, team); err != nil {
+	if _, err := o.Group(ctx, store.Teams, team); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrNoCoverage
 		}

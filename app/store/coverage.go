@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -179,11 +181,9 @@ type CoverageQuery struct {
 	// ModuleMonths is each course's own refresher period in months (0 or
 	// absent: none), for requirements that refresh as the module says.
 	ModuleMonths map[string]int
-	// Teams limits the duties to people in these teams (and counts them
-	// under these teams only); nil means every team, and people in none.
+	// Teams limits the duties to people in these teams (and lists them
+	// under these teams); nil means everyone, each once.
 	Teams []uuid.UUID
-	// NoTeam limits them to people in no team (with Teams nil).
-	NoTeam bool
 	// Label limits them to people with this label; Module to one course;
 	// Person to one person; Status to one status.
 	Label  *uuid.UUID
@@ -202,43 +202,286 @@ const (
 	StatusExpired    = "expired"
 )
 
-// duties is the SQL of every duty the query selects, with its terms, the
-// person's progress and the status, with the arguments for it.
-func (o *Org) duties(q CoverageQuery) (string, []any) {
+// The coverage roll-up (migration 20261203160000_coverage_rollup, and
+// docs/benchmarks.md, "Coverage"): the database keeps every duty in
+// coverage_duties and their counts per team × label × course × status in
+// coverage_counts, worked out at an anchor moment, in the same transaction
+// as each change that moves them. A reader takes the counts at the anchor
+// and corrects them by the few duties whose status changed between the
+// anchor and now; a reader more than anchorDrift from the anchor first
+// moves it to now.
+const anchorDrift = time.Hour
+
+// The scope keys of coverage_counts besides teams and labels.
+var (
+	noTeamKey = uuid.Nil                                               // people in no team
+	anyKey    = uuid.MustParse("ffffffff-ffff-ffff-ffff-ffffffffffff") // everyone, or any label
+)
+
+func soonInterval(d time.Duration) string { return fmt.Sprintf("%d seconds", int64(d/time.Second)) }
+
+// prepare readies the roll-up for a read at q.Now in the transaction db:
+// it records the courses' own refresher periods when the catalogue's
+// differ from those the duties were worked out with (the database then
+// works out the duties they change), and moves the anchor to q.Now when
+// it is more than anchorDrift away or the due-soon window changed.
+func (o *Org) prepare(ctx context.Context, db bun.IDB, q CoverageQuery) error {
+	var st struct {
+		Months   map[string]int `bun:"months,type:jsonb"`
+		At       *time.Time     `bun:"at"`
+		SoonSecs *float64       `bun:"soon_secs"`
+	}
+	err := db.NewRaw(`SELECT
+	coalesce((SELECT jsonb_object_agg(module_id, months) FROM coverage_modules WHERE org_id = ?), '{}') AS months,
+	a.at, extract(epoch FROM a.soon) AS soon_secs
+FROM (SELECT 1) one LEFT JOIN coverage_anchor a ON a.org_id = ?`, o.id, o.id).Scan(ctx, &st)
+	if err != nil {
+		return err
+	}
+	want := map[string]int{}
+	for m, n := range q.ModuleMonths {
+		if n > 0 {
+			want[m] = n
+		}
+	}
+	if !maps.Equal(want, st.Months) {
+		months, _ := json.Marshal(want)
+		if _, err := db.NewRaw(`WITH want AS (
+	SELECT key AS module_id, value::int AS months FROM jsonb_each_text(?::jsonb)
+), gone AS (
+	DELETE FROM coverage_modules cm WHERE cm.org_id = ? AND NOT EXISTS (SELECT 1 FROM want w WHERE w.module_id = cm.module_id)
+)
+INSERT INTO coverage_modules AS cm (org_id, module_id, months) SELECT ?, module_id, months FROM want
+ON CONFLICT (org_id, module_id) DO UPDATE SET months = EXCLUDED.months WHERE cm.months <> EXCLUDED.months`,
+			string(months), o.id, o.id).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if st.At == nil {
+		return nil // nothing counted yet
+	}
+	drift := q.Now.Sub(*st.At)
+	if drift < 0 {
+		drift = -drift
+	}
+	if drift > anchorDrift || st.SoonSecs == nil || int64(*st.SoonSecs) != int64(q.DueSoon/time.Second) {
+		_, err := db.NewRaw("SELECT coverage_try_reanchor(?, ?, ?::interval)", o.id, q.Now, soonInterval(q.DueSoon)).Exec(ctx)
+		return err
+	}
+	return nil
+}
+
+// CountScope names the counts Coverage returns: those of some teams, of
+// the people in no team, and of everyone (each person once).
+type CountScope struct {
+	Teams    []uuid.UUID
+	NoTeam   bool
+	Everyone bool
+}
+
+// CoverageCount is how many people of a team have one status in one
+// course. TeamID is nil for people in no team; Everyone marks the count
+// of everyone in the organisation (with the label), each person once.
+type CoverageCount struct {
+	TeamID   *uuid.UUID `bun:"-"`
+	Everyone bool       `bun:"-"`
+	Key      uuid.UUID  `bun:"team_id"`
+	ModuleID string     `bun:"module_id"`
+	Status   string     `bun:"status"`
+	People   int        `bun:"people"`
+}
+
+// Coverage counts the duties of q (its label, course and status; not its
+// teams or person) by team, course and status, for the teams and groups
+// in s. It reads the counts kept at the anchor and corrects them by the
+// duties whose status moved since: a few hundred rows, however many
+// people there are.
+func (o *Org) Coverage(ctx context.Context, q CoverageQuery, s CountScope) ([]CoverageCount, error) {
+	keys := slices.Clone(s.Teams)
+	if s.NoTeam {
+		keys = append(keys, noTeamKey)
+	}
+	if s.Everyone {
+		keys = append(keys, anyKey)
+	}
+	label := anyKey
+	if q.Label != nil {
+		label = *q.Label
+	}
+	var out []CoverageCount
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var filter []string
+	var fargs []any
+	if q.Module != "" {
+		filter = append(filter, "module_id = ?")
+		fargs = append(fargs, q.Module)
+	}
+	if q.Status != "" {
+		filter = append(filter, "status = ?")
+		fargs = append(fargs, q.Status)
+	}
+	where := ""
+	if len(filter) > 0 {
+		where = " WHERE " + strings.Join(filter, " AND ")
+	}
+	args := []any{o.id, pgdialect.Array(keys), label, q.Now, soonInterval(q.DueSoon), o.id, pgdialect.Array(keys), label}
+	err := o.run(ctx, func(db bun.IDB) error {
+		if err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		return db.NewRaw(`SELECT team_id, module_id, status, sum(n)::int AS people FROM (
+	SELECT c.team_id, c.module_id, c.status, c.people AS n FROM coverage_counts c
+	WHERE c.org_id = ? AND c.team_id = ANY(?::uuid[]) AND c.label_id = ? AND c.module_id <> '' AND c.status <> ''
+	UNION ALL
+	SELECT s.team_id, m.module_id, x.status, x.n
+	FROM coverage_anchor a
+	CROSS JOIN LATERAL coverage_moved(a.org_id, a.at, a.soon, ?::timestamptz, ?::interval) m
+	JOIN coverage_people cp ON cp.org_id = a.org_id AND cp.person_id = m.person_id
+	CROSS JOIN LATERAL coverage_scopes(cp.teams, cp.labels) s
+	CROSS JOIN LATERAL (VALUES (m.was, -1), (m.becomes, 1)) x(status, n)
+	WHERE a.org_id = ? AND s.team_id = ANY(?::uuid[]) AND s.label_id = ?
+) counts`+where+`
+GROUP BY team_id, module_id, status HAVING sum(n) > 0
+ORDER BY team_id, module_id, status`, append(args, fargs...)...).Scan(ctx, &out)
+	})
+	for i := range out {
+		switch k := out[i].Key; k {
+		case anyKey:
+			out[i].Everyone = true
+		case noTeamKey:
+		default:
+			out[i].TeamID = &k
+		}
+	}
+	return out, wrap("count coverage", err)
+}
+
+// CoverageTeams are the teams with anyone to count under q's label and
+// course, and whether anyone in no team is: the dashboard's rows.
+func (o *Org) CoverageTeams(ctx context.Context, q CoverageQuery) (teams []uuid.UUID, noTeam bool, err error) {
+	label := anyKey
+	if q.Label != nil {
+		label = *q.Label
+	}
+	var keys []uuid.UUID
+	err = o.run(ctx, func(db bun.IDB) error {
+		if err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		return db.NewRaw(`SELECT team_id FROM coverage_counts
+WHERE org_id = ? AND label_id = ? AND module_id = ? AND status = '' AND people > 0`, o.id, label, q.Module).Scan(ctx, &keys)
+	})
+	for _, k := range keys {
+		switch k {
+		case anyKey:
+		case noTeamKey:
+			noTeam = true
+		default:
+			teams = append(teams, k)
+		}
+	}
+	return teams, noTeam, wrap("list coverage teams", err)
+}
+
+// Duty is one person's standing in one course required of them.
+type Duty struct {
+	PersonID uuid.UUID `bun:"person_id"`
+	Name     string    `bun:"name"`
+	ModuleID string    `bun:"module_id"`
+	// TeamID is the team the row is listed under, when the query named
+	// teams (nil otherwise).
+	TeamID    *uuid.UUID `bun:"team_id"`
+	DueAt     time.Time  `bun:"due_at"`
+	Months    *int       `bun:"months"` // refresher period; nil: never
+	Strict    bool       `bun:"strict"`
+	StartedAt *time.Time `bun:"started_at"`
+	DoneAt    *time.Time `bun:"done_at"`    // the latest completion that counts
+	ExpiresAt *time.Time `bun:"expires_at"` // DoneAt + Months
+	Status    string     `bun:"status"`
+}
+
+// Duties lists the selected duties, by name, at most limit of them (0:
+// all). With q.Teams, a person in two of them is listed under each.
+func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, error) {
+	sql, args := o.dutiesSQL(q, limit)
+	var out []Duty
+	err := o.run(ctx, func(db bun.IDB) error {
+		if err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		return db.NewRaw(sql, args...).Scan(ctx, &out)
+	})
+	return out, wrap("list duties", err)
+}
+
+// dutiesSQL is the query of Duties with its arguments.
+func (o *Org) dutiesSQL(q CoverageQuery, limit int) (string, []any) {
+	team, join := "NULL::uuid", ""
+	args := []any{q.Now, soonInterval(q.DueSoon)}
+	if q.Teams != nil {
+		team = "ct.team_id"
+		join = " JOIN team_members ct ON ct.org_id = d.org_id AND ct.person_id = d.person_id AND ct.team_id = ANY(?::uuid[])"
+		args = append(args, pgdialect.Array(q.Teams))
+	}
+	where := []string{"d.org_id = ?"}
+	args = append(args, o.id)
+	if q.Module != "" {
+		where = append(where, "d.module_id = ?")
+		args = append(args, q.Module)
+	}
+	if q.Person != nil {
+		where = append(where, "d.person_id = ?")
+		args = append(args, *q.Person)
+	}
+	if q.Label != nil {
+		where = append(where, "EXISTS (SELECT 1 FROM person_labels fl WHERE fl.org_id = d.org_id AND fl.person_id = d.person_id AND fl.label_id = ?)")
+		args = append(args, *q.Label)
+	}
+	status := ""
+	if q.Status != "" {
+		status = " WHERE s.status = ?"
+		args = append(args, q.Status)
+	}
+	lim := ""
+	if limit > 0 {
+		lim = fmt.Sprintf(" LIMIT %d", limit)
+	}
+	return `SELECT * FROM (
+	SELECT d.person_id, p.name, d.module_id, ` + team + ` AS team_id, d.due_at, d.months, d.strict, d.started_at, d.done_at,
+		CASE WHEN d.class = 'e' THEN d.key_at END AS expires_at,
+		coverage_status(d.class, d.key_at, ?::timestamptz, ?::interval) AS status
+	FROM coverage_duties d
+	JOIN people p ON p.org_id = d.org_id AND p.id = d.person_id` + join + `
+	WHERE ` + strings.Join(where, " AND ") + `
+) s` + status + `
+ORDER BY lower(s.name), s.person_id, s.module_id, s.team_id` + lim, args
+}
+
+// CoverageCheck works the organisation's duties, the scopes people are
+// counted under and the counts out again from scratch — from the
+// requirements, memberships and progress, with the courses' refresher
+// periods in q.ModuleMonths — and describes every difference from what
+// the database keeps (at most 20). Nothing is a difference the roll-up's
+// own tests accept; an operator may run it too.
+func (o *Org) CoverageCheck(ctx context.Context, q CoverageQuery) ([]string, error) {
 	months, _ := json.Marshal(q.ModuleMonths)
 	if q.ModuleMonths == nil {
 		months = []byte("{}")
 	}
-	soon := fmt.Sprintf("%d seconds", int64(q.DueSoon/time.Second))
-	var where []string
-	var filterArgs []any
-	if q.Module != "" {
-		where = append(where, "t.module_id = ?")
-		filterArgs = append(filterArgs, q.Module)
-	}
-	if q.Person != nil {
-		where = append(where, "t.person_id = ?")
-		filterArgs = append(filterArgs, *q.Person)
-	}
-	if q.Label != nil {
-		where = append(where, "EXISTS (SELECT 1 FROM person_labels fl WHERE fl.org_id = p.org_id AND fl.person_id = p.id AND fl.label_id = ?)")
-		filterArgs = append(filterArgs, *q.Label)
-	}
-	filter := ""
-	if len(where) > 0 {
-		filter = " AND " + strings.Join(where, " AND ")
-	}
-	// terms: for each person and required course, the strictest terms of
-	// the requirements that apply (earliest due date, shortest refresher,
-	// strict if any is).
-	sql := `WITH terms AS (
+	var out []string
+	err := o.run(ctx, func(db bun.IDB) error {
+		if err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		return db.NewRaw(`WITH terms AS (
 	SELECT m.person_id, r.module_id,
-		min(greatest(coalesce(r.first_deadline, r.effective_from + make_interval(days => r.due_days)),
-			m.joined_at + make_interval(days => r.due_days))) AS due_at,
+		min(greatest(coalesce(r.first_deadline, r.effective_from + make_interval(secs => r.due_days * 86400)),
+			m.joined_at + make_interval(secs => r.due_days * 86400))) AS due_at,
 		min(CASE r.refresher WHEN 'months' THEN r.refresher_months
 			WHEN 'module' THEN nullif((?::jsonb ->> r.module_id)::int, 0) END) AS months,
-		bool_or(r.strict) AS strict,
-		min(m.joined_at) AS joined_at
+		bool_or(r.strict) AS strict
 	FROM requirements r
 	CROSS JOIN LATERAL (
 		SELECT tm.person_id, tm.joined_at FROM team_members tm
@@ -253,161 +496,47 @@ func (o *Org) duties(q CoverageQuery) (string, []any) {
 	) m
 	WHERE r.org_id = ?
 	GROUP BY m.person_id, r.module_id
-), duties AS (
-	SELECT t.person_id, p.name, t.module_id, t.due_at, t.months, t.strict, t.joined_at, lc.started_at,
+), want AS (
+	SELECT t.person_id, t.module_id, t.due_at, t.months, t.strict, lc.started_at,
 		CASE WHEN t.strict THEN lc.strict_completed_at ELSE lc.completed_at END AS done_at
 	FROM terms t
 	JOIN people p ON p.org_id = ? AND p.id = t.person_id AND p.active
-	LEFT JOIN learner_courses lc ON lc.org_id = ? AND lc.person_id = t.person_id AND lc.module_id = t.module_id
-	WHERE true` + filter + `
-), statuses AS (
-	SELECT d.*, d.done_at + make_interval(months => d.months) AS expires_at,
-		CASE
-			WHEN d.done_at IS NOT NULL AND d.months IS NOT NULL AND d.done_at + make_interval(months => d.months) <= ?::timestamptz THEN 'expired'
-			WHEN d.done_at IS NOT NULL AND d.months IS NOT NULL AND d.done_at + make_interval(months => d.months) <= ?::timestamptz + '` + soon + `'::interval THEN 'due_soon'
-			WHEN d.done_at IS NOT NULL THEN 'complete'
-			WHEN d.due_at <= ?::timestamptz THEN 'overdue'
-			WHEN d.due_at <= ?::timestamptz + '` + soon + `'::interval THEN 'due_soon'
-			WHEN d.started_at IS NOT NULL THEN 'in_progress'
-			ELSE 'not_started'
-		END AS status
-	FROM duties d
-)`
-	// The arguments in the order the placeholders appear: the terms'
-	// (module months, organisation), the duties' (organisation twice,
-	// then the filters), the statuses' four clocks.
-	args := append([]any{string(months), o.id, o.id, o.id}, filterArgs...)
-	return sql, append(args, q.Now, q.Now, q.Now, q.Now)
-}
-
-// teamJoin is the SQL that pairs each duty with the teams it is counted
-// under (a person in two teams counts in both; in none, under no team),
-// limited to q.Teams when given, or to people in no team with q.NoTeam,
-// then to q.Status, with its arguments.
-func (o *Org) teamJoin(q CoverageQuery) (string, []any) {
-	var join string
-	var args []any
-	var where []string
-	switch {
-	case q.Teams != nil:
-		join, args = `JOIN team_members ct ON ct.org_id = ? AND ct.person_id = s.person_id AND ct.team_id = ANY(?)`,
-			[]any{o.id, pgdialect.Array(q.Teams)}
-	default:
-		join, args = `LEFT JOIN team_members ct ON ct.org_id = ? AND ct.person_id = s.person_id`, []any{o.id}
-		if q.NoTeam {
-			where = append(where, "ct.person_id IS NULL")
-		}
-	}
-	if q.Status != "" {
-		where = append(where, "s.status = ?")
-		args = append(args, q.Status)
-	}
-	if len(where) > 0 {
-		join += " WHERE " + strings.Join(where, " AND ")
-	}
-	return join, args
-}
-
-// CoverageCount is how many people of a team have one status in one
-// course. TeamID is nil for people in no team.
-type CoverageCount struct {
-	TeamID   *uuid.UUID `bun:"team_id"`
-	ModuleID string     `bun:"module_id"`
-	Status   string     `bun:"status"`
-	People   int        `bun:"people"`
-}
-
-// Coverage counts the selected duties by team, course and status.
-func (o *Org) Coverage(ctx context.Context, q CoverageQuery) ([]CoverageCount, error) {
-	cte, args := o.duties(q)
-	join, jargs := o.teamJoin(q)
-	var out []CoverageCount
-	err := o.run(ctx, func(db bun.IDB) error {
-		return db.NewRaw(cte+`
-SELECT ct.team_id, s.module_id, s.status, count(*) AS people FROM statuses s `+join+`
-GROUP BY ct.team_id, s.module_id, s.status ORDER BY ct.team_id, s.module_id, s.status`, append(args, jargs...)...).Scan(ctx, &out)
+	LEFT JOIN learner_courses lc ON lc.org_id = p.org_id AND lc.person_id = t.person_id AND lc.module_id = t.module_id
+), kept AS (
+	SELECT person_id, module_id, due_at, months, strict, started_at, done_at FROM coverage_duties WHERE org_id = ?
+), scopes AS (
+	SELECT p.id AS person_id,
+		coalesce((SELECT array_agg(tm.team_id ORDER BY tm.team_id) FROM team_members tm WHERE tm.org_id = p.org_id AND tm.person_id = p.id), '{}') AS teams,
+		coalesce((SELECT array_agg(pl.label_id ORDER BY pl.label_id) FROM person_labels pl WHERE pl.org_id = p.org_id AND pl.person_id = p.id), '{}') AS labels
+	FROM people p WHERE p.org_id = ? AND p.active
+), counted AS (
+	SELECT s.team_id, s.label_id, coalesce(d.module_id, '') AS module_id, coalesce(coverage_status(d.class, d.key_at, a.at, a.soon), '') AS status, count(*)::int AS people
+	FROM coverage_duties d
+	JOIN coverage_anchor a ON a.org_id = d.org_id
+	JOIN scopes sc ON sc.person_id = d.person_id
+	CROSS JOIN LATERAL coverage_scopes(sc.teams, sc.labels) s
+	WHERE d.org_id = ?
+	GROUP BY GROUPING SETS ((s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon)), (s.team_id, s.label_id, d.module_id), (s.team_id, s.label_id))
+), stored AS (
+	SELECT team_id, label_id, module_id, status, people FROM coverage_counts WHERE org_id = ? AND people <> 0
+)
+SELECT problem FROM (
+	(SELECT 'duty missing or different: ' || row(w.*)::text AS problem FROM (SELECT * FROM want EXCEPT SELECT * FROM kept) w LIMIT 20)
+	UNION ALL
+	(SELECT 'duty that should not be, or is different: ' || row(k.*)::text FROM (SELECT * FROM kept EXCEPT SELECT * FROM want) k LIMIT 20)
+	UNION ALL
+	(SELECT 'scopes missing or different: ' || row(s.*)::text FROM (
+		SELECT * FROM scopes WHERE cardinality(teams) > 0 OR cardinality(labels) > 0
+		EXCEPT SELECT person_id, teams, labels FROM coverage_people WHERE org_id = ?) s LIMIT 20)
+	UNION ALL
+	(SELECT 'scopes that should not be: ' || row(s.*)::text FROM (
+		SELECT person_id, teams, labels FROM coverage_people WHERE org_id = ?
+		EXCEPT SELECT * FROM scopes WHERE cardinality(teams) > 0 OR cardinality(labels) > 0) s LIMIT 20)
+	UNION ALL
+	(SELECT 'count missing or different: ' || row(c.*)::text FROM (SELECT * FROM counted EXCEPT SELECT * FROM stored) c LIMIT 20)
+	UNION ALL
+	(SELECT 'count that should not be: ' || row(c.*)::text FROM (SELECT * FROM stored EXCEPT SELECT * FROM counted) c LIMIT 20)
+) x LIMIT 20`, string(months), o.id, o.id, o.id, o.id, o.id, o.id, o.id, o.id).Scan(ctx, &out)
 	})
-	return out, wrap("count coverage", err)
-}
-
-// Duty is one person's standing in one course required of them.
-type Duty struct {
-	PersonID uuid.UUID `bun:"person_id"`
-	Name     string    `bun:"name"`
-	ModuleID string    `bun:"module_id"`
-	// TeamID is the team the row is counted under (nil: in no team).
-	TeamID *uuid.UUID `bun:"team_id"`
-	DueAt  time.Time  `bun:"due_at"`
-	// JoinedAt is when the course became required of the person: the
-	// earliest of their joining the teams and taking the labels the
-	// requirements name (the later of the two, for a requirement naming
-	// both).
-	JoinedAt  time.Time  `bun:"joined_at"`
-	Months    *int       `bun:"months"` // refresher period; nil: never
-	Strict    bool       `bun:"strict"`
-	StartedAt *time.Time `bun:"started_at"`
-	DoneAt    *time.Time `bun:"done_at"`    // the latest completion that counts
-	ExpiresAt *time.Time `bun:"expires_at"` // DoneAt + Months
-	Status    string     `bun:"status"`
-}
-
-// Duties lists the selected duties, by name, at most limit of them (0:
-// all). With q.Teams nil, a person in two teams is listed under each.
-func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, error) {
-	cte, args := o.duties(q)
-	join, jargs := o.teamJoin(q)
-	lim := ""
-	if limit > 0 {
-		lim = fmt.Sprintf(" LIMIT %d", limit)
-	}
-	var out []Duty
-	err := o.run(ctx, func(db bun.IDB) error {
-		return db.NewRaw(cte+`
-SELECT s.person_id, s.name, s.module_id, ct.team_id, s.due_at, s.joined_at, s.months, s.strict, s.started_at, s.done_at, s.expires_at, s.status
-FROM statuses s `+join+`
-ORDER BY lower(s.name), s.person_id, s.module_id, ct.team_id`+lim, append(args, jargs...)...).Scan(ctx, &out)
-	})
-	return out, wrap("list duties", err)
-}
-
-// TeamMember is one person in a team, for the team's page.
-type TeamMember struct {
-	PersonID  uuid.UUID `bun:"person_id"`
-	Name      string    `bun:"name"`
-	Email     string    `bun:"email"`
-	Active    bool      `bun:"active"`
-	IsManager bool      `bun:"is_manager"`
-	JoinedAt  time.Time `bun:"joined_at"`
-}
-
-// TeamMembers lists a team's people by name, deactivated ones included.
-func (o *Org) TeamMembers(ctx context.Context, teamID uuid.UUID) ([]TeamMember, error) {
-	var out []TeamMember
-	err := o.run(ctx, func(db bun.IDB) error {
-		return db.NewSelect().TableExpr("team_members AS tm").
-			Join("JOIN people AS p ON p.org_id = tm.org_id AND p.id = tm.person_id").
-			ColumnExpr("tm.person_id, p.name, p.email, p.active, tm.is_manager, tm.joined_at").
-			Where("tm.org_id = ? AND tm.team_id = ?", o.id, teamID).
-			OrderExpr("lower(p.name), p.id").Scan(ctx, &out)
-	})
-	return out, wrap("list team members", err)
-}
-
-// LabelsInTeams lists the job labels held by someone active in one of
-// the teams, by name: what a team manager may filter their teams by.
-func (o *Org) LabelsInTeams(ctx context.Context, teams []uuid.UUID) ([]Group, error) {
-	var gs []Group
-	if len(teams) == 0 {
-		return gs, nil
-	}
-	err := o.run(ctx, func(db bun.IDB) error {
-		return db.NewSelect().TableExpr("labels AS g").ColumnExpr("g.id, g.org_id, g.name, g.created_at").
-			Where("g.org_id = ?", o.id).
-			Where(`EXISTS (SELECT 1 FROM person_labels pl
-				JOIN team_members tm ON tm.org_id = pl.org_id AND tm.person_id = pl.person_id AND tm.team_id = ANY(?)
-				JOIN people p ON p.org_id = pl.org_id AND p.id = pl.person_id AND p.active
-				WHERE pl.org_id = g.org_id AND pl.label_id = g.id)`, pgdialect.Array(teams)).
-			OrderExpr("lower(g.name), g.id").Scan(ctx, &gs)
-	})
-	return gs, wrap("list labels in teams", err)
+	return out, wrap("check coverage", err)
 }
