@@ -260,11 +260,14 @@ ON CONFLICT (org_id, module_id) DO UPDATE SET months = EXCLUDED.months WHERE cm.
 	if st.At == nil {
 		return nil // nothing counted yet
 	}
-	drift := q.Now.Sub(*st.At)
+	drift, limit := q.Now.Sub(*st.At), o.s.anchorDrift
 	if drift < 0 {
 		drift = -drift
 	}
-	if drift > anchorDrift || st.SoonSecs == nil || int64(*st.SoonSecs) != int64(q.DueSoon/time.Second) {
+	if limit == 0 {
+		limit = anchorDrift
+	}
+	if drift > limit || st.SoonSecs == nil || int64(*st.SoonSecs) != int64(q.DueSoon/time.Second) {
 		_, err := db.NewRaw("SELECT coverage_try_reanchor(?, ?, ?::interval)", o.id, q.Now, soonInterval(q.DueSoon)).Exec(ctx)
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
@@ -44,7 +45,17 @@ var (
 // Store is the database behind every service.
 type Store struct {
 	db *bun.DB
+	// anchorDrift is how far a coverage read may be from the moment the
+	// counts were worked out at before it moves them (0: anchorDrift).
+	anchorDrift time.Duration
 }
+
+// SetCoverageAnchorDrift changes how far from the counts' anchor a
+// coverage read may be before it moves the anchor to its own moment:
+// tests make it long, so reads correct the counts across months, or
+// zero-ish, so every read moves them. The server keeps the default
+// (an hour).
+func (s *Store) SetCoverageAnchorDrift(d time.Duration) { s.anchorDrift = d }
 
 // New wraps an open database.
 func New(db *bun.DB) *Store { return &Store{db: db} }
