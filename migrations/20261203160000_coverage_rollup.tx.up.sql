@@ -229,12 +229,12 @@ BEGIN
     IF ms IS NULL THEN
         EXECUTE $q$
         WITH live AS (
-            SELECT p.id AS person_id,
-                coalesce((SELECT array_agg(tm.team_id ORDER BY tm.team_id) FROM team_members tm
-                          WHERE tm.org_id = p.org_id AND tm.person_id = p.id), '{}') AS teams,
-                coalesce((SELECT array_agg(pl.label_id ORDER BY pl.label_id) FROM person_labels pl
-                          WHERE pl.org_id = p.org_id AND pl.person_id = p.id), '{}') AS labels
+            SELECT p.id AS person_id, coalesce(t.ids, '{}') AS teams, coalesce(l.ids, '{}') AS labels
             FROM people p
+            LEFT JOIN (SELECT person_id, array_agg(team_id ORDER BY team_id) AS ids FROM team_members
+                       WHERE org_id = $1 AND ($2::uuid[] IS NULL OR person_id = ANY($2)) GROUP BY person_id) t ON t.person_id = p.id
+            LEFT JOIN (SELECT person_id, array_agg(label_id ORDER BY label_id) AS ids FROM person_labels
+                       WHERE org_id = $1 AND ($2::uuid[] IS NULL OR person_id = ANY($2)) GROUP BY person_id) l ON l.person_id = p.id
             WHERE p.org_id = $1 AND p.active AND ($2::uuid[] IS NULL OR p.id = ANY($2))
         ), want AS (
             SELECT * FROM live WHERE cardinality(teams) > 0 OR cardinality(labels) > 0

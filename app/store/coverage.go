@@ -220,23 +220,34 @@ var (
 
 func soonInterval(d time.Duration) string { return fmt.Sprintf("%d seconds", int64(d/time.Second)) }
 
-// prepare readies the roll-up for a read at q.Now in the transaction db:
-// it records the courses' own refresher periods when the catalogue's
-// differ from those the duties were worked out with (the database then
-// works out the duties they change), and moves the anchor to q.Now when
-// it is more than anchorDrift away or the due-soon window changed.
-func (o *Org) prepare(ctx context.Context, db bun.IDB, q CoverageQuery) error {
+// anchor is the moment and due-soon window the counts are worked out at.
+type anchor struct {
+	At   time.Time
+	Soon string // an interval
+}
+
+// prepare readies the roll-up for a read at q.Now in the transaction db
+// and returns its anchor (nil: nothing counted yet). It records the
+// courses' own refresher periods when the catalogue's differ from those
+// the duties were worked out with (the database then works out the duties
+// they change), and moves the anchor to q.Now when it is more than the
+// allowed drift away or the due-soon window changed. It also turns off
+// the JIT compiler for the transaction: compiling costs more than these
+// short queries take, yet their estimates over a big organisation may
+// cross its threshold.
+func (o *Org) prepare(ctx context.Context, db bun.IDB, q CoverageQuery) (*anchor, error) {
 	var st struct {
+		JIT      string         `bun:"jit"`
 		Months   map[string]int `bun:"months,type:jsonb"`
 		At       *time.Time     `bun:"at"`
 		SoonSecs *float64       `bun:"soon_secs"`
 	}
-	err := db.NewRaw(`SELECT
+	err := db.NewRaw(`SELECT set_config('jit', 'off', true) AS jit,
 	coalesce((SELECT jsonb_object_agg(module_id, months) FROM coverage_modules WHERE org_id = ?), '{}') AS months,
 	a.at, extract(epoch FROM a.soon) AS soon_secs
 FROM (SELECT 1) one LEFT JOIN coverage_anchor a ON a.org_id = ?`, o.id, o.id).Scan(ctx, &st)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	want := map[string]int{}
 	for m, n := range q.ModuleMonths {
@@ -254,24 +265,30 @@ FROM (SELECT 1) one LEFT JOIN coverage_anchor a ON a.org_id = ?`, o.id, o.id).Sc
 INSERT INTO coverage_modules AS cm (org_id, module_id, months) SELECT ?, module_id, months FROM want
 ON CONFLICT (org_id, module_id) DO UPDATE SET months = EXCLUDED.months WHERE cm.months <> EXCLUDED.months`,
 			string(months), o.id, o.id).Exec(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if st.At == nil {
-		return nil // nothing counted yet
+		return nil, nil // nothing counted yet
 	}
-	drift, limit := q.Now.Sub(*st.At), o.s.anchorDrift
+	a := &anchor{At: *st.At, Soon: fmt.Sprintf("%d seconds", int64(*st.SoonSecs))}
+	drift, limit := q.Now.Sub(a.At), o.s.anchorDrift
 	if drift < 0 {
 		drift = -drift
 	}
 	if limit == 0 {
 		limit = anchorDrift
 	}
-	if drift > limit || st.SoonSecs == nil || int64(*st.SoonSecs) != int64(q.DueSoon/time.Second) {
-		_, err := db.NewRaw("SELECT coverage_try_reanchor(?, ?, ?::interval)", o.id, q.Now, soonInterval(q.DueSoon)).Exec(ctx)
-		return err
+	if drift > limit || a.Soon != soonInterval(q.DueSoon) {
+		var moved bool
+		if err := db.NewRaw("SELECT coverage_try_reanchor(?, ?, ?::interval)", o.id, q.Now, soonInterval(q.DueSoon)).Scan(ctx, &moved); err != nil {
+			return nil, err
+		}
+		if moved {
+			a = &anchor{At: q.Now, Soon: soonInterval(q.DueSoon)}
+		}
 	}
-	return nil
+	return a, nil
 }
 
 // CountScope names the counts Coverage returns: those of some teams, of
@@ -329,25 +346,54 @@ func (o *Org) Coverage(ctx context.Context, q CoverageQuery, s CountScope) ([]Co
 	if len(filter) > 0 {
 		where = " WHERE " + strings.Join(filter, " AND ")
 	}
-	args := []any{o.id, pgdialect.Array(keys), label, q.Now, soonInterval(q.DueSoon), o.id, pgdialect.Array(keys), label}
-	err := o.run(ctx, func(db bun.IDB) error {
-		if err := o.prepare(ctx, db, q); err != nil {
-			return err
+	// The counts at the anchor, and the duties whose status moved
+	// between the anchor and now, taken from and added to them. The
+	// anchor is read again in the same snapshot as the counts: had
+	// another reader moved it in between, the read is made again.
+	read := func(db bun.IDB) (bool, error) {
+		a, err := o.prepare(ctx, db, q)
+		if err != nil || a == nil {
+			return true, err
 		}
-		return db.NewRaw(`SELECT team_id, module_id, status, sum(n)::int AS people FROM (
+		args := []any{o.id, o.id, pgdialect.Array(keys), label,
+			o.id, a.At, a.Soon, q.Now, soonInterval(q.DueSoon), o.id, pgdialect.Array(keys), label}
+		var rows []struct {
+			CoverageCount
+			AnchorAt time.Time `bun:"anchor_at"`
+		}
+		if err := db.NewRaw(`SELECT team_id, module_id, status, sum(n)::int AS people,
+	(SELECT at FROM coverage_anchor WHERE org_id = ?) AS anchor_at
+FROM (
 	SELECT c.team_id, c.module_id, c.status, c.people AS n FROM coverage_counts c
 	WHERE c.org_id = ? AND c.team_id = ANY(?::uuid[]) AND c.label_id = ? AND c.module_id <> '' AND c.status <> ''
 	UNION ALL
 	SELECT s.team_id, m.module_id, x.status, x.n
-	FROM coverage_anchor a
-	CROSS JOIN LATERAL coverage_moved(a.org_id, a.at, a.soon, ?::timestamptz, ?::interval) m
-	JOIN coverage_people cp ON cp.org_id = a.org_id AND cp.person_id = m.person_id
+	FROM coverage_moved(?, ?::timestamptz, ?::interval, ?::timestamptz, ?::interval) m
+	JOIN coverage_people cp ON cp.org_id = ? AND cp.person_id = m.person_id
 	CROSS JOIN LATERAL coverage_scopes(cp.teams, cp.labels) s
 	CROSS JOIN LATERAL (VALUES (m.was, -1), (m.becomes, 1)) x(status, n)
-	WHERE a.org_id = ? AND s.team_id = ANY(?::uuid[]) AND s.label_id = ?
+	WHERE s.team_id = ANY(?::uuid[]) AND s.label_id = ?
 ) counts`+where+`
 GROUP BY team_id, module_id, status HAVING sum(n) > 0
-ORDER BY team_id, module_id, status`, append(args, fargs...)...).Scan(ctx, &out)
+ORDER BY team_id, module_id, status`, append(args, fargs...)...).Scan(ctx, &rows); err != nil {
+			return false, err
+		}
+		out = out[:0]
+		for _, r := range rows {
+			if !r.AnchorAt.Equal(a.At) {
+				return false, nil
+			}
+			out = append(out, r.CoverageCount)
+		}
+		return true, nil
+	}
+	err := o.run(ctx, func(db bun.IDB) error {
+		for {
+			done, err := read(db)
+			if done || err != nil {
+				return err
+			}
+		}
 	})
 	for i := range out {
 		switch k := out[i].Key; k {
@@ -370,7 +416,7 @@ func (o *Org) CoverageTeams(ctx context.Context, q CoverageQuery) (teams []uuid.
 	}
 	var keys []uuid.UUID
 	err = o.run(ctx, func(db bun.IDB) error {
-		if err := o.prepare(ctx, db, q); err != nil {
+		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
 		return db.NewRaw(`SELECT team_id FROM coverage_counts
@@ -411,7 +457,7 @@ func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, e
 	sql, args := o.dutiesSQL(q, limit)
 	var out []Duty
 	err := o.run(ctx, func(db bun.IDB) error {
-		if err := o.prepare(ctx, db, q); err != nil {
+		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
 		return db.NewRaw(sql, args...).Scan(ctx, &out)
@@ -475,7 +521,7 @@ func (o *Org) CoverageCheck(ctx context.Context, q CoverageQuery) ([]string, err
 	}
 	var out []string
 	err := o.run(ctx, func(db bun.IDB) error {
-		if err := o.prepare(ctx, db, q); err != nil {
+		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
 		return db.NewRaw(`WITH terms AS (
@@ -508,10 +554,11 @@ func (o *Org) CoverageCheck(ctx context.Context, q CoverageQuery) ([]string, err
 ), kept AS (
 	SELECT person_id, module_id, due_at, months, strict, started_at, done_at FROM coverage_duties WHERE org_id = ?
 ), scopes AS (
-	SELECT p.id AS person_id,
-		coalesce((SELECT array_agg(tm.team_id ORDER BY tm.team_id) FROM team_members tm WHERE tm.org_id = p.org_id AND tm.person_id = p.id), '{}') AS teams,
-		coalesce((SELECT array_agg(pl.label_id ORDER BY pl.label_id) FROM person_labels pl WHERE pl.org_id = p.org_id AND pl.person_id = p.id), '{}') AS labels
-	FROM people p WHERE p.org_id = ? AND p.active
+	SELECT p.id AS person_id, coalesce(t.ids, '{}') AS teams, coalesce(l.ids, '{}') AS labels
+	FROM people p
+	LEFT JOIN (SELECT person_id, array_agg(team_id ORDER BY team_id) AS ids FROM team_members GROUP BY person_id) t ON t.person_id = p.id
+	LEFT JOIN (SELECT person_id, array_agg(label_id ORDER BY label_id) AS ids FROM person_labels GROUP BY person_id) l ON l.person_id = p.id
+	WHERE p.org_id = ? AND p.active
 ), counted AS (
 	SELECT s.team_id, s.label_id, coalesce(d.module_id, '') AS module_id, coalesce(coverage_status(d.class, d.key_at, a.at, a.soon), '') AS status, count(*)::int AS people
 	FROM coverage_duties d

@@ -125,6 +125,14 @@ func unreachable(err error) bool {
 	return false
 }
 
+// Analyze updates the planner's statistics of every table the store's
+// connection owns (after a bulk load: autovacuum would in time). Run it on
+// a store opened as the migrating user.
+func (s *Store) Analyze(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "ANALYZE")
+	return wrap("analyse", err)
+}
+
 // affected turns "updated nothing" into ErrNotFound.
 func affected(what string, res sql.Result, err error) error {
 	if err != nil {
