@@ -87,6 +87,7 @@ CREATE TABLE coverage_duties (
     person_id  uuid NOT NULL,
     module_id  text NOT NULL,
     due_at     timestamptz NOT NULL,
+    joined_at  timestamptz NOT NULL,
     months     integer,
     strict     boolean NOT NULL,
     started_at timestamptz,
@@ -258,7 +259,8 @@ BEGIN
             min(greatest(coalesce(r.first_deadline, r.effective_from + make_interval(secs => r.due_days * 86400)),
                 m.joined_at + make_interval(secs => r.due_days * 86400))) AS due_at,
             min(CASE r.refresher WHEN 'months' THEN r.refresher_months WHEN 'module' THEN cm.months END) AS months,
-            bool_or(r.strict) AS strict
+            bool_or(r.strict) AS strict,
+            min(m.joined_at) AS joined_at
         FROM requirements r
         LEFT JOIN coverage_modules cm ON cm.org_id = r.org_id AND cm.module_id = r.module_id
         CROSS JOIN LATERAL (
@@ -279,7 +281,7 @@ BEGIN
         WHERE r.org_id = $1 AND ($3::text[] IS NULL OR r.module_id = ANY($3))
         GROUP BY m.person_id, r.module_id
     ), want AS (
-        SELECT t.person_id, t.module_id, t.due_at, t.months, t.strict, lc.started_at,
+        SELECT t.person_id, t.module_id, t.due_at, t.joined_at, t.months, t.strict, lc.started_at,
             CASE WHEN t.strict THEN lc.strict_completed_at ELSE lc.completed_at END AS done_at
         FROM terms t
         LEFT JOIN learner_courses lc ON lc.org_id = $1 AND lc.person_id = t.person_id AND lc.module_id = t.module_id
@@ -288,13 +290,13 @@ BEGIN
         WHERE d.org_id = $1 AND ($2::uuid[] IS NULL OR d.person_id = ANY($2)) AND ($3::text[] IS NULL OR d.module_id = ANY($3))
           AND NOT EXISTS (SELECT 1 FROM want w WHERE w.person_id = d.person_id AND w.module_id = d.module_id)
     )
-    INSERT INTO coverage_duties AS d (org_id, person_id, module_id, due_at, months, strict, started_at, done_at)
-    SELECT $1, person_id, module_id, due_at, months, strict, started_at, done_at FROM want
+    INSERT INTO coverage_duties AS d (org_id, person_id, module_id, due_at, joined_at, months, strict, started_at, done_at)
+    SELECT $1, person_id, module_id, due_at, joined_at, months, strict, started_at, done_at FROM want
     ON CONFLICT (org_id, person_id, module_id) DO UPDATE SET
-        due_at = EXCLUDED.due_at, months = EXCLUDED.months, strict = EXCLUDED.strict,
+        due_at = EXCLUDED.due_at, joined_at = EXCLUDED.joined_at, months = EXCLUDED.months, strict = EXCLUDED.strict,
         started_at = EXCLUDED.started_at, done_at = EXCLUDED.done_at
-    WHERE (d.due_at, d.months, d.strict, d.started_at, d.done_at)
-        IS DISTINCT FROM (EXCLUDED.due_at, EXCLUDED.months, EXCLUDED.strict, EXCLUDED.started_at, EXCLUDED.done_at)
+    WHERE (d.due_at, d.joined_at, d.months, d.strict, d.started_at, d.done_at)
+        IS DISTINCT FROM (EXCLUDED.due_at, EXCLUDED.joined_at, EXCLUDED.months, EXCLUDED.strict, EXCLUDED.started_at, EXCLUDED.done_at)
     $q$ USING o, ps, ms;
 END;
 $$;

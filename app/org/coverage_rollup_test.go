@@ -34,10 +34,20 @@ func (w *world) query(t *testing.T, now time.Time, months map[string]int) store.
 	return store.CoverageQuery{Now: now, DueSoon: time.Duration(o.DueSoonDays) * 24 * time.Hour, ModuleMonths: months}
 }
 
-// tally counts duties by course and status.
+// tally counts duties by course and status, each person once.
 func tally(ds []store.Duty) map[string]map[string]int {
 	out := map[string]map[string]int{}
+	type key struct {
+		person uuid.UUID
+		module string
+	}
+	seen := map[key]bool{}
 	for _, d := range ds {
+		if k := (key{d.PersonID, d.ModuleID}); seen[k] {
+			continue
+		} else {
+			seen[k] = true
+		}
 		if out[d.ModuleID] == nil {
 			out[d.ModuleID] = map[string]int{}
 		}

@@ -90,7 +90,7 @@ func (c *Coverage) Dashboard(ctx context.Context, a Actor, f Filter) (Dashboard,
 	d := Dashboard{Scope: sc}
 	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		if f.Team != nil {
-			if err := c.seeTeam(ctx, tx, sc, *f.Team); err != nil {
+			if err := c.seeTeamIn(ctx, tx, sc, *f.Team); err != nil {
 				return err
 			}
 		}
@@ -209,6 +209,12 @@ func (c *Coverage) Dashboard(ctx context.Context, a Actor, f Filter) (Dashboard,
 	return d, nil
 }
 
+// totals are the duties of q, each person once whatever their teams.
+func (c *Coverage) totals(ctx context.Context, a Actor, q store.CoverageQuery) ([]store.Duty, error) {
+	ds, err := a.Org.Duties(ctx, q, 0)
+	return once(ds), err
+}
+
 // once keeps each person's duty in each course once, whatever teams it
 // was listed under.
 func once(ds []store.Duty) []store.Duty {
@@ -241,14 +247,13 @@ func (c *Coverage) People(ctx context.Context, a Actor, team *uuid.UUID, module,
 		return nil, err
 	}
 	if team != nil {
-		if err := c.seeTeam(ctx, a.Org, sc, *team); err != nil {
+		if err := c.seeTeam(ctx, a, sc, *team); err != nil {
 			return nil, err
 		}
 		q.Teams = []uuid.UUID{*team}
 	}
 	q.Module, q.Status = module, status
-	ds, err := a.Org.Duties(ctx, q, 0)
-	return once(ds), err
+	return c.totals(ctx, a, q)
 }
 
 // Mine are the courses required of the acting person, with their status:
@@ -264,12 +269,17 @@ func (c *Coverage) Mine(ctx context.Context, a Actor) ([]store.Duty, error) {
 	}
 	me := a.PersonID
 	q.Person = &me
-	return a.Org.Duties(ctx, q, 0)
+	return c.totals(ctx, a, q)
 }
 
 // seeTeam is ErrNoCoverage unless the team is the organisation's and in
 // the scope.
-func (c *Coverage) seeTeam(ctx context.Context, o *store.Org, sc Scope, team uuid.UUID) error {
+func (c *Coverage) seeTeam(ctx context.Context, a Actor, sc Scope, team uuid.UUID) error {
+	return c.seeTeamIn(ctx, a.Org, sc, team)
+}
+
+// seeTeamIn is seeTeam in the transaction o.
+func (c *Coverage) seeTeamIn(ctx context.Context, o *store.Org, sc Scope, team uuid.UUID) error {
 	if !sc.Sees(team) {
 		return ErrNoCoverage
 	}

@@ -181,9 +181,12 @@ type CoverageQuery struct {
 	// ModuleMonths is each course's own refresher period in months (0 or
 	// absent: none), for requirements that refresh as the module says.
 	ModuleMonths map[string]int
-	// Teams limits the duties to people in these teams (and lists them
-	// under these teams); nil means everyone, each once.
+	// Teams limits the duties to people in these teams (and lists or
+	// counts them under these teams only); nil means every team, and
+	// people in none.
 	Teams []uuid.UUID
+	// NoTeam limits them to people in no team (with Teams nil).
+	NoTeam bool
 	// Label limits them to people with this label; Module to one course;
 	// Person to one person; Status to one status.
 	Label  *uuid.UUID
@@ -439,10 +442,14 @@ type Duty struct {
 	PersonID uuid.UUID `bun:"person_id"`
 	Name     string    `bun:"name"`
 	ModuleID string    `bun:"module_id"`
-	// TeamID is the team the row is listed under, when the query named
-	// teams (nil otherwise).
-	TeamID    *uuid.UUID `bun:"team_id"`
-	DueAt     time.Time  `bun:"due_at"`
+	// TeamID is the team the row is counted under (nil: in no team).
+	TeamID *uuid.UUID `bun:"team_id"`
+	DueAt  time.Time  `bun:"due_at"`
+	// JoinedAt is when the course became required of the person: the
+	// earliest of their joining the teams and taking the labels the
+	// requirements name (the later of the two, for a requirement naming
+	// both).
+	JoinedAt  time.Time  `bun:"joined_at"`
 	Months    *int       `bun:"months"` // refresher period; nil: never
 	Strict    bool       `bun:"strict"`
 	StartedAt *time.Time `bun:"started_at"`
@@ -452,7 +459,7 @@ type Duty struct {
 }
 
 // Duties lists the selected duties, by name, at most limit of them (0:
-// all). With q.Teams, a person in two of them is listed under each.
+// all): a person in two teams under each (of q.Teams, when given).
 func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, error) {
 	sql, args := o.dutiesSQL(q, limit)
 	var out []Duty
@@ -467,10 +474,9 @@ func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, e
 
 // dutiesSQL is the query of Duties with its arguments.
 func (o *Org) dutiesSQL(q CoverageQuery, limit int) (string, []any) {
-	team, join := "NULL::uuid", ""
 	args := []any{q.Now, soonInterval(q.DueSoon)}
+	join := " LEFT JOIN team_members ct ON ct.org_id = d.org_id AND ct.person_id = d.person_id"
 	if q.Teams != nil {
-		team = "ct.team_id"
 		join = " JOIN team_members ct ON ct.org_id = d.org_id AND ct.person_id = d.person_id AND ct.team_id = ANY(?::uuid[])"
 		args = append(args, pgdialect.Array(q.Teams))
 	}
@@ -483,6 +489,9 @@ func (o *Org) dutiesSQL(q CoverageQuery, limit int) (string, []any) {
 	if q.Person != nil {
 		where = append(where, "d.person_id = ?")
 		args = append(args, *q.Person)
+	}
+	if q.NoTeam && q.Teams == nil {
+		where = append(where, "ct.person_id IS NULL")
 	}
 	if q.Label != nil {
 		where = append(where, "EXISTS (SELECT 1 FROM person_labels fl WHERE fl.org_id = d.org_id AND fl.person_id = d.person_id AND fl.label_id = ?)")
@@ -498,7 +507,7 @@ func (o *Org) dutiesSQL(q CoverageQuery, limit int) (string, []any) {
 		lim = fmt.Sprintf(" LIMIT %d", limit)
 	}
 	return `SELECT * FROM (
-	SELECT d.person_id, p.name, d.module_id, ` + team + ` AS team_id, d.due_at, d.months, d.strict, d.started_at, d.done_at,
+	SELECT d.person_id, p.name, d.module_id, ct.team_id, d.due_at, d.joined_at, d.months, d.strict, d.started_at, d.done_at,
 		CASE WHEN d.class = 'e' THEN d.key_at END AS expires_at,
 		coverage_status(d.class, d.key_at, ?::timestamptz, ?::interval) AS status
 	FROM coverage_duties d
@@ -530,7 +539,8 @@ func (o *Org) CoverageCheck(ctx context.Context, q CoverageQuery) ([]string, err
 			m.joined_at + make_interval(secs => r.due_days * 86400))) AS due_at,
 		min(CASE r.refresher WHEN 'months' THEN r.refresher_months
 			WHEN 'module' THEN nullif((?::jsonb ->> r.module_id)::int, 0) END) AS months,
-		bool_or(r.strict) AS strict
+		bool_or(r.strict) AS strict,
+		min(m.joined_at) AS joined_at
 	FROM requirements r
 	CROSS JOIN LATERAL (
 		SELECT tm.person_id, tm.joined_at FROM team_members tm
@@ -546,13 +556,13 @@ func (o *Org) CoverageCheck(ctx context.Context, q CoverageQuery) ([]string, err
 	WHERE r.org_id = ?
 	GROUP BY m.person_id, r.module_id
 ), want AS (
-	SELECT t.person_id, t.module_id, t.due_at, t.months, t.strict, lc.started_at,
+	SELECT t.person_id, t.module_id, t.due_at, t.joined_at, t.months, t.strict, lc.started_at,
 		CASE WHEN t.strict THEN lc.strict_completed_at ELSE lc.completed_at END AS done_at
 	FROM terms t
 	JOIN people p ON p.org_id = ? AND p.id = t.person_id AND p.active
 	LEFT JOIN learner_courses lc ON lc.org_id = p.org_id AND lc.person_id = t.person_id AND lc.module_id = t.module_id
 ), kept AS (
-	SELECT person_id, module_id, due_at, months, strict, started_at, done_at FROM coverage_duties WHERE org_id = ?
+	SELECT person_id, module_id, due_at, joined_at, months, strict, started_at, done_at FROM coverage_duties WHERE org_id = ?
 ), scopes AS (
 	SELECT p.id AS person_id, coalesce(t.ids, '{}') AS teams, coalesce(l.ids, '{}') AS labels
 	FROM people p
@@ -589,4 +599,46 @@ SELECT problem FROM (
 ) x LIMIT 20`, string(months), o.id, o.id, o.id, o.id, o.id, o.id, o.id, o.id).Scan(ctx, &out)
 	})
 	return out, wrap("check coverage", err)
+}
+
+// TeamMember is one person in a team, for the team's page.
+type TeamMember struct {
+	PersonID  uuid.UUID `bun:"person_id"`
+	Name      string    `bun:"name"`
+	Email     string    `bun:"email"`
+	Active    bool      `bun:"active"`
+	IsManager bool      `bun:"is_manager"`
+	JoinedAt  time.Time `bun:"joined_at"`
+}
+
+// TeamMembers lists a team's people by name, deactivated ones included.
+func (o *Org) TeamMembers(ctx context.Context, teamID uuid.UUID) ([]TeamMember, error) {
+	var out []TeamMember
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().TableExpr("team_members AS tm").
+			Join("JOIN people AS p ON p.org_id = tm.org_id AND p.id = tm.person_id").
+			ColumnExpr("tm.person_id, p.name, p.email, p.active, tm.is_manager, tm.joined_at").
+			Where("tm.org_id = ? AND tm.team_id = ?", o.id, teamID).
+			OrderExpr("lower(p.name), p.id").Scan(ctx, &out)
+	})
+	return out, wrap("list team members", err)
+}
+
+// LabelsInTeams lists the job labels held by someone active in one of
+// the teams, by name: what a team manager may filter their teams by.
+func (o *Org) LabelsInTeams(ctx context.Context, teams []uuid.UUID) ([]Group, error) {
+	var gs []Group
+	if len(teams) == 0 {
+		return gs, nil
+	}
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().TableExpr("labels AS g").ColumnExpr("g.id, g.org_id, g.name, g.created_at").
+			Where("g.org_id = ?", o.id).
+			Where(`EXISTS (SELECT 1 FROM person_labels pl
+				JOIN team_members tm ON tm.org_id = pl.org_id AND tm.person_id = pl.person_id AND tm.team_id = ANY(?)
+				JOIN people p ON p.org_id = pl.org_id AND p.id = pl.person_id AND p.active
+				WHERE pl.org_id = g.org_id AND pl.label_id = g.id)`, pgdialect.Array(teams)).
+			OrderExpr("lower(g.name), g.id").Scan(ctx, &gs)
+	})
+	return gs, wrap("list labels in teams", err)
 }

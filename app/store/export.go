@@ -37,27 +37,30 @@ func (o *Org) stream(ctx context.Context, what, query string, args []any, row fu
 }
 
 // StreamDuties hands fn every duty q selects, in the order Duties lists
-// them (a person in two teams once under each, when q.Teams is nil).
+// them (a person in two teams once under each).
 func (o *Org) StreamDuties(ctx context.Context, q CoverageQuery, fn func(Duty) error) error {
-	cte, args := o.duties(q)
-	join, jargs := o.teamJoin(q)
-	status := ""
-	if q.Status != "" {
-		status = " WHERE s.status = ?"
-		jargs = append(jargs, q.Status)
-	}
-	query := cte + `
-SELECT s.person_id, s.name, s.module_id, ct.team_id, s.due_at, s.months, s.strict, s.started_at, s.done_at, s.expires_at, s.status
-FROM statuses s ` + join + status + `
-ORDER BY lower(s.name), s.person_id, s.module_id, ct.team_id`
-	return o.stream(ctx, "stream duties", query, append(args, jargs...), func(rows *sql.Rows) error {
-		var d Duty
-		if err := rows.Scan(&d.PersonID, &d.Name, &d.ModuleID, &d.TeamID, &d.DueAt, &d.Months, &d.Strict,
-			&d.StartedAt, &d.DoneAt, &d.ExpiresAt, &d.Status); err != nil {
+	query, args := o.dutiesSQL(q, 0)
+	return wrap("stream duties", o.run(ctx, func(db bun.IDB) error {
+		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
-		return fn(d)
-	})
+		rows, err := db.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d Duty
+			if err := rows.Scan(&d.PersonID, &d.Name, &d.ModuleID, &d.TeamID, &d.DueAt, &d.JoinedAt, &d.Months, &d.Strict,
+				&d.StartedAt, &d.DoneAt, &d.ExpiresAt, &d.Status); err != nil {
+				return err
+			}
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}))
 }
 
 // CompletionRow is a completion as the organisation's export lists it.

@@ -190,6 +190,8 @@ func (c candidates) build(t reflect.Type, k int) (reflect.Value, error) {
 		v.SetInt(1)
 	case t.Kind() == reflect.Bool:
 		v.SetBool(k%2 == 1)
+	case t.Kind() == reflect.Float64:
+		v.SetFloat(0.5)
 	case t.Kind() == reflect.Pointer || t.Kind() == reflect.Map:
 	case t.Kind() == reflect.Func:
 		out := make([]reflect.Value, t.NumOut())
