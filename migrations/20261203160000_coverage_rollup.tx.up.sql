@@ -97,8 +97,9 @@ CREATE TABLE coverage_duties (
     PRIMARY KEY (org_id, person_id, module_id),
     FOREIGN KEY (org_id, person_id) REFERENCES people (org_id, id)
 );
--- The duties whose status moves between two moments.
-CREATE INDEX coverage_duties_key ON coverage_duties (org_id, key_at) WHERE key_at IS NOT NULL;
+-- The duties whose status moves between two moments; the longest overdue
+-- (or soonest due) first, in an order the index keeps.
+CREATE INDEX coverage_duties_key ON coverage_duties (org_id, key_at, person_id, module_id) WHERE key_at IS NOT NULL;
 -- A course's duties in one status, across the organisation.
 CREATE INDEX coverage_duties_module ON coverage_duties (org_id, module_id, class, key_at);
 

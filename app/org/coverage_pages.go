@@ -143,7 +143,7 @@ func (c *Coverage) choices(ctx context.Context, a Actor, sc Scope) (Choices, err
 	var ch Choices
 	var reqs []store.Requirement
 	err := a.Org.InTx(ctx, func(tx *store.Org) error {
-		teams, err := tx.Groups(ctx, store.Teams)
+		teams, err := tx.GroupNames(ctx, store.Teams)
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func (c *Coverage) choices(ctx context.Context, a Actor, sc Scope) (Choices, err
 			}
 		}
 		if sc.Admin {
-			ch.Labels, err = tx.Groups(ctx, store.Labels)
+			ch.Labels, err = tx.GroupNames(ctx, store.Labels)
 		} else {
 			ch.Labels, err = tx.LabelsInTeams(ctx, sc.Teams)
 		}
@@ -208,6 +208,14 @@ func (c *Coverage) label(ctx context.Context, a Actor, sc Scope, id uuid.UUID) (
 	return store.Group{}, ErrNoCoverage
 }
 
+// ListedPeople is how many people the dashboard's overdue and due-soon
+// lists show: the longest overdue and the soonest due first. Everyone is
+// in the drill-down of each course, a page at a time.
+const ListedPeople = 25
+
+// PeoplePerPage is how many people a drill-down page lists.
+const PeoplePerPage = 100
+
 // Overview is the dashboard page: the counts, the filter's choices, and
 // the people who are overdue or due soon, ready to act on.
 type Overview struct {
@@ -215,14 +223,31 @@ type Overview struct {
 	Choices Choices
 	// Label is the label filtered by, if any.
 	Label *store.Group
-	// Overdue and DueSoon are the people (each once per course) in those
-	// statuses, by name, in the filtered scope.
-	Overdue, DueSoon []store.Duty
+	// Overdue and DueSoon are the first ListedPeople people (each once per
+	// course) in those statuses, in the filtered scope: the longest
+	// overdue and the soonest due first. OverdueTotal and DueSoonTotal
+	// count them all.
+	Overdue, DueSoon           []store.Duty
+	OverdueTotal, DueSoonTotal int
 }
 
 // Overview is the dashboard with what its page shows around it. A team,
 // label or course outside the actor's scope is ErrNoCoverage.
 func (c *Coverage) Overview(ctx context.Context, a Actor, f Filter) (Overview, error) {
+	var o Overview
+	// One transaction for the page's reads: fewer round trips, and one
+	// readying of the coverage roll-up.
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
+		var err error
+		a := a
+		a.Org = tx
+		o, err = c.overview(ctx, a, f)
+		return err
+	})
+	return o, err
+}
+
+func (c *Coverage) overview(ctx context.Context, a Actor, f Filter) (Overview, error) {
 	sc, err := c.ScopeOf(ctx, a)
 	if err != nil {
 		return Overview{}, err
@@ -235,11 +260,15 @@ func (c *Coverage) Overview(ctx context.Context, a Actor, f Filter) (Overview, e
 		}
 		o.Label = &l
 	}
-	if o.Dashboard, err = c.Dashboard(ctx, a, f); err != nil {
+	if o.Dashboard, err = c.dashboard(ctx, a, sc, f); err != nil {
 		return Overview{}, err
 	}
 	if o.Choices, err = c.choices(ctx, a, sc); err != nil {
 		return Overview{}, err
+	}
+	for _, t := range o.Totals {
+		o.OverdueTotal += t.Counts[store.StatusOverdue]
+		o.DueSoonTotal += t.Counts[store.StatusDueSoon]
 	}
 	q, err := c.query(ctx, a, sc)
 	if err != nil {
@@ -249,27 +278,44 @@ func (c *Coverage) Overview(ctx context.Context, a Actor, f Filter) (Overview, e
 		q.Teams = []uuid.UUID{*f.Team}
 	}
 	q.Label, q.Module = f.Label, f.Module
-	for _, st := range []struct {
-		status string
-		into   *[]store.Duty
-	}{{store.StatusOverdue, &o.Overdue}, {store.StatusDueSoon, &o.DueSoon}} {
-		q.Status = st.status
-		if *st.into, err = c.totals(ctx, a, q); err != nil {
-			return Overview{}, err
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
+		for _, st := range []struct {
+			status string
+			into   *[]store.Duty
+		}{{store.StatusOverdue, &o.Overdue}, {store.StatusDueSoon, &o.DueSoon}} {
+			q.Status = st.status
+			// Everyone's: the first few, from the index in date order. A
+			// team's few hundred: all, each person once, then the first.
+			l := store.DutyList{ByDate: true, Once: true, Limit: ListedPeople}
+			if q.Teams != nil {
+				l.Limit = 0
+			}
+			ds, err := tx.DutyList(ctx, q, l)
+			if err != nil {
+				return err
+			}
+			ds = once(ds)
+			*st.into = ds[:min(len(ds), ListedPeople)]
 		}
+		return nil
+	})
+	if err != nil {
+		return Overview{}, err
 	}
 	return o, nil
 }
 
 // CellQuery names a drill-down: a course, within one team (or the people
 // in no team, admins only, or everyone in the scope), optionally one
-// label, optionally one status.
+// label, optionally one status, and a page of PeoplePerPage people (from
+// 1; 0 is the first).
 type CellQuery struct {
 	Module string
 	Team   *uuid.UUID
 	NoTeam bool
 	Label  *uuid.UUID
 	Status string
+	Page   int
 }
 
 // CellPeople is a drill-down: who of a cell is in which status, with
@@ -284,14 +330,29 @@ type CellPeople struct {
 	// Total and Counts are over the whole cell, whatever Status.
 	Total  int
 	Counts map[string]int
-	// People are the cell's people in Status (all when empty), by name.
-	People []store.Duty
+	// People are the cell's people in Status (all when empty), by name:
+	// page Page of Pages.
+	People      []store.Duty
+	Page, Pages int
 }
 
 // Cell lists the people of one dashboard cell. A course neither served
 // nor required, or a team, label or status outside the actor's scope, is
-// ErrNoCoverage.
+// ErrNoCoverage. The counts come from the database's roll-up; the people
+// are read a page at a time.
 func (c *Coverage) Cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople, error) {
+	var out CellPeople
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
+		var err error
+		a := a
+		a.Org = tx
+		out, err = c.cell(ctx, a, cq)
+		return err
+	})
+	return out, err
+}
+
+func (c *Coverage) cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople, error) {
 	sc, err := c.ScopeOf(ctx, a)
 	if err != nil {
 		return CellPeople{}, err
@@ -304,11 +365,13 @@ func (c *Coverage) Cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 	if err != nil {
 		return CellPeople{}, err
 	}
+	var scope store.CountScope
 	switch {
 	case cq.NoTeam && (!sc.Admin || cq.Team != nil):
 		return CellPeople{}, ErrNoCoverage
 	case cq.NoTeam:
 		q.NoTeam = true
+		scope.NoTeam = true
 	case cq.Team != nil:
 		if err := c.seeTeam(ctx, a, sc, *cq.Team); err != nil {
 			return CellPeople{}, err
@@ -319,6 +382,9 @@ func (c *Coverage) Cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 		}
 		out.Team = &team
 		q.Teams = []uuid.UUID{*cq.Team}
+		scope.Teams = q.Teams
+	case sc.Admin:
+		scope.Everyone = true
 	}
 	if cq.Label != nil {
 		l, err := c.label(ctx, a, sc, *cq.Label)
@@ -338,16 +404,46 @@ func (c *Coverage) Cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 	}
 	out.Course = ch.Courses[i]
 	q.Module = cq.Module
-	ds, err := c.totals(ctx, a, q)
+	err = a.Org.InTx(ctx, func(tx *store.Org) error {
+		if scope.Teams == nil && !scope.NoTeam && !scope.Everyone {
+			// A manager's teams together: few enough to read, each
+			// person once.
+			ds, err := tx.Duties(ctx, q, 0)
+			if err != nil {
+				return err
+			}
+			for _, d := range once(ds) {
+				out.Total++
+				out.Counts[d.Status]++
+				if cq.Status == "" || d.Status == cq.Status {
+					out.People = append(out.People, d)
+				}
+			}
+			out.Pages = max(1, (len(out.People)+PeoplePerPage-1)/PeoplePerPage)
+			out.Page = min(max(cq.Page, 1), out.Pages)
+			out.People = out.People[(out.Page-1)*PeoplePerPage : min(len(out.People), out.Page*PeoplePerPage)]
+			return nil
+		}
+		counts, err := tx.Coverage(ctx, q, scope)
+		if err != nil {
+			return err
+		}
+		for _, n := range counts {
+			out.Total += n.People
+			out.Counts[n.Status] += n.People
+		}
+		listed := out.Total
+		if cq.Status != "" {
+			listed = out.Counts[cq.Status]
+		}
+		out.Pages = max(1, (listed+PeoplePerPage-1)/PeoplePerPage)
+		out.Page = min(max(cq.Page, 1), out.Pages)
+		q.Status = cq.Status
+		out.People, err = tx.DutyList(ctx, q, store.DutyList{Once: true, Limit: PeoplePerPage, Offset: (out.Page - 1) * PeoplePerPage})
+		return err
+	})
 	if err != nil {
 		return CellPeople{}, err
-	}
-	for _, d := range ds {
-		out.Total++
-		out.Counts[d.Status]++
-		if cq.Status == "" || d.Status == cq.Status {
-			out.People = append(out.People, d)
-		}
 	}
 	return out, nil
 }

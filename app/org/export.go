@@ -87,7 +87,7 @@ func (c *Coverage) DutiesCSV(ctx context.Context, a Actor) (Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	teams, err := a.Org.Groups(ctx, store.Teams)
+	teams, err := a.Org.GroupNames(ctx, store.Teams)
 	if err != nil {
 		return nil, err
 	}

@@ -139,7 +139,7 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 		if group, err = tx.Group(ctx, store.Labels, *label); err != nil {
 			return err
 		}
-		if teams, err = tx.Groups(ctx, store.Teams); err != nil {
+		if teams, err = tx.GroupNames(ctx, store.Teams); err != nil {
 			return err
 		}
 		if reqs, err = tx.Requirements(ctx); err != nil {
@@ -381,7 +381,7 @@ func (c *Coverage) Trend(ctx context.Context, a Actor, f TrendFilter) (Trend, er
 	var duties []store.Duty
 	var history []store.PastCompletion
 	err = a.Org.InTx(ctx, func(tx *store.Org) error {
-		teams, err := tx.Groups(ctx, store.Teams)
+		teams, err := tx.GroupNames(ctx, store.Teams)
 		if err != nil {
 			return err
 		}

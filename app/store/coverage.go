@@ -239,6 +239,25 @@ type anchor struct {
 // short queries take, yet their estimates over a big organisation may
 // cross its threshold.
 func (o *Org) prepare(ctx context.Context, db bun.IDB, q CoverageQuery) (*anchor, error) {
+	if p := o.prepared; o.tx != nil && p != nil && p.now.Equal(q.Now) && p.soon == q.DueSoon && maps.Equal(p.months, q.ModuleMonths) {
+		return p.anchor, nil
+	}
+	a, err := o.prepareRead(ctx, db, q)
+	if err == nil && o.tx != nil {
+		o.prepared = &preparedRead{now: q.Now, soon: q.DueSoon, months: q.ModuleMonths, anchor: a}
+	}
+	return a, err
+}
+
+// preparedRead is a coverage read readied in a transaction.
+type preparedRead struct {
+	now    time.Time
+	soon   time.Duration
+	months map[string]int
+	anchor *anchor
+}
+
+func (o *Org) prepareRead(ctx context.Context, db bun.IDB, q CoverageQuery) (*anchor, error) {
 	var st struct {
 		JIT      string         `bun:"jit"`
 		Months   map[string]int `bun:"months,type:jsonb"`
@@ -384,6 +403,7 @@ ORDER BY team_id, module_id, status`, append(args, fargs...)...).Scan(ctx, &rows
 		out = out[:0]
 		for _, r := range rows {
 			if !r.AnchorAt.Equal(a.At) {
+				o.prepared = nil
 				return false, nil
 			}
 			out = append(out, r.CoverageCount)
@@ -461,7 +481,26 @@ type Duty struct {
 // Duties lists the selected duties, by name, at most limit of them (0:
 // all): a person in two teams under each (of q.Teams, when given).
 func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, error) {
-	sql, args := o.dutiesSQL(q, limit)
+	return o.DutyList(ctx, q, DutyList{Limit: limit})
+}
+
+// DutyList says which part of a list of duties to read, in which order.
+type DutyList struct {
+	// Limit and Offset page through the list (Limit 0: all).
+	Limit, Offset int
+	// ByDate orders the duties by the date their status turns on — the
+	// longest overdue or expired first, the soonest due first; people
+	// due at the same moment in no particular order — instead of by
+	// name; Once lists each person's duty once, under no team, when the
+	// query names no teams.
+	ByDate, Once bool
+}
+
+// DutyList lists the duties q selects as l says. A status, course and
+// page narrow the rows read: with ByDate and a status, the first rows
+// of a list of thousands come from an index in order.
+func (o *Org) DutyList(ctx context.Context, q CoverageQuery, l DutyList) ([]Duty, error) {
+	sql, args := o.dutiesSQL(q, l)
 	var out []Duty
 	err := o.run(ctx, func(db bun.IDB) error {
 		if _, err := o.prepare(ctx, db, q); err != nil {
@@ -472,13 +511,29 @@ func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, e
 	return out, wrap("list duties", err)
 }
 
-// dutiesSQL is the query of Duties with its arguments.
-func (o *Org) dutiesSQL(q CoverageQuery, limit int) (string, []any) {
-	args := []any{q.Now, soonInterval(q.DueSoon)}
-	join := " LEFT JOIN team_members ct ON ct.org_id = d.org_id AND ct.person_id = d.person_id"
-	if q.Teams != nil {
+// statusRange is the condition on a duty's class and key date that its
+// status at now (with the window soon) is status, in a form an index on
+// the key date serves.
+var statusRange = map[string]string{
+	StatusComplete:   "(d.class = 'c' OR (d.class = 'e' AND d.key_at > ?::timestamptz + ?::interval))",
+	StatusDueSoon:    "(d.class IN ('e', 's', 'n') AND d.key_at > ?::timestamptz AND d.key_at <= ?::timestamptz + ?::interval)",
+	StatusOverdue:    "(d.class IN ('s', 'n') AND d.key_at <= ?::timestamptz)",
+	StatusExpired:    "(d.class = 'e' AND d.key_at <= ?::timestamptz)",
+	StatusInProgress: "(d.class = 's' AND d.key_at > ?::timestamptz + ?::interval)",
+	StatusNotStarted: "(d.class = 'n' AND d.key_at > ?::timestamptz + ?::interval)",
+}
+
+// dutiesSQL is the query of DutyList with its arguments.
+func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
+	soon := soonInterval(q.DueSoon)
+	args := []any{q.Now, soon}
+	team, join := "ct.team_id", " LEFT JOIN team_members ct ON ct.org_id = d.org_id AND ct.person_id = d.person_id"
+	switch {
+	case q.Teams != nil:
 		join = " JOIN team_members ct ON ct.org_id = d.org_id AND ct.person_id = d.person_id AND ct.team_id = ANY(?::uuid[])"
 		args = append(args, pgdialect.Array(q.Teams))
+	case l.Once && !q.NoTeam:
+		team, join = "NULL::uuid", ""
 	}
 	where := []string{"d.org_id = ?"}
 	args = append(args, o.id)
@@ -498,23 +553,41 @@ func (o *Org) dutiesSQL(q CoverageQuery, limit int) (string, []any) {
 		args = append(args, *q.Label)
 	}
 	status := ""
-	if q.Status != "" {
+	if r, ok := statusRange[q.Status]; ok {
+		where = append(where, r)
+		for range strings.Count(r, "?::timestamptz") {
+			args = append(args, q.Now)
+		}
+		if strings.Contains(r, "?::interval") {
+			args = append(args, soon)
+		}
 		status = " WHERE s.status = ?"
 		args = append(args, q.Status)
+	} else if q.Status != "" {
+		status = " WHERE false"
 	}
-	lim := ""
-	if limit > 0 {
-		lim = fmt.Sprintf(" LIMIT %d", limit)
+	order := "lower(s.name), s.person_id, s.module_id, s.team_id"
+	if l.ByDate {
+		// The index's order: by name would sort every one of thousands
+		// due on the same day (everyone there when a requirement was set).
+		order = "s.key_at, s.person_id, s.module_id, s.team_id"
 	}
-	return `SELECT * FROM (
-	SELECT d.person_id, p.name, d.module_id, ct.team_id, d.due_at, d.joined_at, d.months, d.strict, d.started_at, d.done_at,
-		CASE WHEN d.class = 'e' THEN d.key_at END AS expires_at,
+	page := ""
+	if l.Limit > 0 {
+		page = fmt.Sprintf(" LIMIT %d", l.Limit)
+	}
+	if l.Offset > 0 {
+		page += fmt.Sprintf(" OFFSET %d", l.Offset)
+	}
+	return `SELECT person_id, name, module_id, team_id, due_at, joined_at, months, strict, started_at, done_at, expires_at, status FROM (
+	SELECT d.person_id, p.name, d.module_id, ` + team + ` AS team_id, d.due_at, d.joined_at, d.months, d.strict, d.started_at, d.done_at,
+		CASE WHEN d.class = 'e' THEN d.key_at END AS expires_at, d.key_at,
 		coverage_status(d.class, d.key_at, ?::timestamptz, ?::interval) AS status
 	FROM coverage_duties d
 	JOIN people p ON p.org_id = d.org_id AND p.id = d.person_id` + join + `
 	WHERE ` + strings.Join(where, " AND ") + `
 ) s` + status + `
-ORDER BY lower(s.name), s.person_id, s.module_id, s.team_id` + lim, args
+ORDER BY ` + order + page, args
 }
 
 // CoverageCheck works the organisation's duties, the scopes people are

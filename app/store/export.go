@@ -39,7 +39,7 @@ func (o *Org) stream(ctx context.Context, what, query string, args []any, row fu
 // StreamDuties hands fn every duty q selects, in the order Duties lists
 // them (a person in two teams once under each).
 func (o *Org) StreamDuties(ctx context.Context, q CoverageQuery, fn func(Duty) error) error {
-	query, args := o.dutiesSQL(q, 0)
+	query, args := o.dutiesSQL(q, DutyList{})
 	return wrap("stream duties", o.run(ctx, func(db bun.IDB) error {
 		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err

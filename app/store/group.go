@@ -49,6 +49,19 @@ func (o *Org) Groups(ctx context.Context, k GroupKind) ([]Group, error) {
 	return gs, wrap("list "+k.table, err)
 }
 
+// GroupNames lists the organisation's teams or labels by name, without
+// counting their members (Members is 0): for pages that only name them,
+// which Groups' counts would cost a lookup per member.
+func (o *Org) GroupNames(ctx context.Context, k GroupKind) ([]Group, error) {
+	var gs []Group
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewSelect().TableExpr("? AS g", bun.Ident(k.table)).
+			ColumnExpr("g.id, g.org_id, g.name, g.created_at").
+			Where("g.org_id = ?", o.id).OrderExpr("lower(g.name), g.id").Scan(ctx, &gs)
+	})
+	return gs, wrap("list "+k.table, err)
+}
+
 // Group loads one team or label of the organisation.
 func (o *Org) Group(ctx context.Context, k GroupKind, id uuid.UUID) (Group, error) {
 	var g Group

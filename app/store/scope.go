@@ -17,6 +17,9 @@ type Org struct {
 	s  *Store
 	id uuid.UUID
 	tx bun.IDB // the open transaction, inside InTx; nil otherwise
+	// prepared is the coverage read the transaction readied last
+	// (Org.prepare), so several reads in one transaction ready it once.
+	prepared *preparedRead
 }
 
 // Org binds the store to one organisation.

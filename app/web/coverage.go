@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,6 +39,48 @@ func (f coverageFilter) query() string {
 	return v.Encode()
 }
 
+// pageParam parses the optional page number of a paged list: empty is
+// the first page, anything but a whole number from 1 is a 400.
+func pageParam(raw string) (int, error) {
+	if raw == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, fault.Input("page", "Give the page as a whole number from 1.")
+	}
+	return n, nil
+}
+
+// pageNav is a paged list's navigation: the page shown of how many, and
+// the links to the previous and next pages ("" on the first and last).
+type pageNav struct {
+	Label       string // names the navigation for screen readers
+	Page, Pages int
+	Prev, Next  string
+}
+
+// pager is the navigation of page of pages, named label, linking to base
+// with its query q and the page number.
+func pager(label, base, q string, page, pages int) pageNav {
+	link := func(n int) string {
+		v, _ := url.ParseQuery(q)
+		v.Del("page")
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		return base + queryPrefix(v.Encode())
+	}
+	nav := pageNav{Label: label, Page: page, Pages: pages}
+	if page > 1 {
+		nav.Prev = link(page - 1)
+	}
+	if page < pages {
+		nav.Next = link(page + 1)
+	}
+	return nav
+}
+
 // optionalID parses an optional id from the query: empty is nil, and a
 // malformed one is a 400 naming the field.
 func optionalID(raw, field, what string) (*uuid.UUID, error) {
@@ -68,10 +111,12 @@ type covBar struct {
 	Segs  []covSeg
 }
 
-// covCourse is a course's bars, one per team and one for everyone.
+// covCourse is a course's bars, one per team and one for everyone, and
+// the same written out (barsHTML).
 type covCourse struct {
 	Course org.Course
 	Bars   []covBar
+	HTML   template.HTML
 }
 
 // covRow is one row of the table: a team and a course.
@@ -105,7 +150,7 @@ func cellURL(module, team, label, status string) string {
 // segments lays a cell's counts out as a bar: every status in order, with
 // its share of the cell.
 func segments(c org.Cell, team, label string) []covSeg {
-	var segs []covSeg
+	segs := make([]covSeg, 0, len(org.Statuses))
 	x := 0.0
 	for _, st := range org.Statuses {
 		n := c.Counts[st]
@@ -113,8 +158,7 @@ func segments(c org.Cell, team, label string) []covSeg {
 		if c.Total > 0 {
 			w = float64(n) * 100 / float64(c.Total)
 		}
-		seg := covSeg{Status: st, Word: org.StatusWords[st], Count: n, Percent: c.Percent(st),
-			X: fmt.Sprintf("%.3f%%", x), W: fmt.Sprintf("%.3f%%", w)}
+		seg := covSeg{Status: st, Word: org.StatusWords[st], Count: n, Percent: c.Percent(st), X: percent(x), W: percent(w)}
 		if n > 0 {
 			seg.URL = cellURL(c.ModuleID, team, label, st)
 		}
@@ -122,6 +166,11 @@ func segments(c org.Cell, team, label string) []covSeg {
 		x += w
 	}
 	return segs
+}
+
+// percent is a share as an SVG length, to three decimals ("12.500%").
+func percent(v float64) string {
+	return string(strconv.AppendFloat(make([]byte, 0, 8), v, 'f', 3, 64)) + "%"
 }
 
 // teamKey is a row's team as the drill-down's team parameter.
@@ -146,7 +195,11 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.cover.Overview(c.UserContext(), actor(c), org.Filter{Team: team, Label: label, Module: form.Course})
+	page, err := pageParam(c.Query("page"))
+	if err != nil {
+		return err
+	}
+	o, err := s.cover.Overview(c.UserContext(), actor(c), org.Filter{Team: team, Label: label, Module: form.Course, Page: page})
 	if err != nil {
 		return err
 	}
@@ -160,16 +213,16 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 				continue
 			}
 			key := teamKey(r.TeamID)
-			cc.Bars = append(cc.Bars, covBar{Name: r.Name, URL: cellURL(co.ID, key, form.Label, ""), Total: cell.Total,
-				Segs: segments(cell, key, form.Label)})
-			rows = append(rows, covRow{Team: r.Name, Course: co.Title, URL: cellURL(co.ID, key, form.Label, ""),
-				Total: cell.Total, Segs: segments(cell, key, form.Label)})
+			url, segs := cellURL(co.ID, key, form.Label, ""), segments(cell, key, form.Label)
+			cc.Bars = append(cc.Bars, covBar{Name: r.Name, URL: url, Total: cell.Total, Segs: segs})
+			rows = append(rows, covRow{Team: r.Name, Course: co.Title, URL: url, Total: cell.Total, Segs: segs})
 		}
 		// Everyone: a person in two teams is counted once.
 		if t := o.Totals[i]; len(o.Rows) > 1 && t.Total > 0 {
 			cc.Bars = append(cc.Bars, covBar{Name: "Everyone shown", URL: cellURL(co.ID, form.Team, form.Label, ""), Total: t.Total,
 				Segs: segments(t, form.Team, form.Label)})
 		}
+		cc.HTML = barsHTML(cc.Bars)
 		courses = append(courses, cc)
 	}
 	var teamNames []string
@@ -189,11 +242,18 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 		"Choices":   o.Choices,
 		"Filtered":  form.query() != "",
 		"Courses":   courses,
-		"Rows":      rows,
+		"Rows":      rowsHTML(rows),
 		"Statuses":  statusLegend(o.Scope.Org.DueSoonDays),
 		"Overdue":   withRemind(dutyRows(o.Overdue, o.Courses), csrfToken(c), here),
 		"DueSoon":   withRemind(dutyRows(o.DueSoon, o.Courses), csrfToken(c), here),
+		"OverdueN":  o.OverdueTotal,
+		"DueSoonN":  o.DueSoonTotal,
 		"SoonDays":  o.Scope.Org.DueSoonDays,
+		"Teams":     o.Teams,
+		"FirstTeam": (o.Page-1)*org.TeamsPerPage + 1,
+		"LastTeam":  min(o.Page*org.TeamsPerPage, o.Teams),
+		"Pager":     pager("Pages of teams", "/coverage", form.query(), o.Page, o.Pages),
+		"PagerEnd":  pager("Pages of teams, after the table", "/coverage", form.query(), o.Page, o.Pages),
 	})
 }
 
@@ -290,6 +350,9 @@ func (s *Server) coverageCell(c *fiber.Ctx) error {
 	if status != "" && org.StatusWords[status] == "" {
 		return fault.Input("status", "Choose one of the statuses shown.")
 	}
+	if cq.Page, err = pageParam(c.Query("page")); err != nil {
+		return err
+	}
 	cell, err := s.cover.Cell(c.UserContext(), actor(c), cq)
 	if err != nil {
 		return err
@@ -314,6 +377,11 @@ func (s *Server) coverageCell(c *fiber.Ctx) error {
 	if cell.Team != nil {
 		back.Team = rawTeam
 	}
+	listed := cell.Total
+	if status != "" {
+		listed = cell.Counts[status]
+	}
+	here, _ := url.Parse(cellURL(module, rawTeam, rawLabel, status))
 	title := cell.Course.Title + ": " + where
 	if status != "" {
 		title += " – " + org.StatusWords[status]
@@ -329,6 +397,9 @@ func (s *Server) coverageCell(c *fiber.Ctx) error {
 		"Choices":  choices,
 		"People":   dutyRows(cell.People, []org.Course{cell.Course}),
 		"Total":    cell.Total,
+		"Listed":   listed,
+		"Pager":    pager("Pages of people", here.Path, here.RawQuery, cell.Page, cell.Pages),
+		"PagerEnd": pager("Pages of people, after the list", here.Path, here.RawQuery, cell.Page, cell.Pages),
 		"Back":     "/coverage" + queryPrefix(back.query()),
 		"Statuses": statusLegend(cell.Scope.Org.DueSoonDays),
 	})

@@ -1,0 +1,69 @@
+package web
+
+import (
+	"html/template"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/store"
+)
+
+// The dashboard's bars and rows as the page's template wrote them before
+// they were written in Go (coverage_html.go).
+var (
+	barsTemplate = template.Must(template.New("bars").Parse(`{{range .}}
+    <li>
+      <p class="bar-head"><a href="{{.URL}}">{{.Name}}</a> <span class="meta">{{.Total}} {{if eq .Total 1}}person{{else}}people{{end}}</span></p>
+      <svg class="cov-bar" width="100%" height="28" aria-hidden="true" focusable="false">
+        {{range .Segs}}{{if .Count}}<rect x="{{.X}}" y="0" width="{{.W}}" height="28" fill="url(#pat-{{.Status}})" stroke="#ffffff" stroke-width="1"/>{{end}}{{end}}
+        <rect x="0" y="0" width="100%" height="28" fill="none" stroke="#1b1b1f" stroke-width="2"/>
+      </svg>
+      <ul class="bar-counts">
+        {{range .Segs}}{{if .Count}}<li><svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><rect width="16" height="16" fill="url(#pat-{{.Status}})" stroke="#1b1b1f"/></svg> <a href="{{.URL}}">{{.Word}}: {{.Count}}</a> ({{.Percent}}%)</li>{{end}}{{end}}
+      </ul>
+    </li>
+    {{end}}`))
+	rowsTemplate = template.Must(template.New("rows").Parse(`{{range .}}
+  <tr role="row">
+    <th scope="row" role="rowheader"><a href="{{.URL}}">{{.Team}}</a></th>
+    <td role="cell" data-label="Course">{{.Course}}</td>
+    <td role="cell" data-label="People">{{.Total}}</td>
+    {{range .Segs}}<td role="cell" data-label="{{.Word}}">{{if .URL}}<a href="{{.URL}}">{{.Count}}</a>{{else}}0{{end}} ({{.Percent}}%)</td>{{end}}
+  </tr>
+  {{end}}`))
+	space = regexp.MustCompile(`>\s+<`)
+)
+
+// TestCoverageHTMLAsTheTemplateWroteIt: the bars and rows written in Go
+// are the template's markup, escaping included (a team called
+// <b>"R&D"</b>, and links with several parameters).
+func TestCoverageHTMLAsTheTemplateWroteIt(t *testing.T) {
+	team := `<b>"R&D" 'lab'</b>`
+	segs := segments(coverageCell(), "3f1e2d4c-0000-4000-8000-000000000001", "9a8b7c6d-0000-4000-8000-000000000002")
+	bars := []covBar{{Name: team, URL: cellURL("handling-disclosures", "none", "x", ""), Total: 7, Segs: segs},
+		{Name: "One", URL: "/coverage/courses/a", Total: 1, Segs: segs[:1]}}
+	rows := []covRow{{Team: team, Course: `Course <i>&</i>`, URL: cellURL("m", "t", "l", ""), Total: 7, Segs: segs}}
+	norm := func(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, "><")) }
+	var want strings.Builder
+	if err := barsTemplate.Execute(&want, bars); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(barsHTML(bars)); norm(got) != norm(want.String()) {
+		t.Errorf("bars:\n%s\nwant:\n%s", norm(got), norm(want.String()))
+	}
+	want.Reset()
+	if err := rowsTemplate.Execute(&want, rows); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(rowsHTML(rows)); norm(got) != norm(want.String()) {
+		t.Errorf("rows:\n%s\nwant:\n%s", norm(got), norm(want.String()))
+	}
+}
+
+// coverageCell is a cell with people in every status but one.
+func coverageCell() org.Cell {
+	return org.Cell{ModuleID: "handling-disclosures", Total: 7, Counts: map[string]int{
+		store.StatusComplete: 3, store.StatusDueSoon: 1, store.StatusOverdue: 2, store.StatusExpired: 1}}
+}
