@@ -56,11 +56,13 @@ SELECT CASE WHEN done_at IS NOT NULL AND months IS NULL THEN 'c'
 CREATE FUNCTION coverage_add_months(t timestamptz, months integer) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE AS $$ SELECT ((t AT TIME ZONE 'UTC') + make_interval(months => months)) AT TIME ZONE 'UTC' $$;
 
+-- Schema-qualified inside: a generated column's function runs under
+-- pg_restore's empty search_path (TestBackupAndRestore).
 CREATE FUNCTION coverage_key(due_at timestamptz, done_at timestamptz, months integer) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE AS $$
 SELECT CASE WHEN done_at IS NULL THEN due_at
             WHEN months IS NULL THEN NULL
-            ELSE coverage_add_months(done_at, months) END $$;
+            ELSE public.coverage_add_months(done_at, months) END $$;
 
 -- The scope keys a person is counted under: each of their teams (or "no
 -- team") and everyone, each with each of their labels and with any label.
