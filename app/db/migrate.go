@@ -124,7 +124,8 @@ func (m *Migrator) lock(ctx context.Context) (unlock func(), err error) {
 // init creates bun/migrate's tables if they are missing. Two servers
 // starting together on an empty database may both try at once: PostgreSQL's
 // CREATE TABLE IF NOT EXISTS is not safe against that, and the loser gets a
-// unique or duplicate-table violation. The tables then exist, so it tries
+// unique violation, a duplicate table or a duplicate type (the table's row
+// type, SQLSTATE 42710). The tables then exist, so it tries
 // again (a few times, in case the first try was interrupted at another
 // table).
 func (m *Migrator) init(ctx context.Context) error {
@@ -132,7 +133,7 @@ func (m *Migrator) init(ctx context.Context) error {
 	for range 5 {
 		err = m.m.Init(ctx)
 		var pg *pgconn.PgError
-		if err == nil || !errors.As(err, &pg) || (pg.Code != "23505" && pg.Code != "42P07") {
+		if err == nil || !errors.As(err, &pg) || !retryableInit(pg.Code) {
 			break
 		}
 	}
@@ -140,6 +141,13 @@ func (m *Migrator) init(ctx context.Context) error {
 		return fmt.Errorf("db: init migration tables: %w", err)
 	}
 	return nil
+}
+
+// retryableInit reports whether an error from creating the migration tables
+// means another server created them at the same moment: unique_violation,
+// duplicate_table or duplicate_object.
+func retryableInit(code string) bool {
+	return code == "23505" || code == "42P07" || code == "42710"
 }
 
 // Up applies every pending migration under the lock and returns their names.
