@@ -221,7 +221,7 @@ func makePlan(cat *content.Catalogue, courses []string, domain string, opt Optio
 		Seed: opt.Seed, Now: opt.Now, Learners: opt.Learners, Domain: domain,
 		FirstNames: firstNames, LastNames: lastNames, Teams: TeamNames(opt.Teams),
 		RoleLabels: roleLabels, ExtraLabels: extraLabels, ResponderLabel: "responder", DueSoonDays: 30,
-		Completions: opt.Completions, ConfidenceShare: 0.1, ScenarioShare: 0.01,
+		Completions: opt.Completions, ConfidenceShare: 0.1, ScenarioShare: 0.005,
 	}
 	scenarios := map[string]*content.Scenario{}
 	for _, id := range courses {
