@@ -7,9 +7,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/upstand/upstand/app/auth"
 	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/seed"
 	"github.com/upstand/upstand/app/store"
+)
+
+// The demo organisation's size: enough people and history for a living
+// dashboard, few enough to make in a second or two on first start.
+const (
+	demoLearners = 300
+	demoTeams    = 12
 )
 
 const (
@@ -25,8 +35,11 @@ var demoPeople = []struct {
 	name, email string
 	trainer     bool
 	admin       bool
+	// team and label, when given, are the learner's: the courses
+	// required of them come first in their catalogue.
+	team, label string
 }{
-	{role: "learner", name: "Demo Learner", email: "learner@demo.example"},
+	{role: "learner", name: "Demo Learner", email: "learner@demo.example", team: "Ward 7", label: "line manager"},
 	{role: "trainer", name: "Demo Trainer", email: "trainer@demo.example", trainer: true},
 	{role: "org admin", name: demoAdminName, email: demoAdminEmail, admin: true},
 }
@@ -42,7 +55,7 @@ var demoPeople = []struct {
 // The admin's enrolment link is kept until it is used or expires: a
 // restart does not withdraw it (its token is stored hashed, so it cannot
 // be printed again; the admin's demo link gets in without it).
-func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, admins *org.Service, stdout io.Writer) error {
+func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, admins *org.Service, demoData *seed.Services, stdout io.Writer) error {
 	orgs, err := st.Global().Organisations(ctx)
 	if err != nil {
 		return err
@@ -76,6 +89,16 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, ad
 				return fmt.Errorf("demo label: %w", err)
 			}
 		}
+		// A living dashboard: a few hundred people with requirements and
+		// a year of history (docs/coverage.md, "Demo data").
+		if demoData != nil {
+			res, err := seed.Run(ctx, *demoData, demoOrg, seed.Options{Learners: demoLearners, Teams: demoTeams, Seed: 1})
+			if err != nil {
+				return fmt.Errorf("demo data: %w", err)
+			}
+			fmt.Fprintf(stdout, "Demo organisation: %d people in %d teams, with requirements and a year of history (made in %.1f s).\n",
+				demoLearners, demoTeams, res.Took.Seconds())
+		}
 	}
 	a := org.Operator(st, demo.ID, "demo")
 	people, err := st.Org(demo.ID).People(ctx)
@@ -85,10 +108,23 @@ func ensureDemo(ctx context.Context, st *store.Store, identity *auth.Service, ad
 
 	type demoLink struct{ who, url string }
 	var links []demoLink
+	teams, err := st.Org(demo.ID).GroupNames(ctx, store.Teams)
+	if err != nil {
+		return err
+	}
+	labels, err := st.Org(demo.ID).GroupNames(ctx, store.Labels)
+	if err != nil {
+		return err
+	}
 	for _, d := range demoPeople {
 		p, ok := personByEmail(people, d.email)
 		if !ok {
-			p, err = admins.AddPerson(ctx, a, store.PersonDetails{Name: d.name, Email: d.email, IsTrainer: d.trainer, IsOrgAdmin: d.admin})
+			details := store.PersonDetails{Name: d.name, Email: d.email, IsTrainer: d.trainer, IsOrgAdmin: d.admin}
+			p, err = admins.AddPerson(ctx, a, details)
+			if err == nil && d.team != "" {
+				details.Teams, details.Labels = groupIDs(teams, d.team), groupIDs(labels, d.label)
+				err = admins.EditPerson(ctx, a, p.ID, details)
+			}
 			if err != nil {
 				return fmt.Errorf("demo %s: %w", d.role, err)
 			}
@@ -149,6 +185,16 @@ func demoAdminEnrolment(ctx context.Context, st *store.Store, identity *auth.Ser
 		link = l.URL
 	}
 	fmt.Fprintf(stdout, "Demo admin (%s): open this link to set up a passkey and sign in:\n  %s\n", admin.Email, link)
+	return nil
+}
+
+// groupIDs is the id of the group called name, if there is one.
+func groupIDs(gs []store.Group, name string) []uuid.UUID {
+	for _, g := range gs {
+		if strings.EqualFold(g.Name, name) {
+			return []uuid.UUID{g.ID}
+		}
+	}
 	return nil
 }
 

@@ -112,12 +112,12 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		fmt.Fprintf(stdout, "Required courses: %d (the library's %d and the organisation's own %d, published from the studio).\n",
 			len(res.Courses), len(res.Courses)-len(res.Copies), len(res.Copies))
 	}
-	// The planner's statistics, as the owner (the application's role may
-	// not analyse): the new rows would otherwise wait for autovacuum.
+	// Vacuumed and analysed as the owner (the application's role may not):
+	// the new rows would otherwise wait for autovacuum.
 	start := time.Now()
 	if err := store.New(d.DB).Analyze(ctx); err != nil {
-		fmt.Fprintln(stderr, "upstand demo seed: analyse:", err)
+		fmt.Fprintln(stderr, "upstand demo seed: vacuum and analyse:", err)
 	}
-	fmt.Fprintf(stdout, "Seeded in %.1f s (statistics updated in %.1f s).\n", res.Took.Seconds(), time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "Seeded in %.1f s (vacuumed and analysed in %.1f s more).\n", res.Took.Seconds(), time.Since(start).Seconds())
 	return 0
 }

@@ -39,7 +39,7 @@ func TestDemoStartPrintsSignInLinks(t *testing.T) {
 	start := func() (string, map[string]bool) {
 		t.Helper()
 		var out bytes.Buffer
-		if err := ensureDemo(ctx, st, identity, org.New(st, org.Config{BaseURL: base}, time.Now), &out); err != nil {
+		if err := ensureDemo(ctx, st, identity, org.New(st, org.Config{BaseURL: base}, time.Now), nil, &out); err != nil {
 			t.Fatal(err)
 		}
 		links := demoLinkRE.FindAllStringSubmatch(out.String(), -1)

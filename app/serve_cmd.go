@@ -25,6 +25,7 @@ import (
 	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/remind"
+	"github.com/upstand/upstand/app/seed"
 	"github.com/upstand/upstand/app/store"
 	"github.com/upstand/upstand/app/web"
 )
@@ -99,8 +100,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	cats := catalogue.New(cat, time.Now)
+	studio := authoring.New(st, cats, library, time.Now)
 	if cfg.Demo {
-		if err := ensureDemo(ctx, st, identity, admins, stdout); err != nil {
+		if err := ensureDemo(ctx, st, identity, admins, &seed.Services{Store: st, Org: admins, Authoring: studio, Cats: cats}, stdout); err != nil {
 			return err
 		}
 	}
@@ -120,7 +123,6 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	cats := catalogue.New(cat, time.Now)
 	// The studio's graphs are drawn by this binary in a child process
 	// (graphview.Command says why).
 	exe, err := os.Executable()
@@ -155,7 +157,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Learning: learning.New(st, cats, time.Now, learning.WithEvents(meters)),
 		Metrics:  meters,
 		Org:      admins,
-		Studio:   authoring.New(st, cats, library, time.Now),
+		Studio:   studio,
 		Coverage: cover,
 		Graph:    graphs,
 		Mail:     sender,

@@ -138,8 +138,8 @@ CREATE INDEX coverage_counts_teams ON coverage_counts (org_id, label_id, module_
 
 -- coverage_apply is the statement that adds people to the counts: src is a
 -- query of rows (org_id, team_id, label_id, module_id, status, n), grouped
--- with the totals. (Trigger functions run it themselves: only they see
--- their transition tables.)
+-- with the totals, as the counting triggers below add them (the anchor's
+-- move runs it).
 CREATE FUNCTION coverage_apply(src text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
 SELECT format($q$
     INSERT INTO coverage_counts AS c (org_id, team_id, label_id, module_id, status, people)
@@ -161,25 +161,65 @@ BEGIN
 END;
 $$;
 
--- Duties counted as they change, under the person's scopes.
+-- Duties counted as they change, under the person's scopes. (Static
+-- statements, not EXECUTE: their plans are kept, and a completion's
+-- trigger is planned once per connection.)
 CREATE FUNCTION coverage_duties_count() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     o uuid;
-    src text := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT *, 1 AS n FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT *, -1 AS n FROM old_rows'
-        ELSE 'SELECT *, 1 AS n FROM new_rows UNION ALL SELECT *, -1 AS n FROM old_rows' END;
 BEGIN
-    FOR o IN EXECUTE 'SELECT DISTINCT org_id FROM (' || src || ') x ORDER BY 1' LOOP
-        PERFORM coverage_begin(o);
-    END LOOP;
-    EXECUTE coverage_apply(format($q$
-        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, d.n
-        FROM (%s) d
+    IF TG_OP = 'INSERT' THEN
+        FOR o IN SELECT DISTINCT org_id FROM new_rows ORDER BY 1 LOOP
+            PERFORM coverage_begin(o);
+        END LOOP;
+    INSERT INTO coverage_counts AS c (org_id, team_id, label_id, module_id, status, people)
+    SELECT org_id, team_id, label_id, coalesce(module_id, ''), coalesce(status, ''), sum(n) FROM (
+        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, 1 AS n
+        FROM new_rows d
         JOIN coverage_anchor a ON a.org_id = d.org_id
         JOIN coverage_people cp ON cp.org_id = d.org_id AND cp.person_id = d.person_id
         CROSS JOIN LATERAL coverage_scopes(cp.teams, cp.labels) s
-    $q$, src));
+    ) x
+    GROUP BY GROUPING SETS ((org_id, team_id, label_id, module_id, status), (org_id, team_id, label_id, module_id), (org_id, team_id, label_id))
+    HAVING sum(n) <> 0
+    ON CONFLICT (org_id, team_id, label_id, module_id, status) DO UPDATE SET people = c.people + EXCLUDED.people;
+    ELSIF TG_OP = 'DELETE' THEN
+        FOR o IN SELECT DISTINCT org_id FROM old_rows ORDER BY 1 LOOP
+            PERFORM coverage_begin(o);
+        END LOOP;
+    INSERT INTO coverage_counts AS c (org_id, team_id, label_id, module_id, status, people)
+    SELECT org_id, team_id, label_id, coalesce(module_id, ''), coalesce(status, ''), sum(n) FROM (
+        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, -1 AS n
+        FROM old_rows d
+        JOIN coverage_anchor a ON a.org_id = d.org_id
+        JOIN coverage_people cp ON cp.org_id = d.org_id AND cp.person_id = d.person_id
+        CROSS JOIN LATERAL coverage_scopes(cp.teams, cp.labels) s
+    ) x
+    GROUP BY GROUPING SETS ((org_id, team_id, label_id, module_id, status), (org_id, team_id, label_id, module_id), (org_id, team_id, label_id))
+    HAVING sum(n) <> 0
+    ON CONFLICT (org_id, team_id, label_id, module_id, status) DO UPDATE SET people = c.people + EXCLUDED.people;
+    ELSE
+        FOR o IN SELECT DISTINCT org_id FROM new_rows ORDER BY 1 LOOP
+            PERFORM coverage_begin(o);
+        END LOOP;
+    INSERT INTO coverage_counts AS c (org_id, team_id, label_id, module_id, status, people)
+    SELECT org_id, team_id, label_id, coalesce(module_id, ''), coalesce(status, ''), sum(n) FROM (
+        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, 1 AS n
+        FROM new_rows d
+        JOIN coverage_anchor a ON a.org_id = d.org_id
+        JOIN coverage_people cp ON cp.org_id = d.org_id AND cp.person_id = d.person_id
+        CROSS JOIN LATERAL coverage_scopes(cp.teams, cp.labels) s
+        UNION ALL
+        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, -1 AS n
+        FROM old_rows d
+        JOIN coverage_anchor a ON a.org_id = d.org_id
+        JOIN coverage_people cp ON cp.org_id = d.org_id AND cp.person_id = d.person_id
+        CROSS JOIN LATERAL coverage_scopes(cp.teams, cp.labels) s
+    ) x
+    GROUP BY GROUPING SETS ((org_id, team_id, label_id, module_id, status), (org_id, team_id, label_id, module_id), (org_id, team_id, label_id))
+    HAVING sum(n) <> 0
+    ON CONFLICT (org_id, team_id, label_id, module_id, status) DO UPDATE SET people = c.people + EXCLUDED.people;
+    END IF;
     RETURN NULL;
 END;
 $$;
@@ -194,21 +234,59 @@ CREATE TRIGGER coverage_duties_delete AFTER DELETE ON coverage_duties
 CREATE FUNCTION coverage_people_count() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     o uuid;
-    src text := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT *, 1 AS n FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT *, -1 AS n FROM old_rows'
-        ELSE 'SELECT *, 1 AS n FROM new_rows UNION ALL SELECT *, -1 AS n FROM old_rows' END;
 BEGIN
-    FOR o IN EXECUTE 'SELECT DISTINCT org_id FROM (' || src || ') x ORDER BY 1' LOOP
-        PERFORM coverage_begin(o);
-    END LOOP;
-    EXECUTE coverage_apply(format($q$
-        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, p.n
-        FROM (%s) p
+    IF TG_OP = 'INSERT' THEN
+        FOR o IN SELECT DISTINCT org_id FROM new_rows ORDER BY 1 LOOP
+            PERFORM coverage_begin(o);
+        END LOOP;
+    INSERT INTO coverage_counts AS c (org_id, team_id, label_id, module_id, status, people)
+    SELECT org_id, team_id, label_id, coalesce(module_id, ''), coalesce(status, ''), sum(n) FROM (
+        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, 1 AS n
+        FROM new_rows p
         JOIN coverage_duties d ON d.org_id = p.org_id AND d.person_id = p.person_id
         JOIN coverage_anchor a ON a.org_id = p.org_id
         CROSS JOIN LATERAL coverage_scopes(p.teams, p.labels) s
-    $q$, src));
+    ) x
+    GROUP BY GROUPING SETS ((org_id, team_id, label_id, module_id, status), (org_id, team_id, label_id, module_id), (org_id, team_id, label_id))
+    HAVING sum(n) <> 0
+    ON CONFLICT (org_id, team_id, label_id, module_id, status) DO UPDATE SET people = c.people + EXCLUDED.people;
+    ELSIF TG_OP = 'DELETE' THEN
+        FOR o IN SELECT DISTINCT org_id FROM old_rows ORDER BY 1 LOOP
+            PERFORM coverage_begin(o);
+        END LOOP;
+    INSERT INTO coverage_counts AS c (org_id, team_id, label_id, module_id, status, people)
+    SELECT org_id, team_id, label_id, coalesce(module_id, ''), coalesce(status, ''), sum(n) FROM (
+        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, -1 AS n
+        FROM old_rows p
+        JOIN coverage_duties d ON d.org_id = p.org_id AND d.person_id = p.person_id
+        JOIN coverage_anchor a ON a.org_id = p.org_id
+        CROSS JOIN LATERAL coverage_scopes(p.teams, p.labels) s
+    ) x
+    GROUP BY GROUPING SETS ((org_id, team_id, label_id, module_id, status), (org_id, team_id, label_id, module_id), (org_id, team_id, label_id))
+    HAVING sum(n) <> 0
+    ON CONFLICT (org_id, team_id, label_id, module_id, status) DO UPDATE SET people = c.people + EXCLUDED.people;
+    ELSE
+        FOR o IN SELECT DISTINCT org_id FROM new_rows ORDER BY 1 LOOP
+            PERFORM coverage_begin(o);
+        END LOOP;
+    INSERT INTO coverage_counts AS c (org_id, team_id, label_id, module_id, status, people)
+    SELECT org_id, team_id, label_id, coalesce(module_id, ''), coalesce(status, ''), sum(n) FROM (
+        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, 1 AS n
+        FROM new_rows p
+        JOIN coverage_duties d ON d.org_id = p.org_id AND d.person_id = p.person_id
+        JOIN coverage_anchor a ON a.org_id = p.org_id
+        CROSS JOIN LATERAL coverage_scopes(p.teams, p.labels) s
+        UNION ALL
+        SELECT d.org_id, s.team_id, s.label_id, d.module_id, coverage_status(d.class, d.key_at, a.at, a.soon) AS status, -1 AS n
+        FROM old_rows p
+        JOIN coverage_duties d ON d.org_id = p.org_id AND d.person_id = p.person_id
+        JOIN coverage_anchor a ON a.org_id = p.org_id
+        CROSS JOIN LATERAL coverage_scopes(p.teams, p.labels) s
+    ) x
+    GROUP BY GROUPING SETS ((org_id, team_id, label_id, module_id, status), (org_id, team_id, label_id, module_id), (org_id, team_id, label_id))
+    HAVING sum(n) <> 0
+    ON CONFLICT (org_id, team_id, label_id, module_id, status) DO UPDATE SET people = c.people + EXCLUDED.people;
+    END IF;
     RETURN NULL;
 END;
 $$;

@@ -101,12 +101,13 @@ func Run(ctx context.Context, sv Services, name string, opt Options) (Result, er
 		}
 		res.Org, res.Created = o, true
 	}
-	operator := org.Operator(sv.Store, res.Org.ID, "seed")
-	trainer, err := findOrAdd(ctx, sv, operator, "Course Trainer", "trainer@"+domain)
-	if err != nil {
-		return res, err
+	// The organisation's own courses are published by a trainer on its
+	// domain, made when first needed.
+	trainer := func() (org.Actor, error) {
+		p, err := findOrAdd(ctx, sv, org.Operator(sv.Store, res.Org.ID, "seed"), "Course Trainer", "trainer@"+domain)
+		return org.ActorFor(sv.Store, p, "seed"), err
 	}
-	courses, copies, err := ensureCourses(ctx, sv, org.ActorFor(sv.Store, trainer, "seed"), opt.Courses)
+	courses, copies, err := ensureCourses(ctx, sv, trainer, opt.Courses)
 	if err != nil {
 		return res, err
 	}
@@ -162,10 +163,17 @@ var titleLine = regexp.MustCompile(`(?m)^title:.*$`)
 
 // ensureCourses returns the ids of n courses (at least the library's):
 // the library's, then copies published through the studio.
-func ensureCourses(ctx context.Context, sv Services, trainer org.Actor, n int) (courses, copies []string, err error) {
+func ensureCourses(ctx context.Context, sv Services, who func() (org.Actor, error), n int) (courses, copies []string, err error) {
 	lib := sv.Cats.Library()
 	for _, m := range lib.Modules {
 		courses = append(courses, m.ID)
+	}
+	if len(courses) >= n {
+		return courses, nil, nil
+	}
+	trainer, err := who()
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, v := range variants {
 		for _, m := range lib.Modules {
@@ -213,7 +221,7 @@ func makePlan(cat *content.Catalogue, courses []string, domain string, opt Optio
 		Seed: opt.Seed, Now: opt.Now, Learners: opt.Learners, Domain: domain,
 		FirstNames: firstNames, LastNames: lastNames, Teams: TeamNames(opt.Teams),
 		RoleLabels: roleLabels, ExtraLabels: extraLabels, ResponderLabel: "responder", DueSoonDays: 30,
-		Completions: opt.Completions, ConfidenceShare: 0.1, ScenarioShare: 0.01,
+		Completions: opt.Completions, ConfidenceShare: 0.1, ScenarioShare: 0.005,
 	}
 	scenarios := map[string]*content.Scenario{}
 	for _, id := range courses {

@@ -523,10 +523,13 @@ var statusRange = map[string]string{
 	StatusNotStarted: "(d.class = 'n' AND d.key_at > ?::timestamptz + ?::interval)",
 }
 
-// dutiesSQL is the query of DutyList with its arguments.
+// dutiesSQL is the query of DutyList with its arguments. The duties are
+// chosen first (by course, person, team, label and status); by date, the
+// page of them too, from the key date's index in order; only then are
+// their people's names read.
 func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 	soon := soonInterval(q.DueSoon)
-	args := []any{q.Now, soon}
+	var args []any
 	team, join := "ct.team_id", " LEFT JOIN team_members ct ON ct.org_id = d.org_id AND ct.person_id = d.person_id"
 	switch {
 	case q.Teams != nil:
@@ -552,7 +555,6 @@ func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 		where = append(where, "EXISTS (SELECT 1 FROM person_labels fl WHERE fl.org_id = d.org_id AND fl.person_id = d.person_id AND fl.label_id = ?)")
 		args = append(args, *q.Label)
 	}
-	status := ""
 	if r, ok := statusRange[q.Status]; ok {
 		where = append(where, r)
 		for range strings.Count(r, "?::timestamptz") {
@@ -561,16 +563,8 @@ func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 		if strings.Contains(r, "?::interval") {
 			args = append(args, soon)
 		}
-		status = " WHERE s.status = ?"
-		args = append(args, q.Status)
 	} else if q.Status != "" {
-		status = " WHERE false"
-	}
-	order := "lower(s.name), s.person_id, s.module_id, s.team_id"
-	if l.ByDate {
-		// The index's order: by name would sort every one of thousands
-		// due on the same day (everyone there when a requirement was set).
-		order = "s.key_at, s.person_id, s.module_id, s.team_id"
+		where = append(where, "false")
 	}
 	page := ""
 	if l.Limit > 0 {
@@ -579,15 +573,19 @@ func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 	if l.Offset > 0 {
 		page += fmt.Sprintf(" OFFSET %d", l.Offset)
 	}
-	return `SELECT person_id, name, module_id, team_id, due_at, joined_at, months, strict, started_at, done_at, expires_at, status FROM (
-	SELECT d.person_id, p.name, d.module_id, ` + team + ` AS team_id, d.due_at, d.joined_at, d.months, d.strict, d.started_at, d.done_at,
-		CASE WHEN d.class = 'e' THEN d.key_at END AS expires_at, d.key_at,
-		coverage_status(d.class, d.key_at, ?::timestamptz, ?::interval) AS status
-	FROM coverage_duties d
-	JOIN people p ON p.org_id = d.org_id AND p.id = d.person_id` + join + `
-	WHERE ` + strings.Join(where, " AND ") + `
-) s` + status + `
-ORDER BY ` + order + page, args
+	inner, outer := "", " ORDER BY lower(p.name), d.person_id, d.module_id, d.team_id"+page
+	if l.ByDate {
+		inner, outer = " ORDER BY d.key_at, d.person_id, d.module_id, "+team+page, " ORDER BY d.key_at, d.person_id, d.module_id, d.team_id"
+	}
+	args = append(args, q.Now, soon)
+	return `SELECT d.person_id, p.name, d.module_id, d.team_id, d.due_at, d.joined_at, d.months, d.strict, d.started_at, d.done_at,
+	CASE WHEN d.class = 'e' THEN d.key_at END AS expires_at,
+	coverage_status(d.class, d.key_at, ?::timestamptz, ?::interval) AS status
+FROM (
+	SELECT d.*, ` + team + ` AS team_id FROM coverage_duties d` + join + `
+	WHERE ` + strings.Join(where, " AND ") + inner + `
+) d
+JOIN people p ON p.org_id = d.org_id AND p.id = d.person_id` + outer, append(args[len(args)-2:len(args):len(args)], args[:len(args)-2]...)
 }
 
 // CoverageCheck works the organisation's duties, the scopes people are

@@ -300,13 +300,13 @@ WHERE `+s.u("'extra'", "sp.g", "x.i")+` < x.share`,
 	if err := step("course attempts", func() (int64, error) {
 		return s.exec(ctx, `INSERT INTO course_attempts (id, org_id, person_id, root_id, module_id, module_version, started_at)
 SELECT d.attempt_id, ?, d.person_id, d.attempt_id, d.module_id, c.version, d.started_at
-FROM seed_attempts d JOIN seed_courses c ON c.module_id = d.module_id ORDER BY d.person_id, d.started_at`, org)
+FROM seed_attempts d JOIN seed_courses c ON c.module_id = d.module_id ORDER BY d.seq`, org)
 	}); err != nil {
 		return err
 	}
 	if err := step("completions", func() (int64, error) {
 		return s.exec(ctx, `INSERT INTO completions (id, org_id, person_id, course_attempt_id, module_id, module_version, completed_at, expires_at, summary)
-SELECT md5(d.attempt_id::text || ':completion')::uuid, ?, d.person_id, d.attempt_id, d.module_id, c.version, d.done_at,
+SELECT (lpad(to_hex(d.seq), 12, '0') || substr(md5(d.attempt_id::text || ':completion'), 13, 20))::uuid, ?, d.person_id, d.attempt_id, d.module_id, c.version, d.done_at,
 	CASE WHEN c.months > 0 THEN d.done_at + make_interval(months => c.months) END,
 	jsonb_strip_nulls(jsonb_build_object('steps', c.steps,
 		'quizzes', CASE WHEN c.quiz_step <> '' THEN jsonb_build_array(jsonb_build_object('step', c.quiz_step,
@@ -315,7 +315,7 @@ SELECT md5(d.attempt_id::text || ':completion')::uuid, ?, d.person_id, d.attempt
 		'scenarios', (SELECT jsonb_agg(jsonb_build_object('step', 'scenario:' || o.scenario_id, 'outcome', o.outcome) ORDER BY o.ord)
 			FROM seed_outcomes o WHERE o.attempt_id = d.attempt_id)))
 FROM seed_attempts d JOIN seed_courses c ON c.module_id = d.module_id
-WHERE d.done_at IS NOT NULL ORDER BY d.person_id, d.done_at`, org)
+WHERE d.done_at IS NOT NULL ORDER BY d.seq`, org)
 	}); err != nil {
 		return err
 	}
@@ -323,10 +323,11 @@ WHERE d.done_at IS NOT NULL ORDER BY d.person_id, d.done_at`, org)
 		// Codes are random (a certificate's code is its secret), from the
 		// alphabet of real ones.
 		return s.exec(ctx, `INSERT INTO certificates (id, org_id, person_id, completion_id, code, issued_at)
-SELECT md5(c.id::text || ':certificate')::uuid, c.org_id, c.person_id, c.id,
+SELECT (lpad(to_hex(d.seq), 12, '0') || substr(md5(c.id::text || ':certificate'), 13, 20))::uuid, c.org_id, c.person_id, c.id,
 	substr(translate(encode(sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())), 'hex'), '0189', 'wxyz'), 1, 26),
 	c.completed_at
-FROM completions c JOIN seed_attempts d ON d.attempt_id = c.course_attempt_id WHERE c.org_id = ?`, org)
+FROM seed_attempts d JOIN completions c ON c.org_id = ? AND c.course_attempt_id = d.attempt_id
+ORDER BY d.seq`, org)
 	}); err != nil {
 		return err
 	}
@@ -584,15 +585,23 @@ LIMIT ?`, p.Now, p.Now, p.Now, p.Now, p.Completions); err != nil {
 	if _, err := s.exec(ctx, "ANALYZE seed_done"); err != nil {
 		return 0, err
 	}
+	// Attempts are numbered by person and time, and their ids (and their
+	// completions' and certificates') begin with the number: written in
+	// that order, every index on them grows at its end instead of at
+	// random places (the rest of each id is a hash, so ids stay unique
+	// across organisations).
 	if _, err := s.exec(ctx, `CREATE TEMP TABLE seed_attempts ON COMMIT DROP AS
-SELECT md5(?::text || ':' || ?::text || ':attempt:' || d.n)::uuid AS attempt_id,
-	d.person_id, d.g, d.module_id, d.done_at - make_interval(mins => 20 + floor(`+s.u("'minutes'", "d.g", "d.module_id", "d.rank::text")+` * 100)::int) AS started_at, d.done_at
-FROM seed_done d
-UNION ALL
-SELECT md5(?::text || ':' || ?::text || ':unfinished:' || x.person_id || ':' || x.module_id)::uuid, x.person_id, x.g, x.module_id,
-	greatest(x.joined + interval '1 hour', ?::timestamptz - make_interval(secs => floor(`+s.u("'started'", "x.g", "x.module_id")+` * 90 * 86400))), NULL
-FROM seed_pairs x WHERE `+s.u("'state'", "x.g", "x.module_id")+` BETWEEN 0.06 AND 0.12`,
-		org.String(), p.Seed, org.String(), p.Seed, p.Now); err != nil {
+SELECT (lpad(to_hex(seq), 12, '0') || substr(md5(?::text || ':' || ?::text || ':attempt:' || seq), 13, 20))::uuid AS attempt_id, *
+FROM (
+	SELECT x.*, row_number() OVER (ORDER BY x.person_id, x.started_at, x.module_id) AS seq FROM (
+		SELECT d.person_id, d.g, d.module_id, d.done_at - make_interval(mins => 20 + floor(`+s.u("'minutes'", "d.g", "d.module_id", "d.rank::text")+` * 100)::int) AS started_at, d.done_at
+		FROM seed_done d
+		UNION ALL
+		SELECT x.person_id, x.g, x.module_id,
+			greatest(x.joined + interval '1 hour', ?::timestamptz - make_interval(secs => floor(`+s.u("'started'", "x.g", "x.module_id")+` * 90 * 86400))), NULL
+		FROM seed_pairs x WHERE `+s.u("'state'", "x.g", "x.module_id")+` BETWEEN 0.06 AND 0.12
+	) x
+) y`, org.String(), p.Seed, p.Now); err != nil {
 		return 0, err
 	}
 	if _, err := s.exec(ctx, "ANALYZE seed_attempts"); err != nil {

@@ -125,12 +125,13 @@ func unreachable(err error) bool {
 	return false
 }
 
-// Analyze updates the planner's statistics of every table the store's
-// connection owns (after a bulk load: autovacuum would in time). Run it on
-// a store opened as the migrating user.
+// Analyze vacuums the tables the store's connection owns and updates the
+// planner's statistics: after a bulk load, what autovacuum would do in
+// its own time (while the first pages are read) is done at once. Run it
+// on a store opened as the migrating user.
 func (s *Store) Analyze(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, "ANALYZE")
-	return wrap("analyse", err)
+	_, err := s.db.ExecContext(ctx, "VACUUM (ANALYZE)")
+	return wrap("vacuum and analyse", err)
 }
 
 // affected turns "updated nothing" into ErrNotFound.

@@ -1,0 +1,153 @@
+package org_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	upstand "github.com/upstand/upstand"
+	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/dbtest"
+	"github.com/upstand/upstand/app/fixture"
+	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/seed"
+	"github.com/upstand/upstand/app/store"
+)
+
+// TestCoveragePagesAtSize: on a seeded organisation of 25 teams, the
+// dashboard shows 20 teams a page by name (the people in no team last)
+// with the same totals on every page, a page past the end shows the last;
+// the overdue and due-soon lists show the first 25, longest overdue and
+// soonest due first, and count them all; a drill-down counts from the
+// roll-up what it lists.
+func TestCoveragePagesAtSize(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(dbtest.New(t))
+	cat, err := content.Load(upstand.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := fixture.NewServices(st, cat, time.Now)
+	var versions []store.ContentVersion
+	for _, m := range cat.Modules {
+		versions = append(versions, store.ContentVersion{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical})
+	}
+	for _, sc := range cat.Scenarios {
+		versions = append(versions, store.ContentVersion{Kind: store.KindScenario, ID: sc.ID, Version: sc.Version, Canonical: sc.Canonical})
+	}
+	if _, err := st.Global().RecordContentVersions(ctx, time.Now(), versions); err != nil {
+		t.Fatal(err)
+	}
+	res, err := seed.Run(ctx, seed.Services{Store: st, Org: s.Org, Authoring: s.Authoring, Cats: s.Catalogues}, "Paging Trust",
+		seed.Options{Learners: 200, Teams: 25, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := org.Operator(st, res.Org.ID, "test")
+
+	first, err := s.Coverage.Dashboard(ctx, admin, org.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := s.Coverage.Dashboard(ctx, admin, org.Filter{Page: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	beyond, err := s.Coverage.Dashboard(ctx, admin, org.Filter{Page: 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Pages != 2 || first.Page != 1 || len(first.Rows) != org.TeamsPerPage || last.Page != 2 || beyond.Page != 2 {
+		t.Fatalf("pages: first %d of %d with %d rows, last page %d, beyond page %d", first.Page, first.Pages, len(first.Rows), last.Page, beyond.Page)
+	}
+	var names []string
+	for _, r := range append(first.Rows, last.Rows...) {
+		names = append(names, r.Name)
+	}
+	if len(names) != first.Teams {
+		t.Errorf("%d rows on the pages, %d teams", len(names), first.Teams)
+	}
+	teams := names
+	if names[len(names)-1] == "In no team" {
+		teams = names[:len(names)-1]
+	}
+	if !slices.IsSortedFunc(teams, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }) {
+		t.Errorf("the teams are not by name across pages: %v", names)
+	}
+	if !sameTally(cellsOf(first.Totals), cellsOf(last.Totals)) {
+		t.Errorf("the totals differ between pages")
+	}
+
+	o, err := s.Coverage.Overview(ctx, admin, org.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []struct {
+		status string
+		listed []store.Duty
+		total  int
+	}{{store.StatusOverdue, o.Overdue, o.OverdueTotal}, {store.StatusDueSoon, o.DueSoon, o.DueSoonTotal}} {
+		all, err := s.Coverage.People(ctx, admin, nil, "", l.status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.total != len(all) || len(l.listed) != min(len(all), org.ListedPeople) {
+			t.Errorf("%s: %d listed of %d, want %d of %d", l.status, len(l.listed), l.total, min(len(all), org.ListedPeople), len(all))
+		}
+		date := func(d store.Duty) time.Time {
+			if d.ExpiresAt != nil && d.DoneAt != nil {
+				return *d.ExpiresAt
+			}
+			return d.DueAt
+		}
+		if !slices.IsSortedFunc(l.listed, func(a, b store.Duty) int { return date(a).Compare(date(b)) }) {
+			t.Errorf("%s: not by date", l.status)
+		}
+		slices.SortFunc(all, func(a, b store.Duty) int { return date(a).Compare(date(b)) })
+		if len(all) > org.ListedPeople && date(l.listed[len(l.listed)-1]).After(date(all[org.ListedPeople])) {
+			t.Errorf("%s: the list is not the first %d", l.status, org.ListedPeople)
+		}
+		for _, d := range l.listed {
+			if d.Status != l.status {
+				t.Errorf("%s listed as %s", d.Name, d.Status)
+			}
+		}
+	}
+	if o.OverdueTotal == 0 || o.DueSoonTotal == 0 {
+		t.Errorf("nobody overdue (%d) or due soon (%d) in a year of history", o.OverdueTotal, o.DueSoonTotal)
+	}
+
+	// A drill-down: everyone overdue in a course, and one team's.
+	module := first.Courses[0].ID
+	for _, cq := range []org.CellQuery{{Module: module, Status: store.StatusOverdue}, {Module: module, Team: first.Rows[0].TeamID}} {
+		cell, err := s.Coverage.Cell(ctx, admin, cq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.Coverage.People(ctx, admin, cq.Team, module, cq.Status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range cell.People {
+			got = append(got, d.PersonID.String())
+		}
+		var wantIDs []string
+		for _, d := range want {
+			wantIDs = append(wantIDs, d.PersonID.String())
+		}
+		if !slices.Equal(got, wantIDs) || cell.Pages != 1 {
+			t.Errorf("%+v: %d people on %d pages, want %d", cq, len(got), cell.Pages, len(wantIDs))
+		}
+		all, err := s.Coverage.People(ctx, admin, cq.Team, module, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cell.Total != len(all) || (cq.Status != "" && cell.Counts[cq.Status] != len(want)) {
+			t.Errorf("%+v: counts %d (%v), want %d", cq, cell.Total, cell.Counts, len(all))
+		}
+	}
+}

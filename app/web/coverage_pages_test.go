@@ -1,0 +1,58 @@
+package web
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/upstand/upstand/app/authoring"
+	"github.com/upstand/upstand/app/org"
+	"github.com/upstand/upstand/app/seed"
+	"github.com/upstand/upstand/app/store"
+)
+
+// TestCoveragePaging: a dashboard of more teams than a page links to the
+// next page and back, keeping the filter; the drill-down pages too; a
+// page that is not a whole number from 1 is a 400 naming it.
+func TestCoveragePaging(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newTestServer(t, serverOptions{})
+	var rows []store.ContentVersion
+	for _, m := range s.cats.Library().Modules {
+		rows = append(rows, store.ContentVersion{Kind: store.KindModule, ID: m.ID, Version: m.Version, Canonical: m.Canonical})
+	}
+	for _, sc := range s.cats.Library().Scenarios {
+		rows = append(rows, store.ContentVersion{Kind: store.KindScenario, ID: sc.ID, Version: sc.Version, Canonical: sc.Canonical})
+	}
+	if _, err := s.st.Global().RecordContentVersions(ctx, s.clock.Now(), rows); err != nil {
+		t.Fatal(err)
+	}
+	res, err := seed.Run(ctx, seed.Services{Store: s.st, Org: org.New(s.st, org.Config{BaseURL: s.cfg.BaseURL}, s.clock.Now),
+		Authoring: authoring.New(s.st, s.cats, os.DirFS("../.."), s.clock.Now), Cats: s.cats}, "Paged Trust",
+		seed.Options{Learners: 150, Teams: 25, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := s.person(t, res.Org, "Page Admin", true)
+
+	resp, body := admin.get("/coverage")
+	if resp.StatusCode != 200 || !strings.Contains(body, `aria-label="Pages of teams"`) || !strings.Contains(body, `href="/coverage?page=2" rel="next"`) ||
+		strings.Contains(body, `rel="prev"`) || !strings.Contains(body, "Teams 1 to 20 of") {
+		t.Fatalf("first page: status %d\n%s", resp.StatusCode, clip(body))
+	}
+	// Everyone has the core courses: the same teams with the filter.
+	resp, body = admin.get("/coverage?page=2&course=microaggressions")
+	if resp.StatusCode != 200 || !strings.Contains(body, `href="/coverage?course=microaggressions" rel="prev"`) || strings.Contains(body, `rel="next"`) {
+		t.Errorf("second page: status %d\n%s", resp.StatusCode, clip(body))
+	}
+	for _, path := range []string{"/coverage?page=0", "/coverage?page=two", "/coverage?page=-1", "/coverage/courses/handling-disclosures?page=1.5"} {
+		if resp, body := admin.get(path); resp.StatusCode != 400 || !strings.Contains(body, "Give the page as a whole number from 1.") {
+			t.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+	}
+	if resp, body := admin.get("/coverage/courses/handling-disclosures?page=7"); resp.StatusCode != 200 || !strings.Contains(body, "Everyone (") {
+		t.Errorf("a drill-down page past the end: status %d", resp.StatusCode)
+	}
+}
