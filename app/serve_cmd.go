@@ -131,7 +131,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	}
 	graphs := graphview.NewCommand(2, exe, "content", "graph", "--json")
 	meters := metrics.New(d.DB.DB)
-	cover := org.NewCoverage(st, cats, time.Now)
+	cover := org.NewCoverage(st, cats, time.Now, org.WithLog(log))
 
 	// Reminders are River jobs on the application's pool; one connection
 	// of a small pool of its own LISTENs, so a new job or a change of

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,12 +26,23 @@ type Coverage struct {
 	st   *store.Store
 	cats *catalogue.Catalogues
 	now  func() time.Time
+	log  *slog.Logger
+
+	// Large organisations' snapshots (snapshot.go).
+	snapRows   int
+	snapAge    time.Duration
+	refreshing sync.Map // the snapshots this server is refreshing
 }
 
 // NewCoverage builds the coverage service over the catalogues the
 // organisation's learners are served.
-func NewCoverage(st *store.Store, cats *catalogue.Catalogues, now func() time.Time) *Coverage {
-	return &Coverage{st: st, cats: cats, now: now}
+func NewCoverage(st *store.Store, cats *catalogue.Catalogues, now func() time.Time, opts ...CoverageOption) *Coverage {
+	c := &Coverage{st: st, cats: cats, now: now, log: slog.New(slog.DiscardHandler),
+		snapRows: SnapshotRows, snapAge: SnapshotMaxAge}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // The statuses of a person in a required course, in the order a dashboard

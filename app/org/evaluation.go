@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/store"
@@ -55,6 +56,9 @@ type Evaluation struct {
 	// Courses are the courses anyone in the scope has answered a
 	// confidence check of or played a scenario in, by title.
 	Courses []CourseEvaluation
+	// AsOf is when the figures were worked out, for a large organisation
+	// served from a snapshot; zero when they were worked out just now.
+	AsOf time.Time
 }
 
 // CourseEvaluation is one course's figures.
@@ -142,20 +146,35 @@ func (c *Coverage) Evaluation(ctx context.Context, a Actor) (Evaluation, error) 
 	if err != nil {
 		return Evaluation{}, err
 	}
-	var teams = sc.Teams // nil for an admin: everyone
-	var sums []store.ConfidenceSum
-	var ends []store.EndingCount
-	err = a.Org.InTx(ctx, func(tx *store.Org) error {
-		var err error
-		if sums, err = tx.ConfidenceSums(ctx, teams, Floor); err != nil {
-			return err
-		}
-		ends, err = tx.EndingCounts(ctx, teams)
-		return err
-	})
+	raw, asOf, err := snapshotted(ctx, c, a, store.SnapshotEvaluation, snapshotScope(sc, nil, ""),
+		func(ctx context.Context) (evaluationFigures, int, error) {
+			var f evaluationFigures
+			teams := sc.Teams // nil for an admin: everyone
+			err := a.Org.InTx(ctx, func(tx *store.Org) error {
+				var err error
+				if f.Sums, err = tx.ConfidenceSums(ctx, teams, Floor); err != nil {
+					return err
+				}
+				f.Ends, err = tx.EndingCounts(ctx, teams)
+				return err
+			})
+			// How many rows the figures rest on: the answer pairs and
+			// the people counted at endings.
+			rows := 0
+			for _, s := range f.Sums {
+				if s.Position != 0 {
+					rows += s.Pairs
+				}
+			}
+			for _, e := range f.Ends {
+				rows += e.People
+			}
+			return f, rows, err
+		})
 	if err != nil {
 		return Evaluation{}, err
 	}
+	sums, ends := raw.Sums, raw.Ends
 
 	courses := map[string]*CourseEvaluation{}
 	of := func(module string) *CourseEvaluation {
@@ -194,7 +213,7 @@ func (c *Coverage) Evaluation(ctx context.Context, a Actor) (Evaluation, error) 
 		ce := of(k.module)
 		ce.Scenarios = append(ce.Scenarios, se)
 	}
-	e := Evaluation{Scope: sc}
+	e := Evaluation{Scope: sc, AsOf: asOf}
 	for _, ce := range courses {
 		// Scenarios in the course's order, then any it no longer has by
 		// title.
@@ -223,6 +242,14 @@ func (c *Coverage) Evaluation(ctx context.Context, a Actor) (Evaluation, error) 
 		return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID))
 	})
 	return e, nil
+}
+
+// evaluationFigures are what an evaluation is worked out from: what a
+// snapshot keeps (sums and counts, never a person's answers; the floor
+// of Floor people is applied when they are shown).
+type evaluationFigures struct {
+	Sums []store.ConfidenceSum
+	Ends []store.EndingCount
 }
 
 // confidence turns a sum of answer pairs into the figures shown.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/fault"
 	"github.com/upstand/upstand/app/store"
 )
@@ -298,6 +299,9 @@ type Trend struct {
 	// none when the chosen course is required of nobody in the scope),
 	// each with one point per week.
 	Lines []TrendLine
+	// AsOf is when the figures were worked out, for a large organisation
+	// served from a snapshot; zero when they were worked out just now.
+	AsOf time.Time
 }
 
 // Week is one week of the trend: it starts on a Monday (UTC), and coverage
@@ -377,19 +381,40 @@ func (c *Coverage) Trend(ctx context.Context, a Actor, f TrendFilter) (Trend, er
 	if err != nil {
 		return Trend{}, err
 	}
-	t := Trend{Scope: sc, Weeks: trendWeeks(q.Now)}
+	t := Trend{Scope: sc}
+	teams, err := a.Org.GroupNames(ctx, store.Teams)
+	if err != nil {
+		return Trend{}, err
+	}
+	for _, g := range teams {
+		if sc.Sees(g.ID) {
+			t.Teams = append(t.Teams, g)
+		}
+	}
+	figures, asOf, err := snapshotted(ctx, c, a, store.SnapshotTrend, snapshotScope(sc, f.Team, f.Module),
+		func(ctx context.Context) (trendFigures, int, error) { return c.trend(ctx, a, q, cat, f) })
+	if err != nil {
+		return Trend{}, err
+	}
+	t.Courses, t.Weeks, t.Lines, t.AsOf = figures.Courses, figures.Weeks, figures.Lines, asOf
+	return t, nil
+}
+
+// trendFigures are a trend's figures: what a snapshot keeps.
+type trendFigures struct {
+	Courses []Course
+	Weeks   []Week
+	Lines   []TrendLine
+}
+
+// trend works the trend's figures out from the duties and the completion
+// history, and tells how many rows of them it read.
+func (c *Coverage) trend(ctx context.Context, a Actor, q store.CoverageQuery, cat *content.Catalogue, f TrendFilter) (trendFigures, int, error) {
+	t := trendFigures{Weeks: trendWeeks(q.Now)}
 	var duties []store.Duty
 	var history []store.PastCompletion
-	err = a.Org.InTx(ctx, func(tx *store.Org) error {
-		teams, err := tx.GroupNames(ctx, store.Teams)
-		if err != nil {
-			return err
-		}
-		for _, g := range teams {
-			if sc.Sees(g.ID) {
-				t.Teams = append(t.Teams, g)
-			}
-		}
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
+		var err error
 		if duties, err = tx.Duties(ctx, q, 0); err != nil {
 			return err
 		}
@@ -415,7 +440,7 @@ func (c *Coverage) Trend(ctx context.Context, a Actor, f TrendFilter) (Trend, er
 		return err
 	})
 	if err != nil {
-		return Trend{}, err
+		return trendFigures{}, 0, err
 	}
 	lines := map[string]*trendCounter{}
 	for _, co := range t.Courses {
@@ -442,7 +467,7 @@ func (c *Coverage) Trend(ctx context.Context, a Actor, f TrendFilter) (Trend, er
 			t.Lines = append(t.Lines, TrendLine{Course: co, Points: l.points()})
 		}
 	}
-	return t, nil
+	return t, len(duties) + len(history), nil
 }
 
 // onePerPerson keeps one duty per person and course (Duties lists a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -646,5 +647,26 @@ func TestEvaluationFloor(t *testing.T) {
 	c = figures(w.admin)
 	if got, want := all(c.Total), []string{"9", "2.7", "4.0", "+1.3", "22%", "89%", "+67 points"}; !slices.Equal(got, want) {
 		t.Errorf("the organisation: %v, want %v", got, want)
+	}
+
+	// Served from a snapshot (as for a large organisation), every figure
+	// is the same, hidden ones hidden, for the admin and a manager.
+	snapped := org.NewCoverage(w.s.Store, w.s.Catalogues, w.clock.Now, org.WithSnapshots(1, time.Hour))
+	for _, a := range []org.Actor{w.admin, managers["Four"], w.admin} { // the second admin view from the snapshot
+		want, err := w.s.Coverage.Evaluation(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := snapped.Evaluation(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.AsOf = time.Time{}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("from a snapshot:\n%+v\nlive:\n%+v", got, want)
+		}
+	}
+	if _, err := w.admin.Org.Snapshot(ctx, store.SnapshotEvaluation, "teams=*"); err != nil {
+		t.Errorf("no snapshot of the admin's evaluation: %v", err)
 	}
 }

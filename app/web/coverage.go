@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -418,5 +419,8 @@ func coverageFuncs() template.FuncMap {
 	return template.FuncMap{
 		"statusWord": func(st string) string { return org.StatusWords[st] },
 		"lower":      strings.ToLower,
+		// asOf is when a large organisation's snapshot was worked out.
+		"asOf":            func(t time.Time) string { return t.UTC().Format("2 January 2006 at 15:04 UTC") },
+		"snapshotMinutes": func() int { return int(org.SnapshotMaxAge / time.Minute) },
 	}
 }

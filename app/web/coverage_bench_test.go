@@ -10,8 +10,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/upstand/upstand/app/authoring"
 	"github.com/upstand/upstand/app/org"
@@ -63,7 +66,19 @@ func BenchmarkCoverageAtScale(b *testing.B) {
 	}
 	learners, teams := benchSize("UPSTAND_BENCH_LEARNERS", 50000), benchSize("UPSTAND_BENCH_TEAMS", 500)
 	ctx := context.Background()
-	s := newTestServer(b, serverOptions{})
+	// UPSTAND_BENCH_EXPLAIN=FILE writes each page's statements, with
+	// EXPLAIN (ANALYZE, BUFFERS) of its reads, to FILE.
+	explainTo := os.Getenv("UPSTAND_BENCH_EXPLAIN")
+	var statements *statementLog
+	if explainTo != "" {
+		statements = &statementLog{}
+	}
+	opts := serverOptions{}
+	if statements != nil {
+		opts.queries = statements
+	}
+	s := newTestServer(b, opts)
+	var plans strings.Builder
 	sv := seed.Services{Store: s.st, Org: org.New(s.st, org.Config{BaseURL: s.cfg.BaseURL}, s.clock.Now),
 		Authoring: authoring.New(s.st, s.cats, os.DirFS("../.."), s.clock.Now), Cats: s.cats}
 	var rows []store.ContentVersion
@@ -164,6 +179,14 @@ func BenchmarkCoverageAtScale(b *testing.B) {
 			for range 3 {
 				p.who.get(p.path)
 			}
+			if statements != nil {
+				statements.start()
+				p.who.get(p.path)
+				fmt.Fprintf(&plans, "## %s: GET %s\n\n", p.name, p.path)
+				if err := explain(ctx, s.app, statements.stop(), &plans); err != nil {
+					b.Fatal(err)
+				}
+			}
 			var took []time.Duration
 			for b.Loop() {
 				t0 := time.Now()
@@ -175,6 +198,12 @@ func BenchmarkCoverageAtScale(b *testing.B) {
 			}
 			percentiles(b, took)
 		})
+	}
+
+	if explainTo != "" {
+		if err := os.WriteFile(explainTo, []byte(plans.String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
 	}
 
 	// The CSV of everyone's duties, from a real listener, read as it
@@ -216,6 +245,69 @@ func BenchmarkCoverageAtScale(b *testing.B) {
 		b.ReportMetric(float64(peak)/1024, "peak-rss-MB")
 		b.ReportMetric(float64(bytes)/1e6, "csv-MB")
 	})
+}
+
+// statementLog is a query hook that, between start and stop, keeps the
+// statements the server sends.
+type statementLog struct {
+	mu   sync.Mutex
+	on   bool
+	seen []string
+}
+
+func (l *statementLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (l *statementLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.on {
+		l.seen = append(l.seen, e.Query)
+	}
+}
+
+func (l *statementLog) start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on, l.seen = true, nil
+}
+
+func (l *statementLog) stop() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on = false
+	return l.seen
+}
+
+// explain replays a page's statements in one transaction that is rolled
+// back, as the app's role (so under the same row-level security and
+// settings): the settings as they were, every other read under EXPLAIN
+// (ANALYZE, BUFFERS), whose plans it writes to w.
+func explain(ctx context.Context, db *bun.DB, statements []string, w io.Writer) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range statements {
+		upper := strings.ToUpper(strings.TrimSpace(q))
+		switch {
+		case upper == "BEGIN" || upper == "COMMIT" || upper == "ROLLBACK":
+			continue
+		case strings.Contains(q, "set_config(") || !(strings.HasPrefix(upper, "SELECT") || strings.HasPrefix(upper, "WITH")):
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+			continue
+		}
+		var lines []string
+		if err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS) "+q).Scan(ctx, &lines); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+		fmt.Fprintf(w, "```sql\n%s\n```\n\n```\n%s\n```\n\n", q, strings.Join(lines, "\n"))
+	}
+	return nil
 }
 
 // resetPeakRSS starts the process's peak resident size afresh (Linux).

@@ -52,6 +52,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 type testServer struct {
 	*Server
 	owner *bun.DB               // the database as its owner, beneath row-level security
+	app   *bun.DB               // the database as the app connects to it (under row-level security)
 	cats  *catalogue.Catalogues // what Learning serves and Studio publishes to, shared as in main
 	clock *fixture.Clock
 	logs  *syncBuffer
@@ -65,6 +66,9 @@ type serverOptions struct {
 	env   map[string]string
 	mail  *mail.Sender
 	start time.Time
+	// queries, when set, sees every statement the server sends
+	// (the coverage benchmark's EXPLAIN ANALYZE).
+	queries bun.QueryHook
 }
 
 // newTestServer builds the web layer with the real embedded templates, the
@@ -89,6 +93,9 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	log := slog.New(LogHandler(slog.NewTextHandler(logs, nil))) // as main wraps the process logger
 	clock := fixture.NewClock(o.start)
 	app, owner := dbtest.NewWithAdmin(t)
+	if o.queries != nil {
+		app.AddQueryHook(o.queries)
+	}
 	st := store.New(app)
 	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), clock.Now, log)
 	if err != nil {
@@ -112,7 +119,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{Server: s, owner: owner, cats: cats, clock: clock, logs: logs,
+	return &testServer{Server: s, owner: owner, app: app, cats: cats, clock: clock, logs: logs,
 		rp: virtualwebauthn.RelyingParty{ID: cfg.BaseURL.Hostname(), Name: "Upstand", Origin: cfg.Origin()}}
 }
 
