@@ -27,6 +27,7 @@ type canonScenario struct {
 	ContentWarning string               `json:"content_warning,omitempty"`
 	Competencies   map[string]string    `json:"competencies,omitempty"`
 	Variables      map[string]any       `json:"variables,omitempty"`
+	Disqualifying  []string             `json:"disqualifying,omitempty"`
 	Start          string               `json:"start"`
 	Nodes          map[string]canonNode `json:"nodes"`
 }
@@ -97,7 +98,8 @@ func canonicalScenario(s *Scenario) ([]byte, string) {
 	c := canonScenario{
 		ID: s.ID, Title: s.Title, Summary: s.Summary, Audience: s.Audience,
 		Minutes: s.Minutes, ContentWarning: s.ContentWarning, Start: s.Start,
-		Nodes: make(map[string]canonNode, len(s.Nodes)),
+		Disqualifying: s.Disqualifying,
+		Nodes:         make(map[string]canonNode, len(s.Nodes)),
 	}
 	if len(s.Competencies) > 0 {
 		c.Competencies = make(map[string]string, len(s.Competencies))

@@ -4,7 +4,7 @@
 //
 // The file format is the contract in shared/spec/content-format.md; the
 // choices this package makes where the contract is silent are written down in
-// docs/content.md. Every rule of the contract (S1–S11 for scenarios, M1–M7
+// docs/content.md. Every rule of the contract (S1–S12 for scenarios, M1–M7
 // for modules) is its own check, and a file reports all of its problems at
 // once, each in the one-line form
 //

@@ -36,8 +36,9 @@ func addFiles(f *testing.F, pattern string, add func(data []byte)) {
 	}
 }
 
-// conditionalSeeds are scenarios using conditional text and routed gotos,
-// valid and broken, so the fuzzers start from the new forms too.
+// conditionalSeeds are scenarios using conditional text, routed gotos and
+// disqualifying flags, valid and broken, so the fuzzers start from the new
+// forms too.
 func conditionalSeeds() []string {
 	return []string{
 		secretScenario,
@@ -47,6 +48,9 @@ func conditionalSeeds() []string {
 		strings.Replace(secretScenario, "      - if: corrected", "      - if: \"corrected && !promised\"", 1),
 		strings.Replace(secretScenario, "      - Well done.\n", "", 1),
 		strings.Replace(secretScenario, "      - Sam goes on.", "      - [Sam goes on.]", 1),
+		flagScenario,
+		strings.Replace(flagScenario, "        set: {promised: false}\n", "", 1),
+		strings.Replace(flagScenario, "[promised]", "[promised, n, nobody]", 1),
 		"id: t\ntitle: T\nsummary: S.\nvariables: {n: 0}\nstart: a\nnodes:\n  a:\n    text: [A, {if: \"n > 0\", text: B}]\n" +
 			"    choices:\n      - {text: Go, goto: [{if: \"n == 0\", node: a}, {node: w}], set: {n: \"n + 1\"}}\n  w: {ending: positive, text: W}\n",
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -175,7 +176,8 @@ const maxStates = 10000
 // The same play-through finds what conditions make unseen: a node whose
 // text, in some state, would show no part at all (S10), and a text part or
 // a route whose `if` never holds in any state the learner can be in there
-// (S5: written for nobody).
+// (S5: written for nobody), and a positive ending the learner can reach
+// with a disqualifying flag set (S12: a verdict the path does not deserve).
 func checkStates(r *report, s *Scenario) {
 	var states []*Reached
 	reported := map[string]bool{} // nodes with an S7 problem
@@ -183,6 +185,7 @@ func checkStates(r *report, s *Scenario) {
 	visited := map[string]bool{}
 	shown := map[*TextPart]bool{}
 	taken := map[*Choice]map[int]bool{} // the routes taken by each choice made
+	judged := map[string]bool{}         // "node|flag" already reported under S12
 	var textErr error
 	err := s.Walk(maxStates, func(st *Reached) bool {
 		states = append(states, st)
@@ -212,6 +215,19 @@ func checkStates(r *report, s *Scenario) {
 			}
 			taken[m.Choice][m.Route] = true
 		}
+		if n.Ending == Positive {
+			for _, flag := range s.Disqualifying {
+				// The walk is breadth first, so the first state found
+				// with the flag set has a shortest path to it.
+				if st.Vars[flag] != true || judged[n.ID+"|"+flag] {
+					continue
+				}
+				judged[n.ID+"|"+flag] = true
+				r.add(n.pos, nodeWhere(n.ID), "S12",
+					"a positive ending is reachable with %s = true (path %s); route that path to another ending or mark the flag false when it is put right",
+					flag, pathText(st.Path()))
+			}
+		}
 		if !n.IsEnding() && len(st.Moves) == 0 && !reported[n.ID] {
 			reported[n.ID] = true
 			r.add(n.pos, nodeWhere(n.ID), "S7", "the learner can arrive here%s with no choice on offer: no choice's \"if\" holds",
@@ -226,6 +242,7 @@ func checkStates(r *report, s *Scenario) {
 	switch {
 	case errors.Is(err, ErrTooManyStates):
 		checkUnconditional(r, s)
+		checkVerdictsUnknown(r, s)
 		return
 	case errors.As(err, &ee):
 		switch {
@@ -318,6 +335,36 @@ func checkUnconditional(r *report, s *Scenario) {
 				maxStates)
 		}
 	}
+}
+
+// checkVerdictsUnknown is the S12 part of the fallback of checkStates: with
+// too many states to play through, nothing shows that a positive ending
+// cannot be reached with a disqualifying flag set, so a scenario that has
+// such flags must keep its variables within the limit.
+func checkVerdictsUnknown(r *report, s *Scenario) {
+	if len(s.Disqualifying) == 0 {
+		return
+	}
+	for _, id := range s.NodeIDs {
+		if n := s.Nodes[id]; n.Ending == Positive {
+			r.add(n.pos, nodeWhere(id), "S12",
+				"the variables take over %d combinations, too many to check that this positive ending cannot be reached with a disqualifying flag (%s) set; bound the counters",
+				maxStates, strings.Join(s.Disqualifying, ", "))
+		}
+	}
+}
+
+// pathText is a path of choice positions for a message: "1, 3, 2", or
+// "none: it is the start" for the empty path (a start that is an ending).
+func pathText(path []int) string {
+	if len(path) == 0 {
+		return "none: it is the start"
+	}
+	parts := make([]string, len(path))
+	for i, c := range path {
+		parts[i] = strconv.Itoa(c)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // when describes the variable values of a state for a message, e.g.

@@ -57,9 +57,12 @@ type Scenario struct {
 	// order, so file order must not carry meaning (or change a version).
 	Competencies []Competency
 	Variables    []Variable
-	Start        string
-	Nodes        map[string]*Node
-	NodeIDs      []string // in file order, for listings and graph views
+	// Disqualifying are the bool variables that must be false at every
+	// positive ending the learner can reach (rule S12), sorted by name.
+	Disqualifying []string
+	Start         string
+	Nodes         map[string]*Node
+	NodeIDs       []string // in file order, for listings and graph views
 	// Version is a hash of Canonical (and of Owner, when set); see
 	// docs/content.md.
 	Version   string
@@ -69,6 +72,9 @@ type Scenario struct {
 	Owner string
 
 	nodesPos pos
+	// disqPos is the `disqualifying` key, for the S12 problem of a
+	// scenario with too many states to play through.
+	disqPos pos
 }
 
 // Node is one situation in a scenario: a moment with choices, or an ending.
@@ -169,7 +175,7 @@ func (c *Choice) Targets() []*Route {
 
 // scenarioFields are the keys a scenario file may use.
 var scenarioFields = []string{"id", "title", "summary", "audience", "minutes", "content_warning",
-	"competencies", "variables", "start", "nodes"}
+	"competencies", "variables", "disqualifying", "start", "nodes"}
 
 var (
 	nodeFields   = []string{"speaker", "text", "choices", "ending"}
@@ -178,7 +184,7 @@ var (
 	routeFields  = []string{"if", "node"}
 )
 
-// ParseScenario checks one scenario file against rules S1–S11 and returns
+// ParseScenario checks one scenario file against rules S1–S12 and returns
 // it, or every problem found. path is the file's path relative to the
 // content root (scenarios/<id>.yaml); the id must equal its base name.
 func ParseScenario(path string, data []byte) (*Scenario, Errors) {
@@ -233,6 +239,7 @@ func parseScenario(r *report, file string, data []byte) *Scenario {
 	s.ContentWarning = w.optText(f, "content_warning", "")
 	s.Competencies = w.competencies(f)
 	s.Variables = w.variables(f)
+	s.Disqualifying = w.disqualifying(s, f)
 
 	// Nodes come before start so that start can be checked against them.
 	w.nodes(s, f)
@@ -454,6 +461,38 @@ func (w *walker) variables(f map[string]field) []Variable {
 		out = append(out, v)
 	}
 	slices.SortFunc(out, func(a, b Variable) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// disqualifying decodes the list of disqualifying flags: each must be a
+// declared bool variable (S9), listed once. The list is a set: it comes
+// back sorted, so its order in the file changes nothing.
+func (w *walker) disqualifying(s *Scenario, f map[string]field) []string {
+	fd, ok := f["disqualifying"]
+	if !ok || fd.val == nil {
+		return nil
+	}
+	s.disqPos = fd.keyPos
+	names := make([]string, len(s.Variables))
+	for i, v := range s.Variables {
+		names[i] = v.Name
+	}
+	values, ps := w.strList(fd, "")
+	var out []string
+	for i, name := range values {
+		j := slices.Index(names, name)
+		switch {
+		case j < 0:
+			w.r.add(ps[i], "", "S9", "disqualifying names undeclared variable %q%s", name, suggest(name, names))
+		case s.Variables[j].Type != Bool:
+			w.r.add(ps[i], "", "S9", "disqualifying names %q, a whole-number variable; a disqualifying flag must be true/false", name)
+		case slices.Contains(out, name):
+			w.r.add(ps[i], "", "S1", "disqualifying lists %q twice", name)
+		default:
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
