@@ -19,6 +19,9 @@ minutes: 10
 # content_warning: "Name anything distressing the scenario touches on."
 competencies:
   listening: "Listening without judgement"
+# variables:                  # named state the choices can set and test
+#   promised_secrecy: false
+# disqualifying: [promised_secrecy]   # no positive ending while one of these holds
 start: opening
 nodes:
   opening:
