@@ -152,8 +152,10 @@ func TestPlaceholderPhrase(t *testing.T) {
 //     or more ("170,000", "4500", "2 million"), or any number followed by
 //     "million" or "billion". A four-digit number from 1900 to 2099 written
 //     without a comma is a year, not a figure. Digit groups that are
-//     written with spaces between them ("116 123", "0808 2000 247") or that
-//     start with 0 ("0300") are phone numbers, not figures.
+//     written with spaces between them ("116 123", "0808 2000 247"), that
+//     start with 0 ("0300"), or that run to five digits or more without a
+//     comma ("text 85258") are phone numbers, not figures: write a figure
+//     of 10,000 or more with commas.
 //   - A source is a parenthesis holding a name and a year ("(Acas, 2023)",
 //     "(CIPD, Drug and alcohol misuse at work, 2020)"), or "according to"
 //     followed later in the same paragraph by a year ("according to the
@@ -202,6 +204,9 @@ func figures(s string) []string {
 		}
 		if !strings.Contains(run, ",") && len(digits) == 4 && v >= 1900 && v <= 2099 {
 			continue // a year
+		}
+		if !strings.Contains(run, ",") && len(digits) >= 5 {
+			continue // a phone number or text code ("text SHOUT to 85258"): figures this big take commas
 		}
 		out = append(out, run)
 	}
