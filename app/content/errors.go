@@ -16,7 +16,7 @@ type Error struct {
 	// `node "opening", choice 2` or `step 3, question 1`; empty for the file
 	// as a whole.
 	Where string
-	Rule  string // S1–S12 or M1–M7
+	Rule  string // S1–S13, M1–M7 or V1 (the competency vocabulary)
 	Msg   string
 }
 

@@ -13,6 +13,10 @@ import (
 type Catalogue struct {
 	Scenarios []*Scenario // sorted by id
 	Modules   []*Module   // sorted by id
+	// Vocabulary is the tree's competency vocabulary (VocabularyPath), nil
+	// when it has none. Over a base catalogue (LoadOver) it is the base's:
+	// the library's labels and definitions.
+	Vocabulary *Vocabulary
 
 	scenarios map[string]*Scenario
 	modules   map[string]*Module
@@ -68,6 +72,13 @@ func load(fsys fs.FS, base *Catalogue) (*Catalogue, Summary) {
 	var sum Summary
 	cat := &Catalogue{scenarios: map[string]*Scenario{}, modules: map[string]*Module{}}
 
+	// The competency vocabulary, when the tree has one, rules every
+	// scenario of the same tree (S13); a broken one is reported (V1) and
+	// rules nothing.
+	vocab, verrs := readVocabulary(fsys)
+	sum.Errors = append(sum.Errors, verrs...)
+	cat.Vocabulary = vocab
+
 	refs := map[string]scenarioRef{}
 	if base != nil {
 		for _, s := range base.Scenarios {
@@ -108,6 +119,9 @@ func load(fsys fs.FS, base *Catalogue) (*Catalogue, Summary) {
 		s, errs := ParseScenario(p, data)
 		sum.Errors = append(sum.Errors, errs...)
 		refs[id] = scenarioRef{s: s, path: p}
+		if s != nil && vocab != nil {
+			sum.Errors = append(sum.Errors, checkVocabulary(s, vocab)...)
+		}
 		if s != nil {
 			cat.scenarios[s.ID] = s
 			cat.Scenarios = append(cat.Scenarios, s)

@@ -37,10 +37,11 @@ func LoadOver(base *Catalogue, own fs.FS, owner string) (*Catalogue, Summary) {
 		m.Version = ownedVersion(m.Canonical, owner)
 	}
 	out := &Catalogue{
-		Scenarios: slices.Concat(base.Scenarios, cat.Scenarios),
-		Modules:   slices.Concat(base.Modules, cat.Modules),
-		scenarios: make(map[string]*Scenario, len(base.scenarios)+len(cat.scenarios)),
-		modules:   make(map[string]*Module, len(base.modules)+len(cat.modules)),
+		Vocabulary: base.Vocabulary,
+		Scenarios:  slices.Concat(base.Scenarios, cat.Scenarios),
+		Modules:    slices.Concat(base.Modules, cat.Modules),
+		scenarios:  make(map[string]*Scenario, len(base.scenarios)+len(cat.scenarios)),
+		modules:    make(map[string]*Module, len(base.modules)+len(cat.modules)),
 	}
 	for _, c := range []*Catalogue{base, cat} {
 		for id, s := range c.scenarios {

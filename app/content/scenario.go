@@ -42,6 +42,10 @@ var slug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 type Competency struct {
 	Key   string
 	Label string
+
+	// Where the key and the label are in the file, for the vocabulary
+	// rule (S13), which is checked once the whole tree is read.
+	keyPos, labelPos pos
 }
 
 // Scenario is a validated branching role-play.
@@ -58,7 +62,7 @@ type Scenario struct {
 	Competencies []Competency
 	Variables    []Variable
 	// Disqualifying are the bool variables that must be false at every
-	// positive ending the learner can reach (rule S12), sorted by name.
+	// positive ending the learner can reach (rule S13), sorted by name.
 	Disqualifying []string
 	Start         string
 	Nodes         map[string]*Node
@@ -72,7 +76,7 @@ type Scenario struct {
 	Owner string
 
 	nodesPos pos
-	// disqPos is the `disqualifying` key, for the S12 problem of a
+	// disqPos is the `disqualifying` key, for the S13 problem of a
 	// scenario with too many states to play through.
 	disqPos pos
 }
@@ -184,7 +188,7 @@ var (
 	routeFields  = []string{"if", "node"}
 )
 
-// ParseScenario checks one scenario file against rules S1–S12 and returns
+// ParseScenario checks one scenario file against rules S1–S13 and returns
 // it, or every problem found. path is the file's path relative to the
 // content root (scenarios/<id>.yaml); the id must equal its base name.
 func ParseScenario(path string, data []byte) (*Scenario, Errors) {
@@ -371,7 +375,7 @@ func (w *walker) limit(ft field, s, where string) bool {
 		// Scenarios have a rule for limits; in a module the limit is part
 		// of the rule of the file being read.
 		rule := "S11"
-		if strings.HasPrefix(w.rule, "M") {
+		if w.rule != "S1" {
 			rule = w.rule
 		}
 		w.r.add(ft.valPos, where, rule, "%s is %d characters, over the limit of %d", ft.key, n, MaxTextRunes)
@@ -431,7 +435,7 @@ func (w *walker) competencies(f map[string]field) []Competency {
 			continue
 		}
 		w.limit(e, label, "")
-		out = append(out, Competency{Key: e.key, Label: label})
+		out = append(out, Competency{Key: e.key, Label: label, keyPos: e.keyPos, labelPos: e.valPos})
 	}
 	slices.SortFunc(out, func(a, b Competency) int { return strings.Compare(a.Key, b.Key) })
 	return out
