@@ -116,12 +116,18 @@ func load(fsys fs.FS, base *Catalogue) (*Catalogue, Summary) {
 			refs[id] = scenarioRef{path: p}
 			continue
 		}
-		s, errs := ParseScenario(p, data)
+		// The draft form, so that the vocabulary is checked even in a file
+		// with other problems (a misspelt competency key is then reported
+		// once, with the vocabulary's key to use).
+		s, errs := ParseDraft(p, data)
 		sum.Errors = append(sum.Errors, errs...)
-		refs[id] = scenarioRef{s: s, path: p}
 		if s != nil && vocab != nil {
 			sum.Errors = append(sum.Errors, checkVocabulary(s, vocab)...)
 		}
+		if errs != nil {
+			s = nil
+		}
+		refs[id] = scenarioRef{s: s, path: p}
 		if s != nil {
 			cat.scenarios[s.ID] = s
 			cat.Scenarios = append(cat.Scenarios, s)

@@ -115,3 +115,20 @@ func TestLibraryVocabulary(t *testing.T) {
 		t.Fatal("the library has no competency vocabulary")
 	}
 }
+
+// A scenario with other problems is still checked against the vocabulary,
+// so a misspelt competency key gets the vocabulary's key to use.
+func TestVocabularyCheckedInBrokenScenario(t *testing.T) {
+	broken := strings.ReplaceAll(validScenario, "listening", "listenning") + "  d:\n    text: Unreachable.\n    ending: mixed\n"
+	sum := Check(fstest.MapFS{
+		VocabularyPath:     {Data: []byte(vocabFile)},
+		"scenarios/t.yaml": {Data: []byte(broken)},
+	})
+	var g []string
+	for _, e := range sum.Errors {
+		g = append(g, got(Errors{e})[0])
+	}
+	if !slices.Contains(g, "S13 5:3") || !slices.Contains(g, "S5 26:3") {
+		t.Fatalf("errors %q, want the vocabulary's S13 beside the file's S5:\n%v", g, sum.Errors)
+	}
+}
