@@ -36,7 +36,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	learners := fs.Int("learners", 0, "how many people to add")
 	teams := fs.Int("teams", 0, "how many teams they are in")
 	seedN := fs.Int64("seed", 1, "the seed: the same seed writes the same people and history")
-	courses := fs.Int("courses", 20, "how many courses are required of someone (the library's, then the organisation's copies)")
+	courses := fs.Int("courses", 20, "how many courses are required of someone (the library's first, then the organisation's copies; 0: the whole library)")
 	completions := fs.Int("completions", 0, "how many completions to write at most (0: 20 per person)")
 	cfg, _, ok := parseConfig("demo seed", fs, args[1:], env, stderr)
 	if !ok {

@@ -161,15 +161,19 @@ var variants = []struct{ id, title string }{
 
 var titleLine = regexp.MustCompile(`(?m)^title:.*$`)
 
-// ensureCourses returns the ids of n courses (at least the library's):
-// the library's, then copies published through the studio.
+// ensureCourses returns the ids of n courses: the library's (the first n
+// of them when it has more), then copies published through the studio;
+// the whole library when n is 0.
 func ensureCourses(ctx context.Context, sv Services, who func() (org.Actor, error), n int) (courses, copies []string, err error) {
 	lib := sv.Cats.Library()
 	for _, m := range lib.Modules {
 		courses = append(courses, m.ID)
 	}
-	if len(courses) >= n {
+	if n <= 0 {
 		return courses, nil, nil
+	}
+	if len(courses) >= n {
+		return courses[:n], nil, nil
 	}
 	trainer, err := who()
 	if err != nil {
