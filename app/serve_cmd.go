@@ -141,7 +141,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		return err
 	}
 	reminders, err := remind.New(remind.Config{Store: st, Coverage: cover, Catalogues: cats, DB: d.app.DB, Listener: listener,
-		Mail: sender, BaseURL: cfg.BaseURL, Now: time.Now, Log: log})
+		Mail: sender, BaseURL: cfg.BaseURL, Now: time.Now, Log: log, Events: meters})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -35,10 +36,11 @@ func (l *lockedBuffer) String() string {
 }
 
 // TestServeWithNoConfiguration runs `upstand serve` as a newcomer does:
-// no DATABASE_URL, so it starts its own PostgreSQL. It becomes ready, a
-// request that is still arriving when the shutdown signal comes is answered,
-// new connections are refused, afterwards no PostgreSQL process is left, and
-// every shutdown step is logged.
+// no DATABASE_URL, so it starts its own PostgreSQL. It becomes ready.
+// SIGTERM (here its context's end) with several requests in flight: new
+// connections are refused, every request in flight is answered 200, serve
+// exits within 10 s, afterwards no PostgreSQL process is left, and every
+// shutdown step is logged. It waits for conditions, never for a time.
 func TestServeWithNoConfiguration(t *testing.T) {
 	base := "/dev/shm"
 	if _, err := os.Stat(base); err != nil {
@@ -122,37 +124,56 @@ func TestServeWithNoConfiguration(t *testing.T) {
 		}
 	}
 
-	// A request whose body is still on its way when the signal arrives.
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	// Requests in flight when the signal arrives: each has sent its
+	// headers and been told to go on (100 Continue, so the server is
+	// reading it), and sends its body only after the signal.
+	cookies, token := signinPair(t, "http://"+addr)
+	const inFlight = 8
+	conns := make([]net.Conn, inFlight)
+	readers := make([]*bufio.Reader, inFlight)
+	for i := range conns {
+		conns[i], readers[i] = beginInFlight(t, addr, cookies, token)
+		defer conns[i].Close()
 	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nhalf-", addr)
-	time.Sleep(200 * time.Millisecond)
 	cancel() // what SIGINT/SIGTERM do through signal.NotifyContext
-	time.Sleep(500 * time.Millisecond)
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Error("a new connection was accepted after the shutdown signal")
+	signalled := time.Now()
+
+	// New connections are refused once the server has stopped listening.
+	if !waitFor(10*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	}) {
+		t.Error("new connections were still accepted 10 s after the shutdown signal")
 	}
-	if _, err := conn.Write([]byte("done!")); err != nil {
-		t.Fatalf("finish the in-flight request: %v", err)
+	for i, conn := range conns {
+		if _, err := conn.Write([]byte("{}")); err != nil {
+			t.Fatalf("finish in-flight request %d: %v", i, err)
+		}
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("the in-flight request got no answer: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode == 0 {
-		t.Error("no status for the in-flight request")
+	for i, conn := range conns {
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(readers[i], nil)
+		if err != nil {
+			t.Errorf("in-flight request %d got no answer: %v", i, err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "challenge") {
+			t.Errorf("in-flight request %d: %d %s", i, resp.StatusCode, body)
+		}
 	}
 
 	select {
 	case code := <-done:
 		if code != 0 {
 			t.Errorf("serve exited with %d:\n%s", code, stderr.String())
+		}
+		if took := time.Since(signalled); took > 10*time.Second {
+			t.Errorf("serve took %s to exit after the signal, want at most 10 s", took)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop within 30s of the signal")
@@ -171,6 +192,65 @@ func TestServeWithNoConfiguration(t *testing.T) {
 		}
 		at += i
 	}
+}
+
+// signinPair opens the sign-in page as a browser does and returns its
+// cookies (as a Cookie header) and the form's CSRF token.
+func signinPair(t *testing.T, base string) (cookies, token string) {
+	t.Helper()
+	resp, err := http.Get(base + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("GET /signin: %d, no CSRF token in the form", resp.StatusCode)
+	}
+	var pairs []string
+	for _, c := range resp.Cookies() {
+		pairs = append(pairs, c.Name+"="+c.Value)
+	}
+	return strings.Join(pairs, "; "), string(m[1])
+}
+
+// beginInFlight sends the headers of a passkey sign-in's first step
+// (answered 200 with a challenge) and waits until the server says to send
+// the body: from then on the request is in flight.
+func beginInFlight(t *testing.T, addr, cookies, token string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /signin/begin HTTP/1.1\r\nHost: %s\r\nOrigin: http://localhost:%s\r\nCookie: %s\r\nX-CSRF-Token: %s\r\n"+
+		"Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n",
+		addr, port, cookies, token)
+	r := bufio.NewReader(conn)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+		t.Fatalf("the server did not ask for the body: %q %v", line, err)
+	}
+	if blank, err := r.ReadString('\n'); err != nil || blank != "\r\n" {
+		t.Fatalf("after 100 Continue: %q %v", blank, err)
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	return conn, r
+}
+
+// waitFor polls cond until it holds or limit passes, and says which.
+func waitFor(limit time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
 }
 
 // postgresRunning looks for a process whose command line names dir.

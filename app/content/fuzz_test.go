@@ -185,3 +185,44 @@ func FuzzLoadModule(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseVocabulary: any competency vocabulary parses or gives
+// well-formed errors, never a panic or a hang; one that parses has a
+// well-formed, labelled and defined entry for each key, in key order, and
+// finds each by its key.
+func FuzzParseVocabulary(f *testing.F) {
+	addFiles(f, VocabularyPath, func(data []byte) { f.Add(data) })
+	for _, seed := range []string{
+		"competencies:\n  listening: {label: Listening, definition: Hearing the person out.}\n",
+		"competencies:\n  listening: {label: Listening}\n",
+		"competencies:\n  Listening: {label: L, definition: D}\n  a__b: {label: L, definition: D}\n",
+		"competencies:\n  a: &x {label: L, definition: D}\n  b: *x\n",
+		"competencies: []\n",
+		"competencies:\n",
+		"other: 1\n",
+		"",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, errs := ParseVocabulary(VocabularyPath, data)
+		checkErrors(t, errs)
+		if (v == nil) == (len(errs) == 0) {
+			t.Fatalf("a vocabulary %v with errors %v", v, errs)
+		}
+		if v == nil {
+			return
+		}
+		for i, d := range v.Competencies {
+			if !vocabKey.MatchString(d.Key) || d.Label == "" || d.Definition == "" {
+				t.Fatalf("entry %+v", d)
+			}
+			if i > 0 && v.Competencies[i-1].Key >= d.Key {
+				t.Fatalf("keys out of order: %q then %q", v.Competencies[i-1].Key, d.Key)
+			}
+			if got, ok := v.Lookup(d.Key); !ok || got != d {
+				t.Fatalf("Lookup(%q) = %+v, %v", d.Key, got, ok)
+			}
+		}
+	})
+}

@@ -1,6 +1,7 @@
 // Package metrics is what the server tells Prometheus: requests by route
 // pattern (never by raw path, which would hold ids and secrets), their
-// latency, the database pool, and the learning records written. It is
+// latency, the database pool, the learning records written and the
+// reminder jobs worked. It is
 // served on its own listen address (UPSTAND_METRICS_ADDR, off by default),
 // never on the public one (docs/operations.md).
 //
@@ -28,6 +29,8 @@ type Metrics struct {
 	started   *prometheus.CounterVec
 	finished  *prometheus.CounterVec
 	completed prometheus.Counter
+	jobs      *prometheus.CounterVec
+	retries   *prometheus.CounterVec
 }
 
 // New makes the collectors, with the pool statistics of db (nil: none)
@@ -51,8 +54,15 @@ func New(db *sql.DB) *Metrics {
 		completed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "upstand_completions_total", Help: "Course completions written.",
 		}),
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "upstand_reminder_jobs_total",
+			Help: "Reminder jobs worked, by kind (reminder, digest, scan) and outcome (sent, listed, skipped, done, failed, cancelled).",
+		}, []string{"kind", "outcome"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "upstand_reminder_job_retries_total", Help: "Reminder jobs worked again after an earlier attempt failed, by kind.",
+		}, []string{"kind"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.started, m.finished, m.completed,
+	m.reg.MustRegister(m.requests, m.latency, m.started, m.finished, m.completed, m.jobs, m.retries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.reg.MustRegister(collectors.NewDBStatsCollector(db, "upstand"))
@@ -107,5 +117,17 @@ func (m *Metrics) AttemptFinished(outcome string) {
 func (m *Metrics) CompletionWritten() {
 	if m != nil {
 		m.completed.Inc()
+	}
+}
+
+// JobWorked counts one working of a reminder job (remind.Events): its
+// outcome, and a retry when it is not the job's first attempt.
+func (m *Metrics) JobWorked(kind, outcome string, attempt int) {
+	if m == nil {
+		return
+	}
+	m.jobs.WithLabelValues(kind, outcome).Inc()
+	if attempt > 1 {
+		m.retries.WithLabelValues(kind).Inc()
 	}
 }

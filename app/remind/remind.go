@@ -126,7 +126,32 @@ type Config struct {
 	RetryPolicy river.ClientRetryPolicy
 	// ID names this server's River client (River makes one when empty).
 	ID string
+	// Events is told what each job came to (metrics.Metrics is one);
+	// nil tells no one.
+	Events Events
 }
+
+// Events hears what each job came to, when it has come to it: kind is
+// "reminder", "digest" or "scan"; attempt counts from 1, so a greater one
+// is a retry of a job that failed before.
+type Events interface {
+	JobWorked(kind, outcome string, attempt int)
+}
+
+// What one working of a job came to (Events' outcome).
+const (
+	JobSent      = "sent"      // emailed
+	JobListed    = "listed"    // recorded for /admin/reminders (no SMTP server)
+	JobSkipped   = "skipped"   // no longer due, or sent already
+	JobDone      = "done"      // a scan that queued what was due
+	JobFailed    = "failed"    // an error: River retries it with backoff, up to its attempts
+	JobCancelled = "cancelled" // refused for good (no such mailbox): not retried
+)
+
+// noEvents is Events for no one.
+type noEvents struct{}
+
+func (noEvents) JobWorked(string, string, int) {}
 
 // Service is the reminders: the River client that schedules, sends and
 // retries them, the manual action and the admins' list.
@@ -162,6 +187,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Schedule == nil {
 		cfg.Schedule = Daily(6)
+	}
+	if cfg.Events == nil {
+		cfg.Events = noEvents{}
 	}
 	s := &Service{cfg: cfg}
 	workers := river.NewWorkers()

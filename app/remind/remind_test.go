@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +25,7 @@ import (
 	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/mail/mailtest"
+	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/remind"
 	"github.com/upstand/upstand/app/store"
@@ -245,7 +249,8 @@ func TestReminderRetriedWhenSMTPRefuses(t *testing.T) {
 	w := newWorld(t, 1)
 	smtp := mailtest.Start(t, mailtest.Options{})
 	smtp.Refuse(true)
-	s := w.service(t, smtp, "")
+	meters := metrics.New(nil)
+	s := w.serviceWith(t, smtp, remind.Config{NoScan: true, Events: meters})
 	events, stop := s.Client().Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
 	defer stop()
 	start(t, s)
@@ -288,6 +293,28 @@ func TestReminderRetriedWhenSMTPRefuses(t *testing.T) {
 	rs := w.reminders(t)
 	if len(rs) != 1 || !rs[0].Sent || rs[0].Kind != remind.Manual || rs[0].RequestedBy == nil || *rs[0].RequestedBy != w.admin.PersonID {
 		t.Fatalf("reminders: %+v", rs)
+	}
+
+	// The metrics tell the same story: failures, retries, one sent.
+	rec := httptest.NewRecorder()
+	meters.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	value := func(series string) int {
+		m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\d+)$`).FindStringSubmatch(rec.Body.String())
+		if m == nil {
+			return 0
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	failures := done.Attempt - 1
+	for series, want := range map[string]int{
+		`upstand_reminder_jobs_total{kind="reminder",outcome="failed"}`: failures,
+		`upstand_reminder_jobs_total{kind="reminder",outcome="sent"}`:   1,
+		`upstand_reminder_job_retries_total{kind="reminder"}`:           failures,
+	} {
+		if got := value(series); got != want {
+			t.Errorf("%s = %d, want %d\n%s", series, got, want, rec.Body.String())
+		}
 	}
 }
 

@@ -43,7 +43,8 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	s := w.s
 	a := job.Args
 	now := s.cfg.Now()
-	return s.cfg.Store.Org(a.OrgID).InTx(ctx, func(tx *store.Org) error {
+	outcome := JobSkipped
+	err := s.cfg.Store.Org(a.OrgID).InTx(ctx, func(tx *store.Org) error {
 		msg, row, ok, err := s.compose(ctx, tx, a, now)
 		if err != nil || !ok {
 			return err
@@ -59,16 +60,29 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 				if errors.As(err, &refused) && refused.Code >= 500 {
 					// A permanent refusal (no such mailbox): trying again
 					// will not help.
+					outcome = JobCancelled
 					return river.JobCancel(err)
 				}
 				return err
 			}
+			outcome = JobSent
+		} else {
+			outcome = JobListed
 		}
 		return tx.WithSQLTx(ctx, func(ctx context.Context, sqlTx *sql.Tx) error {
 			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, sqlTx, job)
 			return err
 		})
 	})
+	if err != nil && outcome != JobCancelled {
+		outcome = JobFailed
+	}
+	kind := "reminder"
+	if a.Type == Digest {
+		kind = "digest"
+	}
+	s.cfg.Events.JobWorked(kind, outcome, job.Attempt)
+	return err
 }
 
 // skip is compose's answer for a reminder that is no longer due.
@@ -190,7 +204,17 @@ func (w *scanWorker) Timeout(*river.Job[ScanArgs]) time.Duration { return 30 * t
 // Work scans each organisation in turn; one that fails does not hold up
 // the others, and the job is retried (a scan is idempotent: what it
 // enqueued before is unique).
-func (w *scanWorker) Work(ctx context.Context, _ *river.Job[ScanArgs]) error {
+func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
+	err := w.scan(ctx)
+	outcome := JobDone
+	if err != nil {
+		outcome = JobFailed
+	}
+	w.s.cfg.Events.JobWorked("scan", outcome, job.Attempt)
+	return err
+}
+
+func (w *scanWorker) scan(ctx context.Context) error {
 	orgs, err := w.s.cfg.Store.Global().Organisations(ctx)
 	if err != nil {
 		return err

@@ -67,7 +67,8 @@ func rawRequest(t *testing.T, addr, request string) (*http.Response, string) {
 // TestEveryResponseIsFramed: whatever answers a request — a handler, the
 // error handler, Fiber before any middleware (an unknown method), or
 // fasthttp before Fiber (a body over the limit, headers or an address too
-// long, a malformed request, a read timeout) — the response carries a
+// long, a malformed request, a read timeout), a static file, or a path of
+// more segments than any route has — the response carries a
 // request id and every security header, an error page shows the id, and
 // the access log has one line with that id and the status. HSTS is sent
 // exactly when the base URL is https, though the request arrives over
@@ -81,6 +82,11 @@ func TestEveryResponseIsFramed(t *testing.T) {
 			s.App().Server().ReadTimeout = 500 * time.Millisecond
 			addr := listen(t, s)
 			secure := strings.HasPrefix(base, "https:")
+			_, home := s.do(t, httptest.NewRequest("GET", "/", nil))
+			asset := regexp.MustCompile(`/assets/css/app\.[0-9a-f]{12}\.css`).FindString(home)
+			if asset == "" {
+				t.Fatal("no stylesheet on the home page")
+			}
 			const get = "GET / HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\n"
 			for _, tc := range []struct {
 				name    string
@@ -96,6 +102,10 @@ func TestEveryResponseIsFramed(t *testing.T) {
 				{"malformed", get + "Content-Length: many\r\n\r\n", 400},
 				{"unknown method", "BREW / HTTP/1.1\r\nHost: localhost\r\n\r\n", 501},
 				{"read timeout (headers never finished)", get, 408},
+				{"a static file", "GET " + asset + " HTTP/1.1\r\nHost: localhost\r\n\r\n", 200},
+				{"no such static file", "GET /assets/css/app.000000000000.css HTTP/1.1\r\nHost: localhost\r\n\r\n", 404},
+				{"31+ path segments", "GET /" + strings.Repeat("a/", 40) + "b HTTP/1.1\r\nHost: localhost\r\n\r\n", 404},
+				{"31+ path segments in the signed-in part", "GET /admin/people/" + strings.Repeat("x/", 40) + "edit HTTP/1.1\r\nHost: localhost\r\n\r\n", 303},
 			} {
 				resp, body := rawRequest(t, addr, tc.request)
 				checkFrame(t, s, tc.name, resp, body, tc.status, secure)

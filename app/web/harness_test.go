@@ -69,6 +69,9 @@ type serverOptions struct {
 	// queries, when set, sees every statement the server sends
 	// (the coverage benchmark's EXPLAIN ANALYZE).
 	queries bun.QueryHook
+	// app and owner, when set, are the database (as the application and
+	// as its owner) instead of a fresh one from dbtest.
+	app, owner *bun.DB
 }
 
 // newTestServer builds the web layer with the real embedded templates, the
@@ -92,7 +95,10 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	logs := &syncBuffer{}
 	log := slog.New(LogHandler(slog.NewTextHandler(logs, nil))) // as main wraps the process logger
 	clock := fixture.NewClock(o.start)
-	app, owner := dbtest.NewWithAdmin(t)
+	app, owner := o.app, o.owner
+	if app == nil {
+		app, owner = dbtest.NewWithAdmin(t)
+	}
 	if o.queries != nil {
 		app.AddQueryHook(o.queries)
 	}

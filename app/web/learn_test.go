@@ -208,9 +208,23 @@ func TestScenarioWithHTMX(t *testing.T) {
 	if resp.StatusCode != 200 || strings.Contains(body, "<html") || !strings.Contains(body, "What happens next") {
 		t.Fatalf("htmx continue: status %d\n%s", resp.StatusCode, clip(body))
 	}
-	// A choice that is not offered, and a malformed one.
-	if resp, body := c.post(base+"/choose", url.Values{"attempt": {attempt}, "at": {"1"}, "choice": {"99"}}); resp.StatusCode != 400 || !strings.Contains(body, "not on offer") {
-		t.Errorf("choice 99: status %d", resp.StatusCode)
+	// Choices that are not offered are refused, and the attempt stays
+	// where it was: nothing recorded, the same node shown.
+	stored := func() (n int) {
+		if err := s.owner.NewRaw("SELECT count(*) FROM scenario_choices WHERE attempt_id = ?", attempt).Scan(context.Background(), &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	choicesBefore, pageBefore := stored(), c.page(base)
+	for _, choice := range []string{"99", "0", "-1", "2147483648", "1.5", ""} {
+		resp, body := c.post(base+"/choose", url.Values{"attempt": {attempt}, "at": {"1"}, "choice": {choice}})
+		if resp.StatusCode != 400 || choice == "99" && !strings.Contains(body, "not on offer") {
+			t.Errorf("choice %q: status %d", choice, resp.StatusCode)
+		}
+		if n, page := stored(), c.page(base); n != choicesBefore || page != strings.ReplaceAll(pageBefore, c.token(), c.token()) {
+			t.Errorf("choice %q changed the attempt: %d choices (was %d)", choice, n, choicesBefore)
+		}
 	}
 	if resp, _ := c.post(base+"/choose", url.Values{"attempt": {"nonsense"}, "at": {"1"}, "choice": {"1"}}); resp.StatusCode != 404 {
 		t.Errorf("malformed attempt id: status %d", resp.StatusCode)

@@ -10,7 +10,7 @@ import (
 // TestCSRF: a state-changing request without the token, with another
 // session's token, or with a valid token but marked by the browser as
 // coming from another site, is refused with 403 and changes nothing in the
-// database. The same request done properly goes through, which shows the
+// database; sent as a GET with its token in the query, it changes nothing. The same request done properly goes through, which shows the
 // refusals are the protection at work.
 func TestCSRF(t *testing.T) {
 	t.Parallel()
@@ -68,6 +68,14 @@ func TestCSRF(t *testing.T) {
 				if after := a.snapshot(t, s); after != before {
 					t.Fatalf("%s changed the database:\nbefore %s\nafter  %s", attack.name, before, after)
 				}
+			}
+			// The same form sent as a GET, token and all in the query (a
+			// link or an image on another site) changes nothing either.
+			if resp, _ := v.get(path + "?" + with(v.token()).Encode()); resp.StatusCode < 400 && resp.StatusCode != http.StatusOK {
+				t.Errorf("sent as a GET: status %d", resp.StatusCode)
+			}
+			if after := a.snapshot(t, s); after != before {
+				t.Fatalf("the form sent as a GET changed the database:\nbefore %s\nafter  %s", before, after)
 			}
 			// Done properly, from this site's own page, it works.
 			resp, body := v.postRaw(path, with(v.token()), "Origin", s.cfg.Origin(), "Sec-Fetch-Site", "same-origin")

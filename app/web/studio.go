@@ -141,8 +141,10 @@ func (s *Server) studioLibraryExport(c *fiber.Ctx) error {
 	return sendYAML(c, id, files[id+".yaml"])
 }
 
-// sendYAML answers with a scenario file as a download.
+// sendYAML answers with a scenario file as a download, kept out of
+// caches as every signed-in page is (a draft is the organisation's own).
 func sendYAML(c *fiber.Ctx, id, text string) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, "application/yaml; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+id+`.yaml"`)
 	return c.SendString(text)
