@@ -107,7 +107,7 @@ func TestDemoSeedCommand(t *testing.T) {
 		return orgs[i], s
 	}
 
-	first, a := seeded("Riverside Care", "--learners", "120", "--teams", "6", "--courses", "8", "--seed", "7")
+	first, a := seeded("Riverside Care", "--learners", "120", "--teams", "6", "--courses", "14", "--seed", "7")
 	if len(a.people) != 120 || len(a.teams) != 6 || len(a.completions) == 0 || len(a.requirements) == 0 {
 		t.Fatalf("seeded %d people, %d teams, %d requirements, %d completions", len(a.people), len(a.teams), len(a.requirements), len(a.completions))
 	}
@@ -118,20 +118,20 @@ func TestDemoSeedCommand(t *testing.T) {
 			courses = append(courses, id)
 		}
 	}
-	if len(courses) != 8 {
-		t.Errorf("%d required courses, want 8: %v", len(courses), courses)
+	if len(courses) != 14 {
+		t.Errorf("%d required courses, want 14 (the library's 12 and two copies): %v", len(courses), courses)
 	}
 	if first.ResponderLabelID == nil {
 		t.Error("no responder label set")
 	}
 	// The same seed, another organisation: the same people and history.
-	_, b := seeded("Hillside Care", "--learners", "120", "--teams", "6", "--courses", "8", "--seed", "7")
+	_, b := seeded("Hillside Care", "--learners", "120", "--teams", "6", "--courses", "14", "--seed", "7")
 	if !slices.Equal(a.people, b.people) || !slices.Equal(a.teams, b.teams) || !slices.Equal(a.requirements, b.requirements) ||
 		!slices.Equal(a.completions, b.completions) {
 		t.Errorf("the same seed wrote different data:\n%v\n%v", a.completions[:3], b.completions[:3])
 	}
 	// Another seed: other people.
-	_, c := seeded("Lakeside Care", "--learners", "120", "--teams", "6", "--courses", "8", "--seed", "8")
+	_, c := seeded("Lakeside Care", "--learners", "120", "--teams", "6", "--courses", "14", "--seed", "8")
 	if slices.Equal(a.people, c.people) {
 		t.Error("another seed wrote the same people")
 	}

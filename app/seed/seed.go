@@ -341,8 +341,8 @@ func requirements(courses []string, teams []string, seed int64) []store.SeedRequ
 		}
 		return out
 	}
-	managers := pick("handling-disclosures", "trauma-informed-conversations")
-	responders := pick("responding-to-reports", "trauma-informed-conversations", "anti-oppressive-practice")
+	managers := pick("handling-disclosures", "trauma-informed-conversations", "suicide-risk-conversations", "domestic-abuse-disclosures")
+	responders := pick("responding-to-reports", "trauma-informed-conversations", "fair-process", "anti-oppressive-practice")
 	hr := pick("responding-to-reports", "handling-disclosures")
 	var rest []string
 	for _, id := range courses {
