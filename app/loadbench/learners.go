@@ -245,4 +245,3 @@ func parallel(n, workers int, f func(i int) error) error {
 
 // linkRE finds an enrolment link in a page or a command's output.
 var linkRE = regexp.MustCompile(`https?://[^\s"<]+/enrol/[A-Za-z0-9_-]+`)
-

@@ -606,4 +606,3 @@ func (r *Results) Write(path string) error {
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
-
