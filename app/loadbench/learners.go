@@ -33,7 +33,7 @@ type browser struct {
 }
 
 type passkey struct {
-	mu   sync.Mutex // the signature counter
+	mu   sync.Mutex // one ceremony at a time (the signature counter)
 	auth virtualwebauthn.Authenticator
 	cred virtualwebauthn.Credential
 	rp   virtualwebauthn.RelyingParty
@@ -181,6 +181,10 @@ func (b *browser) enrol(link string) error {
 
 // signIn signs a new browser in with pk (the authentication ceremony).
 func (b *browser) signIn(pk *passkey) error {
+	// One ceremony at a time per passkey: the server refuses a signature
+	// counter lower than one it has seen (a cloned authenticator).
+	pk.mu.Lock()
+	defer pk.mu.Unlock()
 	if _, _, err := b.expect(http.StatusOK, http.MethodGet, "/signin", nil, ""); err != nil {
 		return err
 	}
@@ -192,10 +196,8 @@ func (b *browser) signIn(pk *passkey) error {
 	if err != nil {
 		return err
 	}
-	pk.mu.Lock()
 	pk.cred.Counter++
 	resp := virtualwebauthn.CreateAssertionResponse(pk.rp, pk.auth, pk.cred, *ao)
-	pk.mu.Unlock()
 	if _, _, err := b.expect(http.StatusOK, http.MethodPost, "/signin/finish?ceremony="+url.QueryEscape(c.Ceremony), nil, resp); err != nil {
 		return err
 	}

@@ -95,8 +95,7 @@ func startCluster(ctx context.Context, statements bool) (*cluster, error) {
 	}
 	if statements {
 		// Loaded at start only: set it, then start the cluster again.
-		if err := execAdmin(ctx, c.AdminURL(), "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'",
-			"ALTER SYSTEM SET pg_stat_statements.track = 'all'"); err != nil {
+		if err := execAdmin(ctx, c.AdminURL(), "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"); err != nil {
 			c.Stop()
 			return nil, err
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/graphview"
@@ -69,6 +70,7 @@ type serverOptions struct {
 	// queries, when set, sees every statement the server sends
 	// (the coverage benchmark's EXPLAIN ANALYZE).
 	queries bun.QueryHook
+	db      []db.Option // more options for the application's pool (db.Trace)
 }
 
 // newTestServer builds the web layer with the real embedded templates, the
@@ -92,7 +94,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	logs := &syncBuffer{}
 	log := slog.New(LogHandler(slog.NewTextHandler(logs, nil))) // as main wraps the process logger
 	clock := fixture.NewClock(o.start)
-	app, owner := dbtest.NewWithAdmin(t)
+	app, owner := dbtest.NewWithAdminOptions(t, o.db...)
 	if o.queries != nil {
 		app.AddQueryHook(o.queries)
 	}
