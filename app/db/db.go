@@ -75,7 +75,9 @@ func Open(ctx context.Context, url string, options ...Option) (*bun.DB, error) {
 	for _, o := range options {
 		o(&opts)
 	}
-	sqldb := stdlib.OpenDB(*cfg, opts...)
+	// Each connection holds a transaction's BEGIN back and sends it with
+	// the first statement (see lazybegin.go).
+	sqldb := sql.OpenDB(lazyConnector{stdlib.GetConnector(*cfg, opts...)})
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(10)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

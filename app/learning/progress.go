@@ -98,6 +98,11 @@ type Progress struct {
 	// PreAnswered and PostAnswered say whether the confidence checks were
 	// answered or skipped in this chain.
 	PreAnswered, PostAnswered bool
+	// Support is the organisation's support resources, read in the same
+	// transaction by a page that shows the support panel (OpenLesson), so
+	// the panel costs no transaction of its own; SupportRead says it was.
+	Support     []store.SupportResource
+	SupportRead bool
 }
 
 // Total is the number of steps.
@@ -292,7 +297,11 @@ func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, 
 		if err := l.Member().AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
 			return err
 		}
-		p, err = s.progress(ctx, l, m, a)
+		if p, err = s.progress(ctx, l, m, a); err != nil {
+			return err
+		}
+		p.Support, err = l.Member().Org().SupportResources(ctx)
+		p.SupportRead = err == nil
 		return err
 	})
 	if err != nil {
