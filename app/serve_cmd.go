@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -240,7 +241,10 @@ func sweep(ctx context.Context, st *store.Store, log *slog.Logger) {
 }
 
 // serveMetrics serves /metrics on its own address (never the public one),
-// reporting a failure of the server on errc; stop shuts it down.
+// reporting a failure of the server on errc; stop shuts it down. The same
+// address serves Go's profiles under /debug/pprof/ (CPU, heap,
+// allocations, goroutines) for the operator and the load harness
+// (app/loadbench); the public address never does.
 func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger, errc chan<- error) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -248,6 +252,11 @@ func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger, errc chan<-
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

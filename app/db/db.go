@@ -38,6 +38,25 @@ func AsApp() Option {
 	}
 }
 
+// Trace hands every statement the pool's connections send (BEGIN and
+// COMMIT included) and every statement they prepare to t: for tests that
+// count round trips to PostgreSQL.
+func Trace(t Tracer) Option {
+	return func(opts *[]stdlib.OptionOpenDB) {
+		*opts = append(*opts, stdlib.OptionBeforeConnect(func(_ context.Context, cfg *pgx.ConnConfig) error {
+			cfg.Tracer = t
+			return nil
+		}))
+	}
+}
+
+// Tracer is what Trace needs: pgx's tracers of queries and of prepared
+// statements.
+type Tracer interface {
+	pgx.QueryTracer
+	pgx.PrepareTracer
+}
+
 // Open connects to the database at url and checks that it answers within
 // 10 seconds, so a wrong URL fails at start-up with one clear error.
 func Open(ctx context.Context, url string, options ...Option) (*bun.DB, error) {
@@ -45,11 +64,20 @@ func Open(ctx context.Context, url string, options ...Option) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: parse database URL: %w", err)
 	}
+	// bun writes every value into the SQL text, so nearly every statement
+	// is new to pgx's statement cache, which would prepare it first: a
+	// round trip more for each query, and a cache of statements never
+	// used again. Exec sends the statement and reads its rows in one
+	// round trip (the extended protocol's unnamed statement); arguments
+	// that do come separately (River's) get their types from the server.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
 	var opts []stdlib.OptionOpenDB
 	for _, o := range options {
 		o(&opts)
 	}
-	sqldb := stdlib.OpenDB(*cfg, opts...)
+	// Each connection holds a transaction's BEGIN back and sends it with
+	// the first statement (see lazybegin.go).
+	sqldb := sql.OpenDB(lazyConnector{stdlib.GetConnector(*cfg, opts...)})
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(10)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -130,12 +130,19 @@ func New(t testing.TB) *bun.DB {
 // organisation's rows, adding a failing trigger).
 func NewWithAdmin(t testing.TB) (app, admin *bun.DB) {
 	t.Helper()
+	return NewWithAdminOptions(t)
+}
+
+// NewWithAdminOptions is NewWithAdmin with more options for the
+// application's pool (db.Trace, say).
+func NewWithAdminOptions(t testing.TB, options ...db.Option) (app, admin *bun.DB) {
+	t.Helper()
 	if server == nil {
 		t.Fatal("dbtest: no database server: call dbtest.Main(m) from TestMain in this package")
 	}
 	conf := pgtestdb.Custom(t, *server, migrator{})
 	ctx := context.Background()
-	app, err := db.Open(ctx, conf.URL(), db.AsApp())
+	app, err := db.Open(ctx, conf.URL(), append([]db.Option{db.AsApp()}, options...)...)
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}

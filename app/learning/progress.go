@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"runtime"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/google/uuid"
 
@@ -20,7 +23,26 @@ import (
 // when the step itself changes. A scenario step's fingerprint is its
 // scenario id alone: each scenario attempt is pinned to its own version, and
 // reaching an ending of an earlier version is still reaching an ending.
+//
+// A loaded step does not change, so its fingerprint is worked out once and
+// kept while the step lives (progress asks for every step of a course on
+// every page).
 func Fingerprint(st *content.Step) string {
+	k := weak.Make(st)
+	if fp, ok := fingerprints.Load(k); ok {
+		return fp.(string)
+	}
+	fp := fingerprint(st)
+	if _, loaded := fingerprints.LoadOrStore(k, fp); !loaded {
+		runtime.AddCleanup(st, func(k weak.Pointer[content.Step]) { fingerprints.Delete(k) }, k)
+	}
+	return fp
+}
+
+// fingerprints holds Fingerprint's answers by step, dropped with the step.
+var fingerprints sync.Map // weak.Pointer[content.Step] → string
+
+func fingerprint(st *content.Step) string {
 	var v any
 	switch st.Kind {
 	case content.LessonStep:
@@ -98,6 +120,11 @@ type Progress struct {
 	// PreAnswered and PostAnswered say whether the confidence checks were
 	// answered or skipped in this chain.
 	PreAnswered, PostAnswered bool
+	// Support is the organisation's support resources, read in the same
+	// transaction by a page that shows the support panel (OpenLesson), so
+	// the panel costs no transaction of its own; SupportRead says it was.
+	Support     []store.SupportResource
+	SupportRead bool
 }
 
 // Total is the number of steps.
@@ -292,7 +319,11 @@ func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, 
 		if err := l.Member().AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
 			return err
 		}
-		p, err = s.progress(ctx, l, m, a)
+		if p, err = s.progress(ctx, l, m, a); err != nil {
+			return err
+		}
+		p.Support, err = l.Member().Org().SupportResources(ctx)
+		p.SupportRead = err == nil
 		return err
 	})
 	if err != nil {

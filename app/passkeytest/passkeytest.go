@@ -17,18 +17,27 @@ import (
 // go-webauthn rightly rejects; such keys are skipped here.
 func NewCredential(t testing.TB) virtualwebauthn.Credential {
 	t.Helper()
+	cred, err := NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cred
+}
+
+// NewKey is NewCredential for programs outside tests (the load harness).
+func NewKey() (virtualwebauthn.Credential, error) {
 	for {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
-			t.Fatal(err)
+			return virtualwebauthn.Credential{}, err
 		}
 		if len(key.X.Bytes()) != 32 || len(key.Y.Bytes()) != 32 {
 			continue
 		}
 		der, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
-			t.Fatal(err)
+			return virtualwebauthn.Credential{}, err
 		}
-		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der)
+		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der), nil
 	}
 }

@@ -124,14 +124,22 @@ type ChoiceRecord struct {
 func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r ChoiceRecord) error {
 	orgID, personID := m.o.id, m.id
 	err := m.run(ctx, func(tx bun.IDB) error {
+		// The attempt's update and the choice row in one statement (one
+		// round trip): the row is added only if the update found the
+		// attempt where the learner saw it. The choice's analytics trigger
+		// runs after the statement, so it sees the attempt updated.
 		q := tx.NewUpdate().Table("scenario_attempts").
 			Set("state = ?", string(r.State)).Set("choices = ?", r.Seq).Set("updated_at = ?", r.At).
 			Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", attemptID).
-			Where("choices = ?", r.Seq-1).Where("finished_at IS NULL")
+			Where("choices = ?", r.Seq-1).Where("finished_at IS NULL").
+			Returning("id")
 		if r.Outcome != nil {
 			q = q.Set("outcome = ?", *r.Outcome).Set("finished_at = ?", r.At)
 		}
-		res, err := q.Exec(ctx)
+		res, err := tx.NewRaw(`WITH moved AS (?)
+			INSERT INTO scenario_choices (attempt_id, seq, org_id, person_id, node, choice, at)
+			SELECT moved.id, ?, ?, ?, ?, ?, ? FROM moved`,
+			q, r.Seq, orgID, personID, r.Node, r.Choice, r.At).Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -139,10 +147,6 @@ func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r Choice
 			return err
 		} else if n == 0 {
 			return ErrStale
-		}
-		c := ScenarioChoice{AttemptID: attemptID, Seq: r.Seq, OrgID: orgID, PersonID: personID, Node: r.Node, Choice: r.Choice, At: r.At}
-		if _, err := tx.NewInsert().Model(&c).Exec(ctx); err != nil {
-			return err
 		}
 		if r.Finished != nil {
 			return m.insertStepEvent(ctx, tx, *r.Finished)

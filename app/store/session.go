@@ -38,25 +38,24 @@ func (m *Member) CreateSession(ctx context.Context, sess Session) error {
 // expiry, seen within idle, and the person still active. Anything else is
 // ErrNotFound. Not scoped by organisation: the token decides it.
 func (g *Global) SessionByHash(ctx context.Context, hash []byte, now time.Time, idle time.Duration) (Session, Person, error) {
-	var sess Session
-	var p Person
-	err := g.run(ctx, func(db bun.IDB) error {
-		err := db.NewSelect().Model(&sess).
-			Where("id_hash = ?", hash).Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-idle)).
-			Scan(ctx)
-		if err != nil {
-			return err
-		}
-		// The token decided the organisation: read the person as it.
-		if err := bindOrg(ctx, db, sess.OrgID); err != nil {
-			return err
-		}
-		return selectPeople(db, sess.OrgID).Where("p.id = ?", sess.PersonID).Where("p.active").Scan(ctx, &p)
-	})
+	// One statement, one round trip: the function (migration
+	// 20261204110000_session_lookup) reads the session with upstand.system
+	// on and the person bound to the session's organisation, as a
+	// transaction here did in six.
+	var row struct {
+		Session Session `bun:"embed:s_"`
+		Person  Person  `bun:"embed:"`
+	}
+	err := g.s.db.NewRaw(`SELECT (r.session).id_hash AS s_id_hash, (r.session).org_id AS s_org_id,
+		(r.session).person_id AS s_person_id, (r.session).created_at AS s_created_at,
+		(r.session).last_seen_at AS s_last_seen_at, (r.session).expires_at AS s_expires_at,
+		(r.session).ip AS s_ip, (r.session).user_agent AS s_user_agent, (r.session).demo AS s_demo,
+		(r.person).*, r.passkeys, r.manages
+		FROM upstand_session(?, ?, ?) AS r`, hash, now, now.Add(-idle)).Scan(ctx, &row)
 	if err != nil {
 		return Session{}, Person{}, wrap("load session", err)
 	}
-	return sess, p, nil
+	return row.Session, row.Person, nil
 }
 
 // TouchSession records activity, which keeps the idle timeout at bay.

@@ -27,6 +27,7 @@ import (
 	"github.com/upstand/upstand/app/catalogue"
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/content"
+	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/dbtest"
 	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/graphview"
@@ -72,6 +73,7 @@ type serverOptions struct {
 	// app and owner, when set, are the database (as the application and
 	// as its owner) instead of a fresh one from dbtest.
 	app, owner *bun.DB
+	db         []db.Option // more options for a fresh database's application pool (db.Trace)
 }
 
 // newTestServer builds the web layer with the real embedded templates, the
@@ -97,7 +99,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 	clock := fixture.NewClock(o.start)
 	app, owner := o.app, o.owner
 	if app == nil {
-		app, owner = dbtest.NewWithAdmin(t)
+		app, owner = dbtest.NewWithAdminOptions(t, o.db...)
 	}
 	if o.queries != nil {
 		app.AddQueryHook(o.queries)

@@ -124,6 +124,12 @@ func courseData(p learning.Progress, title string) fiber.Map {
 // addSupport adds the support panel: the organisation's resources, then
 // the defaults.
 func (s *Server) addSupport(c *fiber.Ctx, data fiber.Map) error {
+	if p, ok := data["Progress"].(learning.Progress); ok && p.SupportRead {
+		// Read with the page's progress, in its transaction.
+		data["Support"] = toSupport(p.Support)
+		data["DefaultSupport"] = toSupport(org.DefaultSupport)
+		return nil
+	}
 	own, err := s.org.SupportResources(c.UserContext(), actor(c))
 	if err != nil {
 		return err

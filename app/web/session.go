@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"time"
@@ -142,7 +143,7 @@ func (s *Server) startSession(c *fiber.Ctx, p store.Person,
 		return err
 	}
 	s.setSessionCookie(c, token, expires)
-	return s.issueCSRF(c, secret.Hash(token))
+	return s.issueCSRF(c, token)
 }
 
 // csrfLifetime is how long a CSRF token lasts without being used.
@@ -150,14 +151,26 @@ const csrfLifetime = 2 * time.Hour
 
 // csrfProtection guards every state-changing request with a token that
 // must come in the form body (_csrf) or the X-CSRF-Token header — never
-// the query string, which ends up in logs, histories and Referers — must
-// match the cookie (double submit), and must be known server-side (shared
-// storage, so any app server can check it) as issued to this very
-// session: the stored record of a token names the session it was issued
-// to (or "signed out"), and a lookup from any other session finds nothing
-// (see csrfStorage). So neither another session's cookie and token nor a
-// pair picked up signed out (GET /signin) works with someone's session
-// cookie. Sign-in and sign-out issue a new token at once (issueCSRF).
+// the query string, which ends up in logs, histories and Referers — and
+// must be the one issued to this very session:
+//
+//   - Signed in, the token is derived from the session's secret token (the
+//     cookie's value, which PostgreSQL never holds: it keeps a hash): a
+//     SHA-256 of it under a label of its own (sessionCSRF). Every app
+//     server can check it with nothing stored, so a signed-in page costs
+//     no read or write for it; it changes with the session (new at every
+//     sign-in) and dies with it (a session ended anywhere is unknown
+//     everywhere at once, and its requests are then signed out). Knowing
+//     the token gives nothing towards the session's secret.
+//   - Signed out (the sign-in and enrolment pages), the token is random,
+//     must match the cookie (double submit) and must be known server-side
+//     (shared storage, so any app server can check it) as issued signed
+//     out: the stored record says so, and a lookup from a session finds
+//     nothing (see csrfStorage).
+//
+// So neither another session's token nor a pair picked up signed out (GET
+// /signin) works with someone's session cookie. Sign-in and sign-out
+// issue a new token at once (issueCSRF).
 //
 // Fiber's middleware drops its storage's errors: a token it could not read
 // looks unknown ("this form has expired"), a token it could not write looks
@@ -191,10 +204,52 @@ func (s *Server) csrfProtection() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		st := &csrfStorage{KV: kv, binding: csrfBinding(c.Locals(sessionHashKey))}
 		c.Locals(csrfStorageKey, st)
+		if session, ok := c.Locals(tokenKey).(string); ok && session != "" {
+			return s.sessionCSRFCheck(c, session, refuse)
+		}
 		perRequest := cfg
 		perRequest.Storage = st
 		return csrf.New(perRequest)(c)
 	}
+}
+
+// sessionCSRF is the CSRF token of the session whose secret token is
+// session (see csrfProtection).
+func sessionCSRF(session string) string {
+	sum := sha256.Sum256(append([]byte("upstand csrf token\x00"), session...))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// sessionCSRFCheck is csrfProtection for a signed-in request: a
+// state-changing one must carry the session's token in the body or a
+// header; every one gets it for its forms and in the cookie (which
+// passkey.js reads).
+func (s *Server) sessionCSRFCheck(c *fiber.Ctx, session string, refuse func(*fiber.Ctx, error) error) error {
+	want := sessionCSRF(session)
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
+	default:
+		got, err := csrfFromBodyOrHeader(c)
+		if err != nil {
+			return refuse(c, err)
+		}
+		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			return refuse(c, csrf.ErrTokenInvalid)
+		}
+	}
+	if c.Cookies(s.csrfCookie) != want {
+		s.setCSRFCookie(c, want)
+	}
+	c.Vary(fiber.HeaderCookie)
+	c.Locals(csrfKey, want)
+	return c.Next()
+}
+
+// setCSRFCookie sets the CSRF cookie as the middleware does (see
+// csrfProtection's config).
+func (s *Server) setCSRFCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{Name: s.csrfCookie, Value: token, Path: "/", Secure: s.cfg.Secure(), HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true})
 }
 
 // csrfFromBodyOrHeader reads the token from the X-CSRF-Token header or
@@ -228,29 +283,36 @@ func csrfBinding(sessionHash any) []byte {
 }
 
 // issueCSRF replaces the request's CSRF token at sign-in and sign-out:
-// the old token (the cookie's, and the one this request was checked with)
-// is deleted, and a new one bound to sessionHash (nil: signed out) is
-// stored, set as the cookie and given to any page this response renders.
-func (s *Server) issueCSRF(c *fiber.Ctx, sessionHash []byte) error {
+// the old token, if it was a stored signed-out one (the cookie's, or the
+// one this request was checked with), is deleted; the new one is the new
+// session's (session, its secret token) or, signing out (session ""), a
+// new random one stored as issued signed out. It is set as the cookie and
+// given to any page this response renders.
+func (s *Server) issueCSRF(c *fiber.Ctx, session string) error {
 	st, ok := c.Locals(csrfStorageKey).(*csrfStorage)
 	if !ok {
 		return errors.New("web: issueCSRF on a route without CSRF protection")
 	}
+	var signedIn string // the token of the session this request came with
+	if old, ok := c.Locals(tokenKey).(string); ok && old != "" {
+		signedIn = sessionCSRF(old)
+	}
 	for _, old := range []string{c.Cookies(s.csrfCookie), csrfToken(c)} {
-		if old != "" {
+		if old != "" && old != signedIn {
 			if err := st.Delete(old); err != nil {
 				return err
 			}
 		}
 	}
-	st.binding = csrfBinding(sessionHash)
-	token, _ := secret.New()
-	if err := st.Set(token, st.binding, csrfLifetime); err != nil {
-		return err
+	token := sessionCSRF(session)
+	if session == "" {
+		st.binding = csrfBinding(nil)
+		token, _ = secret.New()
+		if err := st.Set(token, st.binding, csrfLifetime); err != nil {
+			return err
+		}
 	}
-	// As the middleware sets it (see csrfProtection's config).
-	c.Cookie(&fiber.Cookie{Name: s.csrfCookie, Value: token, Path: "/", Secure: s.cfg.Secure(), HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true})
+	s.setCSRFCookie(c, token)
 	c.Locals(csrfKey, token)
 	return nil
 }

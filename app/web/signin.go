@@ -47,7 +47,7 @@ func (s *Server) signout(c *fiber.Ctx) error {
 		return err
 	}
 	s.clearSessionCookie(c)
-	if err := s.issueCSRF(c, nil); err != nil {
+	if err := s.issueCSRF(c, ""); err != nil {
 		return err
 	}
 	return c.Redirect("/signin?signed_out=1", fiber.StatusSeeOther)

@@ -1,0 +1,1 @@
+DROP FUNCTION upstand_session(bytea, timestamptz, timestamptz);
