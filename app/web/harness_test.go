@@ -102,7 +102,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 		app, owner = dbtest.NewWithAdminOptions(t, o.db...)
 	}
 	if o.queries != nil {
-		app.AddQueryHook(o.queries)
+		app = app.WithQueryHook(o.queries)
 	}
 	st := store.New(app)
 	identity, err := auth.New(st, auth.DefaultConfig(cfg.BaseURL), clock.Now, log)
