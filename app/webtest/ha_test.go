@@ -236,14 +236,21 @@ func (c *haCluster) up() {
 	// Notice a dead primary in seconds rather than pg_auto_failover's
 	// production defaults (20 s to call a node unhealthy, 30 s to wait
 	// for its demotion): the test is about the app, not the timeouts.
-	for _, set := range []string{
+	// UPSTAND_HA_DEFAULT_TIMINGS=1 keeps the defaults, to measure the
+	// outage a default formation gives.
+	tuned := []string{
 		"pgautofailover.health_check_period = 1000",
 		"pgautofailover.health_check_timeout = 1000",
 		"pgautofailover.health_check_max_retries = 1",
 		"pgautofailover.health_check_retry_delay = 500",
 		"pgautofailover.node_considered_unhealthy_timeout = 3000",
 		"pgautofailover.primary_demote_timeout = 3000",
-	} {
+	}
+	if os.Getenv("UPSTAND_HA_DEFAULT_TIMINGS") != "" {
+		tuned = nil
+		t.Log("monitor timings: pg_auto_failover's defaults")
+	}
+	for _, set := range tuned {
 		if _, err := c.monitorD.Exec("ALTER SYSTEM SET " + set); err != nil {
 			t.Fatalf("monitor: %s: %v", set, err)
 		}
