@@ -582,6 +582,8 @@
     engineReady: engineReady,
     live: live,
     progress: function () { return JSON.parse(encode(progress)); },
-    finish: finish
+    finish: finish,
+    ready: false
   };
+  engineReady.then(function () { window.upstandRuntime.ready = true; }, engineFailed);
 })();
