@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,17 +35,17 @@ var saved = sessionStorage.getItem("cmi");
 if (saved) {
   var cmi = JSON.parse(saved);
   if (cmi.core && cmi.core.exit === "suspend") { cmi.core.entry = "resume"; }
-  API.loadFromJSON(cmi);
+  try { API.loadFromJSON(cmi); } catch (e) { window.loadError = String(e); }
 }
 window.closeCourse = function () {
   var frame = document.getElementById("sco");
-  return new Promise(function (done) {
-    frame.addEventListener("load", function () {
-      sessionStorage.setItem("cmi", JSON.stringify(API.renderCMIToJSONObject()));
-      done(true);
-    }, {once: true});
-    frame.src = "about:blank";
-  });
+  window.courseClosed = false;
+  frame.addEventListener("load", function () {
+    sessionStorage.setItem("cmi", JSON.stringify(API.renderCMIToJSONObject().cmi));
+    window.courseClosed = true;
+  }, {once: true});
+  frame.src = "about:blank";
+  return true;
 };
 document.getElementById("sco").src = location.hash.slice(1);
 </script></body></html>`
@@ -158,4 +159,204 @@ func TestLMSEngineSameResults(t *testing.T) {
 		total += len(paths)
 	}
 	t.Logf("%d scenarios, %d paths played through both builds", len(cat.Scenarios), total)
+}
+
+// positivePath is a shortest path of choice ids to a positive ending of s.
+func positivePath(t *testing.T, s *content.Scenario) []int {
+	t.Helper()
+	var path []int
+	err := s.Walk(100000, func(r *content.Reached) bool {
+		if s.Nodes[r.Node].Ending == content.Positive {
+			path = r.Path()
+			return false
+		}
+		return true
+	})
+	if err != nil || path == nil {
+		t.Fatalf("%s: no positive ending found (%v)", s.ID, err)
+	}
+	return path
+}
+
+// inFrame evaluates a JavaScript expression with d, the package's
+// document, and w, its window, in the LMS host page.
+func inFrame(expr string) string {
+	return `(function () { var w = document.getElementById("sco").contentWindow, d = w.document; return (` + expr + `); })()`
+}
+
+// TestSCORM12InScormAgain plays a module's package to the end inside a
+// real SCORM 1.2 runtime, closing and relaunching it halfway through a
+// scenario, and checks what the LMS recorded.
+func TestSCORM12InScormAgain(t *testing.T) {
+	cat := bundled(t)
+	srv := servePackages(t, cat)
+	m, ok := cat.Module("handling-disclosures")
+	if !ok {
+		t.Fatal("no module handling-disclosures")
+	}
+	ctx := webtest.Tab(t)
+	launches := 0
+	launch := func() {
+		// A new query each time: the same URL with a fragment would not
+		// load the page again.
+		launches++
+		webtest.Do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/lms.html?launch=%d#/pkg/%s/index.html", srv.URL, launches, m.ID)))
+		if !webtest.Until(t, ctx, inFrame(`!!w.upstandRuntime && w.upstandRuntime.ready && w.upstandRuntime.live`)) {
+			t.Fatalf("the package did not start inside the LMS: %s", webtest.Eval[string](t, ctx,
+				`JSON.stringify({loadError: window.loadError || "", lastError: API.LMSGetLastError(), diagnostic: API.LMSGetDiagnostic(API.LMSGetLastError()), status: document.getElementById("sco").contentWindow.document.getElementById("lms-status").textContent})`))
+		}
+	}
+	click := func(sel string) {
+		t.Helper()
+		if !webtest.Eval[bool](t, ctx, inFrame(fmt.Sprintf(`(function (b) { if (!b || b.closest("[hidden]")) { return false; } b.click(); return true; })(d.querySelector(%q))`, sel))) {
+			t.Fatalf("nothing visible to click at %s", sel)
+		}
+	}
+	lmsValue := func(key string) string {
+		return webtest.Eval[string](t, ctx, fmt.Sprintf(`String(API.LMSGetValue(%q))`, key))
+	}
+	launch()
+	if got := lmsValue("cmi.core.lesson_status"); got != "incomplete" {
+		t.Errorf("status at launch %q, want incomplete", got)
+	}
+	eng := engine.New()
+	choices, answers, relaunched := 0, 0, false
+	click("#step-0 [data-next]")
+	for _, st := range m.Steps {
+		sec := fmt.Sprintf("#step-%d", st.Index)
+		if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`!d.querySelector(%q).hidden`, sec))) {
+			t.Fatalf("step %d not shown", st.Index)
+		}
+		switch st.Kind {
+		case content.ScenarioStep:
+			s := st.Scenario
+			if _, err := eng.Load(string(s.Canonical), "", s.Version); err != nil {
+				t.Fatal(err)
+			}
+			path := positivePath(t, s)
+			views, err := eng.Trace(s.ID, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range path {
+				if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`d.querySelectorAll(%q).length === %d`, sec+" [data-choice-list] button", len(views[i].Choices)))) {
+					t.Fatalf("%s step %d: choices not shown", s.ID, i)
+				}
+				k := 0
+				for j, ch := range views[i].Choices {
+					if ch.ID == c {
+						k = j + 1
+					}
+				}
+				click(fmt.Sprintf("%s [data-choice-list] li:nth-child(%d) button", sec, k))
+				choices++
+				if !relaunched && i == 0 {
+					// Close mid-scenario and launch again: it resumes at
+					// the same scene.
+					relaunched = true
+					if !webtest.Eval[bool](t, ctx, `closeCourse()`) || !webtest.Until(t, ctx, `window.courseClosed`) {
+						t.Fatal("close")
+					}
+					saved := webtest.Eval[string](t, ctx, `sessionStorage.getItem("cmi")`)
+					var cmi struct {
+						Core struct {
+							Exit, LessonStatus string
+						} `json:"core"`
+						SuspendData string `json:"suspend_data"`
+					}
+					if err := json.Unmarshal([]byte(saved), &cmi); err != nil {
+						t.Fatal(err)
+					}
+					var sd struct {
+						V  string `json:"v"`
+						At int    `json:"at"`
+						D  []any  `json:"d"`
+					}
+					if err := json.Unmarshal([]byte(cmi.SuspendData), &sd); err != nil {
+						t.Fatalf("suspend_data %q: %v\n%s", cmi.SuspendData, err, saved)
+					}
+					if sd.V != m.Version || sd.At != st.Index || cmi.Core.Exit != "suspend" {
+						t.Errorf("after closing: suspend_data %+v, exit %q; want version %s at step %d, exit suspend", sd, cmi.Core.Exit, m.Version, st.Index)
+					}
+					launch()
+					if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`!d.querySelector(%q).hidden && d.querySelector(%q).innerHTML.indexOf(%q) >= 0`, sec, sec+" [data-scene]", string(views[1].HTML)))) {
+						t.Fatalf("relaunch did not resume %s after the first choice", s.ID)
+					}
+				}
+			}
+			if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`!d.querySelector(%q).hidden`, sec+" [data-ending]"))) {
+				t.Fatalf("%s: no ending shown", s.ID)
+			}
+		case content.QuizStep:
+			for i, q := range st.Quiz.Questions {
+				for j, o := range q.Options {
+					if o.Correct {
+						click(fmt.Sprintf("#q%d-%d-%d", st.Index, i, j))
+					}
+				}
+				answers++
+			}
+			click(sec + ` button[type="submit"]`)
+			if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`d.querySelector(%q).textContent.indexOf("you passed") >= 0`, sec+" [data-quiz-result]"))) {
+				t.Fatal("quiz not passed")
+			}
+		}
+		click(sec + " [data-next]")
+	}
+	if !webtest.Until(t, ctx, inFrame(`!d.querySelector("#step-end").hidden`)) {
+		t.Fatal("finish not shown")
+	}
+	if got := lmsValue("cmi.core.lesson_status"); got != "passed" {
+		t.Errorf("status %q, want passed; finish page: %s", got, webtest.Eval[string](t, ctx, inFrame(`d.querySelector("#step-end").innerText`)))
+	}
+	if got := lmsValue("cmi.core.score.raw"); got != "100" {
+		t.Errorf("score %q, want 100", got)
+	}
+	if got := lmsValue("cmi.interactions._count"); got != fmt.Sprint(choices+answers) {
+		t.Errorf("%s interactions, want %d (%d choices, %d answers)", got, choices+answers, choices, answers)
+	}
+	if !webtest.Eval[bool](t, ctx, `closeCourse()`) || !webtest.Until(t, ctx, `window.courseClosed`) {
+		t.Fatal("close")
+	}
+	var cmi struct {
+		Core struct {
+			SessionTime string `json:"session_time"`
+			Exit        string `json:"exit"`
+		} `json:"core"`
+		SuspendData  string `json:"suspend_data"`
+		Interactions map[string]struct {
+			ID              string `json:"id"`
+			Type            string `json:"type"`
+			StudentResponse string `json:"student_response"`
+			Result          string `json:"result"`
+		} `json:"interactions"`
+	}
+	saved := webtest.Eval[string](t, ctx, `sessionStorage.getItem("cmi")`)
+	if err := json.Unmarshal([]byte(saved), &cmi); err != nil {
+		t.Fatalf("%v: %s", err, saved)
+	}
+	t.Logf("data model after the course: %s", saved)
+	if !strings.Contains(cmi.SuspendData, m.Version) || len(cmi.SuspendData) > 4096 {
+		t.Errorf("suspend_data %q", cmi.SuspendData)
+	}
+	correct, neutral := 0, 0
+	for _, in := range cmi.Interactions {
+		switch {
+		case in.Type != "choice" || in.ID == "" || len(in.ID) > 255 || strings.ContainsAny(in.ID, " \t"):
+			t.Errorf("interaction %+v", in)
+		case in.Result == "correct":
+			correct++
+		case in.Result == "neutral":
+			neutral++
+		}
+	}
+	if correct != answers || neutral != choices {
+		t.Errorf("%d correct answers and %d scenario choices recorded, want %d and %d", correct, neutral, answers, choices)
+	}
+	if cmi.Core.SessionTime == "" || cmi.Core.SessionTime == "0000:00:00" {
+		t.Errorf("session_time %q", cmi.Core.SessionTime)
+	}
+	if cmi.Core.Exit != "" {
+		t.Errorf("exit %q after completing, want empty", cmi.Core.Exit)
+	}
 }
