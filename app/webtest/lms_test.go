@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/lms"
@@ -359,4 +360,104 @@ func TestSCORM12InScormAgain(t *testing.T) {
 	if cmi.Core.Exit != "" {
 		t.Errorf("exit %q after completing, want empty", cmi.Core.Exit)
 	}
+}
+
+// TestSCORM12ByKeyboard plays a package from start to finish with the
+// keyboard alone, outside any LMS, and runs axe-core on every kind of
+// step it shows.
+func TestSCORM12ByKeyboard(t *testing.T) {
+	cat := bundled(t)
+	srv := servePackages(t, cat)
+	m, ok := cat.Module("handling-disclosures")
+	if !ok {
+		t.Fatal("no module handling-disclosures")
+	}
+	ctx := webtest.Tab(t)
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/pkg/"+m.ID+"/index.html"))
+	if !webtest.Until(t, ctx, `!!window.upstandRuntime && window.upstandRuntime.ready`) {
+		t.Fatal("the package did not start")
+	}
+	webtest.Axe(t, ctx, "package introduction")
+	tabTo(t, ctx, "#step-0 [data-next]")
+	enter(t, ctx, "#h-1")
+	checked := map[content.StepKind]bool{}
+	eng := engine.New()
+	for _, st := range m.Steps {
+		sec := fmt.Sprintf("#step-%d", st.Index)
+		if !focusedIs(t, ctx, fmt.Sprintf("#h-%d", st.Index)) {
+			t.Errorf("step %d: focus is not on its heading", st.Index)
+		}
+		first := !checked[st.Kind]
+		checked[st.Kind] = true
+		if first {
+			webtest.Axe(t, ctx, "package "+string(st.Kind))
+		}
+		switch st.Kind {
+		case content.ScenarioStep:
+			s := st.Scenario
+			if _, err := eng.Load(string(s.Canonical), "", s.Version); err != nil {
+				t.Fatal(err)
+			}
+			path := positivePath(t, s)
+			views, err := eng.Trace(s.ID, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			webtest.Until(t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length > 0`, sec+" [data-choice-list] button"))
+			for i, c := range path {
+				k := 0
+				for j, ch := range views[i].Choices {
+					if ch.ID == c {
+						k = j + 1
+					}
+				}
+				tabTo(t, ctx, fmt.Sprintf("%s [data-choice-list] li:nth-child(%d) button", sec, k))
+				webtest.Do(t, ctx, chromedp.KeyEvent(kb.Enter))
+				want := "You chose: " + views[i+1].Feedback.Text
+				if !webtest.Until(t, ctx, fmt.Sprintf(`document.querySelector(%q).textContent.indexOf(%q) === 0`, sec+" [data-feedback]", want)) {
+					t.Fatalf("%s: choice %d not made", s.ID, i+1)
+				}
+				if !focusedIs(t, ctx, sec+" [data-feedback]") {
+					t.Errorf("%s: after choice %d focus is not on the feedback", s.ID, i+1)
+				}
+				if first && i == 0 {
+					webtest.Axe(t, ctx, "package scenario feedback")
+				}
+			}
+			if first {
+				webtest.Axe(t, ctx, "package scenario ending")
+			}
+		case content.QuizStep:
+			for i, q := range st.Quiz.Questions {
+				tabTo(t, ctx, fmt.Sprintf("#q%d-%d-0", st.Index, i))
+				// Tab lands on a group's first option unchecked; Space
+				// checks it, each ArrowDown checks the next.
+				for j, o := range q.Options {
+					if o.Correct {
+						if j == 0 {
+							webtest.Do(t, ctx, chromedp.KeyEvent(" "))
+						}
+						break
+					}
+					webtest.Do(t, ctx, chromedp.KeyEvent(kb.ArrowDown))
+				}
+			}
+			tabTo(t, ctx, sec+` button[type="submit"]`)
+			webtest.Do(t, ctx, chromedp.KeyEvent(kb.Enter))
+			if !webtest.Until(t, ctx, fmt.Sprintf(`document.querySelector(%q).textContent.indexOf("you passed") >= 0`, sec+" [data-quiz-result]")) {
+				t.Fatalf("quiz not passed by keyboard: %s", text(t, ctx, sec+" [data-quiz-result]"))
+			}
+			webtest.Axe(t, ctx, "package quiz result")
+		}
+		tabTo(t, ctx, sec+" [data-next]")
+		next := fmt.Sprintf("#h-%d", st.Index+1)
+		if st.Index == len(m.Steps) {
+			next = "#h-end"
+		}
+		enter(t, ctx, next)
+	}
+	if s := text(t, ctx, "[data-summary]"); !strings.HasPrefix(s, "You have completed this course and passed its quiz.") {
+		t.Errorf("finish says %q", s)
+	}
+	webtest.Axe(t, ctx, "package finish")
 }
