@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"migrate": {"apply (up), roll back (down) or list (status) database migrations", runMigrate},
 		"content": {"check content, import a Twine story or draw a scenario: content check [DIR], content import FILE, content graph FILE", runContent},
 		"admin":   {"operator tools: create-org, invite, api-key, orgs", runAdmin},
+		"export":  {"a module as a package for another learning system: export scorm12 MODULE [--out FILE.zip]", runExport},
 		"demo":    {"demo data: demo seed --org NAME --learners N --teams T [--seed S]", runDemo},
 		"version": {"print the version", runVersion},
 	}
@@ -73,7 +74,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 
 func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "usage: upstand <command> [flags]\n\ncommands:")
-	for _, name := range []string{"serve", "migrate", "content", "admin", "demo", "version"} {
+	for _, name := range []string{"serve", "migrate", "content", "export", "admin", "demo", "version"} {
 		if c, ok := cmds[name]; ok {
 			fmt.Fprintf(w, "  %-8s %s\n", name, c.summary)
 		}

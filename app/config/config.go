@@ -74,6 +74,11 @@ type Config struct {
 	MetricsAddr string
 }
 
+// DefaultQuickExitURL is the neutral page "Leave this site" opens unless
+// UPSTAND_QUICK_EXIT_URL says otherwise: on the server and in exported
+// packages.
+const DefaultQuickExitURL = "https://www.bbc.co.uk/weather"
+
 // Env looks up an environment variable; os.LookupEnv in production, a map in tests.
 type Env func(key string) (string, bool)
 
@@ -97,7 +102,7 @@ func FlagSet(fs *flag.FlagSet, env Env) func() (Config, error) {
 	bodyLimit := fs.String("body-limit", get("UPSTAND_BODY_LIMIT", "1048576"), "largest request body in `bytes` (UPSTAND_BODY_LIMIT)")
 	proxyHeader := fs.String("proxy-header", get("UPSTAND_PROXY_HEADER", ""), "`header` with the client address, e.g. X-Forwarded-For (UPSTAND_PROXY_HEADER)")
 	demo := fs.Bool("demo", get("UPSTAND_DEMO", "") == "true", "create a demo organisation and print sign-in links for it, for a trial on this machine (UPSTAND_DEMO=true; needs a loopback base URL)")
-	quickExit := fs.String("quick-exit-url", get("UPSTAND_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"), "neutral page the \"Leave this site\" button opens (UPSTAND_QUICK_EXIT_URL)")
+	quickExit := fs.String("quick-exit-url", get("UPSTAND_QUICK_EXIT_URL", DefaultQuickExitURL), "neutral page the \"Leave this site\" button opens (UPSTAND_QUICK_EXIT_URL)")
 	smtpAddr := fs.String("smtp-addr", get("UPSTAND_SMTP_ADDR", ""), "SMTP server `host:port` for emailing enrolment links (UPSTAND_SMTP_ADDR; empty: mail off)")
 	smtpUser := fs.String("smtp-user", get("UPSTAND_SMTP_USER", ""), "SMTP login `name` (UPSTAND_SMTP_USER; empty: no login)")
 	smtpPassword := fs.String("smtp-password", get("UPSTAND_SMTP_PASSWORD", ""), "SMTP `password` (UPSTAND_SMTP_PASSWORD; prefer the variable: flags show in process lists)")
