@@ -289,27 +289,11 @@ func paragraphs(md string) []paragraph {
 		if !entering || n.Type() != gast.TypeBlock || n.FirstChild() == nil || n.FirstChild().Type() != gast.TypeInline {
 			return gast.WalkContinue, nil
 		}
-		var b strings.Builder
-		_ = gast.Walk(n, func(c gast.Node, entering bool) (gast.WalkStatus, error) {
-			if !entering {
-				return gast.WalkContinue, nil
-			}
-			switch v := c.(type) {
-			case *gast.Text:
-				b.Write(v.Segment.Value(src))
-				if v.SoftLineBreak() || v.HardLineBreak() {
-					b.WriteByte(' ')
-				}
-			case *gast.String:
-				b.Write(v.Value)
-			}
-			return gast.WalkContinue, nil
-		})
 		line := 1
 		if lines := n.Lines(); lines.Len() > 0 {
 			line += strings.Count(md[:lines.At(0).Start], "\n")
 		}
-		out = append(out, paragraph{line: line, text: b.String()})
+		out = append(out, paragraph{line: line, text: plainText(n, src)})
 		return gast.WalkSkipChildren, nil
 	})
 	return out
