@@ -179,6 +179,19 @@ func TestCoverageRollupFollowsEveryChange(t *testing.T) {
 	ctx := w.ctx
 	w.clock.Set(day(30))
 	w.verify(t, "as built")
+	// The roster the database keeps follows every change below too (until
+	// the label is unset with the due-soon window).
+	if err := w.s.Store.Org(w.org.ID).SetCoverageSettings(ctx, 30, &w.labels[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	w.verify(t, "a responder label chosen")
+	// Responders need the course people complete below.
+	if _, err := w.s.Coverage.AddRequirement(ctx, w.admin, org.RequirementInput{ModuleID: w.reqs[1].ModuleID, LabelID: &w.labels[0].ID, Refresher: store.RefresherMonths, Months: 1}); err != nil {
+		t.Fatal(err)
+	}
+	w.verify(t, "a course required of responders")
+	w.exec(t, "UPDATE people SET name = name || ' Renamed' WHERE org_id = ?", w.org.ID)
+	w.verify(t, "everyone renamed")
 
 	person := func(i int) store.Person { return w.people[i] }
 	edit := func(p store.Person, teams, labels []uuid.UUID) {

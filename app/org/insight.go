@@ -87,10 +87,13 @@ type Responder struct {
 	// InDate: an in-date completion of every course the team's
 	// responders need.
 	InDate bool
-	// Lacks are the courses they have no in-date completion of.
+	// Lacks are the courses they have no in-date completion of: filled
+	// in for the responders of a team without cover (what the roster
+	// shows), empty for the others.
 	Lacks []Lack
 	// Expires is the earliest expiry of their completions of the team's
-	// responder courses (nil: none of them expires).
+	// responder courses, for an in-date responder (nil: none of them
+	// expires, or not in date).
 	Expires *time.Time
 }
 
@@ -108,7 +111,11 @@ type Expiry struct {
 	Course Course
 }
 
-// Roster works out every team's responder cover at the present moment.
+// Roster works out every team's responder cover at the present moment,
+// from the roster the database keeps (store.Org.Roster): who holds a
+// completion of every course their team's responders need, and until
+// when. What each not-in-date responder of a team without cover lacks is
+// read from their duties, for those teams only.
 func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 	sc, err := c.ScopeOf(ctx, a)
 	if err != nil {
@@ -127,96 +134,66 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 	if err != nil {
 		return Roster{}, err
 	}
-	q.Label = label
-	var (
-		group   store.Group
-		teams   []store.Group
-		reqs    []store.Requirement
-		members []store.TeamPerson
-		duties  []store.Duty
-	)
+	now := q.Now
+	soon := now.Add(q.DueSoon)
 	err = a.Org.InTx(ctx, func(tx *store.Org) error {
-		var err error
-		if group, err = tx.Group(ctx, store.Labels, *label); err != nil {
+		group, err := tx.Group(ctx, store.Labels, *label)
+		if err != nil {
 			return err
 		}
-		if teams, err = tx.GroupNames(ctx, store.Teams); err != nil {
+		r.Label = &group
+		teams, err := tx.GroupNames(ctx, store.Teams)
+		if err != nil {
 			return err
 		}
-		if reqs, err = tx.Requirements(ctx); err != nil {
+		reqs, err := tx.Requirements(ctx)
+		if err != nil {
 			return err
 		}
-		if members, err = tx.LabelledMembers(ctx, *label, q.Teams); err != nil {
+		rows, err := tx.Roster(ctx, q, q.Teams)
+		if err != nil {
 			return err
 		}
-		duties, err = tx.Duties(ctx, q, 0)
-		return err
+		byTeam := map[uuid.UUID][]store.RosterRow{}
+		for _, row := range rows {
+			byTeam[row.TeamID] = append(byTeam[row.TeamID], row)
+		}
+		var uncovered []uuid.UUID
+		for _, t := range teams {
+			if !sc.Sees(t.ID) {
+				continue
+			}
+			rt := RosterTeam{TeamID: t.ID, Name: t.Name, Courses: responderCourses(cat, reqs, *label, t.ID)}
+			var expiries []Expiry // of the completions that keep the team's in-date responders so
+			for _, row := range byTeam[t.ID] {
+				p := Responder{PersonID: row.PersonID, Name: row.Name, InDate: len(rt.Courses) > 0 && row.InDate(now)}
+				if p.InDate && row.Until != nil {
+					p.Expires = row.Until
+					co := Course{ID: *row.UntilModule, Title: course(cat, *row.UntilModule)}
+					expiries = append(expiries, Expiry{At: *row.Until, Person: row.Name, Course: co})
+				}
+				rt.Responders = append(rt.Responders, p)
+			}
+			rt.cover(expiries, soon)
+			if !rt.Covered && len(rt.Responders) > 0 && len(rt.Courses) > 0 {
+				uncovered = append(uncovered, t.ID)
+			}
+			r.Teams = append(r.Teams, rt)
+		}
+		if len(uncovered) == 0 {
+			return nil
+		}
+		lq := q
+		lq.Teams, lq.Label = uncovered, label
+		duties, err := tx.Duties(ctx, lq, 0)
+		if err != nil {
+			return err
+		}
+		r.lacks(duties, now)
+		return nil
 	})
 	if err != nil {
 		return Roster{}, err
-	}
-	r.Label = &group
-	now := q.Now
-
-	// Each responder's standing in each course: the duty (counted under
-	// any of their teams; it is the same person).
-	type key struct {
-		person uuid.UUID
-		module string
-	}
-	standing := map[key]store.Duty{}
-	for _, d := range duties {
-		standing[key{d.PersonID, d.ModuleID}] = d
-	}
-	byTeam := map[uuid.UUID][]store.TeamPerson{}
-	for _, m := range members {
-		byTeam[m.TeamID] = append(byTeam[m.TeamID], m)
-	}
-	soon := now.Add(q.DueSoon)
-	for _, t := range teams {
-		if !sc.Sees(t.ID) {
-			continue
-		}
-		rt := RosterTeam{TeamID: t.ID, Name: t.Name}
-		seen := map[string]bool{}
-		for _, req := range reqs {
-			applies := (req.LabelID != nil && *req.LabelID == *label && (req.TeamID == nil || *req.TeamID == t.ID)) ||
-				(req.LabelID == nil && req.TeamID != nil && *req.TeamID == t.ID)
-			if applies && !seen[req.ModuleID] {
-				seen[req.ModuleID] = true
-				rt.Courses = append(rt.Courses, Course{req.ModuleID, course(cat, req.ModuleID)})
-			}
-		}
-		slices.SortFunc(rt.Courses, func(x, y Course) int { return cmp.Compare(x.Title, y.Title) })
-		var expiries []Expiry // of the completions that keep the team's in-date responders so
-		for _, m := range byTeam[t.ID] {
-			p := Responder{PersonID: m.PersonID, Name: m.Name, InDate: len(rt.Courses) > 0}
-			var mine []Expiry
-			for _, co := range rt.Courses {
-				d, ok := standing[key{m.PersonID, co.ID}]
-				if !ok || d.DoneAt == nil || (d.ExpiresAt != nil && !d.ExpiresAt.After(now)) {
-					p.InDate = false
-					l := Lack{Course: co}
-					if ok && d.DoneAt != nil {
-						l.ExpiredAt = d.ExpiresAt
-					}
-					p.Lacks = append(p.Lacks, l)
-					continue
-				}
-				if d.ExpiresAt != nil {
-					mine = append(mine, Expiry{At: *d.ExpiresAt, Person: m.Name, Course: co})
-					if p.Expires == nil || d.ExpiresAt.Before(*p.Expires) {
-						p.Expires = d.ExpiresAt
-					}
-				}
-			}
-			if p.InDate {
-				expiries = append(expiries, mine...)
-			}
-			rt.Responders = append(rt.Responders, p)
-		}
-		rt.cover(expiries, soon)
-		r.Teams = append(r.Teams, rt)
 	}
 	slices.SortStableFunc(r.Teams, func(x, y RosterTeam) int {
 		switch {
@@ -236,6 +213,59 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 		}
 	}
 	return r, nil
+}
+
+// responderCourses are the courses the responders of a team need: those
+// required of the responder label (everywhere or in the team) and those
+// required of everyone in the team, by title. (The database's roster
+// works out the same set: coverage_roster_rows.)
+func responderCourses(cat *content.Catalogue, reqs []store.Requirement, label, team uuid.UUID) []Course {
+	var out []Course
+	seen := map[string]bool{}
+	for _, req := range reqs {
+		applies := (req.LabelID != nil && *req.LabelID == label && (req.TeamID == nil || *req.TeamID == team)) ||
+			(req.LabelID == nil && req.TeamID != nil && *req.TeamID == team)
+		if applies && !seen[req.ModuleID] {
+			seen[req.ModuleID] = true
+			out = append(out, Course{req.ModuleID, course(cat, req.ModuleID)})
+		}
+	}
+	slices.SortFunc(out, func(x, y Course) int { return cmp.Compare(x.Title, y.Title) })
+	return out
+}
+
+// lacks fills in what the responders of the teams without cover lack: a
+// course never completed (in a way that counts), or one whose completion
+// expired, from their duties.
+func (r *Roster) lacks(duties []store.Duty, now time.Time) {
+	type key struct {
+		person uuid.UUID
+		module string
+	}
+	standing := map[key]store.Duty{}
+	for _, d := range duties {
+		standing[key{d.PersonID, d.ModuleID}] = d
+	}
+	for i := range r.Teams {
+		t := &r.Teams[i]
+		if t.Covered {
+			continue
+		}
+		for j := range t.Responders {
+			p := &t.Responders[j]
+			for _, co := range t.Courses {
+				d, ok := standing[key{p.PersonID, co.ID}]
+				if ok && d.DoneAt != nil && (d.ExpiresAt == nil || d.ExpiresAt.After(now)) {
+					continue
+				}
+				l := Lack{Course: co}
+				if ok && d.DoneAt != nil {
+					l.ExpiredAt = d.ExpiresAt
+				}
+				p.Lacks = append(p.Lacks, l)
+			}
+		}
+	}
 }
 
 // cover decides whether the team is covered, and if so when its cover

@@ -589,7 +589,7 @@ JOIN people p ON p.org_id = d.org_id AND p.id = d.person_id` + outer, append(arg
 }
 
 // CoverageCheck works the organisation's duties, the scopes people are
-// counted under and the counts out again from scratch — from the
+// counted under, the counts and the responder roster out again from scratch — from the
 // requirements, memberships and progress, with the courses' refresher
 // periods in q.ModuleMonths — and describes every difference from what
 // the database keeps (at most 20). Nothing is a difference the roll-up's
@@ -667,7 +667,15 @@ SELECT problem FROM (
 	(SELECT 'count missing or different: ' || row(c.*)::text FROM (SELECT * FROM counted EXCEPT SELECT * FROM stored) c LIMIT 20)
 	UNION ALL
 	(SELECT 'count that should not be: ' || row(c.*)::text FROM (SELECT * FROM stored EXCEPT SELECT * FROM counted) c LIMIT 20)
-) x LIMIT 20`, string(months), o.id, o.id, o.id, o.id, o.id, o.id, o.id, o.id).Scan(ctx, &out)
+	UNION ALL
+	(SELECT 'roster row missing or different: ' || row(r.*)::text FROM (
+		SELECT * FROM coverage_roster_rows(?, NULL)
+		EXCEPT SELECT team_id, person_id, name, complete, until, until_module FROM coverage_roster WHERE org_id = ?) r LIMIT 20)
+	UNION ALL
+	(SELECT 'roster row that should not be: ' || row(r.*)::text FROM (
+		SELECT team_id, person_id, name, complete, until, until_module FROM coverage_roster WHERE org_id = ?
+		EXCEPT SELECT * FROM coverage_roster_rows(?, NULL)) r LIMIT 20)
+) x LIMIT 20`, string(months), o.id, o.id, o.id, o.id, o.id, o.id, o.id, o.id, o.id, o.id, o.id, o.id).Scan(ctx, &out)
 	})
 	return out, wrap("check coverage", err)
 }

@@ -23,31 +23,6 @@ func (o *Org) inTeams(col string, teams []uuid.UUID) (string, []any) {
 		[]any{o.id, pgdialect.Array(teams)}
 }
 
-// TeamPerson is one person in one team.
-type TeamPerson struct {
-	TeamID   uuid.UUID `bun:"team_id"`
-	PersonID uuid.UUID `bun:"person_id"`
-	Name     string    `bun:"name"`
-}
-
-// LabelledMembers lists the active people with a label in each team (of
-// teams, or every team when nil), by team and name.
-func (o *Org) LabelledMembers(ctx context.Context, label uuid.UUID, teams []uuid.UUID) ([]TeamPerson, error) {
-	var out []TeamPerson
-	err := o.run(ctx, func(db bun.IDB) error {
-		q := db.NewSelect().TableExpr("team_members AS tm").
-			ColumnExpr("tm.team_id, p.id AS person_id, p.name").
-			Join("JOIN person_labels AS pl ON pl.org_id = tm.org_id AND pl.person_id = tm.person_id AND pl.label_id = ?", label).
-			Join("JOIN people AS p ON p.org_id = tm.org_id AND p.id = tm.person_id AND p.active").
-			Where("tm.org_id = ?", o.id)
-		if teams != nil {
-			q = q.Where("tm.team_id = ANY(?)", pgdialect.Array(teams))
-		}
-		return q.OrderExpr("tm.team_id, lower(p.name), p.id").Scan(ctx, &out)
-	})
-	return out, wrap("list labelled members", err)
-}
-
 // PastCompletion is one completion of a course, for the trend: when, and
 // whether every scenario in it finished at least mixed (what a strict
 // requirement asks).
@@ -186,4 +161,47 @@ ORDER BY module_id, scenario_id, which, outcome`
 		return db.NewRaw(sql, append([]any{o.id}, sargs...)...).Scan(ctx, &out)
 	})
 	return out, wrap("count scenario endings", err)
+}
+
+// RosterRow is one person with the responder label in one team, as the
+// database keeps them (migration 20261204120000_coverage_roster): whether
+// they hold a completion of every course the team's responders need, and
+// the earliest expiry among those completions.
+type RosterRow struct {
+	TeamID   uuid.UUID `bun:"team_id"`
+	PersonID uuid.UUID `bun:"person_id"`
+	Name     string    `bun:"name"`
+	// Complete: a completion that counts of every course the team's
+	// responders need (false when they need none).
+	Complete bool `bun:"complete"`
+	// Until is the earliest expiry of those completions, UntilModule its
+	// course; nil when none expires or not Complete.
+	Until       *time.Time `bun:"until"`
+	UntilModule *string    `bun:"until_module"`
+}
+
+// InDate says whether the row's person is an in-date responder of its
+// team at now.
+func (r RosterRow) InDate(now time.Time) bool {
+	return r.Complete && (r.Until == nil || r.Until.After(now))
+}
+
+// Roster lists the active people with the responder label in each team
+// (of teams, or every team when nil), by team and name, with their cover
+// (q readies the coverage tables, as every coverage read does).
+func (o *Org) Roster(ctx context.Context, q CoverageQuery, teams []uuid.UUID) ([]RosterRow, error) {
+	var out []RosterRow
+	err := o.run(ctx, func(db bun.IDB) error {
+		if _, err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		sel := db.NewSelect().TableExpr("coverage_roster AS r").
+			ColumnExpr("r.team_id, r.person_id, r.name, r.complete, r.until, r.until_module").
+			Where("r.org_id = ?", o.id)
+		if teams != nil {
+			sel = sel.Where("r.team_id = ANY(?)", pgdialect.Array(teams))
+		}
+		return sel.OrderExpr("r.team_id, lower(r.name), r.person_id").Scan(ctx, &out)
+	})
+	return out, wrap("read roster", err)
 }

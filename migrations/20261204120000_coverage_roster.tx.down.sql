@@ -1,0 +1,17 @@
+DROP TRIGGER coverage_roster_renamed ON people;
+DROP FUNCTION coverage_roster_renamed();
+DROP TRIGGER coverage_roster_label ON organisations;
+DROP TRIGGER coverage_roster_requirements_insert ON requirements;
+DROP TRIGGER coverage_roster_requirements_update ON requirements;
+DROP TRIGGER coverage_roster_requirements_delete ON requirements;
+DROP TRIGGER coverage_roster_people_insert ON coverage_people;
+DROP TRIGGER coverage_roster_people_update ON coverage_people;
+DROP TRIGGER coverage_roster_people_delete ON coverage_people;
+DROP TRIGGER coverage_roster_duties_insert ON coverage_duties;
+DROP TRIGGER coverage_roster_duties_update ON coverage_duties;
+DROP TRIGGER coverage_roster_duties_delete ON coverage_duties;
+DROP FUNCTION coverage_roster_org_changed();
+DROP FUNCTION coverage_roster_people_changed();
+DROP FUNCTION coverage_roster_refresh(uuid, uuid[]);
+DROP FUNCTION coverage_roster_rows(uuid, uuid[]);
+DROP TABLE coverage_roster;
