@@ -141,35 +141,25 @@ func (s Scope) Sees(team uuid.UUID) bool { return s.Admin || slices.Contains(s.T
 
 // ScopeOf is what a may see, or ErrNoCoverage.
 func (c *Coverage) ScopeOf(ctx context.Context, a Actor) (Scope, error) {
-	var sc Scope
-	err := a.Org.InTx(ctx, func(tx *store.Org) error {
-		o, err := tx.Organisation(ctx)
-		if err != nil {
-			return err
-		}
-		sc.Org = o
-		if a.PersonID == uuid.Nil { // the operator
-			sc.Admin = true
-			return nil
-		}
-		p, err := tx.Person(ctx, a.PersonID)
-		if err != nil {
-			return err
-		}
-		if !p.Active {
-			return ErrNoCoverage
-		}
-		if p.IsOrgAdmin {
-			sc.Admin = true
-			return nil
-		}
-		sc.Teams, err = tx.ManagedTeams(ctx, a.PersonID)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !sc.Admin && len(sc.Teams) == 0) {
+	v, err := a.Org.CoverageViewer(ctx, a.PersonID)
+	if err != nil {
+		return Scope{}, err
+	}
+	sc := Scope{Org: v.Org}
+	switch {
+	case a.PersonID == uuid.Nil: // the operator
+		sc.Admin = true
+	case !v.Found || !v.Active:
+		return Scope{}, ErrNoCoverage
+	case v.IsOrgAdmin:
+		sc.Admin = true
+	default:
+		sc.Teams = v.Manages
+	}
+	if !sc.Admin && len(sc.Teams) == 0 {
 		return Scope{}, ErrNoCoverage
 	}
-	return sc, err
+	return sc, nil
 }
 
 // RequirementInput is a requirement as an org admin states it.

@@ -135,17 +135,20 @@ type Choices struct {
 	Courses []Course
 }
 
-// choices are the filter's options for sc. A manager is offered their
+// choices are the filter's options for sc (teams: the organisation's
+// teams by name, when the caller has read them already). A manager is offered their
 // own teams, the labels someone in them holds, and the courses of the
 // requirements that can apply to their people (for their teams, or for a
 // label alone).
-func (c *Coverage) choices(ctx context.Context, a Actor, sc Scope) (Choices, error) {
+func (c *Coverage) choices(ctx context.Context, a Actor, sc Scope, teams []store.Group) (Choices, error) {
 	var ch Choices
 	var reqs []store.Requirement
 	err := a.Org.InTx(ctx, func(tx *store.Org) error {
-		teams, err := tx.GroupNames(ctx, store.Teams)
-		if err != nil {
-			return err
+		var err error
+		if teams == nil {
+			if teams, err = tx.GroupNames(ctx, store.Teams); err != nil {
+				return err
+			}
 		}
 		for _, t := range teams {
 			if sc.Sees(t.ID) {
@@ -260,10 +263,14 @@ func (c *Coverage) overview(ctx context.Context, a Actor, f Filter) (Overview, e
 		}
 		o.Label = &l
 	}
-	if o.Dashboard, err = c.dashboard(ctx, a, sc, f); err != nil {
+	teams, err := a.Org.GroupNames(ctx, store.Teams)
+	if err != nil {
 		return Overview{}, err
 	}
-	if o.Choices, err = c.choices(ctx, a, sc); err != nil {
+	if o.Dashboard, err = c.dashboard(ctx, a, sc, f, teams); err != nil {
+		return Overview{}, err
+	}
+	if o.Choices, err = c.choices(ctx, a, sc, teams); err != nil {
 		return Overview{}, err
 	}
 	for _, t := range o.Totals {
@@ -394,7 +401,7 @@ func (c *Coverage) cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 		out.Label = &l
 		q.Label = cq.Label
 	}
-	ch, err := c.choices(ctx, a, sc)
+	ch, err := c.choices(ctx, a, sc, nil)
 	if err != nil {
 		return CellPeople{}, err
 	}

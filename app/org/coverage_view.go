@@ -82,14 +82,15 @@ func (c *Coverage) Dashboard(ctx context.Context, a Actor, f Filter) (Dashboard,
 		if err != nil {
 			return err
 		}
-		d, err = c.dashboard(ctx, a, sc, f)
+		d, err = c.dashboard(ctx, a, sc, f, nil)
 		return err
 	})
 	return d, err
 }
 
-// dashboard is Dashboard for the scope sc.
-func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter) (Dashboard, error) {
+// dashboard is Dashboard for the scope sc (teams: the organisation's
+// teams by name, when the caller has read them already).
+func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter, teams []store.Group) (Dashboard, error) {
 	q, err := c.query(ctx, a, sc)
 	if err != nil {
 		return Dashboard{}, err
@@ -110,9 +111,10 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter) (
 		if err != nil {
 			return err
 		}
-		teams, err := tx.GroupNames(ctx, store.Teams) // by name
-		if err != nil {
-			return err
+		if teams == nil {
+			if teams, err = tx.GroupNames(ctx, store.Teams); err != nil { // by name
+				return err
+			}
 		}
 		has := map[uuid.UUID]bool{}
 		for _, id := range withDuties {
@@ -146,6 +148,10 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter) (
 		// are its row; a manager's several teams are counted here.
 		everyone := sc.Admin && f.Team == nil
 		scope.Everyone = everyone
+		// A manager of one team: everyone shown is that team, whose
+		// counts are read anyway. Of several teams: each person once,
+		// from their duties (someone may be in two of them).
+		oneTeam := !everyone && f.Team == nil && len(sc.Teams) == 1
 		counts, err := tx.Coverage(ctx, q, scope)
 		if err != nil {
 			return err
@@ -178,11 +184,11 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter) (
 			}
 			cells[k].Total += n.People
 			cells[k].Counts[n.Status] += n.People
-			if f.Team != nil {
+			if f.Team != nil || oneTeam {
 				add(totals, n.ModuleID, n.Status, n.People)
 			}
 		}
-		if !everyone && f.Team == nil {
+		if !everyone && f.Team == nil && !oneTeam {
 			q.Teams = sc.Teams
 			ds, err := tx.Duties(ctx, q, 0)
 			if err != nil {

@@ -721,3 +721,40 @@ func (o *Org) LabelsInTeams(ctx context.Context, teams []uuid.UUID) ([]Group, er
 	})
 	return gs, wrap("list labels in teams", err)
 }
+
+// CoverageViewer is what decides what someone sees of the organisation's
+// coverage, read in one statement: the organisation, and whether the
+// person is one of its active people, an org admin, and which teams they
+// manage.
+type CoverageViewer struct {
+	Org Organisation
+	// Found: the person is one of the organisation's people.
+	Found, Active, IsOrgAdmin bool
+	// Manages are the teams they manage, by id.
+	Manages []uuid.UUID
+}
+
+// CoverageViewer reads the organisation and, for personID (uuid.Nil: no
+// one), their standing.
+func (o *Org) CoverageViewer(ctx context.Context, personID uuid.UUID) (CoverageViewer, error) {
+	var row struct {
+		Organisation
+		Found      bool        `bun:"viewer_found"`
+		Active     bool        `bun:"viewer_active"`
+		IsOrgAdmin bool        `bun:"viewer_admin"`
+		Manages    []uuid.UUID `bun:"viewer_manages,array"`
+	}
+	err := o.run(ctx, func(db bun.IDB) error {
+		return db.NewRaw(`SELECT og.*, p.id IS NOT NULL AS viewer_found,
+	coalesce(p.active, false) AS viewer_active, coalesce(p.is_org_admin, false) AS viewer_admin,
+	coalesce((SELECT array_agg(tm.team_id ORDER BY tm.team_id) FROM team_members tm
+		WHERE tm.org_id = og.id AND tm.person_id = ? AND tm.is_manager), '{}') AS viewer_manages
+FROM organisations og
+LEFT JOIN people p ON p.org_id = og.id AND p.id = ?
+WHERE og.id = ?`, personID, personID, o.id).Scan(ctx, &row)
+	})
+	if err != nil {
+		return CoverageViewer{}, wrap("load coverage viewer", err)
+	}
+	return CoverageViewer{Org: row.Organisation, Found: row.Found, Active: row.Active, IsOrgAdmin: row.IsOrgAdmin, Manages: row.Manages}, nil
+}

@@ -241,6 +241,7 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 		"TeamNames": strings.Join(teamNames, ", "),
 		"Form":      form,
 		"Choices":   o.Choices,
+		"TeamOpts":  teamOptionsHTML(o.Choices.Teams, form.Team),
 		"Filtered":  form.query() != "",
 		"Courses":   courses,
 		"Rows":      rowsHTML(rows),

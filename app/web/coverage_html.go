@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+
+	"github.com/upstand/upstand/app/store"
 )
 
 // The dashboard's bars and table rows are written here rather than by a
@@ -111,4 +113,24 @@ func rowsHTML(rows []covRow) template.HTML {
 		b.WriteString("\n</tr>\n")
 	}
 	return template.HTML(b.String()) // #nosec: every value above is escaped
+}
+
+// teamOptionsHTML is the team filter's options (one per team: a large
+// organisation has hundreds), the chosen one selected.
+func teamOptionsHTML(teams []store.Group, chosen string) template.HTML {
+	var b strings.Builder
+	b.Grow(len(teams) * 80)
+	for _, t := range teams {
+		id := t.ID.String()
+		b.WriteString(`<option value="`)
+		b.WriteString(id)
+		b.WriteString(`"`)
+		if id == chosen {
+			b.WriteString(" selected")
+		}
+		b.WriteString(">")
+		b.WriteString(html.EscapeString(t.Name))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
@@ -33,12 +35,15 @@ var (
     {{range .Segs}}<td role="cell" data-label="{{.Word}}">{{if .URL}}<a href="{{.URL}}">{{.Count}}</a>{{else}}0{{end}} ({{.Percent}}%)</td>{{end}}
   </tr>
   {{end}}`))
+	optionsTemplate = template.Must(template.New("options").Parse(
+		`{{range .Teams}}<option value="{{.ID}}"{{if eq $.Chosen .ID.String}} selected{{end}}>{{.Name}}</option>{{end}}`))
 	space = regexp.MustCompile(`>\s+<`)
 )
 
 // TestCoverageHTMLAsTheTemplateWroteIt: the bars and rows written in Go
 // are the template's markup, escaping included (a team called
-// <b>"R&D"</b>, and links with several parameters).
+// <b>"R&D"</b>, and links with several parameters); so are the team
+// filter's options.
 func TestCoverageHTMLAsTheTemplateWroteIt(t *testing.T) {
 	team := `<b>"R&D" 'lab'</b>`
 	segs := segments(coverageCell(), "3f1e2d4c-0000-4000-8000-000000000001", "9a8b7c6d-0000-4000-8000-000000000002")
@@ -59,6 +64,17 @@ func TestCoverageHTMLAsTheTemplateWroteIt(t *testing.T) {
 	}
 	if got := string(rowsHTML(rows)); norm(got) != norm(want.String()) {
 		t.Errorf("rows:\n%s\nwant:\n%s", norm(got), norm(want.String()))
+	}
+	teams := []store.Group{{ID: uuid.MustParse("3f1e2d4c-0000-4000-8000-000000000001"), Name: team},
+		{ID: uuid.MustParse("3f1e2d4c-0000-4000-8000-000000000002"), Name: "Ward 7"}}
+	for _, chosen := range []string{"", teams[0].ID.String(), teams[1].ID.String()} {
+		want.Reset()
+		if err := optionsTemplate.Execute(&want, map[string]any{"Teams": teams, "Chosen": chosen}); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(teamOptionsHTML(teams, chosen)); got != want.String() {
+			t.Errorf("options, %q chosen:\n%s\nwant:\n%s", chosen, got, want.String())
+		}
 	}
 }
 
