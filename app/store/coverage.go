@@ -397,7 +397,7 @@ FROM (
 	WHERE s.team_id = ANY(?::uuid[]) AND s.label_id = ?
 ) counts`+where+`
 GROUP BY team_id, module_id, status HAVING sum(n) > 0
-ORDER BY team_id, module_id, status`, append(args, fargs...)...).Scan(ctx, &rows); err != nil {
+ORDER BY team_id, module_id COLLATE "C", status COLLATE "C"`, append(args, fargs...)...).Scan(ctx, &rows); err != nil {
 			return false, err
 		}
 		out = out[:0]

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
 )
 
@@ -131,6 +132,82 @@ func teamOptionsHTML(teams []store.Group, chosen string) template.HTML {
 		b.WriteString(">")
 		b.WriteString(html.EscapeString(t.Name))
 		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
+}
+
+// rosterRowsHTML is the roster table's rows, one per team (hundreds in a
+// large organisation), as partials would write them: the team, its cover
+// in words with a symbol, its in-date responders, next expiry, when cover
+// lapses and the courses its responders need.
+func rosterRowsHTML(teams []org.RosterTeam) template.HTML {
+	var b strings.Builder
+	b.Grow(len(teams) * 700)
+	for _, t := range teams {
+		b.WriteString("\n    <tr role=\"row\">\n      <th scope=\"row\" role=\"rowheader\">")
+		b.WriteString(html.EscapeString(t.Name))
+		b.WriteString("</th>\n      <td role=\"cell\" data-label=\"Cover\">")
+		switch {
+		case !t.Covered:
+			b.WriteString(`<span class="status status-due"><span aria-hidden="true">✗ </span>No in-date responder</span>`)
+		case t.LapsingSoon:
+			b.WriteString(`<span class="status status-progress"><span aria-hidden="true">! </span>Covered, lapsing soon</span>`)
+		default:
+			b.WriteString(`<span class="status status-done"><span aria-hidden="true">✓ </span>Covered</span>`)
+		}
+		b.WriteString("</td>\n      <td role=\"cell\" data-label=\"In-date responders\">")
+		in := 0
+		for _, p := range t.Responders {
+			if !p.InDate {
+				continue
+			}
+			if in > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(html.EscapeString(p.Name))
+			in++
+		}
+		if in == 0 {
+			b.WriteString("None")
+		}
+		b.WriteString(" (")
+		b.WriteString(strconv.Itoa(in))
+		b.WriteString(" of ")
+		b.WriteString(strconv.Itoa(len(t.Responders)))
+		b.WriteString(" with the label)</td>\n      <td role=\"cell\" data-label=\"Next expiry\">")
+		switch {
+		case !t.Covered:
+			b.WriteString("—")
+		case t.NextExpiry != nil:
+			b.WriteString(day(t.NextExpiry.At))
+			b.WriteString(" (")
+			b.WriteString(html.EscapeString(t.NextExpiry.Person))
+			b.WriteString(", ")
+			b.WriteString(html.EscapeString(t.NextExpiry.Course.Title))
+			b.WriteString(")")
+		default:
+			b.WriteString("None: no completion expires")
+		}
+		b.WriteString("</td>\n      <td role=\"cell\" data-label=\"Cover lapses\">")
+		switch {
+		case !t.Covered:
+			b.WriteString("—")
+		case t.LapsesAt != nil:
+			b.WriteString(day(t.LapsesAt))
+		default:
+			b.WriteString("Never: a responder’s training does not expire")
+		}
+		b.WriteString("</td>\n      <td role=\"cell\" data-label=\"Courses responders need\">")
+		for i, c := range t.Courses {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(html.EscapeString(c.Title))
+		}
+		if len(t.Courses) == 0 {
+			b.WriteString("None")
+		}
+		b.WriteString("</td>\n    </tr>")
 	}
 	return template.HTML(b.String())
 }

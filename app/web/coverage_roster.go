@@ -16,5 +16,7 @@ func (s *Server) coverageRoster(c *fiber.Ctx) error {
 		"Title":  "Responder roster",
 		"Nav":    "roster",
 		"Roster": r,
+		// The table's rows, written in Go: hundreds of teams.
+		"RosterRows": rosterRowsHTML(r.Teams),
 	})
 }
