@@ -169,20 +169,35 @@ func (c *Coverage) choices(ctx context.Context, a Actor, sc Scope, teams []store
 	if err != nil {
 		return Choices{}, err
 	}
+	ch.Courses, err = c.requiredCourses(ctx, a, sc, reqs)
+	return ch, err
+}
+
+// requiredCourses are the courses of reqs (the organisation's
+// requirements; nil: read them) that can apply to someone in sc, by
+// title: what the filters offer and the drill-downs accept.
+func (c *Coverage) requiredCourses(ctx context.Context, a Actor, sc Scope, reqs []store.Requirement) ([]Course, error) {
+	if reqs == nil {
+		var err error
+		if reqs, err = a.Org.Requirements(ctx); err != nil {
+			return nil, err
+		}
+	}
 	cat, err := c.cats.Of(ctx, a.Org)
 	if err != nil {
-		return Choices{}, err
+		return nil, err
 	}
+	var out []Course
 	seen := map[string]bool{}
 	for _, r := range reqs {
 		if seen[r.ModuleID] || (r.TeamID != nil && !sc.Sees(*r.TeamID)) {
 			continue
 		}
 		seen[r.ModuleID] = true
-		ch.Courses = append(ch.Courses, Course{r.ModuleID, course(cat, r.ModuleID)})
+		out = append(out, Course{r.ModuleID, course(cat, r.ModuleID)})
 	}
-	slices.SortFunc(ch.Courses, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
-	return ch, nil
+	slices.SortFunc(out, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
+	return out, nil
 }
 
 // label is the label a scope may filter by, or ErrNoCoverage: an admin
@@ -380,10 +395,7 @@ func (c *Coverage) cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 		q.NoTeam = true
 		scope.NoTeam = true
 	case cq.Team != nil:
-		if err := c.seeTeam(ctx, a, sc, *cq.Team); err != nil {
-			return CellPeople{}, err
-		}
-		team, err := a.Org.Group(ctx, store.Teams, *cq.Team)
+		team, err := c.teamIn(ctx, a.Org, sc, *cq.Team)
 		if err != nil {
 			return CellPeople{}, err
 		}
@@ -401,15 +413,15 @@ func (c *Coverage) cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 		out.Label = &l
 		q.Label = cq.Label
 	}
-	ch, err := c.choices(ctx, a, sc, nil)
+	courses, err := c.requiredCourses(ctx, a, sc, nil)
 	if err != nil {
 		return CellPeople{}, err
 	}
-	i := slices.IndexFunc(ch.Courses, func(co Course) bool { return co.ID == cq.Module })
+	i := slices.IndexFunc(courses, func(co Course) bool { return co.ID == cq.Module })
 	if i < 0 {
 		return CellPeople{}, ErrNoCoverage
 	}
-	out.Course = ch.Courses[i]
+	out.Course = courses[i]
 	q.Module = cq.Module
 	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		if scope.Teams == nil && !scope.NoTeam && !scope.Everyone {

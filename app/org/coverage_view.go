@@ -103,7 +103,7 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter, t
 	d := Dashboard{Scope: sc}
 	err = a.Org.InTx(ctx, func(tx *store.Org) error {
 		if f.Team != nil {
-			if err := c.seeTeamIn(ctx, tx, sc, *f.Team); err != nil {
+			if _, err := c.teamIn(ctx, tx, sc, *f.Team); err != nil {
 				return err
 			}
 		}
@@ -293,19 +293,19 @@ func (c *Coverage) Mine(ctx context.Context, a Actor) ([]store.Duty, error) {
 // seeTeam is ErrNoCoverage unless the team is the organisation's and in
 // the scope.
 func (c *Coverage) seeTeam(ctx context.Context, a Actor, sc Scope, team uuid.UUID) error {
-	return c.seeTeamIn(ctx, a.Org, sc, team)
+	_, err := c.teamIn(ctx, a.Org, sc, team)
+	return err
 }
 
-// seeTeamIn is seeTeam in the transaction o.
-func (c *Coverage) seeTeamIn(ctx context.Context, o *store.Org, sc Scope, team uuid.UUID) error {
+// teamIn loads a team in the transaction o: ErrNoCoverage unless it is
+// the organisation's and in the scope.
+func (c *Coverage) teamIn(ctx context.Context, o *store.Org, sc Scope, team uuid.UUID) (store.Group, error) {
 	if !sc.Sees(team) {
-		return ErrNoCoverage
+		return store.Group{}, ErrNoCoverage
 	}
-	if _, err := o.Group(ctx, store.Teams, team); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrNoCoverage
-		}
-		return err
+	g, err := o.Group(ctx, store.Teams, team)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Group{}, ErrNoCoverage
 	}
-	return nil
+	return g, err
 }

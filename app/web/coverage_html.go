@@ -211,3 +211,28 @@ func rosterRowsHTML(teams []org.RosterTeam) template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// trendRowsHTML is the trend table's rows (rows, from trendRows): a week
+// each, with each line's figure labelled by its course.
+func trendRowsHTML(t org.Trend, rows []trendRow) template.HTML {
+	titles := make([]string, len(t.Lines))
+	for i, l := range t.Lines {
+		titles[i] = html.EscapeString(l.Title)
+	}
+	var b strings.Builder
+	b.Grow(len(rows) * (60 + len(titles)*80))
+	for _, r := range rows {
+		b.WriteString("\n      <tr role=\"row\"><th scope=\"row\" role=\"rowheader\">")
+		b.WriteString(html.EscapeString(r.Week))
+		b.WriteString("</th>")
+		for i, c := range r.Cells {
+			b.WriteString(`<td role="cell" data-label="`)
+			b.WriteString(titles[i])
+			b.WriteString(`">`)
+			b.WriteString(html.EscapeString(c))
+			b.WriteString("</td>")
+		}
+		b.WriteString("</tr>")
+	}
+	return template.HTML(b.String())
+}

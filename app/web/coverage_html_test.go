@@ -49,6 +49,9 @@ var (
     </tr>
   {{end}}
 `))
+	trendTemplate = template.Must(template.New("trend").Parse(`{{$t := .T}}    {{range .Rows}}
+      <tr role="row"><th scope="row" role="rowheader">{{.Week}}</th>{{range $i, $c := .Cells}}<td role="cell" data-label="{{(index $t.Lines $i).Title}}">{{$c}}</td>{{end}}</tr>
+    {{end}}`))
 	space = regexp.MustCompile(`>\s+<`)
 )
 
@@ -121,5 +124,30 @@ func TestRosterRowsAsTheTemplateWroteThem(t *testing.T) {
 	}
 	if got := string(rosterRowsHTML(teams)); norm(got) != norm(want.String()) {
 		t.Errorf("roster rows:\n%s\nwant:\n%s", norm(got), norm(want.String()))
+	}
+}
+
+// TestTrendRowsAsTheTemplateWroteThem: the trend's table rows written in
+// Go are the template's markup, course titles escaped in the labels.
+func TestTrendRowsAsTheTemplateWroteThem(t *testing.T) {
+	var tr org.Trend
+	for i := range 3 {
+		tr.Weeks = append(tr.Weeks, org.Week{Start: time.Date(2026, 11, 2+7*i, 0, 0, 0, 0, time.UTC)})
+	}
+	for _, title := range []string{`Course <i>"&"</i>`, "Handling disclosures"} {
+		l := org.TrendLine{Course: org.Course{ID: title, Title: title}}
+		for i := range tr.Weeks {
+			l.Points = append(l.Points, org.TrendPoint{Required: 4 * i, Covered: i})
+		}
+		tr.Lines = append(tr.Lines, l)
+	}
+	rows := trendRows(tr)
+	norm := func(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, "><")) }
+	var want strings.Builder
+	if err := trendTemplate.Execute(&want, map[string]any{"T": tr, "Rows": rows}); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(trendRowsHTML(tr, rows)); norm(got) != norm(want.String()) {
+		t.Errorf("trend rows:\n%s\nwant:\n%s", norm(got), norm(want.String()))
 	}
 }

@@ -40,6 +40,10 @@ func (s *Server) coverageTrend(c *fiber.Ctx) error {
 		"Course": f.Module,
 		"Chart":  trendChart(t),
 		"Rows":   trendRows(t),
+		// Written in Go: a year of weeks × every course, and hundreds of
+		// teams to choose from.
+		"RowsHTML": trendRowsHTML(t, trendRows(t)),
+		"TeamOpts": teamOptionsHTML(t.Teams, team),
 	})
 }
 
