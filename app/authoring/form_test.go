@@ -259,3 +259,41 @@ nodes:
 		t.Errorf("choices %+v", c)
 	}
 }
+
+// TestScoreDeclaresTheCompetency: a vocabulary competency the scenario
+// does not declare is declared with the vocabulary's label — in a new
+// competencies mapping before start when there is none — and a score
+// written as a block mapping gains a block entry.
+func TestScoreDeclaresTheCompetency(t *testing.T) {
+	t.Parallel()
+	lib, _ := library(t)
+	src := `id: t
+title: "T"
+summary: "S"
+start: a
+nodes:
+  a:
+    text: "Hi"
+    choices:
+      - text: "Go"
+        goto: b
+        score:
+          listening: 1
+  b:
+    ending: positive
+    text: "Done"
+`
+	out, err := authoring.ApplyEdit(src, authoring.Edit{Op: authoring.EditScore, Node: "a", Choice: 1, Competency: "support", Score: "2"}, lib.Vocabulary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(strings.Replace(src, "start: a\n", "competencies:\n  support: \"Supporting the person affected\"\nstart: a\n", 1),
+		"          listening: 1\n", "          listening: 1\n          support: 2\n", 1)
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	// listening is scored but not declared: the S9 problem was there before.
+	if _, errs := content.ParseDraft("scenarios/t.yaml", []byte(out)); len(errs) != 1 || !strings.Contains(errs[0].Msg, `"listening"`) {
+		t.Errorf("problems: %v", errs)
+	}
+}

@@ -264,6 +264,20 @@ func TestStudioFormRefusals(t *testing.T) {
 			t.Errorf("%s: the refused edit changed the draft (revision %d → %d)", tc.name, before.Revision, after.Revision)
 		}
 	}
+	// A file whose YAML does not parse is for the text view: the form view
+	// says so, and an edit is refused.
+	ed := "/studio/scenarios/" + a.Scenario
+	v.redirect(ed, url.Values{"revision": {fmt.Sprint(s.draft(t, a, authoring.Scenario, a.Scenario).Revision)},
+		"file": {a.Scenario + ".yaml"}, "source": {"id: [unclosed\n"}}, ed)
+	v.page(form, "Fix it in the text view first.")
+	before := s.draft(t, a, authoring.Scenario, a.Scenario)
+	resp, body := v.post(form, url.Values{"op": {"add-node"}, "id": {"later"}, "text": {"Hi"}, "revision": {fmt.Sprint(before.Revision)}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Fix it in the text view first.") {
+		t.Errorf("an edit of an unreadable file: status %d\n%s", resp.StatusCode, clip(body))
+	}
+	if after := s.draft(t, a, authoring.Scenario, a.Scenario); after.Revision != before.Revision {
+		t.Error("the refused edit of an unreadable file saved the draft")
+	}
 	// A course has no form view.
 	if resp, _ := v.get("/studio/modules/" + a.Module + "/form"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a course's form view: status %d, want 404", resp.StatusCode)
