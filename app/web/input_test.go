@@ -132,6 +132,8 @@ var textRoutes = map[string]textRow{
 	"POST /studio/:kind/:id/publish":   {path: "/studio/scenarios/{scenario}/publish", as: "trainer", form: url.Values{"revision": {"1"}, "note": {"A note"}}},
 	"POST /studio/:kind/:id/unpublish": {path: "/studio/scenarios/{publishedScenario}/unpublish", as: "trainer"},
 	"POST /studio/:kind/:id/playtest":  {path: "/studio/scenarios/{scenario}/playtest", as: "trainer", form: url.Values{"from": {"opening"}, "path": {"1"}, "choice": {"1"}}},
+	"POST /studio/:kind/:id/form": {path: "/studio/scenarios/{scenario}/form", as: "trainer",
+		form: url.Values{"revision": {"1"}, "op": {"add-node"}, "id": {"text-node"}, "speaker": {"A speaker"}, "text": {"Line one\r\n\r\nline\ttwo"}}},
 }
 
 var (

@@ -167,6 +167,8 @@ func (s *Server) routes() {
 	studio.Get("/:kind/:id/history", s.studioHistory)
 	studio.Get("/:kind/:id/export", s.studioExport)
 	studio.Get("/:kind/:id/graph", s.rateLimit("graph", 60, time.Minute), s.studioGraph)
+	studio.Get("/:kind/:id/form", s.studioForm)
+	studio.Post("/:kind/:id/form", s.studioFormEdit)
 	studio.Get("/:kind/:id/playtest", s.studioPlaytest)
 	studio.Post("/:kind/:id/playtest", s.studioPlaytest)
 

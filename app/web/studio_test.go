@@ -663,7 +663,7 @@ func TestStudioAuthorTextIsInert(t *testing.T) {
 
 // TestStudioFormControlsHaveLabels: every control of every form on the
 // studio's pages — the list, the editor of a scenario and of a course, the
-// playtest and the history — has a label (a <label for>, an enclosing
+// playtest, the history and the form view — has a label (a <label for>, an enclosing
 // label, or an aria-label), and every id on a page is used once.
 func TestStudioFormControlsHaveLabels(t *testing.T) {
 	t.Parallel()
@@ -676,7 +676,8 @@ func TestStudioFormControlsHaveLabels(t *testing.T) {
 	v := a.trainerV
 	for _, p := range []string{"/studio", "/studio/scenarios/" + a.Scenario, "/studio/modules/" + a.Module,
 		"/studio/scenarios/" + a.Scenario + "/playtest", "/studio/scenarios/" + a.PublishedScenario + "/history",
-		"/studio/scenarios/" + a.PublishedScenario} {
+		"/studio/scenarios/" + a.PublishedScenario, "/studio/scenarios/" + a.Scenario + "/form",
+		"/studio/scenarios/" + a.Scenario + "/form?node=opening&choice=1"} {
 		doc, err := html.Parse(strings.NewReader(v.page(p)))
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)

@@ -146,6 +146,10 @@ var tenantRoutes = map[string]tenantRow{
 	"GET /studio/:kind/:id/playtest":   {path: "/studio/scenarios/{scenario}/playtest", own: 200, ownAs: "trainer"},
 	"GET /studio/:kind/:id/graph":      {path: "/studio/scenarios/{scenario}/graph", own: 200, ownAs: "trainer"},
 	"POST /studio/:kind/:id/playtest":  {path: "/studio/scenarios/{scenario}/playtest", form: url.Values{"choice": {"1"}}, own: 200, ownAs: "trainer"},
+	"GET /studio/:kind/:id/form":       {path: "/studio/scenarios/{scenario}/form", own: 200, ownAs: "trainer"},
+	"POST /studio/:kind/:id/form": {path: "/studio/scenarios/{scenario}/form",
+		form: url.Values{"revision": {"1"}, "op": {"set-feedback"}, "node": {"opening"}, "choice": {"1"}, "feedback": {"Matrix feedback"}},
+		own:  http.StatusSeeOther, ownAs: "trainer"},
 	// The library is the same for every organisation.
 	"GET /studio/analytics/:id":                {path: "/studio/analytics/{publishedScenario}", own: 200, ownAs: "trainer"},
 	"GET /studio/library/scenarios/:id/export": {path: "/studio/library/scenarios/{libraryScenario}/export", shared: true},

@@ -262,4 +262,34 @@ func TestTrainerAuthorsInBrowser(t *testing.T) {
 	webtest.WaitPath(t, trainer, "/studio/scenarios/our-colleague-struggling")
 	webtest.Do(t, trainer, chromedp.Navigate(srv.URL+"/studio/scenarios/our-colleague-struggling/graph"), chromedp.WaitVisible(".graph svg"))
 	webtest.Screenshot(t, trainer, "studio-graph-of-a-library-scenario")
+
+	// The form view, by keyboard: add an ending to the copy; the text view
+	// then holds it, and the form view lists it with the problem it makes
+	// (nothing leads to it yet).
+	form := "/studio/scenarios/our-colleague-struggling/form"
+	webtest.Do(t, trainer, chromedp.Navigate(srv.URL+form), chromedp.WaitVisible("#node-id"))
+	webtest.Axe(t, trainer, "form view")
+	webtest.Do(t, trainer, chromedp.Focus("#node-id"), chromedp.KeyEvent("walked-away"),
+		chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown),
+		chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("Narrator"),
+		chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("You walked away before they had finished."))
+	if got := webtest.Eval[string](t, trainer, `document.activeElement.id + " " + document.getElementById("node-ending").value`); got != "node-text mixed" {
+		t.Fatalf("after typing the form's focus and kind are %q", got)
+	}
+	webtest.Do(t, trainer, chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter))
+	if !webtest.Until(t, trainer, `location.search.includes("notice=add-node")`) {
+		t.Fatalf("the node was not added: %q", text(t, trainer, "main"))
+	}
+	if n := text(t, trainer, ".notice"); !strings.Contains(n, "Node added.") {
+		t.Errorf("after the edit the form view says %q", n)
+	}
+	if h := text(t, trainer, "#outline-node-walked-away"); !strings.Contains(h, "walked-away: ending, mixed") {
+		t.Errorf("the new node is listed as %q", h)
+	}
+	webtest.Axe(t, trainer, "form view after an edit")
+	webtest.Do(t, trainer, chromedp.Navigate(srv.URL+"/studio/scenarios/our-colleague-struggling"), chromedp.WaitVisible(".cm-editor"))
+	if src := webtest.Eval[string](t, trainer, `document.getElementById("source").value`); !strings.Contains(src,
+		"  walked-away:\n    ending: mixed\n    speaker: \"Narrator\"\n    text: |\n      You walked away before they had finished.\n") {
+		t.Errorf("the text view does not hold the new node:\n%s", src)
+	}
 }
