@@ -41,7 +41,7 @@ func commands() map[string]command {
 		"migrate": {"apply (up), roll back (down) or list (status) database migrations", runMigrate},
 		"content": {"check content, import a Twine story or draw a scenario: content check [DIR], content import FILE, content graph FILE", runContent},
 		"admin":   {"operator tools: create-org, invite, api-key, orgs", runAdmin},
-		"export":  {"a module as a package for another learning system: export scorm12 MODULE [--out FILE.zip]", runExport},
+		"export":  {"a module as a package for another learning system: export scorm12|cmi5 MODULE [--out FILE.zip]", runExport},
 		"demo":    {"demo data: demo seed --org NAME --learners N --teams T [--seed S]", runDemo},
 		"version": {"print the version", runVersion},
 	}

@@ -1,9 +1,9 @@
 // Package lms turns a module into a package a learning management system
-// imports: a SCORM 1.2 content package with one SCO that plays the
-// module's lessons, scenarios, quiz and confidence checks in the browser,
-// the scenarios by the same engine as the server compiled to WebAssembly
-// (app/lms/engine, app/lms/wasm). How it is used and what it records is in
-// docs/lms.md.
+// imports: a SCORM 1.2 content package with one SCO, or a cmi5 course with
+// one assignable unit, either of which plays the module's lessons,
+// scenarios, quiz and confidence checks in the browser, the scenarios by
+// the same engine as the server compiled to WebAssembly (app/lms/engine,
+// app/lms/wasm). How it is used and what it records is in docs/lms.md.
 package lms
 
 import (
@@ -29,7 +29,7 @@ var dist embed.FS
 //go:embed runtime
 var runtime embed.FS
 
-// ErrNoEngine is SCORM12's error when the binary was built without the
+// ErrNoEngine is SCORM12's and CMI5's error when the binary was built without the
 // engine for browsers.
 var ErrNoEngine = errors.New("lms: this upstand was built without the scenario engine for browsers (app/lms/dist/engine.wasm): build it with `go tool task build`")
 
@@ -53,6 +53,27 @@ type Options struct {
 
 // SCORM12 writes m as a SCORM 1.2 content package (a zip) to w.
 func SCORM12(w io.Writer, m *content.Module, opt Options) error {
+	return writePackage(w, m, opt, scorm12, file{"imsmanifest.xml", manifest(m, opt.Created)})
+}
+
+// CMI5 writes m as a cmi5 course package (a zip with cmi5.xml at its
+// root and one assignable unit) to w. The page, runtime and engine are
+// SCORM12's; the runtime talks to the LMS through its cmi5 adapter.
+func CMI5(w io.Writer, m *content.Module, opt Options) error {
+	return writePackage(w, m, opt, cmi5, file{"cmi5.xml", courseStructure(m, opt.Created)})
+}
+
+// The learning system standards a package's runtime speaks, as the page
+// tells upstand.js.
+const (
+	scorm12 = "scorm12"
+	cmi5    = "cmi5"
+)
+
+// writePackage writes the zip of m for the standard: first its
+// manifest, then the page, runtime, engine and scenarios every package
+// shares.
+func writePackage(w io.Writer, m *content.Module, opt Options, standard string, manifest file) error {
 	wasm, err := fs.ReadFile(dist, "dist/engine.wasm")
 	if err != nil {
 		return ErrNoEngine
@@ -61,12 +82,12 @@ func SCORM12(w io.Writer, m *content.Module, opt Options) error {
 	if err != nil {
 		return ErrNoEngine
 	}
-	page, err := renderPage(m, opt)
+	page, err := renderPage(m, opt, standard)
 	if err != nil {
 		return err
 	}
 	files := []file{
-		{"imsmanifest.xml", manifest(m, opt.Created)},
+		manifest,
 		{"index.html", page},
 		{"engine.wasm", wasm},
 		{"wasm_exec.js", wasmExec},

@@ -36,6 +36,7 @@ var pageTmpl = template.Must(template.New("index.html.tmpl").Funcs(template.Func
 // module's identity and completion rule and, per step, what it needs to
 // play and record it. Lessons, texts and feedback are in the HTML.
 type course struct {
+	LMS        string       `json:"lms"` // the standard the runtime speaks: scorm12 or cmi5
 	Module     string       `json:"module"`
 	Version    string       `json:"version"`
 	Title      string       `json:"title"`
@@ -43,6 +44,10 @@ type course struct {
 	Completion string       `json:"completion"`      // "finished" or "positive"
 	Confidence int          `json:"confidence"`      // statements per check
 	Steps      []courseStep `json:"steps"`
+	// For cmi5: the AU's publisher id, where the ids of the activities
+	// in answered statements start, and the extension naming the version.
+	IRI              string `json:"iri,omitempty"`
+	VersionExtension string `json:"versionExtension,omitempty"`
 }
 
 type courseStep struct {
@@ -77,10 +82,13 @@ func stepTitle(st *content.Step, quizzes, reflections int) string {
 	}
 }
 
-func renderPage(m *content.Module, opt Options) ([]byte, error) {
+func renderPage(m *content.Module, opt Options, standard string) ([]byte, error) {
 	c := course{
-		Module: m.ID, Version: m.Version, Title: m.Title, Owner: m.Owner,
+		LMS: standard, Module: m.ID, Version: m.Version, Title: m.Title, Owner: m.Owner,
 		Completion: m.Completion.Scenarios, Confidence: len(m.Confidence),
+	}
+	if standard == cmi5 {
+		c.IRI, c.VersionExtension = AUIRI(m), VersionExtension
 	}
 	if c.Completion == "" {
 		c.Completion = "finished"
