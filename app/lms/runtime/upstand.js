@@ -200,7 +200,9 @@
     }
 
     // The outbox sends statements and state one at a time, in order;
-    // flush sends whatever is left at once when the session ends.
+    // flush sends whatever is left at once when the session ends: the
+    // statements in one request, in order, as the page may be closing and
+    // no later request would start.
     var outbox = [];
     var busy = null;
     function post(item) {
@@ -225,7 +227,11 @@
     }
     function flush() {
       var all = busy ? [busy] : [];
-      while (outbox.length) { all.push(transmit(outbox.shift())); }
+      var batch = [];
+      outbox.splice(0).forEach(function (item) {
+        if (item.statement) { batch.push(item.body); } else { all.push(transmit(item)); }
+      });
+      if (batch.length) { all.push(transmit({ method: "POST", url: url("statements"), body: batch })); }
       return Promise.all(all);
     }
 
@@ -280,7 +286,7 @@
       };
       s.verb.display[LANG] = verb;
       if (o.result) { s.result = o.result; }
-      post({ method: "POST", url: url("statements"), body: s });
+      post({ method: "POST", url: url("statements"), body: s, statement: true });
     }
 
     function saveState(text) {
