@@ -3,6 +3,8 @@ package webtest_test
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,6 +48,7 @@ const (
 type cmi5Session struct {
 	id, token string
 	fetches   int
+	stateSets int // state documents written with its token
 }
 
 // cmi5LMS is the test's learning management system and LRS: it makes
@@ -60,6 +63,7 @@ type cmi5LMS struct {
 	activityID   string
 	publisherID  string
 	mastery      float64
+	mode         string // the next launch's launchMode; empty: Normal
 
 	mu         sync.Mutex
 	changed    chan struct{} // closed and replaced on every request
@@ -114,7 +118,7 @@ func (l *cmi5LMS) launch(base, module string) string {
 			},
 			"extensions": map[string]any{sessionIDExt: s.id},
 		},
-		"launchMode":   "Normal",
+		"launchMode":   cmp.Or(l.mode, "Normal"),
 		"moveOn":       "CompletedAndPassed",
 		"masteryScore": l.mastery,
 		"returnURL":    base + "/returned.html",
@@ -235,6 +239,7 @@ func (l *cmi5LMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				l.problem("state %s: not JSON: %s", id, body)
 			}
 			l.state[id] = body
+			sess.stateSets++
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			l.problem("state: %s", r.Method)
@@ -297,18 +302,11 @@ func ids(v any) []string {
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 var durationRE = regexp.MustCompile(`^PT[0-9]+(\.[0-9]+)?S$`)
 
-// TestCMI5InALaunch serves a module's cmi5 package with a minimal LMS and
-// LRS in the test process, launches the AU as an LMS does, plays the
-// course to the end by the page's own controls (closing and relaunching
-// it halfway through a scenario, which resumes), leaves through the
-// returnURL, and checks every statement received against the cmi5 rules
-// and with xapi-validation.
-func TestCMI5InALaunch(t *testing.T) {
-	cat := bundled(t)
-	m, ok := cat.Module("handling-disclosures")
-	if !ok {
-		t.Fatal("no module handling-disclosures")
-	}
+// serveCMI5 exports m as a cmi5 package and serves it unzipped under
+// /pkg/<module>/, with the test's LMS and LRS beside it and a page for
+// the returnURL.
+func serveCMI5(t *testing.T, m *content.Module) (*cmi5LMS, *httptest.Server) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := lms.CMI5(&buf, m, lms.Options{QuickExitURL: "https://www.bbc.co.uk/weather", Created: time.Unix(0, 0)}); err != nil {
 		t.Fatalf("export: %v (go tool task wasm builds the engine)", err)
@@ -355,25 +353,49 @@ func TestCMI5InALaunch(t *testing.T) {
 		lmsSrv.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	return lmsSrv, srv
+}
+
+// launchIn launches the AU in the tab as the LMS would and waits until
+// it has started with the LMS; it returns the session.
+func (l *cmi5LMS) launchIn(t *testing.T, ctx context.Context, base, module string) *cmi5Session {
+	t.Helper()
+	webtest.Do(t, ctx, chromedp.Navigate(l.launch(base, module)))
+	if !webtest.Until(t, ctx, `!!window.upstandRuntime && window.upstandRuntime.ready && window.upstandRuntime.live`) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		t.Fatalf("the AU did not start: %s; LMS problems: %v", webtest.Eval[string](t, ctx, `document.getElementById("lms-status").textContent`), l.problems)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sessions[len(l.sessions)-1]
+}
+
+// clickVisible clicks the element at sel, which must be shown.
+func clickVisible(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	if !webtest.Eval[bool](t, ctx, fmt.Sprintf(`(function (b) { if (!b || b.closest("[hidden]")) { return false; } b.click(); return true; })(document.querySelector(%q))`, sel)) {
+		t.Fatalf("nothing visible to click at %s", sel)
+	}
+}
+
+// TestCMI5InALaunch serves a module's cmi5 package with a minimal LMS and
+// LRS in the test process, launches the AU as an LMS does, plays the
+// course to the end by the page's own controls (closing and relaunching
+// it halfway through a scenario, which resumes), leaves through the
+// returnURL, and checks every statement received against the cmi5 rules
+// and with xapi-validation.
+func TestCMI5InALaunch(t *testing.T) {
+	cat := bundled(t)
+	m, ok := cat.Module("handling-disclosures")
+	if !ok {
+		t.Fatal("no module handling-disclosures")
+	}
+	lmsSrv, srv := serveCMI5(t, m)
 
 	ctx := webtest.Tab(t)
-	launch := func() *cmi5Session {
-		t.Helper()
-		u := lmsSrv.launch(srv.URL, m.ID)
-		webtest.Do(t, ctx, chromedp.Navigate(u))
-		if !webtest.Until(t, ctx, `!!window.upstandRuntime && window.upstandRuntime.ready && window.upstandRuntime.live`) {
-			t.Fatalf("the AU did not start: %s; LMS problems: %v", webtest.Eval[string](t, ctx, `document.getElementById("lms-status").textContent`), lmsSrv.problems)
-		}
-		lmsSrv.mu.Lock()
-		defer lmsSrv.mu.Unlock()
-		return lmsSrv.sessions[len(lmsSrv.sessions)-1]
-	}
-	click := func(sel string) {
-		t.Helper()
-		if !webtest.Eval[bool](t, ctx, fmt.Sprintf(`(function (b) { if (!b || b.closest("[hidden]")) { return false; } b.click(); return true; })(document.querySelector(%q))`, sel)) {
-			t.Fatalf("nothing visible to click at %s", sel)
-		}
-	}
+	launch := func() *cmi5Session { return lmsSrv.launchIn(t, ctx, srv.URL, m.ID) }
+	click := func(sel string) { clickVisible(t, ctx, sel) }
 
 	first := launch()
 	// The fetch URL is one-time: a second POST gets error 1 (cmi5 8.2.3).
@@ -495,7 +517,7 @@ func TestCMI5InALaunch(t *testing.T) {
 	all := lmsSrv.statements
 	raw, _ := json.MarshalIndent(all, "", " ")
 	t.Logf("%d statements", len(all))
-	checkCMI5Statements(t, lmsSrv, all, choices+answers, answers, m.Version)
+	checkCMI5Statements(t, lmsSrv, all, choices+answers, answers, m.Version, map[string]int{verbCompleted: 1, verbPassed: 1, verbFailed: 0})
 	if t.Failed() {
 		t.Logf("statements:\n%s", raw)
 	}
@@ -506,7 +528,7 @@ func TestCMI5InALaunch(t *testing.T) {
 // the cmi5 rules (sections 9.1 to 9.7): the properties every statement
 // needs, those of each defined verb, and the order within each session
 // and within the registration (by timestamp, as cmi5 9.3 orders them).
-func checkCMI5Statements(t *testing.T, l *cmi5LMS, all []map[string]any, wantAnswered, wantQuiz int, version string) {
+func checkCMI5Statements(t *testing.T, l *cmi5LMS, all []map[string]any, wantAnswered, wantQuiz int, version string, want map[string]int) {
 	t.Helper()
 	type stmt struct {
 		s    map[string]any
@@ -569,8 +591,8 @@ func checkCMI5Statements(t *testing.T, l *cmi5LMS, all []map[string]any, wantAns
 			}
 			if at(s, "object", "definition", "correctResponsesPattern") != nil {
 				quizAnswers++
-				if result["success"] != true {
-					fail("a quiz answered right without success true")
+				if _, ok := result["success"].(bool); !ok {
+					fail("a quiz answer without success")
 				}
 			}
 		case verbInitialized, verbCompleted, verbPassed, verbFailed, verbTerminated:
@@ -653,10 +675,87 @@ func checkCMI5Statements(t *testing.T, l *cmi5LMS, all []map[string]any, wantAns
 			t.Errorf("%s: both passed and failed in one session", sess.id)
 		}
 	}
-	if count[verbCompleted] != 1 || count[verbPassed] != 1 || count[verbFailed] != 0 {
-		t.Errorf("in the registration: %d completed, %d passed, %d failed; want 1, 1, 0", count[verbCompleted], count[verbPassed], count[verbFailed])
+	for _, v := range []string{verbCompleted, verbPassed, verbFailed} {
+		if count[v] != want[v] {
+			t.Errorf("in the registration: %d %s, want %d", count[v], path.Base(v), want[v])
+		}
 	}
 	if count[verbInitialized] != len(l.sessions) || count[verbTerminated] != len(l.sessions) {
 		t.Errorf("%d initialized and %d terminated for %d sessions", count[verbInitialized], count[verbTerminated], len(l.sessions))
 	}
+}
+
+// TestCMI5FailedThenBrowse takes a module's quiz wrongly in a Normal
+// launch, which ends the session with failed, then passes it in a Browse
+// launch, which must send no completed, passed or failed and keep no
+// progress.
+func TestCMI5FailedThenBrowse(t *testing.T) {
+	cat := bundled(t)
+	m, ok := cat.Module("handling-disclosures")
+	if !ok {
+		t.Fatal("no module handling-disclosures")
+	}
+	lmsSrv, srv := serveCMI5(t, m)
+	ctx := webtest.Tab(t)
+	var quiz *content.Step
+	for _, st := range m.Steps {
+		if st.Kind == content.QuizStep {
+			quiz = st
+		}
+	}
+	takeQuiz := func(right bool) {
+		t.Helper()
+		clickVisible(t, ctx, fmt.Sprintf(`[data-goto="%d"]`, quiz.Index))
+		for i, q := range quiz.Quiz.Questions {
+			for j, o := range q.Options {
+				if o.Correct == right {
+					clickVisible(t, ctx, fmt.Sprintf("#q%d-%d-%d", quiz.Index, i, j))
+					break
+				}
+			}
+		}
+		clickVisible(t, ctx, fmt.Sprintf(`#step-%d button[type="submit"]`, quiz.Index))
+		want := "you passed"
+		if !right {
+			want = "not passed this time"
+		}
+		if !webtest.Until(t, ctx, fmt.Sprintf(`document.querySelector("#step-%d [data-quiz-result]").textContent.indexOf(%q) >= 0`, quiz.Index, want)) {
+			t.Fatalf("the quiz result does not say %q", want)
+		}
+	}
+	closeAndWait := func(s *cmi5Session) {
+		t.Helper()
+		webtest.Do(t, ctx, chromedp.Navigate("about:blank"))
+		lmsSrv.waitFor(s.id+"'s terminated statement", func() bool { return lmsSrv.terminated(s) })
+	}
+
+	normal := lmsSrv.launchIn(t, ctx, srv.URL, m.ID)
+	takeQuiz(false)
+	closeAndWait(normal)
+	lmsSrv.mu.Lock()
+	lmsSrv.mode = "Browse"
+	lmsSrv.mu.Unlock()
+	browse := lmsSrv.launchIn(t, ctx, srv.URL, m.ID)
+	if s := text(t, ctx, "#lms-status"); !strings.Contains(s, "browsing") {
+		t.Errorf("in Browse mode the page says %q", s)
+	}
+	takeQuiz(true)
+	closeAndWait(browse)
+
+	lmsSrv.mu.Lock()
+	defer lmsSrv.mu.Unlock()
+	for _, p := range lmsSrv.problems {
+		t.Errorf("LMS: %s", p)
+	}
+	if browse.stateSets != 0 {
+		t.Errorf("the Browse session wrote %d state documents, want none", browse.stateSets)
+	}
+	n := len(quiz.Quiz.Questions)
+	checkCMI5Statements(t, lmsSrv, lmsSrv.statements, 2*n, 2*n, m.Version, map[string]int{verbCompleted: 0, verbPassed: 0, verbFailed: 1})
+	for _, st := range lmsSrv.statements {
+		if verbOf(st) == verbFailed && lmsSrv.session[st["id"].(string)] != normal.id {
+			t.Errorf("failed sent in %s, want the Normal session", lmsSrv.session[st["id"].(string)])
+		}
+	}
+	xapitest.Validate(t, lmsSrv.statements)
 }
