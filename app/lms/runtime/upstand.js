@@ -28,9 +28,10 @@
   // records this session, the progress it kept last time, and anything
   // the learner should know), save(text, at) for the progress, answered(x)
   // for a scenario choice or quiz answer, status(st, judged) whenever the
-  // progress changes, finish(text) at the end of the session, and exit()
-  // (a promise), which ends the session and leaves when the LMS asked to
-  // be returned to.
+  // progress changes, finish(text) at the end of the session (a promise
+  // of its last requests), and canExit() and exit(text): whether the LMS
+  // asked to be returned to at the end, and ending the session to go
+  // there.
 
   // SCORM 1.2: the LMS API in a parent window or the opener (RTE 3.2).
   function scorm12Adapter() {
@@ -429,7 +430,8 @@
   var lms = course.lms === "cmi5" ? cmi5Adapter() : scorm12Adapter();
   var live = false;
 
-  // ---- Progress, and its compact form in cmi.suspend_data ----
+  // ---- Progress, and its compact form in cmi.suspend_data (SCORM 1.2)
+  // or the upstand.progress state document (cmi5) ----
   //
   // {"v": module version, "at": step shown, "d": [one entry per step],
   //  "cb"/"ca": confidence before/after, one digit per statement (0: none)}
