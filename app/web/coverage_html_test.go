@@ -2,6 +2,7 @@ package web
 
 import (
 	"html/template"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -149,5 +150,32 @@ func TestTrendRowsAsTheTemplateWroteThem(t *testing.T) {
 	}
 	if got := string(trendRowsHTML(tr, rows)); norm(got) != norm(want.String()) {
 		t.Errorf("trend rows:\n%s\nwant:\n%s", norm(got), norm(want.String()))
+	}
+}
+
+// TestCellURLEncodesAsURLValues: the drill-down links are what
+// url.Values would encode, for every combination of parameters, odd
+// characters included.
+func TestCellURLEncodesAsURLValues(t *testing.T) {
+	for _, module := range []string{"handling-disclosures", "a b/c?d"} {
+		for _, team := range []string{"", "none", "3f1e2d4c-0000-4000-8000-000000000001", "a&b=c"} {
+			for _, label := range []string{"", "9a8b7c6d-0000-4000-8000-000000000002", "x y+z"} {
+				for _, status := range []string{"", store.StatusOverdue} {
+					v := url.Values{}
+					for k, s := range map[string]string{"team": team, "label": label, "status": status} {
+						if s != "" {
+							v.Set(k, s)
+						}
+					}
+					want := "/coverage/courses/" + url.PathEscape(module)
+					if q := v.Encode(); q != "" {
+						want += "?" + q
+					}
+					if got := cellURL(module, team, label, status); got != want {
+						t.Errorf("cellURL(%q, %q, %q, %q) = %q, want %q", module, team, label, status, got, want)
+					}
+				}
+			}
+		}
 	}
 }
