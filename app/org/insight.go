@@ -49,8 +49,11 @@ type RosterTeam struct {
 	// of the responder label (everywhere or in this team) and those
 	// required of everyone in the team.
 	Courses []Course
-	// Responders are the team's active people with the responder label,
-	// by name.
+	// Labelled counts the team's active people with the responder label.
+	Labelled int
+	// Responders are those people, by name: every one of them (each with
+	// what they lack) for a team without cover, the in-date ones for a
+	// covered team.
 	Responders []Responder
 	Covered    bool
 	// Reason says why a team is not covered (NoResponders, NoCourses or
@@ -87,14 +90,8 @@ type Responder struct {
 	// InDate: an in-date completion of every course the team's
 	// responders need.
 	InDate bool
-	// Lacks are the courses they have no in-date completion of: filled
-	// in for the responders of a team without cover (what the roster
-	// shows), empty for the others.
+	// Lacks are the courses they have no in-date completion of.
 	Lacks []Lack
-	// Expires is the earliest expiry of their completions of the team's
-	// responder courses, for an in-date responder (nil: none of them
-	// expires, or not in date).
-	Expires *time.Time
 }
 
 // Lack is a course a responder is not in date in: never completed (in a
@@ -150,13 +147,13 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Roster(ctx, q, q.Teams)
+		cover, err := tx.Roster(ctx, q, q.Teams)
 		if err != nil {
 			return err
 		}
-		byTeam := map[uuid.UUID][]store.RosterRow{}
-		for _, row := range rows {
-			byTeam[row.TeamID] = append(byTeam[row.TeamID], row)
+		byTeam := make(map[uuid.UUID]store.RosterTeam, len(cover))
+		for _, t := range cover {
+			byTeam[t.TeamID] = t
 		}
 		var uncovered []uuid.UUID
 		for _, t := range teams {
@@ -164,18 +161,8 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 				continue
 			}
 			rt := RosterTeam{TeamID: t.ID, Name: t.Name, Courses: responderCourses(cat, reqs, *label, t.ID)}
-			var expiries []Expiry // of the completions that keep the team's in-date responders so
-			for _, row := range byTeam[t.ID] {
-				p := Responder{PersonID: row.PersonID, Name: row.Name, InDate: len(rt.Courses) > 0 && row.InDate(now)}
-				if p.InDate && row.Until != nil {
-					p.Expires = row.Until
-					co := Course{ID: *row.UntilModule, Title: course(cat, *row.UntilModule)}
-					expiries = append(expiries, Expiry{At: *row.Until, Person: row.Name, Course: co})
-				}
-				rt.Responders = append(rt.Responders, p)
-			}
-			rt.cover(expiries, soon)
-			if !rt.Covered && len(rt.Responders) > 0 && len(rt.Courses) > 0 {
+			rt.cover(byTeam[t.ID], cat, soon)
+			if !rt.Covered && rt.Labelled > 0 {
 				uncovered = append(uncovered, t.ID)
 			}
 			r.Teams = append(r.Teams, rt)
@@ -183,13 +170,19 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 		if len(uncovered) == 0 {
 			return nil
 		}
+		// The teams without cover list every responder with what they
+		// lack, from their duties.
+		people, err := tx.RosterPeople(ctx, uncovered)
+		if err != nil {
+			return err
+		}
 		lq := q
 		lq.Teams, lq.Label = uncovered, label
 		duties, err := tx.Duties(ctx, lq, 0)
 		if err != nil {
 			return err
 		}
-		r.lacks(duties, now)
+		r.lacks(people, duties, now)
 		return nil
 	})
 	if err != nil {
@@ -234,10 +227,10 @@ func responderCourses(cat *content.Catalogue, reqs []store.Requirement, label, t
 	return out
 }
 
-// lacks fills in what the responders of the teams without cover lack: a
-// course never completed (in a way that counts), or one whose completion
-// expired, from their duties.
-func (r *Roster) lacks(duties []store.Duty, now time.Time) {
+// lacks lists the responders of the teams without cover (people), each
+// with what they lack: a course never completed (in a way that counts),
+// or one whose completion expired, from their duties.
+func (r *Roster) lacks(people []store.RosterPerson, duties []store.Duty, now time.Time) {
 	type key struct {
 		person uuid.UUID
 		module string
@@ -246,15 +239,19 @@ func (r *Roster) lacks(duties []store.Duty, now time.Time) {
 	for _, d := range duties {
 		standing[key{d.PersonID, d.ModuleID}] = d
 	}
+	byTeam := map[uuid.UUID][]store.RosterPerson{}
+	for _, p := range people {
+		byTeam[p.TeamID] = append(byTeam[p.TeamID], p)
+	}
 	for i := range r.Teams {
 		t := &r.Teams[i]
 		if t.Covered {
 			continue
 		}
-		for j := range t.Responders {
-			p := &t.Responders[j]
+		for _, rp := range byTeam[t.TeamID] {
+			p := Responder{PersonID: rp.PersonID, Name: rp.Name}
 			for _, co := range t.Courses {
-				d, ok := standing[key{p.PersonID, co.ID}]
+				d, ok := standing[key{rp.PersonID, co.ID}]
 				if ok && d.DoneAt != nil && (d.ExpiresAt == nil || d.ExpiresAt.After(now)) {
 					continue
 				}
@@ -264,19 +261,24 @@ func (r *Roster) lacks(duties []store.Duty, now time.Time) {
 				}
 				p.Lacks = append(p.Lacks, l)
 			}
+			t.Responders = append(t.Responders, p)
 		}
 	}
 }
 
-// cover decides whether the team is covered, and if so when its cover
-// thins and lapses, from its responders and the expiries of the in-date
-// responders' completions.
-func (t *RosterTeam) cover(expiries []Expiry, soon time.Time) {
-	in := t.InDate()
+// cover fills in the team's cover from what the database worked out
+// (c; zero when nobody in the team has the label): its in-date
+// responders, whether it is covered, and if so when its cover thins and
+// lapses, or why it is not.
+func (t *RosterTeam) cover(c store.RosterTeam, cat *content.Catalogue, soon time.Time) {
+	t.Labelled = c.Labelled
+	for i, id := range c.InDateIDs {
+		t.Responders = append(t.Responders, Responder{PersonID: id, Name: c.InDateNames[i], InDate: true})
+	}
 	switch {
-	case len(in) > 0:
+	case len(t.Responders) > 0 && len(t.Courses) > 0:
 		t.Covered = true
-	case len(t.Responders) == 0:
+	case t.Labelled == 0:
 		t.Reason = NoResponders
 	case len(t.Courses) == 0:
 		t.Reason = NoCourses
@@ -284,24 +286,16 @@ func (t *RosterTeam) cover(expiries []Expiry, soon time.Time) {
 		t.Reason = NoneInDate
 	}
 	if !t.Covered {
+		t.Responders = nil
 		return
 	}
-	for _, e := range expiries {
-		if t.NextExpiry == nil || e.At.Before(t.NextExpiry.At) {
-			e := e
-			t.NextExpiry = &e
-		}
+	if c.NextAt != nil && c.NextPerson != nil && c.NextModule != nil {
+		t.NextExpiry = &Expiry{At: *c.NextAt, Person: *c.NextPerson, Course: Course{*c.NextModule, course(cat, *c.NextModule)}}
 	}
-	for _, p := range in {
-		if p.Expires == nil {
-			t.LapsesAt = nil // someone whose training never expires
-			return
-		}
-		if t.LapsesAt == nil || p.Expires.After(*t.LapsesAt) {
-			t.LapsesAt = p.Expires
-		}
+	if !c.Never && c.LapsesAt != nil {
+		t.LapsesAt = c.LapsesAt
+		t.LapsingSoon = !t.LapsesAt.After(soon)
 	}
-	t.LapsingSoon = !t.LapsesAt.After(soon)
 }
 
 // TrendWeeks is how many weeks the trend covers: a year.

@@ -163,45 +163,99 @@ ORDER BY module_id, scenario_id, which, outcome`
 	return out, wrap("count scenario endings", err)
 }
 
-// RosterRow is one person with the responder label in one team, as the
-// database keeps them (migration 20261204120000_coverage_roster): whether
-// they hold a completion of every course the team's responders need, and
-// the earliest expiry among those completions.
-type RosterRow struct {
-	TeamID   uuid.UUID `bun:"team_id"`
-	PersonID uuid.UUID `bun:"person_id"`
-	Name     string    `bun:"name"`
-	// Complete: a completion that counts of every course the team's
-	// responders need (false when they need none).
-	Complete bool `bun:"complete"`
-	// Until is the earliest expiry of those completions, UntilModule its
-	// course; nil when none expires or not Complete.
-	Until       *time.Time `bun:"until"`
-	UntilModule *string    `bun:"until_module"`
+// RosterTeam is one team's responder cover at a moment, as the database
+// keeps it (migration 20261204120000_coverage_roster): who has the
+// responder label, who of them is in date — holds an unexpired
+// completion of every course the team's responders need — and when that
+// thins and lapses.
+type RosterTeam struct {
+	TeamID uuid.UUID
+	// Labelled counts the team's active people with the responder label.
+	Labelled int
+	// InDateIDs and InDateNames are the in-date responders, by name.
+	InDateIDs   []uuid.UUID
+	InDateNames []string
+	// NextAt is the earliest expiry among the in-date responders'
+	// completions, NextPerson whose and NextModule of which course (nil
+	// when none expires).
+	NextAt     *time.Time
+	NextPerson *string
+	NextModule *string
+	// Never: an in-date responder holds training that never expires.
+	Never bool
+	// LapsesAt is the latest of the in-date responders' first expiries.
+	LapsesAt *time.Time
 }
 
-// InDate says whether the row's person is an in-date responder of its
-// team at now.
-func (r RosterRow) InDate(now time.Time) bool {
-	return r.Complete && (r.Until == nil || r.Until.After(now))
+// RosterPerson is one person with the responder label in one team.
+type RosterPerson struct {
+	TeamID   uuid.UUID
+	PersonID uuid.UUID
+	Name     string
 }
 
-// Roster lists the active people with the responder label in each team
-// (of teams, or every team when nil), by team and name, with their cover
-// (q readies the coverage tables, as every coverage read does).
-func (o *Org) Roster(ctx context.Context, q CoverageQuery, teams []uuid.UUID) ([]RosterRow, error) {
-	var out []RosterRow
+// Roster works out the responder cover at q.Now of each team with anyone
+// labelled a responder (of teams, or every team when nil), from the roll-up
+// the database keeps: a few hundred rows however many people (q readies
+// the coverage tables, as every coverage read does).
+func (o *Org) Roster(ctx context.Context, q CoverageQuery, teams []uuid.UUID) ([]RosterTeam, error) {
+	query := `SELECT r.team_id, count(*)::int,
+	coalesce(array_agg(r.person_id ORDER BY lower(r.name), r.person_id) FILTER (WHERE r.in_date), '{}'),
+	coalesce(array_agg(r.name ORDER BY lower(r.name), r.person_id) FILTER (WHERE r.in_date), '{}'),
+	min(r.until) FILTER (WHERE r.in_date),
+	(array_agg(r.name ORDER BY r.until, lower(r.name), r.person_id) FILTER (WHERE r.in_date AND r.until IS NOT NULL))[1],
+	(array_agg(r.until_module ORDER BY r.until, lower(r.name), r.person_id) FILTER (WHERE r.in_date AND r.until IS NOT NULL))[1],
+	coalesce(bool_or(r.in_date AND r.until IS NULL), false),
+	max(r.until) FILTER (WHERE r.in_date)
+FROM (SELECT r.*, r.complete AND (r.until IS NULL OR r.until > ?) AS in_date FROM coverage_roster r WHERE r.org_id = ?`
+	args := []any{q.Now, o.id}
+	if teams != nil {
+		query += ` AND r.team_id = ANY(?)`
+		args = append(args, pgdialect.Array(teams))
+	}
+	query += `) r GROUP BY r.team_id`
+	var out []RosterTeam
 	err := o.run(ctx, func(db bun.IDB) error {
 		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
-		sel := db.NewSelect().TableExpr("coverage_roster AS r").
-			ColumnExpr("r.team_id, r.person_id, r.name, r.complete, r.until, r.until_module").
-			Where("r.org_id = ?", o.id)
-		if teams != nil {
-			sel = sel.Where("r.team_id = ANY(?)", pgdialect.Array(teams))
+		rows, err := db.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
 		}
-		return sel.OrderExpr("r.team_id, lower(r.name), r.person_id").Scan(ctx, &out)
+		defer rows.Close()
+		for rows.Next() {
+			var t RosterTeam
+			if err := rows.Scan(&t.TeamID, &t.Labelled, pgdialect.Array(&t.InDateIDs), pgdialect.Array(&t.InDateNames),
+				&t.NextAt, &t.NextPerson, &t.NextModule, &t.Never, &t.LapsesAt); err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return rows.Err()
 	})
 	return out, wrap("read roster", err)
+}
+
+// RosterPeople lists the people with the responder label in teams, by
+// team and name.
+func (o *Org) RosterPeople(ctx context.Context, teams []uuid.UUID) ([]RosterPerson, error) {
+	var out []RosterPerson
+	err := o.run(ctx, func(db bun.IDB) error {
+		rows, err := db.QueryContext(ctx, `SELECT team_id, person_id, name FROM coverage_roster
+WHERE org_id = ? AND team_id = ANY(?) ORDER BY team_id, lower(name), person_id`, o.id, pgdialect.Array(teams))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p RosterPerson
+			if err := rows.Scan(&p.TeamID, &p.PersonID, &p.Name); err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return rows.Err()
+	})
+	return out, wrap("list responders", err)
 }

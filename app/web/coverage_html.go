@@ -173,7 +173,7 @@ func rosterRowsHTML(teams []org.RosterTeam) template.HTML {
 		b.WriteString(" (")
 		b.WriteString(strconv.Itoa(in))
 		b.WriteString(" of ")
-		b.WriteString(strconv.Itoa(len(t.Responders)))
+		b.WriteString(strconv.Itoa(t.Labelled))
 		b.WriteString(" with the label)</td>\n      <td role=\"cell\" data-label=\"Next expiry\">")
 		switch {
 		case !t.Covered:

@@ -43,7 +43,7 @@ var (
     <tr role="row">
       <th scope="row" role="rowheader">{{.Name}}</th>
       <td role="cell" data-label="Cover">{{if not .Covered}}<span class="status status-due"><span aria-hidden="true">✗ </span>No in-date responder</span>{{else if .LapsingSoon}}<span class="status status-progress"><span aria-hidden="true">! </span>Covered, lapsing soon</span>{{else}}<span class="status status-done"><span aria-hidden="true">✓ </span>Covered</span>{{end}}</td>
-      <td role="cell" data-label="In-date responders">{{with .InDate}}{{range $i, $p := .}}{{if $i}}, {{end}}{{$p.Name}}{{end}}{{else}}None{{end}} ({{len .InDate}} of {{len .Responders}} with the label)</td>
+      <td role="cell" data-label="In-date responders">{{with .InDate}}{{range $i, $p := .}}{{if $i}}, {{end}}{{$p.Name}}{{end}}{{else}}None{{end}} ({{len .InDate}} of {{.Labelled}} with the label)</td>
       <td role="cell" data-label="Next expiry">{{if not .Covered}}—{{else if .NextExpiry}}{{day .NextExpiry.At}} ({{.NextExpiry.Person}}, {{.NextExpiry.Course.Title}}){{else}}None: no completion expires{{end}}</td>
       <td role="cell" data-label="Cover lapses">{{if not .Covered}}—{{else if .LapsesAt}}{{day .LapsesAt}}{{else}}Never: a responder’s training does not expire{{end}}</td>
       <td role="cell" data-label="Courses responders need">{{with .Courses}}{{range $i, $c := .}}{{if $i}}, {{end}}{{$c.Title}}{{end}}{{else}}None{{end}}</td>
@@ -108,14 +108,14 @@ func TestRosterRowsAsTheTemplateWroteThem(t *testing.T) {
 	at := time.Date(2027, 3, 14, 9, 0, 0, 0, time.UTC)
 	course := org.Course{ID: "m", Title: `Course <i>&</i>`}
 	teams := []org.RosterTeam{
-		{Name: `<b>"R&D"</b>`, Reason: org.NoneInDate, Courses: []org.Course{course},
+		{Name: `<b>"R&D"</b>`, Reason: org.NoneInDate, Courses: []org.Course{course}, Labelled: 1,
 			Responders: []org.Responder{{Name: "Ann <x>"}}},
 		{Name: "Ward 7", Covered: true, Courses: []org.Course{course, {ID: "n", Title: "Other"}}, LapsesAt: &at,
 			NextExpiry: &org.Expiry{At: at, Person: `O'Neil & Co`, Course: course},
-			Responders: []org.Responder{{Name: "Ann", InDate: true, Expires: &at}, {Name: "Ben"}, {Name: "Cat", InDate: true}}},
+			Labelled:   3, Responders: []org.Responder{{Name: "Ann", InDate: true}, {Name: "Cat", InDate: true}}},
 		{Name: "Soon", Covered: true, LapsingSoon: true, LapsesAt: &at, Courses: []org.Course{course},
-			NextExpiry: &org.Expiry{At: at, Person: "Dee", Course: course}, Responders: []org.Responder{{Name: "Dee", InDate: true}}},
-		{Name: "Never", Covered: true, Courses: []org.Course{course}, Responders: []org.Responder{{Name: "Eve", InDate: true}}},
+			NextExpiry: &org.Expiry{At: at, Person: "Dee", Course: course}, Labelled: 1, Responders: []org.Responder{{Name: "Dee", InDate: true}}},
+		{Name: "Never", Covered: true, Courses: []org.Course{course}, Labelled: 2, Responders: []org.Responder{{Name: "Eve", InDate: true}}},
 		{Name: "Empty", Reason: org.NoResponders},
 	}
 	norm := func(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, "><")) }
