@@ -28,6 +28,7 @@ type Format struct {
 // downloads page offers them. A new format is one more entry.
 var Formats = []Format{
 	{Name: "scorm12", Label: "SCORM 1.2", write: SCORM12},
+	{Name: "cmi5", Label: "cmi5", write: CMI5},
 }
 
 // FormatNamed is the format of that name.

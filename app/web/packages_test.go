@@ -60,8 +60,8 @@ func unzip(t testing.TB, body string) map[string]string {
 }
 
 // TestPackageDownload: a trainer downloads the organisation's published
-// course and an org admin a library course, each as a SCORM 1.2 zip with
-// the published version in its manifest and the organisation's own support
+// course (as SCORM 1.2 and as cmi5) and an org admin a library course,
+// each a zip with the published version in its manifest and the organisation's own support
 // resources (not another's) in its page; each download is in the audit
 // log; the downloads page lists both kinds.
 func TestPackageDownload(t *testing.T) {
@@ -88,28 +88,32 @@ func TestPackageDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	page := a.trainerV.page("/packages", "/packages/"+a.ownCourse()+"/scorm12", "/packages/"+a.Course.Module.ID+"/scorm12", version)
+	page := a.trainerV.page("/packages", "/packages/"+a.ownCourse()+"/scorm12", "/packages/"+a.ownCourse()+"/cmi5",
+		"/packages/"+a.Course.Module.ID+"/scorm12", version)
 	if strings.Contains(page, b.ownCourse()) {
 		t.Errorf("the downloads page lists the other organisation's course")
 	}
 	a.adminV.page("/packages", "/packages/"+a.ownCourse()+"/scorm12")
 
 	for _, tc := range []struct {
-		who     string
-		v       *browser
-		module  string
-		version string
+		who      string
+		v        *browser
+		module   string
+		version  string
+		format   string
+		manifest string
 	}{
-		{"the trainer, the organisation's course", a.trainerV, a.ownCourse(), version},
-		{"the org admin, a library course", a.adminV, a.Course.Module.ID, a.Course.Module.Version},
+		{"the trainer, the organisation's course", a.trainerV, a.ownCourse(), version, "scorm12", "imsmanifest.xml"},
+		{"the org admin, a library course", a.adminV, a.Course.Module.ID, a.Course.Module.Version, "scorm12", "imsmanifest.xml"},
+		{"the trainer, the organisation's course as cmi5", a.trainerV, a.ownCourse(), version, "cmi5", "cmi5.xml"},
 	} {
-		resp, body := tc.v.get("/packages/" + tc.module + "/scorm12")
+		resp, body := tc.v.get("/packages/" + tc.module + "/" + tc.format)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: status %d\n%s", tc.who, resp.StatusCode, clip(body))
 		}
 		for h, want := range map[string]string{
 			"Content-Type":        "application/zip",
-			"Content-Disposition": `attachment; filename="` + tc.module + `-scorm12.zip"`,
+			"Content-Disposition": `attachment; filename="` + tc.module + "-" + tc.format + `.zip"`,
 			"Cache-Control":       "no-store",
 		} {
 			if got := resp.Header.Get(h); got != want {
@@ -117,8 +121,8 @@ func TestPackageDownload(t *testing.T) {
 			}
 		}
 		files := unzip(t, body)
-		manifest, index := files["imsmanifest.xml"], files["index.html"]
-		if !strings.Contains(manifest, `version="`+tc.version+`"`) || !strings.Contains(manifest, tc.version) {
+		manifest, index := files[tc.manifest], files["index.html"]
+		if !strings.Contains(manifest, tc.version) {
 			t.Errorf("%s: the manifest does not record version %s:\n%s", tc.who, tc.version, clip(manifest))
 		}
 		if _, ok := files["engine.wasm"]; !ok {
@@ -147,7 +151,8 @@ func TestPackageDownload(t *testing.T) {
 	for _, e := range entries {
 		logged = append(logged, e.Detail["module"].(string)+" "+e.Detail["version"].(string)+" "+e.Detail["export"].(string))
 	}
-	for _, want := range []string{a.ownCourse() + " " + version + " SCORM 1.2 package", a.Course.Module.ID + " " + a.Course.Module.Version + " SCORM 1.2 package"} {
+	for _, want := range []string{a.ownCourse() + " " + version + " SCORM 1.2 package", a.Course.Module.ID + " " + a.Course.Module.Version + " SCORM 1.2 package",
+		a.ownCourse() + " " + version + " cmi5 package"} {
 		if !strings.Contains(strings.Join(logged, "\n"), want) {
 			t.Errorf("the audit log lacks %q: %q", want, logged)
 		}
@@ -181,6 +186,8 @@ func TestPackageDownloadRefusals(t *testing.T) {
 		{"the trainer, a draft never published", a.trainerV, "/packages/" + a.Module + "/scorm12"},
 		{"the trainer, no such course", a.trainerV, "/packages/no-such-course/scorm12"},
 		{"the trainer, an unknown format", a.trainerV, "/packages/" + a.ownCourse() + "/scorm2004"},
+		{"a learner, cmi5", a.memberV, "/packages/" + a.ownCourse() + "/cmi5"},
+		{"the trainer, another organisation's course as cmi5", a.trainerV, "/packages/" + b.ownCourse() + "/cmi5"},
 		{"the trainer, a format in capitals", a.trainerV, "/packages/" + a.ownCourse() + "/SCORM12"},
 		{"the org admin, an empty format", a.adminV, "/packages/" + a.ownCourse() + "/%20"},
 	} {
