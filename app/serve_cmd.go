@@ -22,6 +22,7 @@ import (
 	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/lms"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
@@ -163,6 +164,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		Graph:    graphs,
 		Mail:     sender,
 		Remind:   reminders,
+		Packages: lms.NewDownloads(cats, cfg.QuickExitURL, time.Now),
 		Now:      time.Now,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {

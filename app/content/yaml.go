@@ -2,14 +2,11 @@ package content
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 
-	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 )
 
 // The content is decoded by walking the YAML syntax tree by hand rather than
@@ -38,17 +35,8 @@ const maxAliasReports = 10
 // file or several documents and returns false.
 func (w *walker) parseYAML(data []byte) (ast.Node, bool) {
 	data = normalizeNewlines(data)
-	// Duplicate keys are allowed through the parser and reported by the
-	// walker, so that they do not hide the file's other problems.
-	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
-	if err != nil {
-		var ye yaml.Error
-		if errors.As(err, &ye) && ye.GetToken() != nil {
-			tp := ye.GetToken().Position
-			w.r.add(pos{tp.Line, tp.Column}, "", w.rule, "YAML syntax: %s", oneLine(ye.GetMessage()))
-		} else {
-			w.r.add(filePos, "", w.rule, "YAML syntax: %s", oneLine(err.Error()))
-		}
+	f, ok := w.parseFile(data)
+	if !ok {
 		return nil, false
 	}
 	var docs []*ast.DocumentNode

@@ -53,14 +53,14 @@ type Options struct {
 
 // SCORM12 writes m as a SCORM 1.2 content package (a zip) to w.
 func SCORM12(w io.Writer, m *content.Module, opt Options) error {
-	return writePackage(w, m, opt, scorm12, file{"imsmanifest.xml", manifest(m, opt.Created)})
+	return writePackage(w, m, opt, scorm12, file{name: "imsmanifest.xml", data: manifest(m, opt.Created)})
 }
 
 // CMI5 writes m as a cmi5 course package (a zip with cmi5.xml at its
 // root and one assignable unit) to w. The page, runtime and engine are
 // SCORM12's; the runtime talks to the LMS through its cmi5 adapter.
 func CMI5(w io.Writer, m *content.Module, opt Options) error {
-	return writePackage(w, m, opt, cmi5, file{"cmi5.xml", courseStructure(m, opt.Created)})
+	return writePackage(w, m, opt, cmi5, file{name: "cmi5.xml", data: courseStructure(m, opt.Created)})
 }
 
 // The learning system standards a package's runtime speaks, as the page
@@ -72,15 +72,14 @@ const (
 
 // writePackage writes the zip of m for the standard: first its
 // manifest, then the page, runtime, engine and scenarios every package
-// shares.
+// shares. The engine and runtime are copied from the binary as they are
+// written, not read whole first, so a download holds little more than the
+// page in memory.
 func writePackage(w io.Writer, m *content.Module, opt Options, standard string, manifest file) error {
-	wasm, err := fs.ReadFile(dist, "dist/engine.wasm")
-	if err != nil {
-		return ErrNoEngine
-	}
-	wasmExec, err := fs.ReadFile(dist, "dist/wasm_exec.js")
-	if err != nil {
-		return ErrNoEngine
+	for _, name := range []string{"dist/engine.wasm", "dist/wasm_exec.js"} {
+		if _, err := fs.Stat(dist, name); err != nil {
+			return ErrNoEngine
+		}
 	}
 	page, err := renderPage(m, opt, standard)
 	if err != nil {
@@ -88,19 +87,14 @@ func writePackage(w io.Writer, m *content.Module, opt Options, standard string, 
 	}
 	files := []file{
 		manifest,
-		{"index.html", page},
-		{"engine.wasm", wasm},
-		{"wasm_exec.js", wasmExec},
-	}
-	for _, name := range []string{"upstand.js", "upstand.css"} {
-		b, err := fs.ReadFile(runtime, "runtime/"+name)
-		if err != nil {
-			return err
-		}
-		files = append(files, file{name, b})
+		{name: "index.html", data: page},
+		{name: "engine.wasm", from: dist, path: "dist/engine.wasm"},
+		{name: "wasm_exec.js", from: dist, path: "dist/wasm_exec.js"},
+		{name: "upstand.js", from: runtime, path: "runtime/upstand.js"},
+		{name: "upstand.css", from: runtime, path: "runtime/upstand.css"},
 	}
 	for _, s := range m.Scenarios() {
-		files = append(files, file{scenarioFile(s), s.Canonical})
+		files = append(files, file{name: scenarioFile(s), data: s.Canonical})
 	}
 	zw := zip.NewWriter(w)
 	for _, f := range files {
@@ -108,16 +102,33 @@ func writePackage(w io.Writer, m *content.Module, opt Options, standard string, 
 		if err != nil {
 			return err
 		}
-		if _, err := fw.Write(f.data); err != nil {
+		if err := f.writeTo(fw); err != nil {
 			return err
 		}
 	}
 	return zw.Close()
 }
 
+// file is one file of a package: data, or the file at path in from.
 type file struct {
 	name string
 	data []byte
+	from fs.FS
+	path string
+}
+
+func (f file) writeTo(w io.Writer) error {
+	if f.from == nil {
+		_, err := w.Write(f.data)
+		return err
+	}
+	r, err := f.from.Open(f.path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.Copy(w, r)
+	return err
 }
 
 func scenarioFile(s *content.Scenario) string { return path.Join("scenarios", s.ID+".json") }

@@ -32,6 +32,7 @@ import (
 	"github.com/upstand/upstand/app/fixture"
 	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/lms"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
@@ -123,7 +124,7 @@ func newTestServer(t testing.TB, o serverOptions) *testServer {
 		Ready: func(context.Context) error { return nil }, Store: st, Auth: identity,
 		Learning: learning.New(st, cats, clock.Now, learning.WithEvents(meters)), Metrics: meters, Org: org.New(st, org.Config{BaseURL: cfg.BaseURL}, clock.Now),
 		Studio: authoring.New(st, cats, os.DirFS("../.."), clock.Now), Graph: testGraphs(t), Mail: o.mail,
-		Coverage: cover, Remind: reminders})
+		Coverage: cover, Remind: reminders, Packages: lms.NewDownloads(cats, cfg.QuickExitURL, clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}

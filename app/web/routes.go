@@ -147,6 +147,15 @@ func (s *Server) routes() {
 	coverage.Get("/exports/statements.json", s.exportStatements)
 	coverage.Post("/people/:id/remind", s.rateLimit("remind", 60, time.Minute), s.remindSend)
 
+	// Courses as packages for another learning management system
+	// (docs/lms.md): trainers and org admins download their
+	// organisation's published courses and the library's; :format is a
+	// known format (lms.Formats). Everyone else gets a 404 (lms.Downloads
+	// decides).
+	packages := s.app.Group("/packages", s.requireSignedIn)
+	packages.Get("/", s.packagesPage)
+	packages.Get("/:module/:format", s.rateLimit("package", 30, time.Minute), s.packageDownload)
+
 	// The trainers' studio. Everyone else gets a 404 anywhere under
 	// /studio. The draft's :kind is "scenarios" or "modules".
 	studio := s.app.Group("/studio", s.requireSignedIn, s.requireTrainer)

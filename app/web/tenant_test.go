@@ -44,6 +44,9 @@ type tenantRow struct {
 	// exempt routes cannot reach another organisation's data through an
 	// id; the reason says why.
 	exempt string
+	// publishModule: both organisations publish a course of their own
+	// first ({ownCourse}).
+	publishModule bool
 }
 
 // tenantRoutes is the matrix, keyed "METHOD /route/:pattern" as Fiber
@@ -153,6 +156,11 @@ var tenantRoutes = map[string]tenantRow{
 	// The library is the same for every organisation.
 	"GET /studio/analytics/:id":                {path: "/studio/analytics/{publishedScenario}", own: 200, ownAs: "trainer"},
 	"GET /studio/library/scenarios/:id/export": {path: "/studio/library/scenarios/{libraryScenario}/export", shared: true},
+
+	// Courses as packages for another LMS: an organisation's own
+	// published course, downloaded by a trainer (org admins too: see
+	// packages_test.go).
+	"GET /packages/:module/:format": {path: "/packages/{ownCourse}/scorm12", own: 200, ownAs: "trainer", publishModule: true},
 }
 
 // fill puts one organisation's values into a path or form value.
@@ -182,6 +190,7 @@ func (x *tenant) fill(s string) string {
 		"{publishedScenario}", x.PublishedScenario,
 		"{libraryScenario}", x.Course.Scenarios[0].Scenario.ID,
 		"{apiKey}", x.apiKey.ID.String(),
+		"{ownCourse}", x.ownCourse(),
 	).Replace(s)
 }
 
@@ -250,6 +259,10 @@ func TestCrossTenantMatrix(t *testing.T) {
 			t.Parallel()
 			s := newTestServer(t, serverOptions{})
 			a, b := s.newTenant(t, "Aspen"), s.newTenant(t, "Beech")
+			if row.publishModule {
+				a.publishModule(t, s)
+				b.publishModule(t, s)
+			}
 			send := func(v *browser, x *tenant) (*http.Response, string) {
 				if method == http.MethodGet {
 					return v.get(x.fill(row.path))

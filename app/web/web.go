@@ -24,6 +24,7 @@ import (
 	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/graphview"
 	"github.com/upstand/upstand/app/learning"
+	"github.com/upstand/upstand/app/lms"
 	"github.com/upstand/upstand/app/mail"
 	"github.com/upstand/upstand/app/metrics"
 	"github.com/upstand/upstand/app/org"
@@ -65,6 +66,9 @@ type Deps struct {
 	// Remind queues reminders from the coverage pages and lists them for
 	// admins (docs/coverage.md, "Reminders").
 	Remind *remind.Service
+	// Packages are the courses trainers and org admins download for
+	// another learning management system (docs/lms.md).
+	Packages *lms.Downloads
 }
 
 // Server holds the Fiber app and what its handlers share.
@@ -87,6 +91,8 @@ type Server struct {
 	// metrics counts every request frame answers (nil: none).
 	metrics *metrics.Metrics
 	remind  *remind.Service
+	// packages: courses as packages for another LMS.
+	packages *lms.Downloads
 	// cookie names: __Host- prefixed (and Secure) when served over https.
 	sessionCookie, csrfCookie string
 	// headers are the security headers every response carries.
@@ -108,7 +114,7 @@ func New(d Deps) (*Server, error) {
 	log := slog.New(LogHandler(d.Log.Handler()))
 	s := &Server{cfg: d.Config, log: log, headers: securityHeaders(d.Config.Secure()), assets: assets, ready: d.Ready, now: d.Now, st: d.Store, auth: d.Auth, learn: d.Learning,
 		org: d.Org, studio: d.Studio, graph: d.Graph, cover: d.Coverage,
-		mail: d.Mail, metrics: d.Metrics, remind: d.Remind, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
+		mail: d.Mail, metrics: d.Metrics, remind: d.Remind, packages: d.Packages, sessionCookie: "upstand_session", csrfCookie: "upstand_csrf"}
 	if d.Config.Secure() {
 		s.sessionCookie, s.csrfCookie = "__Host-upstand_session", "__Host-upstand_csrf"
 	}
