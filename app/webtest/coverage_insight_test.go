@@ -79,7 +79,8 @@ func seedInsight(t *testing.T, srv *webtest.Server, orgID string) string {
 }
 
 // TestCoverageInsightInBrowser: an org admin opens the responder roster,
-// the trend and the evaluation; axe finds nothing on any of them, at
+// the courses to download for an LMS, the trend and the evaluation; axe
+// finds nothing on any of them, at
 // 1280 px and at 360 px, where the tables stack without breaking words
 // and nothing scrolls sideways (the chart scrolls in its own frame).
 func TestCoverageInsightInBrowser(t *testing.T) {
@@ -96,6 +97,10 @@ func TestCoverageInsightInBrowser(t *testing.T) {
 	webtest.Axe(t, admin, "responder roster")
 	unsplitTables(t, admin, "responder roster")
 	shots(t, admin, "coverage-roster")
+
+	// The courses to download for the organisation's own LMS.
+	webtest.Do(t, admin, chromedp.Navigate(srv.URL+"/packages"), chromedp.WaitVisible("#packages-library"))
+	webtest.Axe(t, admin, "packages for an LMS")
 
 	webtest.Do(t, admin, chromedp.Navigate(srv.URL+"/coverage/trend"), chromedp.WaitVisible("svg.chart"))
 	if now := text(t, admin, "#trend-now"); !strings.Contains(now, course+": 85% covered now (6 of 7)") {
