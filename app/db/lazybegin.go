@@ -113,8 +113,14 @@ func (c *lazyConn) ExecContext(ctx context.Context, query string, args []driver.
 	return c.Conn.ExecContext(ctx, query, args)
 }
 
+// QueryContext sends a query without separate arguments (bun writes its
+// values into the SQL: nearly all of them) by the simple protocol, after
+// whatever is owed and in the same round trip. The simple protocol also
+// takes several queries in one message, each with its result set
+// (database/sql's Rows.NextResultSet): the store reads what one page needs
+// that way, in one round trip.
 func (c *lazyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(c.owed) > 0 && len(args) == 0 {
+	if len(args) == 0 {
 		return c.queryAfter(ctx, len(c.owed), c.with(query))
 	}
 	if err := c.begin(ctx); err != nil {
@@ -137,13 +143,16 @@ func (c *lazyConn) ResetSession(ctx context.Context) error {
 	return c.Conn.ResetSession(ctx)
 }
 
-// queryAfter sends sql — skip statements owed, then a query — by the simple
-// protocol in one round trip, and answers with the query's rows. pgx's
-// Query would answer with the first statement's (none), so this reads
-// PostgreSQL's answers itself and turns the last into database/sql's
-// values as pgx's stdlib does (valueFunc).
+// queryAfter sends sql — skip statements owed, then one or more queries —
+// by the simple protocol in one round trip, and answers with the queries'
+// rows. pgx's Query would answer with the first statement's (none), so
+// this reads PostgreSQL's answers itself and turns them into
+// database/sql's values as pgx's stdlib does (valueFunc).
 func (c *lazyConn) queryAfter(ctx context.Context, skip int, sql string) (driver.Rows, error) {
 	conn := c.Conn.Conn()
+	if conn.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
 	r := &resultRows{conn: conn, tracer: c.tracer}
 	if r.tracer != nil {
 		r.ctx = r.tracer.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: sql})
@@ -165,18 +174,12 @@ func (c *lazyConn) queryAfter(ctx context.Context, skip int, sql string) (driver
 			}
 		}
 	}
-	fields := r.rr.FieldDescriptions()
-	r.columns = make([]string, len(fields))
-	r.values = make([]valueFunc, len(fields))
-	m := conn.TypeMap()
-	for i, fd := range fields {
-		r.columns[i] = fd.Name
-		r.values[i] = newValueFunc(m, fd.DataTypeOID, fd.Format)
-	}
+	r.describe()
 	return r, nil
 }
 
-// resultRows are a query's rows read by queryAfter.
+// resultRows are the rows of the queries queryAfter sent, one result set
+// each.
 type resultRows struct {
 	conn    *pgx.Conn
 	tracer  pgx.QueryTracer
@@ -187,9 +190,36 @@ type resultRows struct {
 	values  []valueFunc
 	tag     pgconn.CommandTag
 	done    bool
+	// next is the following query's result, once the current one is read
+	// to its end.
+	next *pgconn.ResultReader
+}
+
+// describe readies the current result's columns.
+func (r *resultRows) describe() {
+	fields := r.rr.FieldDescriptions()
+	r.columns = make([]string, len(fields))
+	r.values = make([]valueFunc, len(fields))
+	m := r.conn.TypeMap()
+	for i, fd := range fields {
+		r.columns[i] = fd.Name
+		r.values[i] = newValueFunc(m, fd.DataTypeOID, fd.Format)
+	}
 }
 
 func (r *resultRows) Columns() []string { return r.columns }
+
+// HasNextResultSet and NextResultSet move on to the next query's rows.
+func (r *resultRows) HasNextResultSet() bool { return r.next != nil }
+
+func (r *resultRows) NextResultSet() error {
+	if r.next == nil {
+		return io.EOF
+	}
+	r.rr, r.next = r.next, nil
+	r.describe()
+	return nil
+}
 
 func (r *resultRows) Next(dest []driver.Value) error {
 	if r.done {
@@ -200,6 +230,9 @@ func (r *resultRows) Next(dest []driver.Value) error {
 		r.tag = tag
 		if err != nil {
 			return err
+		}
+		if r.next == nil && r.mrr.NextResult() {
+			r.next = r.mrr.ResultReader()
 		}
 		return io.EOF
 	}
@@ -222,6 +255,9 @@ func (r *resultRows) Close() error {
 		return nil
 	}
 	r.done = true
+	if r.next != nil {
+		r.next.Close()
+	}
 	tag, err := r.rr.Close()
 	r.tag = tag
 	if cerr := r.mrr.Close(); err == nil {
@@ -230,10 +266,15 @@ func (r *resultRows) Close() error {
 	return r.end(err)
 }
 
-// end tells the tracer the query is over.
+// end tells the tracer the query is over. An error before anything
+// reached PostgreSQL is a bad connection, as pgx's stdlib says, so
+// database/sql tries another.
 func (r *resultRows) end(err error) error {
 	if r.tracer != nil {
 		r.tracer.TraceQueryEnd(r.ctx, r.conn, pgx.TraceQueryEndData{CommandTag: r.tag, Err: err})
+	}
+	if err != nil && pgconn.SafeToRetry(err) {
+		return driver.ErrBadConn
 	}
 	return err
 }

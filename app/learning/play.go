@@ -348,10 +348,17 @@ func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, inde
 	}
 	var play Play
 	err = s.inTxScenario(ctx, l, func(l org.Actor) error {
-		sa, err := s.ownAttempt(ctx, l, m, st, attemptID)
+		// The attempt and the course progress (for the course bar) in one
+		// round trip; the course must have been started for the attempt
+		// to be in it.
+		r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{ScenarioAttempt: attemptID})
 		if err != nil {
-			return err
+			return notFound(err)
 		}
+		if r.Scenario == nil || r.Scenario.ModuleID != m.ID || r.Scenario.StepID != st.ID {
+			return ErrNotFound
+		}
+		sa := *r.Scenario
 		sc, err := s.scenarioInTx(sa.ScenarioID, sa.ScenarioVersion)
 		if err != nil {
 			return err
@@ -401,11 +408,12 @@ func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, inde
 		if rec.Outcome != nil {
 			sa.Outcome, sa.FinishedAt = rec.Outcome, &rec.At
 		}
-		_, p, err := s.latestProgress(ctx, l, m)
-		if err != nil {
-			return err
+		// The progress as it stands after the choice: the ending's step
+		// event counts if it is in the latest attempt's chain.
+		if rec.Finished != nil && sa.RootID == r.Attempt.RootID {
+			r.Events = append(r.Events, *rec.Finished)
 		}
-		play, err = fillState(Play{Progress: p, Step: st}, sa, sc, next)
+		play, err = fillState(Play{Progress: progressOf(m, r), Step: st}, sa, sc, next)
 		return err
 	})
 	if err != nil {

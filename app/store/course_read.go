@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// CourseRead is what a page about one of the person's courses reads: their
+// latest attempt at the module and its chain's progress, and what else the
+// page asked for (CourseReadOptions).
+type CourseRead struct {
+	// Attempt is the latest attempt at the module.
+	Attempt CourseAttempt
+	// Completion is the attempt's completion, if it has one.
+	Completion *Completion
+	// Events and Answers are the chain's step events (oldest first) and
+	// confidence answers (as ConfidenceAnswers orders them).
+	Events  []StepEvent
+	Answers []ConfidenceAnswer
+	// Support is the organisation's support resources, when asked for.
+	Support []SupportResource
+	// Scenario is the scenario attempt asked for, if it is the person's.
+	Scenario *ScenarioAttempt
+}
+
+// CourseReadOptions says what else ReadCourse reads.
+type CourseReadOptions struct {
+	// Support reads the organisation's support resources (the support
+	// panel).
+	Support bool
+	// ScenarioAttempt, when set, reads that scenario attempt of the
+	// person's.
+	ScenarioAttempt uuid.UUID
+}
+
+// ReadCourse reads the person's latest attempt at a module, its
+// completion, the chain's step events and confidence answers, and what
+// opts asks for, in one round trip to PostgreSQL (readAll): each query
+// finds the latest attempt for itself. ErrNotFound if the person never
+// started the module.
+func (m *Member) ReadCourse(ctx context.Context, moduleID string, opts CourseReadOptions) (CourseRead, error) {
+	var r CourseRead
+	err := m.run(ctx, func(db bun.IDB) error {
+		latest := func(col string) *bun.SelectQuery {
+			return db.NewSelect().TableExpr("course_attempts AS l").ColumnExpr("l." + col).
+				Where("l.org_id = ?", m.o.id).Where("l.person_id = ?", m.id).Where("l.module_id = ?", moduleID).
+				OrderExpr("l.started_at DESC, l.id DESC").Limit(1)
+		}
+		var attempts []CourseAttempt
+		var completions []Completion
+		var scenarios []ScenarioAttempt
+		reads := []read{
+			rowsOf(m.selectCourseAttempts(db).Where("ca.module_id = ?", moduleID).
+				OrderExpr("ca.started_at DESC, ca.id DESC").Limit(1), &attempts),
+			rowsOf(m.selectCompletions(db).Where("c.course_attempt_id = (?)", latest("id")), &completions),
+			rowsOf(db.NewSelect().Model((*StepEvent)(nil)).
+				Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
+				Where("se.org_id = ?", m.o.id).Where("se.person_id = ?", m.id).
+				Where("ca.root_id = (?)", latest("root_id")).
+				OrderExpr("se.at, se.id"), &r.Events),
+			rowsOf(db.NewSelect().Model((*ConfidenceAnswer)(nil)).
+				Join("JOIN course_attempts AS ca ON ca.id = cf.course_attempt_id").
+				Where("cf.org_id = ?", m.o.id).Where("cf.person_id = ?", m.id).
+				Where("ca.root_id = (?)", latest("root_id")).
+				OrderExpr("cf.phase DESC, cf.statement, cf.at"), &r.Answers),
+		}
+		if opts.Support {
+			reads = append(reads, rowsOf(m.o.selectSupportResources(db), &r.Support))
+		}
+		if opts.ScenarioAttempt != uuid.Nil {
+			reads = append(reads, rowsOf(m.selectScenarioAttempts(db).Where("sa.id = ?", opts.ScenarioAttempt), &scenarios))
+		}
+		if err := m.o.s.readAll(ctx, db, reads...); err != nil {
+			return err
+		}
+		if len(attempts) == 0 {
+			return ErrNotFound
+		}
+		r.Attempt = attempts[0]
+		if len(completions) > 0 {
+			r.Completion = &completions[0]
+		}
+		if len(scenarios) > 0 {
+			r.Scenario = &scenarios[0]
+		}
+		return nil
+	})
+	return r, wrap("read course", err)
+}
