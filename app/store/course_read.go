@@ -44,7 +44,7 @@ func (m *Member) ReadCourse(ctx context.Context, moduleID string, opts CourseRea
 	var r CourseRead
 	err := m.run(ctx, func(db bun.IDB) error {
 		latest := func(col string) *bun.SelectQuery {
-			return db.NewSelect().TableExpr("course_attempts AS l").ColumnExpr("l." + col).
+			return db.NewSelect().TableExpr("course_attempts AS l").ColumnExpr("l."+col).
 				Where("l.org_id = ?", m.o.id).Where("l.person_id = ?", m.id).Where("l.module_id = ?", moduleID).
 				OrderExpr("l.started_at DESC, l.id DESC").Limit(1)
 		}
