@@ -418,17 +418,8 @@ func (s *Service) Catalogue(ctx context.Context, l org.Actor, audience string) (
 		if cat, err = s.Served(ctx, l); err != nil {
 			return err
 		}
-		if attempts, err = l.Member().LatestCourseAttempts(ctx); err != nil {
-			return err
-		}
-		if completions, err = l.Member().LatestCompletions(ctx); err != nil {
-			return err
-		}
-		roots := make([]uuid.UUID, len(attempts))
-		for i, a := range attempts {
-			roots[i] = a.RootID
-		}
-		events, err = l.Member().StepEventsByRoot(ctx, roots)
+		r, err := l.Member().ReadCatalogue(ctx)
+		attempts, completions, events = r.Attempts, r.Completions, r.Events
 		return err
 	})
 	if err != nil {

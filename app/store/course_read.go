@@ -89,3 +89,43 @@ func (m *Member) ReadCourse(ctx context.Context, moduleID string, opts CourseRea
 	})
 	return r, wrap("read course", err)
 }
+
+// CatalogueRead is what the person's catalogue shows of them: their latest
+// attempt at each module they started, their latest completion of each
+// module, and the step events of those attempts' chains by root.
+type CatalogueRead struct {
+	Attempts    []CourseAttempt
+	Completions []Completion
+	Events      map[uuid.UUID][]StepEvent
+}
+
+// ReadCatalogue reads what LatestCourseAttempts, LatestCompletions and
+// StepEventsByRoot would, in one round trip (readAll).
+func (m *Member) ReadCatalogue(ctx context.Context) (CatalogueRead, error) {
+	r := CatalogueRead{Events: map[uuid.UUID][]StepEvent{}}
+	var events []struct {
+		StepEvent
+		RootID uuid.UUID `bun:"root_id"`
+	}
+	err := m.run(ctx, func(db bun.IDB) error {
+		latest := m.selectCourseAttempts(db).DistinctOn("ca.module_id").
+			OrderExpr("ca.module_id, ca.started_at DESC, ca.id DESC")
+		roots := db.NewSelect().TableExpr("(?) AS l", latest).ColumnExpr("l.root_id")
+		return m.o.s.readAll(ctx, db,
+			rowsOf(latest, &r.Attempts),
+			rowsOf(m.selectCompletions(db).DistinctOn("c.module_id").
+				OrderExpr("c.module_id, c.completed_at DESC, c.id"), &r.Completions),
+			rowsOf(db.NewSelect().TableExpr("step_events AS se").ColumnExpr("se.*, ca.root_id").
+				Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
+				Where("se.org_id = ?", m.o.id).Where("se.person_id = ?", m.id).
+				Where("ca.root_id IN (?)", roots).
+				OrderExpr("se.at, se.id"), &events))
+	})
+	if err != nil {
+		return CatalogueRead{}, wrap("read catalogue", err)
+	}
+	for _, e := range events {
+		r.Events[e.RootID] = append(r.Events[e.RootID], e.StepEvent)
+	}
+	return r, nil
+}
