@@ -339,12 +339,13 @@ func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, 
 		if err := l.Member().AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
 			return err
 		}
-		if p, err = s.progress(ctx, l, m, a); err != nil {
+		// Read again: a is now the latest attempt, with its event.
+		if r, err = l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{Support: true}); err != nil {
 			return err
 		}
-		p.Support, err = l.Member().Org().SupportResources(ctx)
-		p.SupportRead = err == nil
-		return err
+		p = progressOf(m, r)
+		p.Support, p.SupportRead = r.Support, true
+		return nil
 	})
 	if err != nil {
 		return Progress{}, nil, err
