@@ -38,9 +38,7 @@ func (c lazyConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		return conn, nil
 	}
-	lc := &lazyConn{Conn: sc}
-	lc.tracer, _ = sc.Conn().Config().Tracer.(pgx.QueryTracer)
-	return lc, nil
+	return &lazyConn{Conn: sc, tracer: sc.Conn().Config().Tracer}, nil
 }
 
 // lazyConn is pgx's database/sql connection with BEGIN held back.

@@ -99,8 +99,9 @@ type CatalogueRead struct {
 	Events      map[uuid.UUID][]StepEvent
 }
 
-// ReadCatalogue reads what LatestCourseAttempts, LatestCompletions and
-// StepEventsByRoot would, in one round trip (readAll).
+// ReadCatalogue reads the person's latest attempt at each module, their
+// latest completion of each, and those attempts' chains' step events, in
+// one round trip (readAll).
 func (m *Member) ReadCatalogue(ctx context.Context) (CatalogueRead, error) {
 	r := CatalogueRead{Events: map[uuid.UUID][]StepEvent{}}
 	var events []struct {
