@@ -151,6 +151,9 @@ func (c *lazyConn) queryAfter(ctx context.Context, skip int, sql string) (driver
 	if conn.IsClosed() {
 		return nil, driver.ErrBadConn
 	}
+	if conn.PgConn().ParameterStatus("standard_conforming_strings") != "on" {
+		return nil, errors.New("db: a query by the simple protocol needs standard_conforming_strings on")
+	}
 	r := &resultRows{conn: conn, tracer: c.tracer}
 	if r.tracer != nil {
 		r.ctx = r.tracer.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: sql})
