@@ -190,28 +190,19 @@ func (s *Service) Scenario(ctx context.Context, l org.Actor, moduleID string, in
 		return Play{}, err
 	}
 	play := Play{Step: st, Scenario: st.Scenario}
-	var sa store.ScenarioAttempt
-	started := false
-	err = inTx(ctx, l, func(l org.Actor) error {
-		a, p, err := s.latestProgress(ctx, l, m)
-		if err != nil {
-			return err
-		}
-		play.Progress = p
-		sa, err = l.Member().LatestScenarioAttempt(ctx, a.RootID, st.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		started = err == nil
-		return err
-	})
+	// The progress and the latest attempt at the step, in one round trip.
+	r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{LatestScenario: st.ID})
+	if errors.Is(err, store.ErrNotFound) {
+		return Play{}, ErrNotStarted
+	}
 	if err != nil {
 		return Play{}, err
 	}
-	if !started {
+	play.Progress = progressOf(m, r)
+	if r.Scenario == nil {
 		return play, nil
 	}
-	return s.fill(ctx, play, sa)
+	return s.fill(ctx, play, *r.Scenario)
 }
 
 // attemptState loads a stored attempt's scenario, at the version the

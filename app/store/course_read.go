@@ -21,7 +21,8 @@ type CourseRead struct {
 	Answers []ConfidenceAnswer
 	// Support is the organisation's support resources, when asked for.
 	Support []SupportResource
-	// Scenario is the scenario attempt asked for, if it is the person's.
+	// Scenario is the scenario attempt asked for (by id, if it is the
+	// person's, or the latest at a step), if there is one.
 	Scenario *ScenarioAttempt
 }
 
@@ -33,6 +34,9 @@ type CourseReadOptions struct {
 	// ScenarioAttempt, when set, reads that scenario attempt of the
 	// person's.
 	ScenarioAttempt uuid.UUID
+	// LatestScenario, when set, reads the person's latest attempt at that
+	// scenario step anywhere in the chain.
+	LatestScenario string
 }
 
 // ReadCourse reads the person's latest attempt at a module, its
@@ -69,8 +73,13 @@ func (m *Member) ReadCourse(ctx context.Context, moduleID string, opts CourseRea
 		if opts.Support {
 			reads = append(reads, rowsOf(m.o.selectSupportResources(db), &r.Support))
 		}
-		if opts.ScenarioAttempt != uuid.Nil {
+		switch {
+		case opts.ScenarioAttempt != uuid.Nil:
 			reads = append(reads, rowsOf(m.selectScenarioAttempts(db).Where("sa.id = ?", opts.ScenarioAttempt), &scenarios))
+		case opts.LatestScenario != "":
+			reads = append(reads, rowsOf(m.selectScenarioAttempts(db).
+				Where("ca.root_id = (?)", latest("root_id")).Where("sa.step_id = ?", opts.LatestScenario).
+				OrderExpr("sa.started_at DESC, sa.id DESC").Limit(1), &scenarios))
 		}
 		if err := m.o.s.readAll(ctx, db, reads...); err != nil {
 			return err

@@ -85,18 +85,6 @@ func (m *Member) ScenarioAttempt(ctx context.Context, id uuid.UUID) (ScenarioAtt
 	return a, wrap("load scenario attempt", err)
 }
 
-// LatestScenarioAttempt is the person's most recent attempt at a module's
-// scenario step anywhere in a course attempt chain.
-func (m *Member) LatestScenarioAttempt(ctx context.Context, rootID uuid.UUID, stepID string) (ScenarioAttempt, error) {
-	var a ScenarioAttempt
-	err := m.run(ctx, func(db bun.IDB) error {
-		return m.selectScenarioAttempts(db).
-			Where("ca.root_id = ?", rootID).Where("sa.step_id = ?", stepID).
-			OrderExpr("sa.started_at DESC, sa.id DESC").Limit(1).Scan(ctx, &a)
-	})
-	return a, wrap("load latest scenario attempt", err)
-}
-
 // ScenarioAttempts lists all of the person's scenario attempts, newest
 // first.
 func (m *Member) ScenarioAttempts(ctx context.Context) ([]ScenarioAttempt, error) {
