@@ -44,6 +44,13 @@ type CourseReadOptions struct {
 // opts asks for, in one round trip to PostgreSQL (readAll): each query
 // finds the latest attempt for itself. ErrNotFound if the person never
 // started the module.
+//
+// Each query is its own statement, with its own snapshot, as the separate
+// reads were: a new chain started by another request (a retake in a
+// second tab) between two of them can show one page a course bar that
+// mixes the two. Nothing is written from it: OpenLesson's "opened" check
+// matches the attempt's own id, and a choice is checked against its
+// attempt row when it is stored.
 func (m *Member) ReadCourse(ctx context.Context, moduleID string, opts CourseReadOptions) (CourseRead, error) {
 	var r CourseRead
 	err := m.run(ctx, func(db bun.IDB) error {
