@@ -71,6 +71,11 @@ func Open(ctx context.Context, url string, options ...Option) (*bun.DB, error) {
 	// round trip (the extended protocol's unnamed statement); arguments
 	// that do come separately (River's) get their types from the server.
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	// A query without separate arguments goes by the simple protocol
+	// (lazybegin.go), which reads quotes as bun writes them only with
+	// standard strings (PostgreSQL's default, asked for here whatever the
+	// server's setting).
+	cfg.RuntimeParams["standard_conforming_strings"] = "on"
 	var opts []stdlib.OptionOpenDB
 	for _, o := range options {
 		o(&opts)

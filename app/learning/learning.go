@@ -158,26 +158,17 @@ func (s *Service) stepView(ctx context.Context, l org.Actor, moduleID string, in
 }
 
 // latestProgress is the learner's latest attempt at a module and their
-// progress in its chain; ErrNotStarted if they never started the course.
+// progress in its chain, read in one round trip (store.Member.ReadCourse);
+// ErrNotStarted if they never started the course.
 func (s *Service) latestProgress(ctx context.Context, l org.Actor, m *content.Module) (store.CourseAttempt, Progress, error) {
-	var a store.CourseAttempt
-	var p Progress
-	err := inTx(ctx, l, func(l org.Actor) error {
-		var err error
-		a, err = l.Member().LatestCourseAttempt(ctx, m.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrNotStarted
-		}
-		if err != nil {
-			return err
-		}
-		p, err = s.progress(ctx, l, m, a)
-		return err
-	})
+	r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{})
+	if errors.Is(err, store.ErrNotFound) {
+		return store.CourseAttempt{}, Progress{}, ErrNotStarted
+	}
 	if err != nil {
 		return store.CourseAttempt{}, Progress{}, err
 	}
-	return a, p, nil
+	return r.Attempt, progressOf(m, r), nil
 }
 
 // notFound maps the store's ErrNotFound to ours.

@@ -190,28 +190,19 @@ func (s *Service) Scenario(ctx context.Context, l org.Actor, moduleID string, in
 		return Play{}, err
 	}
 	play := Play{Step: st, Scenario: st.Scenario}
-	var sa store.ScenarioAttempt
-	started := false
-	err = inTx(ctx, l, func(l org.Actor) error {
-		a, p, err := s.latestProgress(ctx, l, m)
-		if err != nil {
-			return err
-		}
-		play.Progress = p
-		sa, err = l.Member().LatestScenarioAttempt(ctx, a.RootID, st.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		started = err == nil
-		return err
-	})
+	// The progress and the latest attempt at the step, in one round trip.
+	r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{LatestScenario: st.ID})
+	if errors.Is(err, store.ErrNotFound) {
+		return Play{}, ErrNotStarted
+	}
 	if err != nil {
 		return Play{}, err
 	}
-	if !started {
+	play.Progress = progressOf(m, r)
+	if r.Scenario == nil {
 		return play, nil
 	}
-	return s.fill(ctx, play, sa)
+	return s.fill(ctx, play, *r.Scenario)
 }
 
 // attemptState loads a stored attempt's scenario, at the version the
@@ -348,10 +339,17 @@ func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, inde
 	}
 	var play Play
 	err = s.inTxScenario(ctx, l, func(l org.Actor) error {
-		sa, err := s.ownAttempt(ctx, l, m, st, attemptID)
+		// The attempt and the course progress (for the course bar) in one
+		// round trip; the course must have been started for the attempt
+		// to be in it.
+		r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{ScenarioAttempt: attemptID})
 		if err != nil {
-			return err
+			return notFound(err)
 		}
+		if r.Scenario == nil || r.Scenario.ModuleID != m.ID || r.Scenario.StepID != st.ID {
+			return ErrNotFound
+		}
+		sa := *r.Scenario
 		sc, err := s.scenarioInTx(sa.ScenarioID, sa.ScenarioVersion)
 		if err != nil {
 			return err
@@ -401,11 +399,12 @@ func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, inde
 		if rec.Outcome != nil {
 			sa.Outcome, sa.FinishedAt = rec.Outcome, &rec.At
 		}
-		_, p, err := s.latestProgress(ctx, l, m)
-		if err != nil {
-			return err
+		// The progress as it stands after the choice: the ending's step
+		// event counts if it is in the latest attempt's chain.
+		if rec.Finished != nil && sa.RootID == r.Attempt.RootID {
+			r.Events = append(r.Events, *rec.Finished)
 		}
-		play, err = fillState(Play{Progress: p, Step: st}, sa, sc, next)
+		play, err = fillState(Play{Progress: progressOf(m, r), Step: st}, sa, sc, next)
 		return err
 	})
 	if err != nil {

@@ -235,30 +235,37 @@ func (s *Service) Course(ctx context.Context, l org.Actor, moduleID string) (Pro
 // progress evaluates an attempt's chain, reading in one transaction (or in
 // the caller's).
 func (s *Service) progress(ctx context.Context, l org.Actor, m *content.Module, a store.CourseAttempt) (Progress, error) {
-	p := Progress{Module: m, Attempt: &a}
-	var answers []store.ConfidenceAnswer
+	var r store.CourseRead
+	r.Attempt = a
 	err := inTx(ctx, l, func(l org.Actor) error {
-		events, err := l.Member().StepEvents(ctx, a.RootID)
-		if err != nil {
+		var err error
+		if r.Events, err = l.Member().StepEvents(ctx, a.RootID); err != nil {
 			return err
 		}
-		p.Steps, p.Done, p.Met = evaluate(m, events)
 		if a.Completed() {
 			c, err := l.Member().CompletionOfAttempt(ctx, a.ID)
 			if err != nil {
 				return err
 			}
-			p.Completion = &c
+			r.Completion = &c
 		}
-		answers, err = l.Member().ConfidenceAnswers(ctx, a.RootID)
+		r.Answers, err = l.Member().ConfidenceAnswers(ctx, a.RootID)
 		return err
 	})
 	if err != nil {
 		return Progress{}, err
 	}
+	return progressOf(m, r), nil
+}
+
+// progressOf evaluates a chain from what was read of it.
+func progressOf(m *content.Module, r store.CourseRead) Progress {
+	a := r.Attempt
+	p := Progress{Module: m, Attempt: &a, Completion: r.Completion}
+	p.Steps, p.Done, p.Met = evaluate(m, r.Events)
 	// A module without statements has nothing to ask.
 	p.PreAnswered, p.PostAnswered = len(m.Confidence) == 0, len(m.Confidence) == 0
-	for _, ans := range answers {
+	for _, ans := range r.Answers {
 		switch ans.Phase {
 		case store.PhasePre:
 			p.PreAnswered = true
@@ -270,7 +277,7 @@ func (s *Service) progress(ctx context.Context, l org.Actor, m *content.Module, 
 			}
 		}
 	}
-	return p, nil
+	return p
 }
 
 // Start opens (or continues) the learner's attempt at a module and returns
@@ -312,6 +319,19 @@ func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, 
 	}
 	var p Progress
 	err = inTx(ctx, l, func(l org.Actor) error {
+		// A lesson seen before in the attempt the learner works in: one
+		// read, nothing to write.
+		r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{Support: true})
+		if err == nil && resumable(r.Attempt, m) && opened(r, st) {
+			p = progressOf(m, r)
+			p.Support, p.SupportRead = r.Support, true
+			return nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		// The first visit: the attempt (under the course lock, rolling
+		// over to the served version if needed) and the "opened" event.
 		a, err := s.openRecorded(ctx, l, m, store.ResumeAttempt)
 		if err != nil {
 			return err
@@ -319,17 +339,37 @@ func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, 
 		if err := l.Member().AddStepEventOnce(ctx, s.event(l, a, st, store.EventOpened)); err != nil {
 			return err
 		}
-		if p, err = s.progress(ctx, l, m, a); err != nil {
+		// Read again: a is now the latest attempt, with its event.
+		if r, err = l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{Support: true}); err != nil {
 			return err
 		}
-		p.Support, err = l.Member().Org().SupportResources(ctx)
-		p.SupportRead = err == nil
-		return err
+		p = progressOf(m, r)
+		p.Support, p.SupportRead = r.Support, true
+		return nil
 	})
 	if err != nil {
 		return Progress{}, nil, err
 	}
 	return p, st, nil
+}
+
+// resumable says the latest attempt is the one OpenCourseAttempt would
+// give with store.ResumeAttempt, without starting a new one: a completed
+// attempt, or an open one on the served version.
+func resumable(a store.CourseAttempt, m *content.Module) bool {
+	return a.Completed() || a.ModuleVersion == m.Version
+}
+
+// opened says the latest attempt has the "opened" event of the lesson
+// step's current content, as AddStepEventOnce would find it.
+func opened(r store.CourseRead, st *content.Step) bool {
+	fp := Fingerprint(st)
+	for _, e := range r.Events {
+		if e.AttemptID == r.Attempt.ID && e.StepID == st.ID && e.Fingerprint == fp && e.Event == store.EventOpened {
+			return true
+		}
+	}
+	return false
 }
 
 // Status is a course's state for the learner, as the catalogue shows it.
@@ -379,17 +419,8 @@ func (s *Service) Catalogue(ctx context.Context, l org.Actor, audience string) (
 		if cat, err = s.Served(ctx, l); err != nil {
 			return err
 		}
-		if attempts, err = l.Member().LatestCourseAttempts(ctx); err != nil {
-			return err
-		}
-		if completions, err = l.Member().LatestCompletions(ctx); err != nil {
-			return err
-		}
-		roots := make([]uuid.UUID, len(attempts))
-		for i, a := range attempts {
-			roots[i] = a.RootID
-		}
-		events, err = l.Member().StepEventsByRoot(ctx, roots)
+		r, err := l.Member().ReadCatalogue(ctx)
+		attempts, completions, events = r.Attempts, r.Completions, r.Events
 		return err
 	})
 	if err != nil {

@@ -1,6 +1,8 @@
 package org
 
 import (
+	"context"
+
 	"github.com/google/uuid"
 
 	"github.com/upstand/upstand/app/store"
@@ -39,4 +41,15 @@ func (a Actor) Ref() *uuid.UUID {
 	}
 	id := a.PersonID
 	return &id
+}
+
+// Together runs fn with the actor's store bound to one transaction, so the
+// calls of several services for one page (each of which joins a
+// transaction it finds) cost one BEGIN and COMMIT between them. fn may
+// only reach the store through the actor it is given.
+func (a Actor) Together(ctx context.Context, fn func(a Actor) error) error {
+	return a.Org.InTx(ctx, func(tx *store.Org) error {
+		a.Org = tx
+		return fn(a)
+	})
 }

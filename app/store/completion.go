@@ -102,16 +102,6 @@ func (m *Member) Completions(ctx context.Context) ([]Completion, error) {
 	return cs, wrap("list completions", err)
 }
 
-// LatestCompletions is the person's most recent completion of each module.
-func (m *Member) LatestCompletions(ctx context.Context) ([]Completion, error) {
-	var cs []Completion
-	err := m.run(ctx, func(db bun.IDB) error {
-		return m.selectCompletions(db).DistinctOn("c.module_id").
-			OrderExpr("c.module_id, c.completed_at DESC, c.id").Scan(ctx, &cs)
-	})
-	return cs, wrap("list latest completions", err)
-}
-
 // CertificateView is what a certificate shows: the person, the module and
 // version, and the dates.
 type CertificateView struct {

@@ -63,17 +63,6 @@ func (m *Member) LatestCourseAttempt(ctx context.Context, moduleID string) (Cour
 	return a, wrap("load latest course attempt", err)
 }
 
-// LatestCourseAttempts is the person's most recent attempt at each module
-// they have started.
-func (m *Member) LatestCourseAttempts(ctx context.Context) ([]CourseAttempt, error) {
-	var as []CourseAttempt
-	err := m.run(ctx, func(db bun.IDB) error {
-		return m.selectCourseAttempts(db).DistinctOn("ca.module_id").
-			OrderExpr("ca.module_id, ca.started_at DESC, ca.id DESC").Scan(ctx, &as)
-	})
-	return as, wrap("list latest course attempts", err)
-}
-
 // CourseAttempts lists all of the person's attempts, newest first.
 func (m *Member) CourseAttempts(ctx context.Context) ([]CourseAttempt, error) {
 	var as []CourseAttempt

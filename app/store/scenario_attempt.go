@@ -33,8 +33,10 @@ type ScenarioAttempt struct {
 	UpdatedAt       time.Time       `bun:"updated_at"`
 	FinishedAt      *time.Time      `bun:"finished_at"`
 
-	// ModuleID is filled by the queries (from the course attempt).
-	ModuleID string `bun:"module_id,scanonly"`
+	// ModuleID and RootID are filled by the queries (from the course
+	// attempt: its module, and the chain it is in).
+	ModuleID string    `bun:"module_id,scanonly"`
+	RootID   uuid.UUID `bun:"root_id,scanonly,type:uuid"`
 }
 
 // ScenarioChoice is one choice made in a scenario attempt (append-only).
@@ -69,7 +71,7 @@ func (m *Member) CreateScenarioAttempt(ctx context.Context, a ScenarioAttempt) (
 func (m *Member) selectScenarioAttempts(db bun.IDB) *bun.SelectQuery {
 	return db.NewSelect().TableExpr("scenario_attempts AS sa").
 		ColumnExpr("sa.id, sa.org_id, sa.person_id, sa.course_attempt_id, sa.step_id, sa.scenario_id, sa.scenario_version").
-		ColumnExpr("sa.state, sa.choices, sa.outcome, sa.started_at, sa.updated_at, sa.finished_at, ca.module_id").
+		ColumnExpr("sa.state, sa.choices, sa.outcome, sa.started_at, sa.updated_at, sa.finished_at, ca.module_id, ca.root_id").
 		Join("JOIN course_attempts AS ca ON ca.id = sa.course_attempt_id").
 		Where("sa.org_id = ?", m.o.id).Where("sa.person_id = ?", m.id)
 }
@@ -81,18 +83,6 @@ func (m *Member) ScenarioAttempt(ctx context.Context, id uuid.UUID) (ScenarioAtt
 		return m.selectScenarioAttempts(db).Where("sa.id = ?", id).Scan(ctx, &a)
 	})
 	return a, wrap("load scenario attempt", err)
-}
-
-// LatestScenarioAttempt is the person's most recent attempt at a module's
-// scenario step anywhere in a course attempt chain.
-func (m *Member) LatestScenarioAttempt(ctx context.Context, rootID uuid.UUID, stepID string) (ScenarioAttempt, error) {
-	var a ScenarioAttempt
-	err := m.run(ctx, func(db bun.IDB) error {
-		return m.selectScenarioAttempts(db).
-			Where("ca.root_id = ?", rootID).Where("sa.step_id = ?", stepID).
-			OrderExpr("sa.started_at DESC, sa.id DESC").Limit(1).Scan(ctx, &a)
-	})
-	return a, wrap("load latest scenario attempt", err)
 }
 
 // ScenarioAttempts lists all of the person's scenario attempts, newest
@@ -124,10 +114,11 @@ type ChoiceRecord struct {
 func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r ChoiceRecord) error {
 	orgID, personID := m.o.id, m.id
 	err := m.run(ctx, func(tx bun.IDB) error {
-		// The attempt's update and the choice row in one statement (one
-		// round trip): the row is added only if the update found the
-		// attempt where the learner saw it. The choice's analytics trigger
-		// runs after the statement, so it sees the attempt updated.
+		// The attempt's update, the choice row and, at an ending, the step
+		// event in one statement (one round trip): the rows are added only
+		// if the update found the attempt where the learner saw it. The
+		// choice's analytics trigger runs after the statement, so it sees
+		// the attempt updated.
 		q := tx.NewUpdate().Table("scenario_attempts").
 			Set("state = ?", string(r.State)).Set("choices = ?", r.Seq).Set("updated_at = ?", r.At).
 			Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", attemptID).
@@ -136,10 +127,16 @@ func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r Choice
 		if r.Outcome != nil {
 			q = q.Set("outcome = ?", *r.Outcome).Set("finished_at = ?", r.At)
 		}
-		res, err := tx.NewRaw(`WITH moved AS (?)
+		finished := tx.NewRaw("SELECT 1")
+		if e := r.Finished; e != nil {
+			finished = tx.NewRaw(`INSERT INTO step_events (org_id, person_id, attempt_id, step_id, fingerprint, event, outcome, at)
+				SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM moved`,
+				orgID, personID, e.AttemptID, e.StepID, e.Fingerprint, e.Event, e.Outcome, e.At)
+		}
+		res, err := tx.NewRaw(`WITH moved AS (?), finished AS (?)
 			INSERT INTO scenario_choices (attempt_id, seq, org_id, person_id, node, choice, at)
 			SELECT moved.id, ?, ?, ?, ?, ?, ? FROM moved`,
-			q, r.Seq, orgID, personID, r.Node, r.Choice, r.At).Exec(ctx)
+			q, finished, r.Seq, orgID, personID, r.Node, r.Choice, r.At).Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -147,9 +144,6 @@ func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r Choice
 			return err
 		} else if n == 0 {
 			return ErrStale
-		}
-		if r.Finished != nil {
-			return m.insertStepEvent(ctx, tx, *r.Finished)
 		}
 		return nil
 	})

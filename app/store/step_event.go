@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // Step events say what a learner did with a step of a module.
@@ -74,30 +73,4 @@ func (m *Member) StepEvents(ctx context.Context, rootID uuid.UUID) ([]StepEvent,
 			OrderExpr("se.at, se.id").Scan(ctx)
 	})
 	return es, wrap("list step events", err)
-}
-
-// StepEventsByRoot is StepEvents for several chains at once, keyed by root.
-func (m *Member) StepEventsByRoot(ctx context.Context, rootIDs []uuid.UUID) (map[uuid.UUID][]StepEvent, error) {
-	out := map[uuid.UUID][]StepEvent{}
-	if len(rootIDs) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		StepEvent
-		RootID uuid.UUID `bun:"root_id"`
-	}
-	err := m.run(ctx, func(db bun.IDB) error {
-		return db.NewSelect().TableExpr("step_events AS se").ColumnExpr("se.*, ca.root_id").
-			Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
-			Where("se.org_id = ?", m.o.id).Where("se.person_id = ?", m.id).
-			Where("ca.root_id = ANY(?)", pgdialect.Array(rootIDs)).
-			OrderExpr("se.at, se.id").Scan(ctx, &rows)
-	})
-	if err != nil {
-		return nil, wrap("list step events", err)
-	}
-	for _, r := range rows {
-		out[r.RootID] = append(out[r.RootID], r.StepEvent)
-	}
-	return out, nil
 }

@@ -28,11 +28,13 @@ type SupportResource struct {
 // SupportResources lists the organisation's resources in display order.
 func (o *Org) SupportResources(ctx context.Context) ([]SupportResource, error) {
 	var rs []SupportResource
-	err := o.run(ctx, func(db bun.IDB) error {
-		return db.NewSelect().Model(&rs).Where("org_id = ?", o.id).
-			OrderExpr("position, lower(name), id").Scan(ctx)
-	})
+	err := o.run(ctx, func(db bun.IDB) error { return o.selectSupportResources(db).Scan(ctx, &rs) })
 	return rs, wrap("list support resources", err)
+}
+
+func (o *Org) selectSupportResources(db bun.IDB) *bun.SelectQuery {
+	return db.NewSelect().Model((*SupportResource)(nil)).Where("org_id = ?", o.id).
+		OrderExpr("position, lower(name), id")
 }
 
 // SupportResource loads one of the organisation's resources.

@@ -61,11 +61,17 @@ func (s *Server) cataloguePage(c *fiber.Ctx) error {
 	if audience != "" && !slices.Contains(learning.Audiences, audience) {
 		audience = ""
 	}
-	all, err := s.learn.Catalogue(c.UserContext(), actor(c), "")
-	if err != nil {
+	// The learner's courses and their duties, read in one transaction.
+	var all []learning.Card
+	var duties []store.Duty
+	err := actor(c).Together(c.UserContext(), func(a org.Actor) error {
+		var err error
+		if all, err = s.learn.Catalogue(c.UserContext(), a, ""); err != nil {
+			return err
+		}
+		duties, err = s.cover.Mine(c.UserContext(), a)
 		return err
-	}
-	duties, err := s.cover.Mine(c.UserContext(), actor(c))
+	})
 	if err != nil {
 		return err
 	}
