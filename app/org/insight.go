@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -275,6 +276,9 @@ func (t *RosterTeam) cover(c store.RosterTeam, cat *content.Catalogue, soon time
 	for i, id := range c.InDateIDs {
 		t.Responders = append(t.Responders, Responder{PersonID: id, Name: c.InDateNames[i], InDate: true})
 	}
+	slices.SortFunc(t.Responders, func(x, y Responder) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), cmp.Compare(x.PersonID.String(), y.PersonID.String()))
+	})
 	switch {
 	case len(t.Responders) > 0 && len(t.Courses) > 0:
 		t.Covered = true
