@@ -90,6 +90,7 @@ func writePackage(w io.Writer, m *content.Module, opt Options, standard string, 
 		{name: "index.html", data: page},
 		{name: "engine.wasm", from: dist, path: "dist/engine.wasm"},
 		{name: "wasm_exec.js", from: dist, path: "dist/wasm_exec.js"},
+		{name: "boot.js", from: runtime, path: "runtime/boot.js"},
 		{name: "upstand.js", from: runtime, path: "runtime/upstand.js"},
 		{name: "upstand.css", from: runtime, path: "runtime/upstand.css"},
 	}
@@ -135,7 +136,7 @@ func scenarioFile(s *content.Scenario) string { return path.Join("scenarios", s.
 
 // Files lists the files a package of m holds, as the manifest names them.
 func Files(m *content.Module) []string {
-	out := []string{"index.html", "upstand.js", "upstand.css", "wasm_exec.js", "engine.wasm"}
+	out := []string{"index.html", "boot.js", "upstand.js", "upstand.css", "wasm_exec.js", "engine.wasm"}
 	for _, s := range m.Scenarios() {
 		out = append(out, scenarioFile(s))
 	}

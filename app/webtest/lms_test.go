@@ -11,10 +11,12 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -54,7 +56,7 @@ document.getElementById("sco").src = location.hash.slice(1);
 // servePackages exports every bundled module as a SCORM 1.2 package and
 // serves each unzipped under /pkg/<module>/, with the host page at
 // /lms.html and scorm-again beside it.
-func servePackages(t *testing.T, cat *content.Catalogue) *httptest.Server {
+func servePackages(t testing.TB, cat *content.Catalogue) *httptest.Server {
 	t.Helper()
 	files := map[string][]byte{}
 	for _, m := range cat.Modules {
@@ -471,4 +473,32 @@ func TestSCORM12ByKeyboard(t *testing.T) {
 		t.Errorf("finish says %q", s)
 	}
 	webtest.Axe(t, ctx, "package finish")
+}
+
+// BenchmarkLMSEngineFirstLoad is what a learner waits for before a
+// scenario in an exported package can play (docs/benchmarks.md): from
+// navigation start until the engine answers, in a new tab with the
+// browser's cache off, the package served from a local server. It reports
+// the median and the slowest of the loads.
+func BenchmarkLMSEngineFirstLoad(b *testing.B) {
+	cat, err := content.Load(os.DirFS("../.."))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := servePackages(b, cat)
+	url := srv.URL + "/pkg/" + cat.Modules[0].ID + "/index.html"
+	var took []float64
+	for b.Loop() {
+		ctx := webtest.Tab(b)
+		webtest.Call(b, ctx, network.Enable, network.EnableParams{})
+		webtest.Call(b, ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+		webtest.Do(b, ctx, chromedp.Navigate(url))
+		if !webtest.Until(b, ctx, `window.upstandRuntime && window.upstandRuntime.ready`) {
+			b.Fatal("the engine did not start")
+		}
+		took = append(took, webtest.Eval[float64](b, ctx, `window.upstandTimings.engineReady`))
+	}
+	slices.Sort(took)
+	b.ReportMetric(took[len(took)/2], "median-ms")
+	b.ReportMetric(took[len(took)-1], "max-ms")
 }

@@ -609,12 +609,22 @@
       return fetch("engine.wasm").then(function (r) {
         if (!r.ok) { throw new Error("engine.wasm: " + r.status); }
         return r.arrayBuffer();
-      }).then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
+      }).then(function (b) { return WebAssembly.instantiate(b, go.importObject); })
+        .then(function (r) { return r.instance; });
     };
-    var inst = typeof WebAssembly.instantiateStreaming === "function"
-      ? WebAssembly.instantiateStreaming(fetch("engine.wasm"), go.importObject).catch(load)
-      : load();
-    inst.then(function (r) { go.run(r.instance); }).catch(reject);
+    var inst;
+    if (window.upstandEngineModule) {
+      // boot.js started compiling the engine as the page was read.
+      inst = window.upstandEngineModule.then(function (m) {
+        return WebAssembly.instantiate(m, go.importObject);
+      }, load);
+    } else if (typeof WebAssembly.instantiateStreaming === "function") {
+      inst = WebAssembly.instantiateStreaming(fetch("engine.wasm"), go.importObject)
+        .then(function (r) { return r.instance; }, load);
+    } else {
+      inst = load();
+    }
+    inst.then(function (instance) { go.run(instance); }).catch(reject);
   }).then(function (e) {
     engine = e;
     window.upstandTimings = { engineReady: performance.now() };
