@@ -22,8 +22,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'upstand_app') THEN
         CREATE ROLE upstand_app NOLOGIN NOBYPASSRLS;
     END IF;
-EXCEPTION WHEN duplicate_object THEN
-    NULL; -- the role is cluster-wide: another database of this cluster made it just now
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    -- The role is cluster-wide: another database of this cluster made it
+    -- just now (the loser of two CREATE ROLEs at once gets either error).
+    NULL;
 END $$;
 
 -- SET ROLE needs membership unless the migrating user is a superuser.
@@ -32,6 +34,8 @@ BEGIN
     IF NOT pg_has_role(current_user, 'upstand_app', 'MEMBER') THEN
         EXECUTE format('GRANT upstand_app TO %I', current_user);
     END IF;
+EXCEPTION WHEN unique_violation THEN
+    NULL; -- granted just now by a migration of another database
 END $$;
 
 GRANT USAGE ON SCHEMA public TO upstand_app;
