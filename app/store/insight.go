@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
@@ -255,21 +256,15 @@ LEFT JOIN next n ON n.team_id = a.team_id`
 // team and name.
 func (o *Org) RosterPeople(ctx context.Context, teams []uuid.UUID) ([]RosterPerson, error) {
 	var out []RosterPerson
-	err := o.run(ctx, func(db bun.IDB) error {
-		rows, err := db.QueryContext(ctx, `SELECT team_id, person_id, name FROM coverage_roster
-WHERE org_id = ? AND team_id = ANY(?) ORDER BY team_id, lower(name), person_id`, o.id, pgdialect.Array(teams))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+	err := o.stream(ctx, "list responders", `SELECT team_id, person_id, name FROM coverage_roster
+WHERE org_id = ? AND team_id = ANY(?) ORDER BY team_id, lower(name), person_id`, []any{o.id, pgdialect.Array(teams)},
+		func(rows *sql.Rows) error {
 			var p RosterPerson
 			if err := rows.Scan(&p.TeamID, &p.PersonID, &p.Name); err != nil {
 				return err
 			}
 			out = append(out, p)
-		}
-		return rows.Err()
-	})
-	return out, wrap("list responders", err)
+			return nil
+		})
+	return out, err
 }
