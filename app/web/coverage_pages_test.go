@@ -13,8 +13,9 @@ import (
 )
 
 // TestCoveragePaging: a dashboard of more teams than a page links to the
-// next page and back, keeping the filter; the drill-down pages too; a
-// page that is not a whole number from 1 is a 400 naming it.
+// next page and back, keeping the filter; the drill-down pages and the
+// roster's table of teams too; a page that is not a whole number from 1
+// is a 400 naming it.
 func TestCoveragePaging(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -54,5 +55,35 @@ func TestCoveragePaging(t *testing.T) {
 	}
 	if resp, body := admin.get("/coverage/courses/handling-disclosures?page=7"); resp.StatusCode != 200 || !strings.Contains(body, "Everyone (") {
 		t.Errorf("a drill-down page past the end: status %d", resp.StatusCode)
+	}
+
+	// The roster's table of every team is paged the same way; the teams
+	// without cover are all listed above it on every page.
+	resp, body = admin.get("/coverage/roster")
+	if resp.StatusCode != 200 || !strings.Contains(body, `href="/coverage/roster?page=2" rel="next"`) || !strings.Contains(body, "Teams 1 to 20 of 25 are shown.") ||
+		strings.Count(body, `<th scope="row" role="rowheader">`) != 20 {
+		t.Fatalf("roster, first page: status %d\n%s", resp.StatusCode, clip(body))
+	}
+	flagged := func(body string) string {
+		i := strings.Index(body, `id="flagged-heading"`)
+		j := strings.Index(body, `id="all-heading"`)
+		if i < 0 || j < i {
+			return ""
+		}
+		return body[i:j]
+	}
+	first := flagged(body)
+	for _, path := range []string{"/coverage/roster?page=2", "/coverage/roster?page=9"} {
+		resp, body := admin.get(path)
+		if resp.StatusCode != 200 || !strings.Contains(body, `href="/coverage/roster" rel="prev"`) || strings.Contains(body, `rel="next"`) ||
+			!strings.Contains(body, "Teams 21 to 25 of 25 are shown.") || strings.Count(body, `<th scope="row" role="rowheader">`) != 5 {
+			t.Errorf("%s: status %d\n%s", path, resp.StatusCode, clip(body))
+		}
+		if flagged(body) != first {
+			t.Errorf("%s: the teams without cover differ from the first page's", path)
+		}
+	}
+	if resp, body := admin.get("/coverage/roster?page=0"); resp.StatusCode != 400 || !strings.Contains(body, "Give the page as a whole number from 1.") {
+		t.Errorf("roster, page 0: status %d", resp.StatusCode)
 	}
 }

@@ -2,21 +2,37 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/upstand/upstand/app/org"
 )
 
 // coverageRoster shows whether every team has an in-date trained
 // responder, teams without one first (org admins: every team; managers:
 // theirs; anyone else: 404, from the service).
 func (s *Server) coverageRoster(c *fiber.Ctx) error {
+	page, err := pageParam(c.Query("page"))
+	if err != nil {
+		return err
+	}
 	r, err := s.cover.Roster(c.UserContext(), actor(c))
 	if err != nil {
 		return err
 	}
+	// The table of every team is paged as the dashboard's teams are; the
+	// teams without cover and those lapsing soon are all listed above it.
+	pages := max(1, (len(r.Teams)+org.TeamsPerPage-1)/org.TeamsPerPage)
+	page = min(page, pages)
+	first := (page - 1) * org.TeamsPerPage
+	shown := r.Teams[min(first, len(r.Teams)):min(first+org.TeamsPerPage, len(r.Teams))]
 	return s.render(c, "pages/coverage_roster", fiber.Map{
 		"Title":  "Responder roster",
 		"Nav":    "roster",
 		"Roster": r,
-		// The table's rows, written in Go: hundreds of teams.
-		"RosterRows": rosterRowsHTML(r.Teams),
+		// The table's rows, written in Go.
+		"RosterRows": rosterRowsHTML(shown),
+		"FirstTeam":  first + 1,
+		"LastTeam":   first + len(shown),
+		"Pager":      pager("Pages of teams", "/coverage/roster", "", page, pages),
+		"PagerEnd":   pager("Pages of teams, after the table", "/coverage/roster", "", page, pages),
 	})
 }
