@@ -48,12 +48,17 @@ func Run(m *testing.M) int {
 	if st, err := os.Stat(base); err != nil || !st.IsDir() {
 		base = os.TempDir()
 	}
+	sweep(base)
 	parent, err := os.MkdirTemp(base, "upstand-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dbtest:", err)
 		return 2
 	}
 	defer os.RemoveAll(parent)
+	if err := os.WriteFile(filepath.Join(parent, ownerFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest:", err)
+		return 2
+	}
 	_ = os.Chmod(parent, 0o755) // the postgres OS user must reach the cluster folder
 	dir := filepath.Join(parent, "pg")
 	cluster, err := db.StartCluster(context.Background(), db.ClusterOptions{Dir: dir, Throwaway: true})
