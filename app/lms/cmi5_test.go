@@ -1,7 +1,6 @@
 package lms_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
@@ -12,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/lms"
@@ -84,25 +82,7 @@ func TestCMI5CourseStructure(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range cat.Modules {
-		var buf bytes.Buffer
-		if err := lms.CMI5(&buf, m, lms.Options{QuickExitURL: "https://example.org/", Created: time.Now()}); err != nil {
-			t.Fatalf("%s: %v (go tool task wasm builds the engine)", m.ID, err)
-		}
-		if buf.Len() > 4<<20 {
-			t.Errorf("%s: %d bytes zipped, over 4 MB", m.ID, buf.Len())
-		}
-		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		inZip := map[string][]byte{}
-		for _, f := range zr.File {
-			rc, _ := f.Open()
-			var b bytes.Buffer
-			_, _ = b.ReadFrom(rc)
-			rc.Close()
-			inZip[f.Name] = b.Bytes()
-		}
+		inZip := packaged(t, lms.CMI5, m)
 		check := func(ok bool, rule string) {
 			t.Helper()
 			if !ok {
@@ -223,20 +203,8 @@ func TestCMI5CourseStructure(t *testing.T) {
 		}
 		// The same page as the SCORM 1.2 package's but for the standard
 		// its runtime speaks.
-		var sb bytes.Buffer
-		if err := lms.SCORM12(&sb, m, lms.Options{QuickExitURL: "https://example.org/", Created: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-		sz, _ := zip.NewReader(bytes.NewReader(sb.Bytes()), int64(sb.Len()))
-		for _, f := range sz.File {
-			if f.Name == "index.html" {
-				rc, _ := f.Open()
-				var b bytes.Buffer
-				_, _ = b.ReadFrom(rc)
-				rc.Close()
-				body := func(p string) string { return p[strings.Index(p, "</script>"):] }
-				check(body(b.String()) == body(page), "the page is the SCORM 1.2 package's after the course data")
-			}
-		}
+		scormPage := string(packaged(t, lms.SCORM12, m)["index.html"])
+		body := func(p string) string { return p[strings.Index(p, "</script>"):] }
+		check(body(scormPage) == body(page), "the page is the SCORM 1.2 package's after the course data")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -61,26 +62,7 @@ func TestSCORM12Manifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range cat.Modules {
-		var buf bytes.Buffer
-		if err := lms.SCORM12(&buf, m, lms.Options{QuickExitURL: "https://example.org/", Created: time.Now()}); err != nil {
-			t.Fatalf("%s: %v (go tool task wasm builds the engine)", m.ID, err)
-		}
-		if buf.Len() > 4<<20 {
-			t.Errorf("%s: %d bytes zipped, over 4 MB", m.ID, buf.Len())
-		}
-		t.Logf("%s: %d bytes zipped", m.ID, buf.Len())
-		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		inZip := map[string][]byte{}
-		for _, f := range zr.File {
-			rc, _ := f.Open()
-			var b bytes.Buffer
-			_, _ = b.ReadFrom(rc)
-			rc.Close()
-			inZip[f.Name] = b.Bytes()
-		}
+		inZip := packaged(t, lms.SCORM12, m)
 		raw, ok := inZip["imsmanifest.xml"]
 		if !ok {
 			t.Fatalf("%s: no imsmanifest.xml at the package root", m.ID)
@@ -153,4 +135,37 @@ func TestSCORM12Manifest(t *testing.T) {
 			check(strings.Contains(page, "Content warning"), "the content warning is shown")
 		}
 	}
+}
+
+// packaged exports m with export (lms.SCORM12 or lms.CMI5), checks the
+// package is within 4 MB zipped, and returns its files by name.
+func packaged(t *testing.T, export func(io.Writer, *content.Module, lms.Options) error, m *content.Module) map[string][]byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := export(&buf, m, lms.Options{QuickExitURL: "https://example.org/", Created: time.Now()}); err != nil {
+		t.Fatalf("%s: %v (go tool task wasm builds the engine)", m.ID, err)
+	}
+	if buf.Len() > 4<<20 {
+		t.Errorf("%s: %d bytes zipped, over 4 MB", m.ID, buf.Len())
+	}
+	t.Logf("%s: %d bytes zipped", m.ID, buf.Len())
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inZip := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		_, err = b.ReadFrom(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %s: %v", m.ID, f.Name, err)
+		}
+		inZip[f.Name] = b.Bytes()
+	}
+	return inZip
 }

@@ -421,14 +421,7 @@ func TestCMI5InALaunch(t *testing.T) {
 		switch st.Kind {
 		case content.ScenarioStep:
 			s := st.Scenario
-			if _, err := eng.Load(string(s.Canonical), "", s.Version); err != nil {
-				t.Fatal(err)
-			}
-			path := positivePath(t, s)
-			views, err := eng.Trace(s.ID, path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, views := positivePlay(t, eng, s)
 			for i, c := range path {
 				if !webtest.Until(t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length === %d`, sec+" [data-choice-list] button", len(views[i].Choices))) {
 					t.Fatalf("%s step %d: choices not shown", s.ID, i)

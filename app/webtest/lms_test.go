@@ -192,6 +192,22 @@ func positivePath(t *testing.T, s *content.Scenario) []int {
 	return path
 }
 
+// positivePlay loads s into eng and returns a shortest path of choices to
+// a positive ending with the views the engine shows along it: what the
+// package's player must show and accept.
+func positivePlay(t *testing.T, eng *engine.Engine, s *content.Scenario) ([]int, []engine.View) {
+	t.Helper()
+	if _, err := eng.Load(string(s.Canonical), "", s.Version); err != nil {
+		t.Fatal(err)
+	}
+	path := positivePath(t, s)
+	views, err := eng.Trace(s.ID, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, views
+}
+
 // inFrame evaluates a JavaScript expression with d, the package's
 // document, and w, its window, in the LMS host page.
 func inFrame(expr string) string {
@@ -244,14 +260,7 @@ func TestSCORM12InScormAgain(t *testing.T) {
 		switch st.Kind {
 		case content.ScenarioStep:
 			s := st.Scenario
-			if _, err := eng.Load(string(s.Canonical), "", s.Version); err != nil {
-				t.Fatal(err)
-			}
-			path := positivePath(t, s)
-			views, err := eng.Trace(s.ID, path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, views := positivePlay(t, eng, s)
 			for i, c := range path {
 				if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`d.querySelectorAll(%q).length === %d`, sec+" [data-choice-list] button", len(views[i].Choices)))) {
 					t.Fatalf("%s step %d: choices not shown", s.ID, i)
@@ -408,14 +417,7 @@ func TestSCORM12ByKeyboard(t *testing.T) {
 		switch st.Kind {
 		case content.ScenarioStep:
 			s := st.Scenario
-			if _, err := eng.Load(string(s.Canonical), "", s.Version); err != nil {
-				t.Fatal(err)
-			}
-			path := positivePath(t, s)
-			views, err := eng.Trace(s.ID, path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, views := positivePlay(t, eng, s)
 			webtest.Until(t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length > 0`, sec+" [data-choice-list] button"))
 			for i, c := range path {
 				k := 0
