@@ -108,9 +108,10 @@ func shots(t *testing.T, ctx context.Context, name string) {
 // splitWordsJS lists the words in table cells that the layout breaks
 // across lines: for each text node in a th or td, the client rectangles of
 // each word (a run between spaces, ending at a hyphen, dash or slash,
-// after which a break is normal) must all sit on one line, unless the word
-// is wider than the whole table's box (a long identifier has to break
-// somewhere; a squeezed column is no excuse). It
+// after which a break is normal) must all sit on one line, unless the run
+// of text between spaces it is part of is wider than the whole table's box
+// (a long identifier, hyphens and all, has to break somewhere; a squeezed
+// column is no excuse). It
 // throws when the page has no table cell with text, so that a check
 // cannot pass on an empty page.
 const splitWordsJS = `(() => {
@@ -119,15 +120,24 @@ const splitWordsJS = `(() => {
   for (const cell of document.querySelectorAll("table th, table td")) {
     const room = cell.closest("table").parentElement.clientWidth;
     const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    const boxes = (n, from, to) => {
+      const r = document.createRange();
+      r.setStart(n, from);
+      r.setEnd(n, to);
+      return [...r.getClientRects()].filter(b => b.width > 0 && b.height > 0);
+    };
     for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-      for (const m of n.data.matchAll(/[^\s\-\u2010-\u2014\/]+[\-\u2010-\u2014\/]*/g)) {
-        const r = document.createRange();
-        r.setStart(n, m.index);
-        r.setEnd(n, m.index + m[0].length);
-        const boxes = [...r.getClientRects()].filter(b => b.width > 0 && b.height > 0);
-        const lines = new Set(boxes.map(b => Math.round(b.top)));
+      // A run without spaces wider than the room must break somewhere
+      // (a passkey's id, say): only runs that fit are checked.
+      for (const run of n.data.matchAll(/\S+/g)) {
         words++;
-        if (lines.size > 1 && boxes.reduce((w, b) => w + b.width, 0) <= room) split.push(m[0] + " (in " + JSON.stringify(cell.textContent.trim().slice(0, 60)) + ")");
+        if (boxes(n, run.index, run.index + run[0].length).reduce((w, b) => w + b.width, 0) > room) continue;
+        for (const m of run[0].matchAll(/[^\-\u2010-\u2014\/]+[\-\u2010-\u2014\/]*/g)) {
+          const from = run.index + m.index;
+          const bs = boxes(n, from, from + m[0].length);
+          const lines = new Set(bs.map(b => Math.round(b.top)));
+          if (lines.size > 1) split.push(m[0] + " (in " + JSON.stringify(cell.textContent.trim().slice(0, 60)) + ")");
+        }
       }
     }
   }
