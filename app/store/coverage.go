@@ -239,7 +239,10 @@ type anchor struct {
 // short queries take, yet their estimates over a big organisation may
 // cross its threshold.
 func (o *Org) prepare(ctx context.Context, db bun.IDB, q CoverageQuery) (*anchor, error) {
-	if p := o.prepared; o.tx != nil && p != nil && p.now.Equal(q.Now) && p.soon == q.DueSoon && maps.Equal(p.months, q.ModuleMonths) {
+	// A read in the same transaction a moment later (a page's several
+	// reads each take the time) shares the anchor: the drift allowed is
+	// for how much work a read corrects, not for what it counts.
+	if p := o.prepared; o.tx != nil && p != nil && q.Now.Sub(p.now).Abs() < time.Minute && p.soon == q.DueSoon && maps.Equal(p.months, q.ModuleMonths) {
 		return p.anchor, nil
 	}
 	a, err := o.prepareRead(ctx, db, q)
@@ -321,6 +324,34 @@ type CountScope struct {
 	Everyone bool
 }
 
+// countStatuses are the statuses in the order of countsQuery's columns.
+var countStatuses = [...]string{StatusNotStarted, StatusInProgress, StatusComplete, StatusDueSoon, StatusOverdue, StatusExpired}
+
+// countsQuery is Coverage's read: $1 the organisation, $2 the scope keys,
+// $3 the label (or anyKey), $4 and $5 the anchor and its due-soon window,
+// $6 and $7 now and its window, $8 a course or the empty string.
+var countsQuery = func() string {
+	var cols strings.Builder
+	for _, st := range countStatuses {
+		fmt.Fprintf(&cols, "\tcoalesce(sum(n) FILTER (WHERE status = '%s'), 0)::int,\n", st)
+	}
+	return `SELECT team_id, module_id,
+` + cols.String() + `	(SELECT at FROM coverage_anchor WHERE org_id = $1) AS anchor_at
+FROM (
+	SELECT c.team_id, c.module_id, c.status, c.people AS n FROM coverage_counts c
+	WHERE c.org_id = $1 AND c.team_id = ANY($2::uuid[]) AND c.label_id = $3 AND c.module_id <> '' AND c.status <> ''
+		AND ($8 = '' OR c.module_id = $8)
+	UNION ALL
+	SELECT s.team_id, m.module_id, x.status, x.n
+	FROM coverage_moved($1, $4::timestamptz, $5::interval, $6::timestamptz, $7::interval) m
+	JOIN coverage_people cp ON cp.org_id = $1 AND cp.person_id = m.person_id
+	CROSS JOIN LATERAL coverage_scopes(cp.teams, cp.labels) s
+	CROSS JOIN LATERAL (VALUES (m.was, -1), (m.becomes, 1)) x(status, n)
+	WHERE s.team_id = ANY($2::uuid[]) AND s.label_id = $3 AND ($8 = '' OR m.module_id = $8)
+) counts
+GROUP BY team_id, module_id`
+}()
+
 // CoverageCount is how many people of a team have one status in one
 // course. TeamID is nil for people in no team; Everyone marks the count
 // of everyone in the organisation (with the label), each person once.
@@ -354,61 +385,48 @@ func (o *Org) Coverage(ctx context.Context, q CoverageQuery, s CountScope) ([]Co
 	if len(keys) == 0 {
 		return out, nil
 	}
-	var filter []string
-	var fargs []any
-	if q.Module != "" {
-		filter = append(filter, "module_id = ?")
-		fargs = append(fargs, q.Module)
-	}
-	if q.Status != "" {
-		filter = append(filter, "status = ?")
-		fargs = append(fargs, q.Status)
-	}
-	where := ""
-	if len(filter) > 0 {
-		where = " WHERE " + strings.Join(filter, " AND ")
-	}
 	// The counts at the anchor, and the duties whose status moved
-	// between the anchor and now, taken from and added to them. The
-	// anchor is read again in the same snapshot as the counts: had
-	// another reader moved it in between, the read is made again.
+	// between the anchor and now, taken from and added to them: one row
+	// per team and course, a column per status. The anchor is read again
+	// in the same snapshot as the counts: had another reader moved it in
+	// between, the read is made again. The text never changes, so each
+	// connection prepares it once (cachedRows).
+	teams := make([]string, len(keys))
+	for i, k := range keys {
+		teams[i] = k.String()
+	}
 	read := func(db bun.IDB) (bool, error) {
 		a, err := o.prepare(ctx, db, q)
 		if err != nil || a == nil {
 			return true, err
 		}
-		args := []any{o.id, o.id, pgdialect.Array(keys), label,
-			o.id, a.At, a.Soon, q.Now, soonInterval(q.DueSoon), o.id, pgdialect.Array(keys), label}
-		var rows []struct {
-			CoverageCount
-			AnchorAt time.Time `bun:"anchor_at"`
-		}
-		if err := db.NewRaw(`SELECT team_id, module_id, status, sum(n)::int AS people,
-	(SELECT at FROM coverage_anchor WHERE org_id = ?) AS anchor_at
-FROM (
-	SELECT c.team_id, c.module_id, c.status, c.people AS n FROM coverage_counts c
-	WHERE c.org_id = ? AND c.team_id = ANY(?::uuid[]) AND c.label_id = ? AND c.module_id <> '' AND c.status <> ''
-	UNION ALL
-	SELECT s.team_id, m.module_id, x.status, x.n
-	FROM coverage_moved(?, ?::timestamptz, ?::interval, ?::timestamptz, ?::interval) m
-	JOIN coverage_people cp ON cp.org_id = ? AND cp.person_id = m.person_id
-	CROSS JOIN LATERAL coverage_scopes(cp.teams, cp.labels) s
-	CROSS JOIN LATERAL (VALUES (m.was, -1), (m.becomes, 1)) x(status, n)
-	WHERE s.team_id = ANY(?::uuid[]) AND s.label_id = ?
-) counts`+where+`
-GROUP BY team_id, module_id, status HAVING sum(n) > 0
-ORDER BY team_id, module_id COLLATE "C", status COLLATE "C"`, append(args, fargs...)...).Scan(ctx, &rows); err != nil {
+		rows, err := cachedRows(ctx, db, countsQuery, o.id, teams, label, a.At, a.Soon, q.Now, soonInterval(q.DueSoon), q.Module)
+		if err != nil {
 			return false, err
 		}
+		defer rows.Close()
 		out = out[:0]
-		for _, r := range rows {
-			if !r.AnchorAt.Equal(a.At) {
-				o.prepared = nil
-				return false, nil
+		for rows.Next() {
+			var (
+				team     uuid.UUID
+				module   string
+				n        [len(countStatuses)]int
+				anchorAt time.Time
+			)
+			if err := rows.Scan(&team, &module, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &anchorAt); err != nil {
+				return false, err
 			}
-			out = append(out, r.CoverageCount)
+			if !anchorAt.Equal(a.At) {
+				o.prepared = nil
+				return false, rows.Close()
+			}
+			for i, st := range countStatuses {
+				if n[i] > 0 && (q.Status == "" || q.Status == st) {
+					out = append(out, CoverageCount{Key: team, ModuleID: module, Status: st, People: n[i]})
+				}
+			}
 		}
-		return true, nil
+		return true, rows.Err()
 	}
 	err := o.run(ctx, func(db bun.IDB) error {
 		for {
