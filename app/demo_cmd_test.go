@@ -221,7 +221,7 @@ func TestDemoStartSeedsALivingDashboard(t *testing.T) {
 	if err != nil || len(mine) == 0 {
 		t.Errorf("the demo learner has %d required courses, %v", len(mine), err)
 	}
-	r, err := cover.Roster(ctx, org.ActorFor(st, admin, ""))
+	r, err := cover.Roster(ctx, org.ActorFor(st, admin, ""), 1)
 	if err != nil || r.Label == nil || len(r.Teams) != demoTeams {
 		t.Errorf("roster: %v, label %v, %d teams", err, r.Label, len(r.Teams))
 	}

@@ -1,10 +1,10 @@
 package org
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,11 +35,22 @@ type Roster struct {
 	// none, and then nothing else is filled in.
 	Label *store.Group
 	// Teams are every team in the scope: those without cover first, then
-	// the others, each by name.
+	// the others, each by name. Who the in-date responders of a covered
+	// team are, and its next expiry, are filled in for the teams of page
+	// Page only (Shown).
 	Teams []RosterTeam
+	// Page is the page of teams shown (from 1) of Pages (at least 1),
+	// TeamsPerPage a page.
+	Page, Pages int
 	// Uncovered counts the teams without cover; LapsingSoon the covered
 	// teams whose cover lapses within the due-soon window.
 	Uncovered, LapsingSoon int
+}
+
+// Shown are the teams of the page shown.
+func (r Roster) Shown() []RosterTeam {
+	first := (r.Page - 1) * TeamsPerPage
+	return r.Teams[min(first, len(r.Teams)):min(first+TeamsPerPage, len(r.Teams))]
 }
 
 // RosterTeam is one team's responder cover.
@@ -50,11 +61,12 @@ type RosterTeam struct {
 	// of the responder label (everywhere or in this team) and those
 	// required of everyone in the team.
 	Courses []Course
-	// Labelled counts the team's active people with the responder label.
-	Labelled int
+	// Labelled counts the team's active people with the responder label;
+	// InDateCount those of them in date.
+	Labelled, InDateCount int
 	// Responders are those people, by name: every one of them (each with
 	// what they lack) for a team without cover, the in-date ones for a
-	// covered team.
+	// covered team (on the page shown).
 	Responders []Responder
 	Covered    bool
 	// Reason says why a team is not covered (NoResponders, NoCourses or
@@ -112,14 +124,16 @@ type Expiry struct {
 // Roster works out every team's responder cover at the present moment,
 // from the roster the database keeps (store.Org.Roster): who holds a
 // completion of every course their team's responders need, and until
-// when. What each not-in-date responder of a team without cover lacks is
-// read from their duties, for those teams only.
-func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
+// when. Who the in-date responders are is read for the teams of page
+// (from 1; past the last is the last) only; what each not-in-date
+// responder of a team without cover lacks is read from their duties, for
+// those teams only.
+func (c *Coverage) Roster(ctx context.Context, a Actor, page int) (Roster, error) {
 	sc, err := c.ScopeOf(ctx, a)
 	if err != nil {
 		return Roster{}, err
 	}
-	r := Roster{Scope: sc}
+	r := Roster{Scope: sc, Page: 1, Pages: 1}
 	label := sc.Org.ResponderLabelID
 	if label == nil {
 		return r, nil
@@ -162,11 +176,17 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 				continue
 			}
 			rt := RosterTeam{TeamID: t.ID, Name: t.Name, Courses: responderCourses(cat, reqs, *label, t.ID)}
-			rt.cover(byTeam[t.ID], cat, soon)
+			rt.cover(byTeam[t.ID], soon)
 			if !rt.Covered && rt.Labelled > 0 {
 				uncovered = append(uncovered, t.ID)
 			}
 			r.Teams = append(r.Teams, rt)
+		}
+		sortRoster(r.Teams)
+		r.Pages = max(1, (len(r.Teams)+TeamsPerPage-1)/TeamsPerPage)
+		r.Page = min(max(page, 1), r.Pages)
+		if err := r.inDate(ctx, tx, q, cat); err != nil {
+			return err
 		}
 		if len(uncovered) == 0 {
 			return nil
@@ -189,16 +209,6 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 	if err != nil {
 		return Roster{}, err
 	}
-	slices.SortStableFunc(r.Teams, func(x, y RosterTeam) int {
-		switch {
-		case x.Covered != y.Covered:
-			if !x.Covered {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.TeamID.String(), y.TeamID.String()))
-	})
 	for _, t := range r.Teams {
 		if !t.Covered {
 			r.Uncovered++
@@ -207,6 +217,54 @@ func (c *Coverage) Roster(ctx context.Context, a Actor) (Roster, error) {
 		}
 	}
 	return r, nil
+}
+
+// sortRoster puts the teams without cover first, then the others, each
+// by name.
+func sortRoster(teams []RosterTeam) {
+	slices.SortStableFunc(teams, func(x, y RosterTeam) int {
+		switch {
+		case x.Covered != y.Covered:
+			if !x.Covered {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(x.Name, y.Name), bytes.Compare(x.TeamID[:], y.TeamID[:]))
+	})
+}
+
+// inDate fills in the in-date responders of the covered teams of the page
+// shown, by name, and the next expiry among them: the first by date (then
+// by the responder's name).
+func (r *Roster) inDate(ctx context.Context, tx *store.Org, q store.CoverageQuery, cat *content.Catalogue) error {
+	shown := r.Shown()
+	var ids []uuid.UUID
+	for _, t := range shown {
+		if t.Covered {
+			ids = append(ids, t.TeamID)
+		}
+	}
+	people, err := tx.RosterInDate(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	at := make(map[uuid.UUID]int, len(shown))
+	for i, t := range shown {
+		at[t.TeamID] = i
+	}
+	for _, p := range people {
+		i, ok := at[p.TeamID]
+		if !ok || !shown[i].Covered {
+			continue
+		}
+		t := &shown[i]
+		t.Responders = append(t.Responders, Responder{PersonID: p.PersonID, Name: p.Name, InDate: true})
+		if p.Until != nil && p.UntilModule != nil && (t.NextExpiry == nil || p.Until.Before(t.NextExpiry.At)) {
+			t.NextExpiry = &Expiry{At: *p.Until, Person: p.Name, Course: Course{*p.UntilModule, course(cat, *p.UntilModule)}}
+		}
+	}
+	return nil
 }
 
 // responderCourses are the courses the responders of a team need: those
@@ -268,19 +326,12 @@ func (r *Roster) lacks(people []store.RosterPerson, duties []store.Duty, now tim
 }
 
 // cover fills in the team's cover from what the database worked out
-// (c; zero when nobody in the team has the label): its in-date
-// responders, whether it is covered, and if so when its cover thins and
-// lapses, or why it is not.
-func (t *RosterTeam) cover(c store.RosterTeam, cat *content.Catalogue, soon time.Time) {
-	t.Labelled = c.Labelled
-	for i, id := range c.InDateIDs {
-		t.Responders = append(t.Responders, Responder{PersonID: id, Name: c.InDateNames[i], InDate: true})
-	}
-	slices.SortFunc(t.Responders, func(x, y Responder) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), cmp.Compare(x.PersonID.String(), y.PersonID.String()))
-	})
+// (c; zero when nobody in the team has the label): whether it is covered,
+// and if so when its cover lapses (soon: the end of the due-soon window).
+func (t *RosterTeam) cover(c store.RosterTeam, soon time.Time) {
+	t.Labelled, t.InDateCount = c.Labelled, c.InDate
 	switch {
-	case len(t.Responders) > 0 && len(t.Courses) > 0:
+	case t.InDateCount > 0 && len(t.Courses) > 0:
 		t.Covered = true
 	case t.Labelled == 0:
 		t.Reason = NoResponders
@@ -290,11 +341,8 @@ func (t *RosterTeam) cover(c store.RosterTeam, cat *content.Catalogue, soon time
 		t.Reason = NoneInDate
 	}
 	if !t.Covered {
-		t.Responders = nil
+		t.InDateCount = 0
 		return
-	}
-	if c.NextAt != nil && c.NextPerson != nil && c.NextModule != nil {
-		t.NextExpiry = &Expiry{At: *c.NextAt, Person: *c.NextPerson, Course: Course{*c.NextModule, course(cat, *c.NextModule)}}
 	}
 	if !c.Never && c.LapsesAt != nil {
 		t.LapsesAt = c.LapsesAt

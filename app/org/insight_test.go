@@ -135,7 +135,7 @@ func TestRoster(t *testing.T) {
 	}
 	w.clock.Set(day(100))
 
-	r, err := w.s.Coverage.Roster(ctx, w.admin)
+	r, err := w.s.Coverage.Roster(ctx, w.admin, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestRoster(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r, err = w.s.Coverage.Roster(ctx, w.admin)
+	r, err = w.s.Coverage.Roster(ctx, w.admin, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestRoster(t *testing.T) {
 	// is covered by Cat alone, lapsing soon.
 	lapse := org.AddMonths(day(50), 6)
 	w.clock.Set(lapse.AddDate(0, 0, -10))
-	r, err = w.s.Coverage.Roster(ctx, w.admin)
+	r, err = w.s.Coverage.Roster(ctx, w.admin, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestRoster(t *testing.T) {
 	// At the moment it lapses, Alpha is flagged; Ann's lack says when her
 	// completion expired.
 	w.clock.Set(lapse)
-	r, err = w.s.Coverage.Roster(ctx, w.admin)
+	r, err = w.s.Coverage.Roster(ctx, w.admin, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,14 +258,14 @@ func TestRoster(t *testing.T) {
 	if err := w.s.Coverage.SetManager(ctx, w.admin, delta.ID, gus.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	r, err = w.s.Coverage.Roster(ctx, org.ActorFor(w.s.Store, gus, ""))
+	r, err = w.s.Coverage.Roster(ctx, org.ActorFor(w.s.Store, gus, ""), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(r.Teams) != 1 || r.Teams[0].Name != "Delta" {
 		t.Errorf("the manager of Delta sees %v", r.Teams)
 	}
-	if _, err := w.s.Coverage.Roster(ctx, org.ActorFor(w.s.Store, eve, "")); err != org.ErrNoCoverage {
+	if _, err := w.s.Coverage.Roster(ctx, org.ActorFor(w.s.Store, eve, ""), 1); err != org.ErrNoCoverage {
 		t.Errorf("a learner: %v", err)
 	}
 
@@ -283,7 +283,7 @@ func TestRoster(t *testing.T) {
 			}
 		}
 	}
-	r, err = w.s.Coverage.Roster(ctx, w.admin)
+	r, err = w.s.Coverage.Roster(ctx, w.admin, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 )
@@ -28,4 +29,16 @@ func cachedRows(ctx context.Context, db bun.IDB, query string, args ...any) (*sq
 		return d.Conn.QueryContext(ctx, query, args...)
 	}
 	return nil, fmt.Errorf("store: a cached statement on %T", db)
+}
+
+// uuidArray is ids as a uuid[] value for a cached statement (nil: NULL).
+func uuidArray(ids []uuid.UUID) []string {
+	if ids == nil {
+		return nil
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
 }

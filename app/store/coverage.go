@@ -391,10 +391,7 @@ func (o *Org) Coverage(ctx context.Context, q CoverageQuery, s CountScope) ([]Co
 	// in the same snapshot as the counts: had another reader moved it in
 	// between, the read is made again. The text never changes, so each
 	// connection prepares it once (cachedRows).
-	teams := make([]string, len(keys))
-	for i, k := range keys {
-		teams[i] = k.String()
-	}
+	teams := uuidArray(keys)
 	read := func(db bun.IDB) (bool, error) {
 		a, err := o.prepare(ctx, db, q)
 		if err != nil || a == nil {

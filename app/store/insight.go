@@ -165,84 +165,57 @@ ORDER BY module_id, scenario_id, which, outcome`
 }
 
 // RosterTeam is one team's responder cover at a moment, as the database
-// keeps it (migration 20261204120000_coverage_roster): who has the
-// responder label, who of them is in date — holds an unexpired
+// keeps it (migration 20261204120000_coverage_roster): how many have the
+// responder label, how many of them are in date — hold an unexpired
 // completion of every course the team's responders need — and when that
-// thins and lapses.
+// lapses. Who they are is RosterInDate's, for the teams a page shows.
 type RosterTeam struct {
 	TeamID uuid.UUID
-	// Labelled counts the team's active people with the responder label.
-	Labelled int
-	// InDateIDs and InDateNames are the in-date responders, in no
-	// particular order.
-	InDateIDs   []uuid.UUID
-	InDateNames []string
-	// NextAt is the earliest expiry among the in-date responders'
-	// completions, NextPerson whose and NextModule of which course (nil
-	// when none expires).
-	NextAt     *time.Time
-	NextPerson *string
-	NextModule *string
+	// Labelled counts the team's active people with the responder label;
+	// InDate those of them in date.
+	Labelled, InDate int
 	// Never: an in-date responder holds training that never expires.
 	Never bool
 	// LapsesAt is the latest of the in-date responders' first expiries.
 	LapsesAt *time.Time
 }
 
-// RosterPerson is one person with the responder label in one team.
+// RosterPerson is one person with the responder label in one team; for
+// an in-date responder, Until is their first expiry (nil: never) and
+// UntilModule the course that expires then.
 type RosterPerson struct {
-	TeamID   uuid.UUID
-	PersonID uuid.UUID
-	Name     string
+	TeamID      uuid.UUID
+	PersonID    uuid.UUID
+	Name        string
+	Until       *time.Time
+	UntilModule *string
 }
 
 // Roster works out the responder cover at q.Now of each team with anyone
 // labelled a responder (of teams, or every team when nil), from the roll-up
-// the database keeps: a few hundred rows however many people (q readies
-// the coverage tables, as every coverage read does).
+// the database keeps: plain aggregates over a row per team and responder,
+// the same statement every time (q readies the coverage tables, as every
+// coverage read does).
 func (o *Org) Roster(ctx context.Context, q CoverageQuery, teams []uuid.UUID) ([]RosterTeam, error) {
-	// Each team's figures are plain aggregates (an ordered aggregate per
-	// group cost three times as much); the in-date names come unordered
-	// and the service puts them in order. The next expiry's person and
-	// course are the first by date of the in-date responders'.
-	scope := ""
-	args := []any{q.Now, o.id}
-	if teams != nil {
-		scope = ` AND r.team_id = ANY(?)`
-		args = append(args, pgdialect.Array(teams))
-	}
-	query := `WITH r AS (
-	SELECT r.team_id, r.person_id, r.name, r.until, r.until_module, r.complete AND (r.until IS NULL OR r.until > ?) AS in_date
-	FROM coverage_roster r WHERE r.org_id = ?` + scope + `
-), next AS (
-	SELECT DISTINCT ON (team_id) team_id, name, until_module FROM r
-	WHERE in_date AND until IS NOT NULL ORDER BY team_id, until, lower(name), person_id
-)
-SELECT a.team_id, a.labelled, a.ids, a.names, a.next_at, n.name, n.until_module, a.never, a.lapses_at
-FROM (
-	SELECT team_id, count(*)::int AS labelled,
-		coalesce(array_agg(person_id) FILTER (WHERE in_date), '{}') AS ids,
-		coalesce(array_agg(name) FILTER (WHERE in_date), '{}') AS names,
-		min(until) FILTER (WHERE in_date) AS next_at,
-		coalesce(bool_or(in_date AND until IS NULL), false) AS never,
-		max(until) FILTER (WHERE in_date) AS lapses_at
-	FROM r GROUP BY team_id
-) a
-LEFT JOIN next n ON n.team_id = a.team_id`
 	var out []RosterTeam
 	err := o.run(ctx, func(db bun.IDB) error {
 		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
-		rows, err := db.QueryContext(ctx, query, args...)
+		rows, err := cachedRows(ctx, db, `WITH r AS (
+	SELECT r.team_id, r.until, r.complete AND (r.until IS NULL OR r.until > $2) AS in_date
+	FROM coverage_roster r WHERE r.org_id = $1 AND ($3::uuid[] IS NULL OR r.team_id = ANY($3::uuid[]))
+)
+SELECT team_id, count(*)::int, count(*) FILTER (WHERE in_date)::int,
+	coalesce(bool_or(in_date AND until IS NULL), false), max(until) FILTER (WHERE in_date)
+FROM r GROUP BY team_id`, o.id, q.Now, uuidArray(teams))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var t RosterTeam
-			if err := rows.Scan(&t.TeamID, &t.Labelled, pgdialect.Array(&t.InDateIDs), pgdialect.Array(&t.InDateNames),
-				&t.NextAt, &t.NextPerson, &t.NextModule, &t.Never, &t.LapsesAt); err != nil {
+			if err := rows.Scan(&t.TeamID, &t.Labelled, &t.InDate, &t.Never, &t.LapsesAt); err != nil {
 				return err
 			}
 			out = append(out, t)
@@ -250,6 +223,36 @@ LEFT JOIN next n ON n.team_id = a.team_id`
 		return rows.Err()
 	})
 	return out, wrap("read roster", err)
+}
+
+// RosterInDate lists the in-date responders at q.Now of teams, by team and
+// name, each with their first expiry.
+func (o *Org) RosterInDate(ctx context.Context, q CoverageQuery, teams []uuid.UUID) ([]RosterPerson, error) {
+	var out []RosterPerson
+	if len(teams) == 0 {
+		return out, nil
+	}
+	err := o.run(ctx, func(db bun.IDB) error {
+		if _, err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		rows, err := cachedRows(ctx, db, `SELECT team_id, person_id, name, until, until_module FROM coverage_roster
+WHERE org_id = $1 AND team_id = ANY($2::uuid[]) AND complete AND (until IS NULL OR until > $3)
+ORDER BY team_id, lower(name), person_id`, o.id, uuidArray(teams), q.Now)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p RosterPerson
+			if err := rows.Scan(&p.TeamID, &p.PersonID, &p.Name, &p.Until, &p.UntilModule); err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return rows.Err()
+	})
+	return out, wrap("list in-date responders", err)
 }
 
 // RosterPeople lists the people with the responder label in teams, by

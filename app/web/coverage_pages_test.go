@@ -72,9 +72,25 @@ func TestCoveragePaging(t *testing.T) {
 		}
 		return body[i:j]
 	}
+	// Every covered team's row names its in-date responders, whichever
+	// page it is on (they are read for the page's teams only).
+	covered := 0
+	coveredRows := func(path, body string) {
+		for _, row := range strings.Split(body, `<tr role="row">`)[1:] {
+			if !strings.Contains(row, "status-done") && !strings.Contains(row, "status-progress") {
+				continue
+			}
+			covered++
+			if strings.Contains(row, `data-label="In-date responders">None (0 of`) {
+				t.Errorf("%s: a covered team lists no in-date responder:\n%s", path, row)
+			}
+		}
+	}
+	coveredRows("/coverage/roster", body)
 	first := flagged(body)
 	for _, path := range []string{"/coverage/roster?page=2", "/coverage/roster?page=9"} {
 		resp, body := admin.get(path)
+		coveredRows(path, body)
 		if resp.StatusCode != 200 || !strings.Contains(body, `href="/coverage/roster" rel="prev"`) || strings.Contains(body, `rel="next"`) ||
 			!strings.Contains(body, "Teams 21 to 25 of 25 are shown.") || strings.Count(body, `<th scope="row" role="rowheader">`) != 5 {
 			t.Errorf("%s: status %d\n%s", path, resp.StatusCode, clip(body))
@@ -82,6 +98,9 @@ func TestCoveragePaging(t *testing.T) {
 		if flagged(body) != first {
 			t.Errorf("%s: the teams without cover differ from the first page's", path)
 		}
+	}
+	if covered == 0 {
+		t.Error("no covered team on any page of the roster")
 	}
 	if resp, body := admin.get("/coverage/roster?page=0"); resp.StatusCode != 400 || !strings.Contains(body, "Give the page as a whole number from 1.") {
 		t.Errorf("roster, page 0: status %d", resp.StatusCode)

@@ -14,16 +14,14 @@ func (s *Server) coverageRoster(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.cover.Roster(c.UserContext(), actor(c))
+	r, err := s.cover.Roster(c.UserContext(), actor(c), page)
 	if err != nil {
 		return err
 	}
 	// The table of every team is paged as the dashboard's teams are; the
 	// teams without cover and those lapsing soon are all listed above it.
-	pages := max(1, (len(r.Teams)+org.TeamsPerPage-1)/org.TeamsPerPage)
-	page = min(page, pages)
-	first := (page - 1) * org.TeamsPerPage
-	shown := r.Teams[min(first, len(r.Teams)):min(first+org.TeamsPerPage, len(r.Teams))]
+	shown := r.Shown()
+	first := (r.Page - 1) * org.TeamsPerPage
 	return s.render(c, "pages/coverage_roster", fiber.Map{
 		"Title":  "Responder roster",
 		"Nav":    "roster",
@@ -32,7 +30,7 @@ func (s *Server) coverageRoster(c *fiber.Ctx) error {
 		"RosterRows": rosterRowsHTML(shown),
 		"FirstTeam":  first + 1,
 		"LastTeam":   first + len(shown),
-		"Pager":      pager("Pages of teams", "/coverage/roster", "", page, pages),
-		"PagerEnd":   pager("Pages of teams, after the table", "/coverage/roster", "", page, pages),
+		"Pager":      pager("Pages of teams", "/coverage/roster", "", r.Page, r.Pages),
+		"PagerEnd":   pager("Pages of teams, after the table", "/coverage/roster", "", r.Page, r.Pages),
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -189,11 +190,43 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	// The page is rendered on its own first and then placed in the layout:
 	// html/template would print an error from a nested template into the
 	// page and carry on with a 200, where this returns it to the error
-	// handler.
-	var body bytes.Buffer
-	if err := s.views.Render(&body, page, data); err != nil {
+	// handler. The layout is rendered around a mark, and the page put in
+	// its place as it is: passed to the layout as a value, a page (a
+	// large dashboard's is over a megabyte) would be copied through fmt
+	// and two buffers more.
+	body := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if body.Cap() <= maxPooledPage {
+			pageBuffers.Put(body)
+		}
+	}()
+	body.Reset()
+	if err := s.views.Render(body, page, data); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)
 	}
-	data["Body"] = template.HTML(body.String())
-	return c.Render("layouts/main", data, "")
+	data["Body"] = template.HTML(bodyMark)
+	var frame bytes.Buffer
+	frame.Grow(16 << 10)
+	if err := s.views.Render(&frame, "layouts/main", data); err != nil {
+		return fmt.Errorf("web: render the layout of %s: %w", page, err)
+	}
+	head, tail, ok := bytes.Cut(frame.Bytes(), []byte(bodyMark))
+	if !ok {
+		return fmt.Errorf("web: the layout of %s has no place for the page", page)
+	}
+	out := make([]byte, 0, len(head)+body.Len()+len(tail))
+	out = append(append(append(out, head...), body.Bytes()...), tail...)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Response().SetBodyRaw(out)
+	return nil
 }
+
+// bodyMark stands in the layout for the page (layouts/main's .Body). The
+// layout's other values are escaped, so none of them can print it.
+const bodyMark = "<!--upstand:page-->"
+
+// pageBuffers are the buffers pages are rendered into, kept for the next
+// page up to maxPooledPage bytes.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledPage = 4 << 20
