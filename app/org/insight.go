@@ -197,9 +197,11 @@ func (c *Coverage) Roster(ctx context.Context, a Actor, page int) (Roster, error
 		if err != nil {
 			return err
 		}
-		lq := q
-		lq.Teams, lq.Label = uncovered, label
-		duties, err := tx.Duties(ctx, lq, 0)
+		ids := make([]uuid.UUID, len(people))
+		for i, p := range people {
+			ids[i] = p.PersonID
+		}
+		duties, err := tx.Completions(ctx, q, ids)
 		if err != nil {
 			return err
 		}

@@ -499,6 +499,37 @@ func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, e
 	return o.DutyList(ctx, q, DutyList{Limit: limit})
 }
 
+// Completions lists the duties of people (each once per course, by
+// person and course) with what they have completed: PersonID, ModuleID,
+// DoneAt and ExpiresAt only. For the few responders the roster lists
+// with what they lack.
+func (o *Org) Completions(ctx context.Context, q CoverageQuery, people []uuid.UUID) ([]Duty, error) {
+	var out []Duty
+	if len(people) == 0 {
+		return out, nil
+	}
+	err := o.run(ctx, func(db bun.IDB) error {
+		if _, err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		rows, err := cachedRows(ctx, db, `SELECT person_id, module_id, done_at, CASE WHEN class = 'e' THEN key_at END
+FROM coverage_duties WHERE org_id = $1 AND person_id = ANY($2::uuid[]) ORDER BY person_id, module_id`, o.id, uuidArray(people))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d Duty
+			if err := rows.Scan(&d.PersonID, &d.ModuleID, &d.DoneAt, &d.ExpiresAt); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	return out, wrap("list completions", err)
+}
+
 // DutyList says which part of a list of duties to read, in which order.
 type DutyList struct {
 	// Limit and Offset page through the list (Limit 0: all).

@@ -15,15 +15,19 @@ import (
 // of queries serves both.
 type GroupKind struct {
 	table, members, column string
+	// namesQuery is GroupNames' statement.
+	namesQuery string
 	// Noun is the singular word for messages ("team", "label").
 	Noun string
 }
 
 var (
 	// Teams are the organisation's teams.
-	Teams = GroupKind{table: "teams", members: "team_members", column: "team_id", Noun: "team"}
+	Teams = GroupKind{table: "teams", members: "team_members", column: "team_id", Noun: "team",
+		namesQuery: "SELECT id, org_id, name, created_at FROM teams WHERE org_id = $1 ORDER BY lower(name), id"}
 	// Labels are the organisation's job labels.
-	Labels = GroupKind{table: "labels", members: "person_labels", column: "label_id", Noun: "label"}
+	Labels = GroupKind{table: "labels", members: "person_labels", column: "label_id", Noun: "label",
+		namesQuery: "SELECT id, org_id, name, created_at FROM labels WHERE org_id = $1 ORDER BY lower(name), id"}
 )
 
 // Group is a team or a job label.
@@ -53,11 +57,24 @@ func (o *Org) Groups(ctx context.Context, k GroupKind) ([]Group, error) {
 // counting their members (Members is 0): for pages that only name them,
 // which Groups' counts would cost a lookup per member.
 func (o *Org) GroupNames(ctx context.Context, k GroupKind) ([]Group, error) {
+	// A page names every team (hundreds in a large organisation): the
+	// statement is prepared once per connection and its rows scanned
+	// without reflection.
 	var gs []Group
 	err := o.run(ctx, func(db bun.IDB) error {
-		return db.NewSelect().TableExpr("? AS g", bun.Ident(k.table)).
-			ColumnExpr("g.id, g.org_id, g.name, g.created_at").
-			Where("g.org_id = ?", o.id).OrderExpr("lower(g.name), g.id").Scan(ctx, &gs)
+		rows, err := cachedRows(ctx, db, k.namesQuery, o.id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var g Group
+			if err := rows.Scan(&g.ID, &g.OrgID, &g.Name, &g.CreatedAt); err != nil {
+				return err
+			}
+			gs = append(gs, g)
+		}
+		return rows.Err()
 	})
 	return gs, wrap("list "+k.table, err)
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
@@ -259,15 +258,21 @@ ORDER BY team_id, lower(name), person_id`, o.id, uuidArray(teams), q.Now)
 // team and name.
 func (o *Org) RosterPeople(ctx context.Context, teams []uuid.UUID) ([]RosterPerson, error) {
 	var out []RosterPerson
-	err := o.stream(ctx, "list responders", `SELECT team_id, person_id, name FROM coverage_roster
-WHERE org_id = ? AND team_id = ANY(?) ORDER BY team_id, lower(name), person_id`, []any{o.id, pgdialect.Array(teams)},
-		func(rows *sql.Rows) error {
+	err := o.run(ctx, func(db bun.IDB) error {
+		rows, err := cachedRows(ctx, db, `SELECT team_id, person_id, name FROM coverage_roster
+WHERE org_id = $1 AND team_id = ANY($2::uuid[]) ORDER BY team_id, lower(name), person_id`, o.id, uuidArray(teams))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
 			var p RosterPerson
 			if err := rows.Scan(&p.TeamID, &p.PersonID, &p.Name); err != nil {
 				return err
 			}
 			out = append(out, p)
-			return nil
-		})
-	return out, err
+		}
+		return rows.Err()
+	})
+	return out, wrap("list responders", err)
 }
