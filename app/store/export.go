@@ -39,28 +39,7 @@ func (o *Org) stream(ctx context.Context, what, query string, args []any, row fu
 // StreamDuties hands fn every duty q selects, in the order Duties lists
 // them (a person in two teams once under each).
 func (o *Org) StreamDuties(ctx context.Context, q CoverageQuery, fn func(Duty) error) error {
-	query, args := o.dutiesSQL(q, DutyList{})
-	return wrap("stream duties", o.run(ctx, func(db bun.IDB) error {
-		if _, err := o.prepare(ctx, db, q); err != nil {
-			return err
-		}
-		rows, err := db.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d Duty
-			if err := rows.Scan(&d.PersonID, &d.Name, &d.ModuleID, &d.TeamID, &d.DueAt, &d.JoinedAt, &d.Months, &d.Strict,
-				&d.StartedAt, &d.DoneAt, &d.ExpiresAt, &d.Status); err != nil {
-				return err
-			}
-			if err := fn(d); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	}))
+	return wrap("stream duties", o.streamDuties(ctx, q, DutyList{}, fn))
 }
 
 // CompletionRow is a completion as the organisation's export lists it.

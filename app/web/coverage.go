@@ -208,9 +208,10 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 		return err
 	}
 	var courses []covCourse
-	var rows []covRow
+	var rows []template.HTML // the table's, a course at a time
 	for i, co := range o.Courses {
 		cc := covCourse{Course: co}
+		var courseRows []covRow
 		for _, r := range o.Rows {
 			cell := r.Cells[i]
 			if cell.Total == 0 {
@@ -219,8 +220,9 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 			key := teamKey(r.TeamID)
 			url, segs := cellURL(co.ID, key, form.Label, ""), segments(cell, key, form.Label)
 			cc.Bars = append(cc.Bars, covBar{Name: r.Name, URL: url, Total: cell.Total, Segs: segs})
-			rows = append(rows, covRow{Team: r.Name, Course: co.Title, URL: url, Total: cell.Total, Segs: segs})
+			courseRows = append(courseRows, covRow{Team: r.Name, Course: co.Title, URL: url, Total: cell.Total, Segs: segs})
 		}
+		rows = append(rows, rowsHTML(courseRows))
 		// Everyone: a person in two teams is counted once.
 		if t := o.Totals[i]; len(o.Rows) > 1 && t.Total > 0 {
 			cc.Bars = append(cc.Bars, covBar{Name: "Everyone shown", URL: cellURL(co.ID, form.Team, form.Label, ""), Total: t.Total,
@@ -247,7 +249,7 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 		"TeamOpts":  teamOptionsHTML(o.Choices.Teams, form.Team),
 		"Filtered":  form.query() != "",
 		"Courses":   courses,
-		"Rows":      rowsHTML(rows),
+		"Rows":      rows,
 		"Statuses":  statusLegend(o.Scope.Org.DueSoonDays),
 		"Overdue":   withRemind(dutyRows(o.Overdue, o.Courses), csrfToken(c), here),
 		"DueSoon":   withRemind(dutyRows(o.DueSoon, o.Courses), csrfToken(c), here),

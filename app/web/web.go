@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -187,37 +188,35 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		data["DemoSession"] = true
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	// The page is rendered on its own first and then placed in the layout:
+	// The page is rendered on its own and then placed in the layout:
 	// html/template would print an error from a nested template into the
 	// page and carry on with a 200, where this returns it to the error
-	// handler. The layout is rendered around a mark, and the page put in
-	// its place as it is: passed to the layout as a value, a page (a
-	// large dashboard's is over a megabyte) would be copied through fmt
-	// and two buffers more.
-	body := pageBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if body.Cap() <= maxPooledPage {
-			pageBuffers.Put(body)
-		}
-	}()
-	body.Reset()
-	if err := s.views.Render(body, page, data); err != nil {
-		return fmt.Errorf("web: render %s: %w", page, err)
-	}
+	// handler. The layout is rendered first, around a mark, and the page
+	// is rendered straight into its place in the response, a buffer sized
+	// from the page's last rendering: passed to the layout as a value, a
+	// page (a large dashboard's is over a megabyte) would be copied
+	// through fmt and grown buffers, garbage the collector then works on.
 	data["Body"] = template.HTML(bodyMark)
-	var frame bytes.Buffer
-	frame.Grow(16 << 10)
-	if err := s.views.Render(&frame, "layouts/main", data); err != nil {
+	frame := frameBuffers.Get().(*bytes.Buffer)
+	defer frameBuffers.Put(frame)
+	frame.Reset()
+	if err := s.views.Render(frame, "layouts/main", data); err != nil {
 		return fmt.Errorf("web: render the layout of %s: %w", page, err)
 	}
 	head, tail, ok := bytes.Cut(frame.Bytes(), []byte(bodyMark))
 	if !ok {
 		return fmt.Errorf("web: the layout of %s has no place for the page", page)
 	}
-	out := make([]byte, 0, len(head)+body.Len()+len(tail))
-	out = append(append(append(out, head...), body.Bytes()...), tail...)
+	size := pageSize(page)
+	out := bytes.NewBuffer(make([]byte, 0, len(head)+int(size.Load())+len(tail)+512))
+	out.Write(head)
+	if err := s.views.Render(out, page, data); err != nil {
+		return fmt.Errorf("web: render %s: %w", page, err)
+	}
+	size.Store(int64(out.Len() - len(head)))
+	out.Write(tail)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Response().SetBodyRaw(out)
+	c.Response().SetBodyRaw(out.Bytes())
 	return nil
 }
 
@@ -225,8 +224,16 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 // layout's other values are escaped, so none of them can print it.
 const bodyMark = "<!--upstand:page-->"
 
-// pageBuffers are the buffers pages are rendered into, kept for the next
-// page up to maxPooledPage bytes.
-var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// frameBuffers are the buffers the layout is rendered into.
+var frameBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-const maxPooledPage = 4 << 20
+// pageSizes are each page's size when last rendered, by template name.
+var pageSizes sync.Map
+
+func pageSize(page string) *atomic.Int64 {
+	if v, ok := pageSizes.Load(page); ok {
+		return v.(*atomic.Int64)
+	}
+	v, _ := pageSizes.LoadOrStore(page, new(atomic.Int64))
+	return v.(*atomic.Int64)
+}
