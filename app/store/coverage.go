@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -571,16 +570,16 @@ func (o *Org) DutyList(ctx context.Context, q CoverageQuery, l DutyList) ([]Duty
 }
 
 // streamDuties hands fn the duties q selects as l says, as it reads them.
-// The statement's text depends only on which filters are set, so each
-// connection prepares each kind once (cachedRows): its planning took
-// longer than running it.
+// The statement is planned for its values each time: which index serves
+// a list depends on them (a generic plan, one for every value, read the
+// whole organisation's duties for a list of 20).
 func (o *Org) streamDuties(ctx context.Context, q CoverageQuery, l DutyList, fn func(Duty) error) error {
 	query, args := o.dutiesSQL(q, l)
 	return o.run(ctx, func(db bun.IDB) error {
 		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
-		rows, err := cachedRows(ctx, db, query, args...)
+		rows, err := db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -597,25 +596,6 @@ func (o *Org) streamDuties(ctx context.Context, q CoverageQuery, l DutyList, fn 
 		}
 		return rows.Err()
 	})
-}
-
-// numbered is sql with its ? placeholders numbered ($1, $2, ...) for a
-// statement whose values go apart (the SQL it is used on has no other
-// question mark).
-func numbered(sql string) string {
-	var b strings.Builder
-	b.Grow(len(sql) + 32)
-	n := 0
-	for _, r := range sql {
-		if r == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // statusRange is the condition on a duty's class and key date that its
@@ -641,7 +621,7 @@ func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 	switch {
 	case q.Teams != nil:
 		join = " JOIN team_members ct ON ct.org_id = d.org_id AND ct.person_id = d.person_id AND ct.team_id = ANY(?::uuid[])"
-		args = append(args, uuidArray(q.Teams))
+		args = append(args, pgdialect.Array(q.Teams))
 	case l.Once && !q.NoTeam:
 		team, join = "NULL::uuid", ""
 	}
@@ -685,14 +665,14 @@ func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 		inner, outer = " ORDER BY d.key_at, d.person_id, d.module_id, "+team+page, " ORDER BY d.key_at, d.person_id, d.module_id, d.team_id"
 	}
 	args = append(args, q.Now, soon)
-	return numbered(`SELECT d.person_id, p.name, d.module_id, d.team_id, d.due_at, d.joined_at, d.months, d.strict, d.started_at, d.done_at,
+	return `SELECT d.person_id, p.name, d.module_id, d.team_id, d.due_at, d.joined_at, d.months, d.strict, d.started_at, d.done_at,
 	CASE WHEN d.class = 'e' THEN d.key_at END AS expires_at,
 	coverage_status(d.class, d.key_at, ?::timestamptz, ?::interval) AS status
 FROM (
 	SELECT d.*, ` + team + ` AS team_id FROM coverage_duties d` + join + `
 	WHERE ` + strings.Join(where, " AND ") + inner + `
 ) d
-JOIN people p ON p.org_id = d.org_id AND p.id = d.person_id` + outer), append(args[len(args)-2:len(args):len(args)], args[:len(args)-2]...)
+JOIN people p ON p.org_id = d.org_id AND p.id = d.person_id` + outer, append(args[len(args)-2:len(args):len(args)], args[:len(args)-2]...)
 }
 
 // CoverageCheck works the organisation's duties, the scopes people are
