@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -207,8 +208,16 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The bars and the table's rows are written, a course at a time, into
+	// one buffer kept for the next page (pieces), and handed to the
+	// template as views of it: over a megabyte of markup for 20 teams ×
+	// 20 courses, which as strings of their own was the page's largest
+	// garbage.
+	pc := pieceBuffers.Get().(*pieces)
+	defer pc.release()
 	var courses []covCourse
-	var rows []template.HTML // the table's, a course at a time
+	var rowSpans [][2]int // the table's, a course at a time
+	var barSpans [][2]int
 	for i, co := range o.Courses {
 		cc := covCourse{Course: co}
 		var courseRows []covRow
@@ -222,14 +231,19 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 			cc.Bars = append(cc.Bars, covBar{Name: r.Name, URL: url, Total: cell.Total, Segs: segs})
 			courseRows = append(courseRows, covRow{Team: r.Name, Course: co.Title, URL: url, Total: cell.Total, Segs: segs})
 		}
-		rows = append(rows, rowsHTML(courseRows))
+		rowSpans = append(rowSpans, pc.write(func(b *bytes.Buffer) { writeRows(b, courseRows) }))
 		// Everyone: a person in two teams is counted once.
 		if t := o.Totals[i]; len(o.Rows) > 1 && t.Total > 0 {
 			cc.Bars = append(cc.Bars, covBar{Name: "Everyone shown", URL: cellURL(co.ID, form.Team, form.Label, ""), Total: t.Total,
 				Segs: segments(t, form.Team, form.Label)})
 		}
-		cc.HTML = barsHTML(cc.Bars)
+		barSpans = append(barSpans, pc.write(func(b *bytes.Buffer) { writeBars(b, cc.Bars) }))
 		courses = append(courses, cc)
+	}
+	rows := make([]template.HTML, len(rowSpans))
+	for i := range courses {
+		courses[i].HTML = pc.html(barSpans[i])
+		rows[i] = pc.html(rowSpans[i])
 	}
 	var teamNames []string
 	if !o.Scope.Admin {

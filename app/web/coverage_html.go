@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"html"
 	"html/template"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/store"
@@ -19,7 +22,7 @@ import (
 // fixed sets or are formatted numbers).
 
 // swatchHTML is partials/coverage_swatch for a status.
-func swatchHTML(b *strings.Builder, status string) {
+func swatchHTML(b *bytes.Buffer, status string) {
 	b.WriteString(`<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><rect width="16" height="16" fill="url(#pat-`)
 	writeHTML(b, status)
 	b.WriteString(`)" stroke="#1b1b1f"/></svg>`)
@@ -30,13 +33,19 @@ func swatchHTML(b *strings.Builder, status string) {
 // assistive technology: the counts follow as text), and the counts with
 // their patterns and links.
 func barsHTML(bars []covBar) template.HTML {
-	var b strings.Builder
+	var b bytes.Buffer
 	b.Grow(len(bars) * 1800)
+	writeBars(&b, bars)
+	return template.HTML(b.String()) // #nosec: every value is escaped
+}
+
+// writeBars writes barsHTML's markup to b.
+func writeBars(b *bytes.Buffer, bars []covBar) {
 	for _, bar := range bars {
 		b.WriteString("<li>\n<p class=\"bar-head\"><a href=\"")
-		writeHTML(&b, bar.URL)
+		writeHTML(b, bar.URL)
 		b.WriteString(`">`)
-		writeHTML(&b, bar.Name)
+		writeHTML(b, bar.Name)
 		b.WriteString(`</a> <span class="meta">`)
 		b.WriteString(strconv.Itoa(bar.Total))
 		if bar.Total == 1 {
@@ -54,7 +63,7 @@ func barsHTML(bars []covBar) template.HTML {
 			b.WriteString(`" y="0" width="`)
 			b.WriteString(s.W)
 			b.WriteString(`" height="28" fill="url(#pat-`)
-			writeHTML(&b, s.Status)
+			writeHTML(b, s.Status)
 			b.WriteString(`)" stroke="#ffffff" stroke-width="1"/>`)
 		}
 		b.WriteString("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"28\" fill=\"none\" stroke=\"#1b1b1f\" stroke-width=\"2\"/></svg>\n<ul class=\"bar-counts\">")
@@ -63,11 +72,11 @@ func barsHTML(bars []covBar) template.HTML {
 				continue
 			}
 			b.WriteString("<li>")
-			swatchHTML(&b, s.Status)
+			swatchHTML(b, s.Status)
 			b.WriteString(` <a href="`)
-			writeHTML(&b, s.URL)
+			writeHTML(b, s.URL)
 			b.WriteString(`">`)
-			writeHTML(&b, s.Word)
+			writeHTML(b, s.Word)
 			b.WriteString(": ")
 			b.WriteString(strconv.Itoa(s.Count))
 			b.WriteString("</a> (")
@@ -76,7 +85,6 @@ func barsHTML(bars []covBar) template.HTML {
 		}
 		b.WriteString("</ul>\n</li>\n")
 	}
-	return template.HTML(b.String()) // #nosec: every value above is escaped
 }
 
 // rowsHTML is the table's body: a row per team and course, with the
@@ -84,25 +92,31 @@ func barsHTML(bars []covBar) template.HTML {
 // prints it a course at a time: fmt, which html/template prints values
 // through, keeps its buffer for the next value only up to 64 KB.)
 func rowsHTML(rows []covRow) template.HTML {
-	var b strings.Builder
-	b.Grow(len(rows) * 1300)
+	var b bytes.Buffer
+	b.Grow(len(rows) * 1100)
+	writeRows(&b, rows)
+	return template.HTML(b.String()) // #nosec: every value is escaped
+}
+
+// writeRows writes rowsHTML's markup to b.
+func writeRows(b *bytes.Buffer, rows []covRow) {
 	for _, r := range rows {
 		b.WriteString("<tr role=\"row\">\n<th scope=\"row\" role=\"rowheader\"><a href=\"")
-		writeHTML(&b, r.URL)
+		writeHTML(b, r.URL)
 		b.WriteString(`">`)
-		writeHTML(&b, r.Team)
+		writeHTML(b, r.Team)
 		b.WriteString("</a></th>\n<td role=\"cell\" data-label=\"Course\">")
-		writeHTML(&b, r.Course)
+		writeHTML(b, r.Course)
 		b.WriteString("</td>\n<td role=\"cell\" data-label=\"People\">")
 		b.WriteString(strconv.Itoa(r.Total))
 		b.WriteString("</td>\n")
 		for _, s := range r.Segs {
 			b.WriteString(`<td role="cell" data-label="`)
-			writeHTML(&b, s.Word)
+			writeHTML(b, s.Word)
 			b.WriteString(`">`)
 			if s.URL != "" {
 				b.WriteString(`<a href="`)
-				writeHTML(&b, s.URL)
+				writeHTML(b, s.URL)
 				b.WriteString(`">`)
 				b.WriteString(strconv.Itoa(s.Count))
 				b.WriteString("</a>")
@@ -115,7 +129,6 @@ func rowsHTML(rows []covRow) template.HTML {
 		}
 		b.WriteString("\n</tr>\n")
 	}
-	return template.HTML(b.String()) // #nosec: every value above is escaped
 }
 
 // teamOptionsHTML is the team filter's options (one per team: a large
@@ -241,7 +254,7 @@ func trendRowsHTML(t org.Trend, rows []trendRow) template.HTML {
 
 // writeHTML writes s to b escaped as html.EscapeString escapes it, without
 // making a new string.
-func writeHTML(b *strings.Builder, s string) {
+func writeHTML(b *bytes.Buffer, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var esc string
@@ -264,4 +277,39 @@ func writeHTML(b *strings.Builder, s string) {
 		last = i + 1
 	}
 	b.WriteString(s[last:])
+}
+
+// pieces is a buffer for the large pieces of markup one page writes in Go
+// (the dashboard's bars and rows), kept for the next page. A piece is
+// handed to the template as a view of the buffer (html), made once every
+// piece is written (the buffer may move while it grows) and valid until
+// release, after the page is rendered: the response holds its own copy.
+type pieces struct{ b bytes.Buffer }
+
+var pieceBuffers = sync.Pool{New: func() any { return new(pieces) }}
+
+// write appends what fn writes and returns where it lies.
+func (p *pieces) write(fn func(b *bytes.Buffer)) [2]int {
+	start := p.b.Len()
+	fn(&p.b)
+	return [2]int{start, p.b.Len()}
+}
+
+// html is the piece at span, as a view of the buffer.
+func (p *pieces) html(span [2]int) template.HTML {
+	if span[0] == span[1] {
+		return ""
+	}
+	b := p.b.Bytes()[span[0]:span[1]]
+	return template.HTML(unsafe.String(&b[0], len(b))) // #nosec: escaped as it was written
+}
+
+// release empties the buffer for the next page (one grown past 8 MB is
+// left to the collector).
+func (p *pieces) release() {
+	if p.b.Cap() > 8<<20 {
+		return
+	}
+	p.b.Reset()
+	pieceBuffers.Put(p)
 }

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -192,10 +191,10 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	// html/template would print an error from a nested template into the
 	// page and carry on with a 200, where this returns it to the error
 	// handler. The layout is rendered first, around a mark, and the page
-	// is rendered straight into its place in the response, a buffer sized
-	// from the page's last rendering: passed to the layout as a value, a
-	// page (a large dashboard's is over a megabyte) would be copied
-	// through fmt and grown buffers, garbage the collector then works on.
+	// is rendered straight into its place in the response: passed to the
+	// layout as a value, a page (a large dashboard's is over a megabyte)
+	// would be copied through fmt and grown buffers, garbage the collector
+	// then works on.
 	data["Body"] = template.HTML(bodyMark)
 	frame := frameBuffers.Get().(*bytes.Buffer)
 	defer frameBuffers.Put(frame)
@@ -207,16 +206,17 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	if !ok {
 		return fmt.Errorf("web: the layout of %s has no place for the page", page)
 	}
-	size := pageSize(page)
-	out := bytes.NewBuffer(make([]byte, 0, len(head)+int(size.Load())+len(tail)+512))
-	out.Write(head)
-	if err := s.views.Render(out, page, data); err != nil {
+	// The response's own body buffer, which fasthttp keeps for later
+	// responses, takes the page: head, page, tail.
+	c.Response().ResetBody()
+	w := c.Response().BodyWriter()
+	_, _ = w.Write(head)
+	if err := s.views.Render(w, page, data); err != nil {
+		c.Response().ResetBody()
 		return fmt.Errorf("web: render %s: %w", page, err)
 	}
-	size.Store(int64(out.Len() - len(head)))
-	out.Write(tail)
+	_, _ = w.Write(tail)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Response().SetBodyRaw(out.Bytes())
 	return nil
 }
 
@@ -227,13 +227,3 @@ const bodyMark = "<!--upstand:page-->"
 // frameBuffers are the buffers the layout is rendered into.
 var frameBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// pageSizes are each page's size when last rendered, by template name.
-var pageSizes sync.Map
-
-func pageSize(page string) *atomic.Int64 {
-	if v, ok := pageSizes.Load(page); ok {
-		return v.(*atomic.Int64)
-	}
-	v, _ := pageSizes.LoadOrStore(page, new(atomic.Int64))
-	return v.(*atomic.Int64)
-}
