@@ -48,9 +48,26 @@ const (
 
 // Requirements lists the organisation's requirements, by course.
 func (o *Org) Requirements(ctx context.Context) ([]Requirement, error) {
+	// Every coverage page reads them: one statement prepared per
+	// connection, its rows scanned without reflection.
 	var rs []Requirement
 	err := o.run(ctx, func(db bun.IDB) error {
-		return db.NewSelect().Model(&rs).Where("rq.org_id = ?", o.id).Order("rq.module_id", "rq.created_at", "rq.id").Scan(ctx)
+		rows, err := cachedRows(ctx, db, `SELECT id, org_id, module_id, team_id, label_id, due_days, refresher, refresher_months,
+	first_deadline, strict, effective_from, created_at
+FROM requirements WHERE org_id = $1 ORDER BY module_id, created_at, id`, o.id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r Requirement
+			if err := rows.Scan(&r.ID, &r.OrgID, &r.ModuleID, &r.TeamID, &r.LabelID, &r.DueDays, &r.Refresher, &r.RefresherMonths,
+				&r.FirstDeadline, &r.Strict, &r.EffectiveFrom, &r.CreatedAt); err != nil {
+				return err
+			}
+			rs = append(rs, r)
+		}
+		return rows.Err()
 	})
 	return rs, wrap("list requirements", err)
 }
