@@ -170,12 +170,13 @@ func (c *Coverage) Roster(ctx context.Context, a Actor, page int) (Roster, error
 		for _, t := range cover {
 			byTeam[t.TeamID] = t
 		}
+		needs := newResponderNeeds(cat, reqs, *label)
 		var uncovered []uuid.UUID
 		for _, t := range teams {
 			if !sc.Sees(t.ID) {
 				continue
 			}
-			rt := RosterTeam{TeamID: t.ID, Name: t.Name, Courses: responderCourses(cat, reqs, *label, t.ID)}
+			rt := RosterTeam{TeamID: t.ID, Name: t.Name, Courses: needs.of(t.ID)}
 			rt.cover(byTeam[t.ID], soon)
 			if !rt.Covered && rt.Labelled > 0 {
 				uncovered = append(uncovered, t.ID)
@@ -269,22 +270,58 @@ func (r *Roster) inDate(ctx context.Context, tx *store.Org, q store.CoverageQuer
 	return nil
 }
 
-// responderCourses are the courses the responders of a team need: those
-// required of the responder label (everywhere or in the team) and those
-// required of everyone in the team, by title. (The database's roster
-// works out the same set: coverage_roster_rows.)
-func responderCourses(cat *content.Catalogue, reqs []store.Requirement, label, team uuid.UUID) []Course {
+// responderNeeds works out, for every team, the courses its responders
+// need: those required of the responder label (everywhere or in the
+// team) and those required of everyone in the team, by title. (The
+// database's roster works out the same set: coverage_roster_rows.) Teams
+// with no requirement of their own share one list, which nobody changes.
+type responderNeeds struct {
+	cat    *content.Catalogue
+	label  uuid.UUID
+	base   []Course                          // required of the label everywhere
+	byTeam map[uuid.UUID][]store.Requirement // a team's own, of the label or of everyone
+}
+
+func newResponderNeeds(cat *content.Catalogue, reqs []store.Requirement, label uuid.UUID) responderNeeds {
+	n := responderNeeds{cat: cat, label: label, byTeam: map[uuid.UUID][]store.Requirement{}}
+	var base []store.Requirement
+	for _, req := range reqs {
+		forLabel := req.LabelID != nil && *req.LabelID == label
+		switch {
+		case forLabel && req.TeamID == nil:
+			base = append(base, req)
+		case req.TeamID != nil && (forLabel || req.LabelID == nil):
+			n.byTeam[*req.TeamID] = append(n.byTeam[*req.TeamID], req)
+		}
+	}
+	n.base = n.courses(base)
+	return n
+}
+
+// of is the courses the responders of team need.
+func (n responderNeeds) of(team uuid.UUID) []Course {
+	own := n.byTeam[team]
+	if len(own) == 0 {
+		return n.base
+	}
+	var reqs []store.Requirement
+	for _, c := range n.base {
+		reqs = append(reqs, store.Requirement{ModuleID: c.ID})
+	}
+	return n.courses(append(reqs, own...))
+}
+
+// courses are the courses of reqs, each once, by title.
+func (n responderNeeds) courses(reqs []store.Requirement) []Course {
 	var out []Course
 	seen := map[string]bool{}
 	for _, req := range reqs {
-		applies := (req.LabelID != nil && *req.LabelID == label && (req.TeamID == nil || *req.TeamID == team)) ||
-			(req.LabelID == nil && req.TeamID != nil && *req.TeamID == team)
-		if applies && !seen[req.ModuleID] {
+		if !seen[req.ModuleID] {
 			seen[req.ModuleID] = true
-			out = append(out, Course{req.ModuleID, course(cat, req.ModuleID)})
+			out = append(out, Course{req.ModuleID, course(n.cat, req.ModuleID)})
 		}
 	}
-	slices.SortFunc(out, func(x, y Course) int { return cmp.Compare(x.Title, y.Title) })
+	slices.SortFunc(out, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
 	return out
 }
 

@@ -459,7 +459,7 @@ func (o *Org) Coverage(ctx context.Context, q CoverageQuery, s CountScope) ([]Co
 			out[i].Everyone = true
 		case noTeamKey:
 		default:
-			out[i].TeamID = &k
+			out[i].TeamID = &out[i].Key // not a copy each: thousands of rows
 		}
 	}
 	return out, wrap("count coverage", err)

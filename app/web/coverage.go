@@ -163,8 +163,9 @@ func segments(c org.Cell, team, label string) []covSeg {
 		if c.Total > 0 {
 			w = float64(n) * 100 / float64(c.Total)
 		}
-		seg := covSeg{Status: st, Word: org.StatusWords[st], Count: n, Percent: c.Percent(st), X: percent(x), W: percent(w)}
-		if n > 0 {
+		seg := covSeg{Status: st, Word: org.StatusWords[st], Count: n, Percent: c.Percent(st)}
+		if n > 0 { // an empty status has no part of the bar, nor a link
+			seg.X, seg.W = percent(x), percent(w)
 			seg.URL = cellURL(c.ModuleID, team, label, st)
 		}
 		segs = append(segs, seg)
@@ -175,7 +176,7 @@ func segments(c org.Cell, team, label string) []covSeg {
 
 // percent is a share as an SVG length, to three decimals ("12.500%").
 func percent(v float64) string {
-	return string(strconv.AppendFloat(make([]byte, 0, 8), v, 'f', 3, 64)) + "%"
+	return string(append(strconv.AppendFloat(make([]byte, 0, 16), v, 'f', 3, 64), '%'))
 }
 
 // teamKey is a row's team as the drill-down's team parameter.
