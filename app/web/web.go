@@ -226,4 +226,3 @@ const bodyMark = "<!--upstand:page-->"
 
 // frameBuffers are the buffers the layout is rendered into.
 var frameBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
