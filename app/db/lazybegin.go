@@ -48,8 +48,12 @@ type lazyConn struct {
 	// set_config held back.
 	owed []string
 	// tracer is the connection's query tracer (db.Trace), told of what
-	// queryAfter sends past pgx.
+	// queryAfter and queryPrepared send past pgx.
 	tracer pgx.QueryTracer
+	// stmts are the Statements prepared on the connection (prepared.go);
+	// unsure, those a failed round trip may have left prepared or not.
+	stmts  map[string]*pgconn.StatementDescription
+	unsure map[string]bool
 }
 
 // heldBack reports whether a statement can wait for the transaction's next
@@ -118,6 +122,14 @@ func (c *lazyConn) ExecContext(ctx context.Context, query string, args []driver.
 // (database/sql's Rows.NextResultSet): the store reads what one page needs
 // that way, in one round trip.
 func (c *lazyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) == 1 {
+		if qs, ok := args[0].Value.(Prepared); ok {
+			if len(qs) == 0 {
+				return nil, errors.New("db: no prepared queries to send")
+			}
+			return c.queryPrepared(ctx, qs)
+		}
+	}
 	if len(args) == 0 {
 		return c.queryAfter(ctx, len(c.owed), c.with(query))
 	}

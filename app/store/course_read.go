@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/upstand/upstand/app/db"
 )
 
 // CourseRead is what a page about one of the person's courses reads: their
@@ -41,9 +44,9 @@ type CourseReadOptions struct {
 
 // ReadCourse reads the person's latest attempt at a module, its
 // completion, the chain's step events and confidence answers, and what
-// opts asks for, in one round trip to PostgreSQL (readAll): each query
-// finds the latest attempt for itself. ErrNotFound if the person never
-// started the module.
+// opts asks for, in one round trip to PostgreSQL, as statements each
+// connection prepares once (prepared.go): each query finds the latest
+// attempt for itself. ErrNotFound if the person never started the module.
 //
 // Each query is its own statement, with its own snapshot, as the separate
 // reads were: a new chain started by another request (a retake in a
@@ -53,53 +56,55 @@ type CourseReadOptions struct {
 // attempt row when it is stored.
 func (m *Member) ReadCourse(ctx context.Context, moduleID string, opts CourseReadOptions) (CourseRead, error) {
 	var r CourseRead
-	err := m.run(ctx, func(db bun.IDB) error {
-		latest := func(col string) *bun.SelectQuery {
-			return db.NewSelect().TableExpr("course_attempts AS l").ColumnExpr("l."+col).
-				Where("l.org_id = ?", m.o.id).Where("l.person_id = ?", m.id).Where("l.module_id = ?", moduleID).
-				OrderExpr("l.started_at DESC, l.id DESC").Limit(1)
+	err := m.run(ctx, func(idb bun.IDB) error {
+		r = CourseRead{}
+		var found bool
+		course := []any{m.o.id, m.id, moduleID}
+		qs := db.Prepared{
+			{Statement: readAttemptStmt, Args: course},
+			{Statement: readCompletionStmt, Args: course},
+			{Statement: readEventsStmt, Args: course},
+			{Statement: readAnswersStmt, Args: course},
 		}
-		var attempts []CourseAttempt
-		var completions []Completion
-		var scenarios []ScenarioAttempt
-		reads := []read{
-			rowsOf(m.selectCourseAttempts(db).Where("ca.module_id = ?", moduleID).
-				OrderExpr("ca.started_at DESC, ca.id DESC").Limit(1), &attempts),
-			rowsOf(m.selectCompletions(db).Where("c.course_attempt_id = (?)", latest("id")), &completions),
-			rowsOf(db.NewSelect().Model((*StepEvent)(nil)).
-				Join("JOIN course_attempts AS ca ON ca.id = se.attempt_id").
-				Where("se.org_id = ?", m.o.id).Where("se.person_id = ?", m.id).
-				Where("ca.root_id = (?)", latest("root_id")).
-				OrderExpr("se.at, se.id"), &r.Events),
-			rowsOf(db.NewSelect().Model((*ConfidenceAnswer)(nil)).
-				Join("JOIN course_attempts AS ca ON ca.id = cf.course_attempt_id").
-				Where("cf.org_id = ?", m.o.id).Where("cf.person_id = ?", m.id).
-				Where("ca.root_id = (?)", latest("root_id")).
-				OrderExpr("cf.phase DESC, cf.statement, cf.at"), &r.Answers),
+		scans := []func(rows *sql.Rows) error{
+			func(rows *sql.Rows) error { found = true; return scanCourseAttempt(rows, &r.Attempt) },
+			func(rows *sql.Rows) error {
+				r.Completion = new(Completion)
+				return scanCompletion(rows, r.Completion)
+			},
+			func(rows *sql.Rows) error {
+				r.Events = append(r.Events, StepEvent{})
+				return scanStepEvent(rows, &r.Events[len(r.Events)-1])
+			},
+			func(rows *sql.Rows) error {
+				r.Answers = append(r.Answers, ConfidenceAnswer{})
+				return scanConfidence(rows, &r.Answers[len(r.Answers)-1])
+			},
 		}
 		if opts.Support {
-			reads = append(reads, rowsOf(m.o.selectSupportResources(db), &r.Support))
+			qs = append(qs, db.Query{Statement: readSupportStmt, Args: []any{m.o.id}})
+			scans = append(scans, func(rows *sql.Rows) error {
+				r.Support = append(r.Support, SupportResource{})
+				return scanSupport(rows, &r.Support[len(r.Support)-1])
+			})
+		}
+		scenario := func(rows *sql.Rows) error {
+			r.Scenario = new(ScenarioAttempt)
+			return scanScenarioAttempt(rows, r.Scenario)
 		}
 		switch {
 		case opts.ScenarioAttempt != uuid.Nil:
-			reads = append(reads, rowsOf(m.selectScenarioAttempts(db).Where("sa.id = ?", opts.ScenarioAttempt), &scenarios))
+			qs = append(qs, db.Query{Statement: readScenarioStmt, Args: []any{m.o.id, m.id, opts.ScenarioAttempt}})
+			scans = append(scans, scenario)
 		case opts.LatestScenario != "":
-			reads = append(reads, rowsOf(m.selectScenarioAttempts(db).
-				Where("ca.root_id = (?)", latest("root_id")).Where("sa.step_id = ?", opts.LatestScenario).
-				OrderExpr("sa.started_at DESC, sa.id DESC").Limit(1), &scenarios))
+			qs = append(qs, db.Query{Statement: readLatestScenarioStmt, Args: []any{m.o.id, m.id, moduleID, opts.LatestScenario}})
+			scans = append(scans, scenario)
 		}
-		if err := m.o.s.readAll(ctx, db, reads...); err != nil {
+		if err := prepared(ctx, idb, qs, func(set int, rows *sql.Rows) error { return scans[set](rows) }); err != nil {
 			return err
 		}
-		if len(attempts) == 0 {
+		if !found {
 			return ErrNotFound
-		}
-		r.Attempt = attempts[0]
-		if len(completions) > 0 {
-			r.Completion = &completions[0]
-		}
-		if len(scenarios) > 0 {
-			r.Scenario = &scenarios[0]
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/upstand/upstand/app/db"
 	"github.com/upstand/upstand/app/fault"
 )
 
@@ -112,37 +114,23 @@ type ChoiceRecord struct {
 // finished), it returns ErrStale and changes nothing: each choice applies
 // once, to the state it was made on.
 func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r ChoiceRecord) error {
-	orgID, personID := m.o.id, m.id
 	err := m.run(ctx, func(tx bun.IDB) error {
 		// The attempt's update, the choice row and, at an ending, the step
-		// event in one statement (one round trip): the rows are added only
-		// if the update found the attempt where the learner saw it. The
-		// choice's analytics trigger runs after the statement, so it sees
-		// the attempt updated.
-		q := tx.NewUpdate().Table("scenario_attempts").
-			Set("state = ?", string(r.State)).Set("choices = ?", r.Seq).Set("updated_at = ?", r.At).
-			Where("org_id = ?", orgID).Where("person_id = ?", personID).Where("id = ?", attemptID).
-			Where("choices = ?", r.Seq-1).Where("finished_at IS NULL").
-			Returning("id")
-		if r.Outcome != nil {
-			q = q.Set("outcome = ?", *r.Outcome).Set("finished_at = ?", r.At)
-		}
-		finished := tx.NewRaw("SELECT 1")
+		// event in one statement (one round trip), prepared once per
+		// connection: the rows are added only if the update found the
+		// attempt where the learner saw it. The choice's analytics trigger
+		// runs after the statement, so it sees the attempt updated.
+		args := []any{m.o.id, m.id, attemptID, []byte(r.State), r.Seq, r.At, r.Outcome, r.Node, r.Choice,
+			nil, nil, nil, nil, nil, nil}
 		if e := r.Finished; e != nil {
-			finished = tx.NewRaw(`INSERT INTO step_events (org_id, person_id, attempt_id, step_id, fingerprint, event, outcome, at)
-				SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM moved`,
-				orgID, personID, e.AttemptID, e.StepID, e.Fingerprint, e.Event, e.Outcome, e.At)
+			args[9], args[10], args[11], args[12], args[13], args[14] = e.AttemptID, e.StepID, e.Fingerprint, e.Event, e.Outcome, e.At
 		}
-		res, err := tx.NewRaw(`WITH moved AS (?), finished AS (?)
-			INSERT INTO scenario_choices (attempt_id, seq, org_id, person_id, node, choice, at)
-			SELECT moved.id, ?, ?, ?, ?, ?, ? FROM moved`,
-			q, finished, r.Seq, orgID, personID, r.Node, r.Choice, r.At).Exec(ctx)
-		if err != nil {
+		n := 0
+		if err := prepared(ctx, tx, db.Prepared{{Statement: recordChoiceStmt, Args: args}},
+			func(int, *sql.Rows) error { n++; return nil }); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
+		if n == 0 {
 			return ErrStale
 		}
 		return nil
@@ -152,6 +140,30 @@ func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r Choice
 	}
 	return wrap("record choice", err)
 }
+
+// recordChoiceStmt stores a choice: the organisation ($1), the person ($2),
+// the attempt ($3), its new state ($4) and choice count ($5), the time
+// ($6), the outcome at an ending ($7, else NULL), the node and choice ($8,
+// $9), and at an ending the step event's course attempt, step,
+// fingerprint, event, outcome and time ($10–$15; NULL otherwise, and then
+// no event is written). One row back if the choice was stored, none if the
+// attempt had moved on.
+var recordChoiceStmt = db.NewStatement("record_choice",
+	`WITH moved AS (
+		UPDATE scenario_attempts SET state = $4, choices = $5, updated_at = $6,
+			outcome = CASE WHEN $7::text IS NULL THEN outcome ELSE $7 END,
+			finished_at = CASE WHEN $7::text IS NULL THEN finished_at ELSE $6 END
+		WHERE org_id = $1 AND person_id = $2 AND id = $3 AND choices = $5 - 1 AND finished_at IS NULL
+		RETURNING id
+	), finished AS (
+		INSERT INTO step_events (org_id, person_id, attempt_id, step_id, fingerprint, event, outcome, at)
+		SELECT $1, $2, $10, $11, $12, $13, $14, $15 FROM moved WHERE $11::text IS NOT NULL
+	)
+	INSERT INTO scenario_choices (attempt_id, seq, org_id, person_id, node, choice, at)
+	SELECT moved.id, $5, $1, $2, $8, $9, $6 FROM moved
+	RETURNING 1`,
+	uuidOID, uuidOID, uuidOID, jsonbOID, int4OID, timestamptzOID, textOID, textOID, int4OID,
+	uuidOID, textOID, textOID, textOID, textOID, timestamptzOID)
 
 // ScenarioChoices lists an attempt's choices in order.
 func (m *Member) ScenarioChoices(ctx context.Context, attemptID uuid.UUID) ([]ScenarioChoice, error) {

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/upstand/upstand/app/db"
 )
 
 // Session is a signed-in browser. The cookie holds a random token; only its
@@ -41,22 +44,40 @@ func (g *Global) SessionByHash(ctx context.Context, hash []byte, now time.Time, 
 	// One statement, one round trip: the function (migration
 	// 20261204110000_session_lookup) reads the session with upstand.system
 	// on and the person bound to the session's organisation, as a
-	// transaction here did in six.
-	var row struct {
-		Session Session `bun:"embed:s_"`
-		Person  Person  `bun:"embed:"`
+	// transaction here did in six. Each connection prepares it once.
+	var (
+		sess  Session
+		p     Person
+		found bool
+	)
+	err := prepared(ctx, g.s.db, db.Prepared{{Statement: sessionStmt, Args: []any{hash, now, now.Add(-idle)}}},
+		func(_ int, rows *sql.Rows) error {
+			found = true
+			return rows.Scan(&sess.IDHash, &sess.OrgID, &sess.PersonID, &sess.CreatedAt, &sess.LastSeenAt,
+				&sess.ExpiresAt, &sess.IP, &sess.UserAgent, &sess.Demo,
+				&p.ID, &p.OrgID, &p.Name, &p.Email, &p.UserHandle, &p.IsTrainer, &p.IsOrgAdmin, &p.Active,
+				&p.CreatedAt, &p.DeactivatedAt, &p.DigestOff, &p.Passkeys, &p.Manages)
+		})
+	if err == nil && !found {
+		err = sql.ErrNoRows
 	}
-	err := g.s.db.NewRaw(`SELECT (r.session).id_hash AS s_id_hash, (r.session).org_id AS s_org_id,
-		(r.session).person_id AS s_person_id, (r.session).created_at AS s_created_at,
-		(r.session).last_seen_at AS s_last_seen_at, (r.session).expires_at AS s_expires_at,
-		(r.session).ip AS s_ip, (r.session).user_agent AS s_user_agent, (r.session).demo AS s_demo,
-		(r.person).*, r.passkeys, r.manages
-		FROM upstand_session(?, ?, ?) AS r`, hash, now, now.Add(-idle)).Scan(ctx, &row)
 	if err != nil {
 		return Session{}, Person{}, wrap("load session", err)
 	}
-	return row.Session, row.Person, nil
+	return sess, p, nil
 }
+
+// sessionStmt is the session lookup: the token's hash ($1), now ($2) and
+// the idle limit ($3). Person's columns are named one by one, in its
+// order: a column added to people and to Person goes here too.
+var sessionStmt = db.NewStatement("session",
+	`SELECT (r.session).id_hash, (r.session).org_id, (r.session).person_id, (r.session).created_at,
+		(r.session).last_seen_at, (r.session).expires_at, (r.session).ip, (r.session).user_agent, (r.session).demo,
+		(r.person).id, (r.person).org_id, (r.person).name, (r.person).email, (r.person).user_handle,
+		(r.person).is_trainer, (r.person).is_org_admin, (r.person).active, (r.person).created_at,
+		(r.person).deactivated_at, (r.person).digest_off, r.passkeys, r.manages
+	FROM upstand_session($1, $2, $3) AS r`,
+	byteaOID, timestamptzOID, timestamptzOID)
 
 // TouchSession records activity, which keeps the idle timeout at bay.
 func (g *Global) TouchSession(ctx context.Context, hash []byte, now time.Time) error {
