@@ -52,7 +52,7 @@ type lazyConn struct {
 	tracer pgx.QueryTracer
 	// stmts are the Statements prepared on the connection (prepared.go);
 	// unsure, those a failed round trip may have left prepared or not.
-	stmts  map[string]*pgconn.StatementDescription
+	stmts  map[string]*preparedStmt
 	unsure map[string]bool
 }
 

@@ -71,7 +71,7 @@ func (c *lazyConn) queryPrepared(ctx context.Context, qs Prepared) (driver.Rows,
 		values[i] = make([][]byte, len(q.Args))
 		formats[i] = make([]int16, len(q.Args))
 		for j, a := range q.Args {
-			v, err := m.Encode(st.params[j], pgtype.BinaryFormatCode, a, nil)
+			v, err := encodeArg(m, st.params[j], a)
 			if err != nil {
 				return nil, fmt.Errorf("db: statement %s, value $%d: %w", st.name, j+1, err)
 			}
@@ -79,7 +79,7 @@ func (c *lazyConn) queryPrepared(ctx context.Context, qs Prepared) (driver.Rows,
 		}
 	}
 	if c.stmts == nil {
-		c.stmts = map[string]*pgconn.StatementDescription{}
+		c.stmts = map[string]*preparedStmt{}
 		c.unsure = map[string]bool{}
 	}
 
@@ -109,10 +109,14 @@ func (c *lazyConn) queryPrepared(ctx context.Context, qs Prepared) (driver.Rows,
 	c.owed = c.owed[:0]
 	sent := map[string]bool{}
 	var preparing []*Statement // in the order of their results
+	// How each query's columns are read: known for a statement prepared
+	// before, nil (from the answer's description) for one prepared now.
+	convert := make([][]valueFunc, len(qs))
 	for i, q := range qs {
 		st := q.Statement
-		if sd := c.stmts[st.name]; sd != nil {
-			p.SendQueryStatement(sd, values[i], formats[i], nil)
+		if ps := c.stmts[st.name]; ps != nil {
+			p.SendQueryStatement(ps.sd, values[i], formats[i], ps.cols.formats)
+			convert[i] = ps.cols.convert
 			continue
 		}
 		if !sent[st.name] {
@@ -151,7 +155,7 @@ func (c *lazyConn) queryPrepared(ctx context.Context, qs Prepared) (driver.Rows,
 				st := preparing[0]
 				preparing = preparing[1:]
 				r.Name, r.SQL = st.name, st.sql
-				c.stmts[st.name] = r
+				c.stmts[st.name] = &preparedStmt{sd: r, cols: columnsOf(m, r.Fields)}
 				delete(c.unsure, st.name)
 			case *pgconn.ResultReader:
 				if owed > 0 {
@@ -161,7 +165,7 @@ func (c *lazyConn) queryPrepared(ctx context.Context, qs Prepared) (driver.Rows,
 					}
 					continue
 				}
-				set, err := readSet(m, r)
+				set, err := readSet(m, r, convert[len(rows.sets)])
 				if err != nil {
 					return err
 				}
@@ -201,6 +205,13 @@ func (c *lazyConn) queryPrepared(ctx context.Context, qs Prepared) (driver.Rows,
 	return rows, end(nil)
 }
 
+// preparedStmt is a Statement prepared on a connection: PostgreSQL's
+// description of it, and how its columns are read.
+type preparedStmt struct {
+	sd   *pgconn.StatementDescription
+	cols columns
+}
+
 // resultSet is one query's rows, read whole.
 type resultSet struct {
 	columns []string
@@ -208,13 +219,19 @@ type resultSet struct {
 	at      int
 }
 
-func readSet(m *pgtype.Map, r *pgconn.ResultReader) (resultSet, error) {
+// readSet reads a query's rows, its columns converted by convert (nil: as
+// the result describes them).
+func readSet(m *pgtype.Map, r *pgconn.ResultReader, convert []valueFunc) (resultSet, error) {
 	fields := r.FieldDescriptions()
 	set := resultSet{columns: make([]string, len(fields))}
-	convert := make([]valueFunc, len(fields))
+	if len(convert) != len(fields) {
+		convert = make([]valueFunc, len(fields))
+		for i, fd := range fields {
+			convert[i] = newValueFunc(m, fd.DataTypeOID, fd.Format)
+		}
+	}
 	for i, fd := range fields {
 		set.columns[i] = fd.Name
-		convert[i] = newValueFunc(m, fd.DataTypeOID, fd.Format)
 	}
 	for r.NextRow() {
 		raw := r.Values()
