@@ -134,16 +134,18 @@ func (s *Service) cachedScenario(id, version string) (*content.Scenario, bool) {
 	return nil, false
 }
 
-// needScenario, returned inside a transaction, asks for a scenario version
-// that is not at hand; see inTxScenario.
+// needScenario asks for a scenario version that is not at hand; see
+// withScenario.
 type needScenario struct{ id, version string }
 
 func (e *needScenario) Error() string {
 	return "learning: scenario " + e.id + "@" + e.version + " is not loaded"
 }
 
-// scenarioInTx is scenarioAt for use inside inTx: a version not at hand is
-// a *needScenario error, which rolls the transaction back.
+// scenarioInTx is scenarioAt for work that must not read content_versions
+// itself (inside a transaction, a Global read would hold two pooled
+// connections at once): a version not at hand is a *needScenario error,
+// and withScenario loads it and runs the work again.
 func (s *Service) scenarioInTx(id, version string) (*content.Scenario, error) {
 	if sc, ok := s.cachedScenario(id, version); ok {
 		return sc, nil
@@ -151,14 +153,13 @@ func (s *Service) scenarioInTx(id, version string) (*content.Scenario, error) {
 	return nil, &needScenario{id: id, version: version}
 }
 
-// inTxScenario is inTx for work that needs an attempt's scenario version
-// (via scenarioInTx). A version that must first be rebuilt from
-// content_versions — an attempt on an earlier version, the first time this
-// process meets it — is loaded outside the transaction (a Global read inside
-// it would hold two pooled connections at once), and fn runs once more from
-// the start: it must not keep anything from the rolled-back run.
-func (s *Service) inTxScenario(ctx context.Context, l org.Actor, fn func(l org.Actor) error) error {
-	err := inTx(ctx, l, fn)
+// withScenario runs fn, which may need an attempt's scenario version (via
+// scenarioInTx) and must write nothing before it has it. A version that
+// must first be rebuilt from content_versions — an attempt on an earlier
+// version, the first time this process meets it — is loaded, and fn runs
+// once more from the start: it must not keep anything from the first run.
+func (s *Service) withScenario(ctx context.Context, fn func() error) error {
+	err := fn()
 	var need *needScenario
 	if !errors.As(err, &need) {
 		return err
@@ -166,7 +167,7 @@ func (s *Service) inTxScenario(ctx context.Context, l org.Actor, fn func(l org.A
 	if _, err := s.scenarioAt(ctx, need.id, need.version); err != nil {
 		return err
 	}
-	return inTx(ctx, l, fn)
+	return fn()
 }
 
 // ownAttempt loads one of the learner's own attempts at a module's scenario
@@ -316,9 +317,9 @@ func (s *Service) StartScenario(ctx context.Context, l org.Actor, moduleID strin
 // with ErrStale and changes nothing. The new state is stored before Choose
 // returns, so closing the tab resumes exactly here.
 //
-// The attempt is read, the choice stored and the course progress read in
-// one transaction; the player is built from the attempt, its scenario and
-// the new state already at hand, not read again.
+// The attempt is read with the course progress in one round trip, and the
+// choice stored in another; the player is built from the attempt, its
+// scenario and the new state already at hand, not read again.
 func (s *Service) Choose(ctx context.Context, l org.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
 	return s.choose(ctx, l, moduleID, index, attemptID, seq, choiceID, true)
 }
@@ -338,10 +339,12 @@ func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, inde
 		return Play{}, err
 	}
 	var play Play
-	err = s.inTxScenario(ctx, l, func(l org.Actor) error {
+	err = s.withScenario(ctx, func() error {
 		// The attempt and the course progress (for the course bar) in one
 		// round trip; the course must have been started for the attempt
-		// to be in it.
+		// to be in it. The read writes nothing, and the choice is stored
+		// by one statement that checks it against the attempt row, so
+		// each is a transaction of its own: no BEGIN or COMMIT to wait for.
 		r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{ScenarioAttempt: attemptID})
 		if err != nil {
 			return notFound(err)
