@@ -31,6 +31,9 @@ func NewStatement(name, sql string, params ...uint32) *Statement {
 	return &Statement{name: "upstand_" + name, sql: sql, params: params}
 }
 
+// SQL is the statement's text.
+func (s *Statement) SQL() string { return s.sql }
+
 // Query is a statement with its values.
 type Query struct {
 	Statement *Statement
