@@ -168,6 +168,10 @@ func (c *lazyConn) queryPrepared(ctx context.Context, qs Prepared) (driver.Rows,
 					}
 					continue
 				}
+				if len(rows.sets) == len(qs) {
+					r.Close()
+					return errors.New("db: more results than prepared queries")
+				}
 				set, err := readSet(m, r, convert[len(rows.sets)])
 				if err != nil {
 					return err
@@ -179,13 +183,12 @@ func (c *lazyConn) queryPrepared(ctx context.Context, qs Prepared) (driver.Rows,
 	if err != nil {
 		// A statement sent here but not seen prepared may exist or not;
 		// one that was may have had its plan invalidated (a changed
-		// table): prepare them all again next time.
-		// One the server no longer has (dropped behind the connection's
-		// back) means none of the others can be trusted either.
+		// table): prepare them all again next time. One the server no
+		// longer has (dropped behind the connection's back) means none of
+		// the others can be trusted either.
 		var pgErr *pgconn.PgError
-		gone := errors.As(err, &pgErr) && pgErr.Code == "26000"
-		for name := range c.stmts {
-			if gone {
+		if errors.As(err, &pgErr) && pgErr.Code == "26000" {
+			for name := range c.stmts {
 				delete(c.stmts, name)
 				c.unsure[name] = true
 			}
