@@ -134,18 +134,16 @@ func (s *Service) cachedScenario(id, version string) (*content.Scenario, bool) {
 	return nil, false
 }
 
-// needScenario asks for a scenario version that is not at hand; see
-// withScenario.
+// needScenario, returned inside a transaction, asks for a scenario version
+// that is not at hand; see inTxScenario.
 type needScenario struct{ id, version string }
 
 func (e *needScenario) Error() string {
 	return "learning: scenario " + e.id + "@" + e.version + " is not loaded"
 }
 
-// scenarioInTx is scenarioAt for work that must not read content_versions
-// itself (inside a transaction, a Global read would hold two pooled
-// connections at once): a version not at hand is a *needScenario error,
-// and withScenario loads it and runs the work again.
+// scenarioInTx is scenarioAt for use inside inTx: a version not at hand is
+// a *needScenario error, which rolls the transaction back.
 func (s *Service) scenarioInTx(id, version string) (*content.Scenario, error) {
 	if sc, ok := s.cachedScenario(id, version); ok {
 		return sc, nil
@@ -153,13 +151,14 @@ func (s *Service) scenarioInTx(id, version string) (*content.Scenario, error) {
 	return nil, &needScenario{id: id, version: version}
 }
 
-// withScenario runs fn, which may need an attempt's scenario version (via
-// scenarioInTx) and must write nothing before it has it. A version that
-// must first be rebuilt from content_versions — an attempt on an earlier
-// version, the first time this process meets it — is loaded, and fn runs
-// once more from the start: it must not keep anything from the first run.
-func (s *Service) withScenario(ctx context.Context, fn func() error) error {
-	err := fn()
+// inTxScenario is inTx for work that needs an attempt's scenario version
+// (via scenarioInTx). A version that must first be rebuilt from
+// content_versions — an attempt on an earlier version, the first time this
+// process meets it — is loaded outside the transaction (a Global read inside
+// it would hold two pooled connections at once), and fn runs once more from
+// the start: it must not keep anything from the rolled-back run.
+func (s *Service) inTxScenario(ctx context.Context, l org.Actor, fn func(l org.Actor) error) error {
+	err := inTx(ctx, l, fn)
 	var need *needScenario
 	if !errors.As(err, &need) {
 		return err
@@ -167,7 +166,7 @@ func (s *Service) withScenario(ctx context.Context, fn func() error) error {
 	if _, err := s.scenarioAt(ctx, need.id, need.version); err != nil {
 		return err
 	}
-	return fn()
+	return inTx(ctx, l, fn)
 }
 
 // ownAttempt loads one of the learner's own attempts at a module's scenario
@@ -317,9 +316,9 @@ func (s *Service) StartScenario(ctx context.Context, l org.Actor, moduleID strin
 // with ErrStale and changes nothing. The new state is stored before Choose
 // returns, so closing the tab resumes exactly here.
 //
-// The attempt is read with the course progress in one round trip, and the
-// choice stored in another; the player is built from the attempt, its
-// scenario and the new state already at hand, not read again.
+// The attempt is read, the choice stored and the course progress read in
+// one transaction; the player is built from the attempt, its scenario and
+// the new state already at hand, not read again.
 func (s *Service) Choose(ctx context.Context, l org.Actor, moduleID string, index int, attemptID uuid.UUID, seq, choiceID int) (Play, error) {
 	return s.choose(ctx, l, moduleID, index, attemptID, seq, choiceID, true)
 }
@@ -339,12 +338,10 @@ func (s *Service) choose(ctx context.Context, l org.Actor, moduleID string, inde
 		return Play{}, err
 	}
 	var play Play
-	err = s.withScenario(ctx, func() error {
+	err = s.inTxScenario(ctx, l, func(l org.Actor) error {
 		// The attempt and the course progress (for the course bar) in one
 		// round trip; the course must have been started for the attempt
-		// to be in it. The read writes nothing, and the choice is stored
-		// by one statement that checks it against the attempt row, so
-		// each is a transaction of its own: no BEGIN or COMMIT to wait for.
+		// to be in it.
 		r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{ScenarioAttempt: attemptID})
 		if err != nil {
 			return notFound(err)

@@ -317,19 +317,19 @@ func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, 
 	if err := s.recordVersions(ctx, l, m); err != nil {
 		return Progress{}, nil, err
 	}
-	// A lesson seen before in the attempt the learner works in: one read
-	// (a transaction of its own), nothing to write.
-	r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{Support: true})
-	if err == nil && resumable(r.Attempt, m) && opened(r, st) {
-		p := progressOf(m, r)
-		p.Support, p.SupportRead = r.Support, true
-		return p, st, nil
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Progress{}, nil, err
-	}
 	var p Progress
 	err = inTx(ctx, l, func(l org.Actor) error {
+		// A lesson seen before in the attempt the learner works in: one
+		// read, nothing to write.
+		r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{Support: true})
+		if err == nil && resumable(r.Attempt, m) && opened(r, st) {
+			p = progressOf(m, r)
+			p.Support, p.SupportRead = r.Support, true
+			return nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		// The first visit: the attempt (under the course lock, rolling
 		// over to the served version if needed) and the "opened" event.
 		a, err := s.openRecorded(ctx, l, m, store.ResumeAttempt)
@@ -340,8 +340,7 @@ func (s *Service) OpenLesson(ctx context.Context, l org.Actor, moduleID string, 
 			return err
 		}
 		// Read again: a is now the latest attempt, with its event.
-		r, err := l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{Support: true})
-		if err != nil {
+		if r, err = l.Member().ReadCourse(ctx, m.ID, store.CourseReadOptions{Support: true}); err != nil {
 			return err
 		}
 		p = progressOf(m, r)

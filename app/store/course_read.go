@@ -46,9 +46,7 @@ type CourseReadOptions struct {
 // completion, the chain's step events and confidence answers, and what
 // opts asks for, in one round trip to PostgreSQL, as statements each
 // connection prepares once (prepared.go): each query finds the latest
-// attempt for itself. Outside a transaction the round trip is a
-// transaction of its own (Org.sendPrepared). ErrNotFound if the person
-// never started the module.
+// attempt for itself. ErrNotFound if the person never started the module.
 //
 // Each query is its own statement, with its own snapshot, as the separate
 // reads were: a new chain started by another request (a retake in a
@@ -58,7 +56,8 @@ type CourseReadOptions struct {
 // attempt row when it is stored.
 func (m *Member) ReadCourse(ctx context.Context, moduleID string, opts CourseReadOptions) (CourseRead, error) {
 	var r CourseRead
-	err := func() error {
+	err := m.run(ctx, func(idb bun.IDB) error {
+		r = CourseRead{}
 		var found bool
 		course := []any{m.o.id, m.id, moduleID}
 		qs := db.Prepared{
@@ -101,14 +100,14 @@ func (m *Member) ReadCourse(ctx context.Context, moduleID string, opts CourseRea
 			qs = append(qs, db.Query{Statement: readLatestScenarioStmt, Args: []any{m.o.id, m.id, moduleID, opts.LatestScenario}})
 			scans = append(scans, scenario)
 		}
-		if err := m.o.sendPrepared(ctx, qs, func(set int, rows *sql.Rows) error { return scans[set](rows) }); err != nil {
+		if err := prepared(ctx, idb, qs, func(set int, rows *sql.Rows) error { return scans[set](rows) }); err != nil {
 			return err
 		}
 		if !found {
 			return ErrNotFound
 		}
 		return nil
-	}()
+	})
 	return r, wrap("read course", err)
 }
 

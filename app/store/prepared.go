@@ -67,31 +67,6 @@ func prepared(ctx context.Context, idb bun.IDB, qs db.Prepared, scan func(set in
 	return rows.Close()
 }
 
-// bindOrgStmt binds a transaction to the organisation ($1), as bindOrg
-// does.
-var bindOrgStmt = db.NewStatement("bind_org", `SELECT set_config('upstand.org_id', $1, true)`, textOID)
-
-// sendPrepared sends qs bound to the organisation in one round trip: in the
-// handle's transaction if it has one (after its held-back BEGIN and
-// set_config), or else as a transaction of its own — the organisation's
-// set_config, then qs, committed at the round trip's end (PostgreSQL runs
-// the queries of one pipelined round trip, up to its Sync, as one implicit
-// transaction: all or nothing, the setting local to it, as Org.InTx's are).
-// scan is called for each row of each query's result, set being the
-// query's index in qs.
-func (o *Org) sendPrepared(ctx context.Context, qs db.Prepared, scan func(set int, rows *sql.Rows) error) error {
-	if o.tx != nil {
-		return prepared(ctx, o.tx, qs, scan)
-	}
-	bound := append(db.Prepared{{Statement: bindOrgStmt, Args: []any{o.id.String()}}}, qs...)
-	return outage(prepared(ctx, o.s.db, bound, func(set int, rows *sql.Rows) error {
-		if set == 0 {
-			return nil
-		}
-		return scan(set-1, rows)
-	}))
-}
-
 // latestAttempt is the person's ($1, $2) latest attempt at a module ($3),
 // as a subquery yielding col.
 func latestAttempt(col string) string {

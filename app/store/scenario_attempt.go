@@ -114,23 +114,27 @@ type ChoiceRecord struct {
 // finished), it returns ErrStale and changes nothing: each choice applies
 // once, to the state it was made on.
 func (m *Member) RecordChoice(ctx context.Context, attemptID uuid.UUID, r ChoiceRecord) error {
-	// The attempt's update, the choice row and, at an ending, the step
-	// event in one statement (one round trip), prepared once per
-	// connection: the rows are added only if the update found the attempt
-	// where the learner saw it. The choice's analytics trigger runs after
-	// the statement, so it sees the attempt updated. Outside a transaction
-	// the statement is one of its own (Org.sendPrepared).
-	args := []any{m.o.id, m.id, attemptID, []byte(r.State), r.Seq, r.At, r.Outcome, r.Node, r.Choice,
-		nil, nil, nil, nil, nil, nil}
-	if e := r.Finished; e != nil {
-		args[9], args[10], args[11], args[12], args[13], args[14] = e.AttemptID, e.StepID, e.Fingerprint, e.Event, e.Outcome, e.At
-	}
-	n := 0
-	err := m.o.sendPrepared(ctx, db.Prepared{{Statement: recordChoiceStmt, Args: args}},
-		func(int, *sql.Rows) error { n++; return nil })
-	if err == nil && n == 0 {
-		err = ErrStale
-	}
+	err := m.run(ctx, func(tx bun.IDB) error {
+		// The attempt's update, the choice row and, at an ending, the step
+		// event in one statement (one round trip), prepared once per
+		// connection: the rows are added only if the update found the
+		// attempt where the learner saw it. The choice's analytics trigger
+		// runs after the statement, so it sees the attempt updated.
+		args := []any{m.o.id, m.id, attemptID, []byte(r.State), r.Seq, r.At, r.Outcome, r.Node, r.Choice,
+			nil, nil, nil, nil, nil, nil}
+		if e := r.Finished; e != nil {
+			args[9], args[10], args[11], args[12], args[13], args[14] = e.AttemptID, e.StepID, e.Fingerprint, e.Event, e.Outcome, e.At
+		}
+		n := 0
+		if err := prepared(ctx, tx, db.Prepared{{Statement: recordChoiceStmt, Args: args}},
+			func(int, *sql.Rows) error { n++; return nil }); err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrStale
+		}
+		return nil
+	})
 	if errors.Is(err, ErrStale) {
 		return err
 	}

@@ -67,13 +67,13 @@ func (r *roundTrips) during(f func()) []string {
 // lowered):
 //
 //   - a lesson seen before: the session (one statement, no CSRF storage),
-//     then the page's reads, bound to the organisation, as a transaction
-//     of their own in one round trip: 2 (a first visit then takes the
-//     course lock and records the "opened" event: 7);
+//     then one transaction whose BEGIN and set_config go with its one
+//     message of reads, and its COMMIT: 3 (a first visit takes the course
+//     lock and records the "opened" event: 7);
 //   - a scenario choice (htmx, the next node rendered), an ending's
 //     included: the session, the attempt read with the course bar's
-//     progress, the attempt's update with its choice row (and an ending's
-//     step event) as one statement: 3;
+//     progress (with BEGIN and set_config), the attempt's update with its
+//     choice row (and an ending's step event), COMMIT: 4;
 //   - the catalogue: the session, then one transaction: the learner's
 //     courses in one message, the organisation, the coverage counts'
 //     anchor and the learner's duties, COMMIT: 6.
@@ -116,10 +116,10 @@ func TestHotPathRoundTrips(t *testing.T) {
 	// is not checked again here (once every two seconds under load).
 	s.clock.Add(10 * time.Millisecond)
 	// The first visit records the step as seen: the read, the course lock,
-	// the attempt under it, the "opened" event, the read again, COMMIT.
+	// the attempt under it, the "opened" event, the read again.
 	check("lesson page, first visit", 7, trips.during(func() { br.page(lessonURL) }))
 	s.clock.Add(10 * time.Millisecond)
-	check("lesson page", 2, trips.during(func() { br.page(lessonURL) }))
+	check("lesson page", 3, trips.during(func() { br.page(lessonURL) }))
 	s.clock.Add(10 * time.Millisecond)
 	check("catalogue", 6, trips.during(func() { br.page("/courses") }))
 
@@ -139,7 +139,7 @@ func TestHotPathRoundTrips(t *testing.T) {
 				t.Fatalf("choice %d: status %d\n%s", at+1, resp.StatusCode, clip(body))
 			}
 		})
-		check(fmt.Sprintf("scenario choice %d of %d", at+1, len(path)), 3, sent)
+		check(fmt.Sprintf("scenario choice %d of %d", at+1, len(path)), 4, sent)
 	}
 	// The ending's step event, written in the choice's one statement,
 	// counts in the course.
