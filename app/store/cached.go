@@ -42,3 +42,21 @@ func uuidArray(ids []uuid.UUID) []string {
 	}
 	return out
 }
+
+// cachedList runs query as cachedRows does and reads each row with scan.
+func cachedList[T any](ctx context.Context, db bun.IDB, query string, args []any, scan func(rows *sql.Rows, t *T) error) ([]T, error) {
+	rows, err := cachedRows(ctx, db, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var t T
+		if err := scan(rows, &t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -51,23 +52,14 @@ func (o *Org) Requirements(ctx context.Context) ([]Requirement, error) {
 	// Every coverage page reads them: one statement prepared per
 	// connection, its rows scanned without reflection.
 	var rs []Requirement
-	err := o.run(ctx, func(db bun.IDB) error {
-		rows, err := cachedRows(ctx, db, `SELECT id, org_id, module_id, team_id, label_id, due_days, refresher, refresher_months,
+	err := o.run(ctx, func(db bun.IDB) (err error) {
+		rs, err = cachedList(ctx, db, `SELECT id, org_id, module_id, team_id, label_id, due_days, refresher, refresher_months,
 	first_deadline, strict, effective_from, created_at
-FROM requirements WHERE org_id = $1 ORDER BY module_id, created_at, id`, o.id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r Requirement
-			if err := rows.Scan(&r.ID, &r.OrgID, &r.ModuleID, &r.TeamID, &r.LabelID, &r.DueDays, &r.Refresher, &r.RefresherMonths,
-				&r.FirstDeadline, &r.Strict, &r.EffectiveFrom, &r.CreatedAt); err != nil {
-				return err
-			}
-			rs = append(rs, r)
-		}
-		return rows.Err()
+FROM requirements WHERE org_id = $1 ORDER BY module_id, created_at, id`, []any{o.id}, func(rows *sql.Rows, r *Requirement) error {
+			return rows.Scan(&r.ID, &r.OrgID, &r.ModuleID, &r.TeamID, &r.LabelID, &r.DueDays, &r.Refresher, &r.RefresherMonths,
+				&r.FirstDeadline, &r.Strict, &r.EffectiveFrom, &r.CreatedAt)
+		})
+		return err
 	})
 	return rs, wrap("list requirements", err)
 }
@@ -477,20 +469,10 @@ func (o *Org) CoverageTeams(ctx context.Context, q CoverageQuery) (teams []uuid.
 		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
-		rows, err := cachedRows(ctx, db, `SELECT team_id FROM coverage_counts
-WHERE org_id = $1 AND label_id = $2 AND module_id = $3 AND status = '' AND people > 0`, o.id, label, q.Module)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var k uuid.UUID
-			if err := rows.Scan(&k); err != nil {
-				return err
-			}
-			keys = append(keys, k)
-		}
-		return rows.Err()
+		keys, err = cachedList(ctx, db, `SELECT team_id FROM coverage_counts
+WHERE org_id = $1 AND label_id = $2 AND module_id = $3 AND status = '' AND people > 0`, []any{o.id, label, q.Module},
+			func(rows *sql.Rows, k *uuid.UUID) error { return rows.Scan(k) })
+		return err
 	})
 	for _, k := range keys {
 		switch k {
@@ -544,20 +526,13 @@ func (o *Org) Completions(ctx context.Context, q CoverageQuery, people []uuid.UU
 		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
-		rows, err := cachedRows(ctx, db, `SELECT person_id, module_id, done_at, CASE WHEN class = 'e' THEN key_at END
-FROM coverage_duties WHERE org_id = $1 AND person_id = ANY($2::uuid[]) ORDER BY person_id, module_id`, o.id, uuidArray(people))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d Duty
-			if err := rows.Scan(&d.PersonID, &d.ModuleID, &d.DoneAt, &d.ExpiresAt); err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return rows.Err()
+		var err error
+		out, err = cachedList(ctx, db, `SELECT person_id, module_id, done_at, CASE WHEN class = 'e' THEN key_at END
+FROM coverage_duties WHERE org_id = $1 AND person_id = ANY($2::uuid[]) ORDER BY person_id, module_id`, []any{o.id, uuidArray(people)},
+			func(rows *sql.Rows, d *Duty) error {
+				return rows.Scan(&d.PersonID, &d.ModuleID, &d.DoneAt, &d.ExpiresAt)
+			})
+		return err
 	})
 	return out, wrap("list completions", err)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,20 +62,11 @@ func (o *Org) GroupNames(ctx context.Context, k GroupKind) ([]Group, error) {
 	// statement is prepared once per connection and its rows scanned
 	// without reflection.
 	var gs []Group
-	err := o.run(ctx, func(db bun.IDB) error {
-		rows, err := cachedRows(ctx, db, k.namesQuery, o.id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var g Group
-			if err := rows.Scan(&g.ID, &g.OrgID, &g.Name, &g.CreatedAt); err != nil {
-				return err
-			}
-			gs = append(gs, g)
-		}
-		return rows.Err()
+	err := o.run(ctx, func(db bun.IDB) (err error) {
+		gs, err = cachedList(ctx, db, k.namesQuery, []any{o.id}, func(rows *sql.Rows, g *Group) error {
+			return rows.Scan(&g.ID, &g.OrgID, &g.Name, &g.CreatedAt)
+		})
+		return err
 	})
 	return gs, wrap("list "+k.table, err)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
@@ -201,25 +202,17 @@ func (o *Org) Roster(ctx context.Context, q CoverageQuery, teams []uuid.UUID) ([
 		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
-		rows, err := cachedRows(ctx, db, `WITH r AS (
+		var err error
+		out, err = cachedList(ctx, db, `WITH r AS (
 	SELECT r.team_id, r.until, r.complete AND (r.until IS NULL OR r.until > $2) AS in_date
 	FROM coverage_roster r WHERE r.org_id = $1 AND ($3::uuid[] IS NULL OR r.team_id = ANY($3::uuid[]))
 )
 SELECT team_id, count(*)::int, count(*) FILTER (WHERE in_date)::int,
 	coalesce(bool_or(in_date AND until IS NULL), false), max(until) FILTER (WHERE in_date)
-FROM r GROUP BY team_id`, o.id, q.Now, uuidArray(teams))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var t RosterTeam
-			if err := rows.Scan(&t.TeamID, &t.Labelled, &t.InDate, &t.Never, &t.LapsesAt); err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
+FROM r GROUP BY team_id`, []any{o.id, q.Now, uuidArray(teams)}, func(rows *sql.Rows, t *RosterTeam) error {
+			return rows.Scan(&t.TeamID, &t.Labelled, &t.InDate, &t.Never, &t.LapsesAt)
+		})
+		return err
 	})
 	return out, wrap("read roster", err)
 }
@@ -235,21 +228,13 @@ func (o *Org) RosterInDate(ctx context.Context, q CoverageQuery, teams []uuid.UU
 		if _, err := o.prepare(ctx, db, q); err != nil {
 			return err
 		}
-		rows, err := cachedRows(ctx, db, `SELECT team_id, person_id, name, until, until_module FROM coverage_roster
+		var err error
+		out, err = cachedList(ctx, db, `SELECT team_id, person_id, name, until, until_module FROM coverage_roster
 WHERE org_id = $1 AND team_id = ANY($2::uuid[]) AND complete AND (until IS NULL OR until > $3)
-ORDER BY team_id, lower(name), person_id`, o.id, uuidArray(teams), q.Now)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p RosterPerson
-			if err := rows.Scan(&p.TeamID, &p.PersonID, &p.Name, &p.Until, &p.UntilModule); err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		return rows.Err()
+ORDER BY team_id, lower(name), person_id`, []any{o.id, uuidArray(teams), q.Now}, func(rows *sql.Rows, p *RosterPerson) error {
+			return rows.Scan(&p.TeamID, &p.PersonID, &p.Name, &p.Until, &p.UntilModule)
+		})
+		return err
 	})
 	return out, wrap("list in-date responders", err)
 }
@@ -258,21 +243,11 @@ ORDER BY team_id, lower(name), person_id`, o.id, uuidArray(teams), q.Now)
 // team and name.
 func (o *Org) RosterPeople(ctx context.Context, teams []uuid.UUID) ([]RosterPerson, error) {
 	var out []RosterPerson
-	err := o.run(ctx, func(db bun.IDB) error {
-		rows, err := cachedRows(ctx, db, `SELECT team_id, person_id, name FROM coverage_roster
-WHERE org_id = $1 AND team_id = ANY($2::uuid[]) ORDER BY team_id, lower(name), person_id`, o.id, uuidArray(teams))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p RosterPerson
-			if err := rows.Scan(&p.TeamID, &p.PersonID, &p.Name); err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		return rows.Err()
+	err := o.run(ctx, func(db bun.IDB) (err error) {
+		out, err = cachedList(ctx, db, `SELECT team_id, person_id, name FROM coverage_roster
+WHERE org_id = $1 AND team_id = ANY($2::uuid[]) ORDER BY team_id, lower(name), person_id`, []any{o.id, uuidArray(teams)},
+			func(rows *sql.Rows, p *RosterPerson) error { return rows.Scan(&p.TeamID, &p.PersonID, &p.Name) })
+		return err
 	})
 	return out, wrap("list responders", err)
 }
