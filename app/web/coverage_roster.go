@@ -22,10 +22,23 @@ func (s *Server) coverageRoster(c *fiber.Ctx) error {
 	// teams without cover and those lapsing soon are all listed above it.
 	shown := r.Shown()
 	first := (r.Page - 1) * org.TeamsPerPage
+	// The lists above the table, taken out here rather than by ranging
+	// over every team in the template (twice, through reflection).
+	var flagged, lapsing []org.RosterTeam
+	for _, t := range r.Teams {
+		switch {
+		case !t.Covered:
+			flagged = append(flagged, t)
+		case t.LapsingSoon:
+			lapsing = append(lapsing, t)
+		}
+	}
 	return s.render(c, "pages/coverage_roster", fiber.Map{
-		"Title":  "Responder roster",
-		"Nav":    "roster",
-		"Roster": r,
+		"Title":   "Responder roster",
+		"Nav":     "roster",
+		"Roster":  r,
+		"Flagged": flagged,
+		"Lapsing": lapsing,
 		// The table's rows, written in Go.
 		"RosterRows": rosterRowsHTML(shown),
 		"FirstTeam":  first + 1,
