@@ -60,3 +60,18 @@ func cachedList[T any](ctx context.Context, db bun.IDB, query string, args []any
 	}
 	return out, rows.Err()
 }
+
+// coverageList is cachedList for a coverage read at q, in o's transaction
+// (or a new one), the roll-up readied first (Org.prepare).
+func coverageList[T any](ctx context.Context, o *Org, q CoverageQuery, query string, args []any, scan func(rows *sql.Rows, t *T) error) ([]T, error) {
+	var out []T
+	err := o.run(ctx, func(db bun.IDB) error {
+		if _, err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		var err error
+		out, err = cachedList(ctx, db, query, args, scan)
+		return err
+	})
+	return out, err
+}

@@ -464,16 +464,9 @@ func (o *Org) CoverageTeams(ctx context.Context, q CoverageQuery) (teams []uuid.
 	if q.Label != nil {
 		label = *q.Label
 	}
-	var keys []uuid.UUID
-	err = o.run(ctx, func(db bun.IDB) error {
-		if _, err := o.prepare(ctx, db, q); err != nil {
-			return err
-		}
-		keys, err = cachedList(ctx, db, `SELECT team_id FROM coverage_counts
+	keys, err := coverageList(ctx, o, q, `SELECT team_id FROM coverage_counts
 WHERE org_id = $1 AND label_id = $2 AND module_id = $3 AND status = '' AND people > 0`, []any{o.id, label, q.Module},
-			func(rows *sql.Rows, k *uuid.UUID) error { return rows.Scan(k) })
-		return err
-	})
+		func(rows *sql.Rows, k *uuid.UUID) error { return rows.Scan(k) })
 	for _, k := range keys {
 		switch k {
 		case anyKey:
@@ -518,22 +511,14 @@ func (o *Org) Duties(ctx context.Context, q CoverageQuery, limit int) ([]Duty, e
 // DoneAt and ExpiresAt only. For the few responders the roster lists
 // with what they lack.
 func (o *Org) Completions(ctx context.Context, q CoverageQuery, people []uuid.UUID) ([]Duty, error) {
-	var out []Duty
 	if len(people) == 0 {
-		return out, nil
+		return nil, nil
 	}
-	err := o.run(ctx, func(db bun.IDB) error {
-		if _, err := o.prepare(ctx, db, q); err != nil {
-			return err
-		}
-		var err error
-		out, err = cachedList(ctx, db, `SELECT person_id, module_id, done_at, CASE WHEN class = 'e' THEN key_at END
+	out, err := coverageList(ctx, o, q, `SELECT person_id, module_id, done_at, CASE WHEN class = 'e' THEN key_at END
 FROM coverage_duties WHERE org_id = $1 AND person_id = ANY($2::uuid[]) ORDER BY person_id, module_id`, []any{o.id, uuidArray(people)},
-			func(rows *sql.Rows, d *Duty) error {
-				return rows.Scan(&d.PersonID, &d.ModuleID, &d.DoneAt, &d.ExpiresAt)
-			})
-		return err
-	})
+		func(rows *sql.Rows, d *Duty) error {
+			return rows.Scan(&d.PersonID, &d.ModuleID, &d.DoneAt, &d.ExpiresAt)
+		})
 	return out, wrap("list completions", err)
 }
 

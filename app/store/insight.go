@@ -197,22 +197,14 @@ type RosterPerson struct {
 // the same statement every time (q readies the coverage tables, as every
 // coverage read does).
 func (o *Org) Roster(ctx context.Context, q CoverageQuery, teams []uuid.UUID) ([]RosterTeam, error) {
-	var out []RosterTeam
-	err := o.run(ctx, func(db bun.IDB) error {
-		if _, err := o.prepare(ctx, db, q); err != nil {
-			return err
-		}
-		var err error
-		out, err = cachedList(ctx, db, `WITH r AS (
+	out, err := coverageList(ctx, o, q, `WITH r AS (
 	SELECT r.team_id, r.until, r.complete AND (r.until IS NULL OR r.until > $2) AS in_date
 	FROM coverage_roster r WHERE r.org_id = $1 AND ($3::uuid[] IS NULL OR r.team_id = ANY($3::uuid[]))
 )
 SELECT team_id, count(*)::int, count(*) FILTER (WHERE in_date)::int,
 	coalesce(bool_or(in_date AND until IS NULL), false), max(until) FILTER (WHERE in_date)
 FROM r GROUP BY team_id`, []any{o.id, q.Now, uuidArray(teams)}, func(rows *sql.Rows, t *RosterTeam) error {
-			return rows.Scan(&t.TeamID, &t.Labelled, &t.InDate, &t.Never, &t.LapsesAt)
-		})
-		return err
+		return rows.Scan(&t.TeamID, &t.Labelled, &t.InDate, &t.Never, &t.LapsesAt)
 	})
 	return out, wrap("read roster", err)
 }
@@ -220,21 +212,13 @@ FROM r GROUP BY team_id`, []any{o.id, q.Now, uuidArray(teams)}, func(rows *sql.R
 // RosterInDate lists the in-date responders at q.Now of teams, by team and
 // name, each with their first expiry.
 func (o *Org) RosterInDate(ctx context.Context, q CoverageQuery, teams []uuid.UUID) ([]RosterPerson, error) {
-	var out []RosterPerson
 	if len(teams) == 0 {
-		return out, nil
+		return nil, nil
 	}
-	err := o.run(ctx, func(db bun.IDB) error {
-		if _, err := o.prepare(ctx, db, q); err != nil {
-			return err
-		}
-		var err error
-		out, err = cachedList(ctx, db, `SELECT team_id, person_id, name, until, until_module FROM coverage_roster
+	out, err := coverageList(ctx, o, q, `SELECT team_id, person_id, name, until, until_module FROM coverage_roster
 WHERE org_id = $1 AND team_id = ANY($2::uuid[]) AND complete AND (until IS NULL OR until > $3)
 ORDER BY team_id, lower(name), person_id`, []any{o.id, uuidArray(teams), q.Now}, func(rows *sql.Rows, p *RosterPerson) error {
-			return rows.Scan(&p.TeamID, &p.PersonID, &p.Name, &p.Until, &p.UntilModule)
-		})
-		return err
+		return rows.Scan(&p.TeamID, &p.PersonID, &p.Name, &p.Until, &p.UntilModule)
 	})
 	return out, wrap("list in-date responders", err)
 }
