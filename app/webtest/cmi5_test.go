@@ -25,7 +25,6 @@ import (
 
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/lms"
-	"github.com/upstand/upstand/app/lms/engine"
 	"github.com/upstand/upstand/app/webtest"
 	"github.com/upstand/upstand/app/xapi/xapitest"
 )
@@ -410,75 +409,24 @@ func TestCMI5InALaunch(t *testing.T) {
 		t.Errorf("second fetch answered %v, want error-code 1", ferr)
 	}
 
-	eng := engine.New()
-	choices, answers, relaunched := 0, 0, false
-	click("#step-0 [data-next]")
-	for _, st := range m.Steps {
-		sec := fmt.Sprintf("#step-%d", st.Index)
-		if !webtest.Until(t, ctx, fmt.Sprintf(`!document.querySelector(%q).hidden`, sec)) {
-			t.Fatalf("step %d not shown", st.Index)
+	// Close mid-scenario: the session ends with terminated; a new launch
+	// resumes at the same scene.
+	choices, answers := playPackage(t, ctx, m, inPage, click, func(st *content.Step, c int) {
+		webtest.Do(t, ctx, chromedp.Navigate("about:blank"))
+		var saved struct {
+			V        string `json:"v"`
+			Progress string `json:"progress"`
 		}
-		switch st.Kind {
-		case content.ScenarioStep:
-			s := st.Scenario
-			path, views := positivePlay(t, eng, s)
-			for i, c := range path {
-				if !webtest.Until(t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length === %d`, sec+" [data-choice-list] button", len(views[i].Choices))) {
-					t.Fatalf("%s step %d: choices not shown", s.ID, i)
-				}
-				k := 0
-				for j, ch := range views[i].Choices {
-					if ch.ID == c {
-						k = j + 1
-					}
-				}
-				click(fmt.Sprintf("%s [data-choice-list] li:nth-child(%d) button", sec, k))
-				choices++
-				if !relaunched && i == 0 {
-					// Close mid-scenario: the session ends with terminated;
-					// a new launch resumes at the same scene.
-					relaunched = true
-					webtest.Do(t, ctx, chromedp.Navigate("about:blank"))
-					var saved struct {
-						V        string `json:"v"`
-						Progress string `json:"progress"`
-					}
-					var err error
-					lmsSrv.waitFor("the first session's terminated statement and its progress with the choice", func() bool {
-						err = json.Unmarshal(lmsSrv.state["upstand.progress"], &saved)
-						return lmsSrv.terminated(first) && strings.Contains(saved.Progress, fmt.Sprintf(`":%d"`, c))
-					})
-					if err != nil || saved.V != m.Version || !strings.Contains(saved.Progress, fmt.Sprintf(`"at":%d`, st.Index)) {
-						t.Errorf("state after closing: %+v (%v); want version %s at step %d", saved, err, m.Version, st.Index)
-					}
-					launch()
-					if !webtest.Until(t, ctx, fmt.Sprintf(`!document.querySelector(%q).hidden && document.querySelector(%q).innerHTML.indexOf(%q) >= 0`, sec, sec+" [data-scene]", string(views[1].HTML))) {
-						t.Fatalf("relaunch did not resume %s after the first choice", s.ID)
-					}
-				}
-			}
-			if !webtest.Until(t, ctx, fmt.Sprintf(`!document.querySelector(%q).hidden`, sec+" [data-ending]")) {
-				t.Fatalf("%s: no ending shown", s.ID)
-			}
-		case content.QuizStep:
-			for i, q := range st.Quiz.Questions {
-				for j, o := range q.Options {
-					if o.Correct {
-						click(fmt.Sprintf("#q%d-%d-%d", st.Index, i, j))
-					}
-				}
-				answers++
-			}
-			click(sec + ` button[type="submit"]`)
-			if !webtest.Until(t, ctx, fmt.Sprintf(`document.querySelector(%q).textContent.indexOf("you passed") >= 0`, sec+" [data-quiz-result]")) {
-				t.Fatal("quiz not passed")
-			}
+		var err error
+		lmsSrv.waitFor("the first session's terminated statement and its progress with the choice", func() bool {
+			err = json.Unmarshal(lmsSrv.state["upstand.progress"], &saved)
+			return lmsSrv.terminated(first) && strings.Contains(saved.Progress, fmt.Sprintf(`":%d"`, c))
+		})
+		if err != nil || saved.V != m.Version || !strings.Contains(saved.Progress, fmt.Sprintf(`"at":%d`, st.Index)) {
+			t.Errorf("state after closing: %+v (%v); want version %s at step %d", saved, err, m.Version, st.Index)
 		}
-		click(sec + " [data-next]")
-	}
-	if !webtest.Until(t, ctx, `!document.querySelector("#step-end").hidden`) {
-		t.Fatal("finish not shown")
-	}
+		launch()
+	})
 	if s := text(t, ctx, "[data-summary]"); !strings.HasPrefix(s, "You have completed this course and passed its quiz.") {
 		t.Errorf("finish says %q", s)
 	}

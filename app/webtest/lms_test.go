@@ -3,6 +3,7 @@ package webtest_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -214,6 +215,78 @@ func inFrame(expr string) string {
 	return `(function () { var w = document.getElementById("sco").contentWindow, d = w.document; return (` + expr + `); })()`
 }
 
+// inPage is an expression on the tab's own document, d, as inFrame's is on
+// the package's frame.
+func inPage(expr string) string {
+	return `(function () { var d = document; return (` + expr + `); })()`
+}
+
+// playPackage plays an exported module to its end by its own controls, in
+// the document js puts an expression on (inPage or inFrame, with d the
+// document): every scenario by its positive path, every quiz answered
+// right. After a scenario's first choice it calls firstChoice once (the
+// step and the choice made), where a test closes
+// and relaunches the package. It returns the choices and answers made.
+func playPackage(t *testing.T, ctx context.Context, m *content.Module, js func(string) string, click func(sel string),
+	firstChoice func(st *content.Step, choice int)) (choices, answers int) {
+	t.Helper()
+	eng := engine.New()
+	relaunched := false
+	click("#step-0 [data-next]")
+	for _, st := range m.Steps {
+		sec := fmt.Sprintf("#step-%d", st.Index)
+		if !webtest.Until(t, ctx, js(fmt.Sprintf(`!d.querySelector(%q).hidden`, sec))) {
+			t.Fatalf("step %d not shown", st.Index)
+		}
+		switch st.Kind {
+		case content.ScenarioStep:
+			s := st.Scenario
+			path, views := positivePlay(t, eng, s)
+			for i, c := range path {
+				if !webtest.Until(t, ctx, js(fmt.Sprintf(`d.querySelectorAll(%q).length === %d`, sec+" [data-choice-list] button", len(views[i].Choices)))) {
+					t.Fatalf("%s step %d: choices not shown", s.ID, i)
+				}
+				k := 0
+				for j, ch := range views[i].Choices {
+					if ch.ID == c {
+						k = j + 1
+					}
+				}
+				click(fmt.Sprintf("%s [data-choice-list] li:nth-child(%d) button", sec, k))
+				choices++
+				if !relaunched && i == 0 {
+					relaunched = true
+					firstChoice(st, c)
+					if !webtest.Until(t, ctx, js(fmt.Sprintf(`!d.querySelector(%q).hidden && d.querySelector(%q).innerHTML.indexOf(%q) >= 0`, sec, sec+" [data-scene]", string(views[1].HTML)))) {
+						t.Fatalf("relaunch did not resume %s after the first choice", s.ID)
+					}
+				}
+			}
+			if !webtest.Until(t, ctx, js(fmt.Sprintf(`!d.querySelector(%q).hidden`, sec+" [data-ending]"))) {
+				t.Fatalf("%s: no ending shown", s.ID)
+			}
+		case content.QuizStep:
+			for i, q := range st.Quiz.Questions {
+				for j, o := range q.Options {
+					if o.Correct {
+						click(fmt.Sprintf("#q%d-%d-%d", st.Index, i, j))
+					}
+				}
+				answers++
+			}
+			click(sec + ` button[type="submit"]`)
+			if !webtest.Until(t, ctx, js(fmt.Sprintf(`d.querySelector(%q).textContent.indexOf("you passed") >= 0`, sec+" [data-quiz-result]"))) {
+				t.Fatal("quiz not passed")
+			}
+		}
+		click(sec + " [data-next]")
+	}
+	if !webtest.Until(t, ctx, js(`!d.querySelector("#step-end").hidden`)) {
+		t.Fatal("finish not shown")
+	}
+	return choices, answers
+}
+
 // TestSCORM12InScormAgain plays a module's package to the end inside a
 // real SCORM 1.2 runtime, closing and relaunching it halfway through a
 // scenario, and checks what the LMS recorded.
@@ -249,86 +322,34 @@ func TestSCORM12InScormAgain(t *testing.T) {
 	if got := lmsValue("cmi.core.lesson_status"); got != "incomplete" {
 		t.Errorf("status at launch %q, want incomplete", got)
 	}
-	eng := engine.New()
-	choices, answers, relaunched := 0, 0, false
-	click("#step-0 [data-next]")
-	for _, st := range m.Steps {
-		sec := fmt.Sprintf("#step-%d", st.Index)
-		if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`!d.querySelector(%q).hidden`, sec))) {
-			t.Fatalf("step %d not shown", st.Index)
+	// Close mid-scenario and launch again: it resumes at the same scene.
+	choices, answers := playPackage(t, ctx, m, inFrame, click, func(st *content.Step, _ int) {
+		if !webtest.Eval[bool](t, ctx, `closeCourse()`) || !webtest.Until(t, ctx, `window.courseClosed`) {
+			t.Fatal("close")
 		}
-		switch st.Kind {
-		case content.ScenarioStep:
-			s := st.Scenario
-			path, views := positivePlay(t, eng, s)
-			for i, c := range path {
-				if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`d.querySelectorAll(%q).length === %d`, sec+" [data-choice-list] button", len(views[i].Choices)))) {
-					t.Fatalf("%s step %d: choices not shown", s.ID, i)
-				}
-				k := 0
-				for j, ch := range views[i].Choices {
-					if ch.ID == c {
-						k = j + 1
-					}
-				}
-				click(fmt.Sprintf("%s [data-choice-list] li:nth-child(%d) button", sec, k))
-				choices++
-				if !relaunched && i == 0 {
-					// Close mid-scenario and launch again: it resumes at
-					// the same scene.
-					relaunched = true
-					if !webtest.Eval[bool](t, ctx, `closeCourse()`) || !webtest.Until(t, ctx, `window.courseClosed`) {
-						t.Fatal("close")
-					}
-					saved := webtest.Eval[string](t, ctx, `sessionStorage.getItem("cmi")`)
-					var cmi struct {
-						Core struct {
-							Exit, LessonStatus string
-						} `json:"core"`
-						SuspendData string `json:"suspend_data"`
-					}
-					if err := json.Unmarshal([]byte(saved), &cmi); err != nil {
-						t.Fatal(err)
-					}
-					var sd struct {
-						V  string `json:"v"`
-						At int    `json:"at"`
-						D  []any  `json:"d"`
-					}
-					if err := json.Unmarshal([]byte(cmi.SuspendData), &sd); err != nil {
-						t.Fatalf("suspend_data %q: %v\n%s", cmi.SuspendData, err, saved)
-					}
-					if sd.V != m.Version || sd.At != st.Index || cmi.Core.Exit != "suspend" {
-						t.Errorf("after closing: suspend_data %+v, exit %q; want version %s at step %d, exit suspend", sd, cmi.Core.Exit, m.Version, st.Index)
-					}
-					launch()
-					if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`!d.querySelector(%q).hidden && d.querySelector(%q).innerHTML.indexOf(%q) >= 0`, sec, sec+" [data-scene]", string(views[1].HTML)))) {
-						t.Fatalf("relaunch did not resume %s after the first choice", s.ID)
-					}
-				}
-			}
-			if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`!d.querySelector(%q).hidden`, sec+" [data-ending]"))) {
-				t.Fatalf("%s: no ending shown", s.ID)
-			}
-		case content.QuizStep:
-			for i, q := range st.Quiz.Questions {
-				for j, o := range q.Options {
-					if o.Correct {
-						click(fmt.Sprintf("#q%d-%d-%d", st.Index, i, j))
-					}
-				}
-				answers++
-			}
-			click(sec + ` button[type="submit"]`)
-			if !webtest.Until(t, ctx, inFrame(fmt.Sprintf(`d.querySelector(%q).textContent.indexOf("you passed") >= 0`, sec+" [data-quiz-result]"))) {
-				t.Fatal("quiz not passed")
-			}
+		saved := webtest.Eval[string](t, ctx, `sessionStorage.getItem("cmi")`)
+		var cmi struct {
+			Core struct {
+				Exit, LessonStatus string
+			} `json:"core"`
+			SuspendData string `json:"suspend_data"`
 		}
-		click(sec + " [data-next]")
-	}
-	if !webtest.Until(t, ctx, inFrame(`!d.querySelector("#step-end").hidden`)) {
-		t.Fatal("finish not shown")
-	}
+		if err := json.Unmarshal([]byte(saved), &cmi); err != nil {
+			t.Fatal(err)
+		}
+		var sd struct {
+			V  string `json:"v"`
+			At int    `json:"at"`
+			D  []any  `json:"d"`
+		}
+		if err := json.Unmarshal([]byte(cmi.SuspendData), &sd); err != nil {
+			t.Fatalf("suspend_data %q: %v\n%s", cmi.SuspendData, err, saved)
+		}
+		if sd.V != m.Version || sd.At != st.Index || cmi.Core.Exit != "suspend" {
+			t.Errorf("after closing: suspend_data %+v, exit %q; want version %s at step %d, exit suspend", sd, cmi.Core.Exit, m.Version, st.Index)
+		}
+		launch()
+	})
 	if got := lmsValue("cmi.core.lesson_status"); got != "passed" {
 		t.Errorf("status %q, want passed; finish page: %s", got, webtest.Eval[string](t, ctx, inFrame(`d.querySelector("#step-end").innerText`)))
 	}
