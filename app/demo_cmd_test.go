@@ -206,7 +206,7 @@ func TestDemoStartSeedsALivingDashboard(t *testing.T) {
 	}
 	statuses := map[string]bool{}
 	for _, c := range d.Totals {
-		for s, n := range c.Counts {
+		for s, n := range c.Counts.All() {
 			if n > 0 {
 				statuses[s] = true
 			}

@@ -289,8 +289,8 @@ func (c *Coverage) overview(ctx context.Context, a Actor, f Filter) (Overview, e
 		return Overview{}, err
 	}
 	for _, t := range o.Totals {
-		o.OverdueTotal += t.Counts[store.StatusOverdue]
-		o.DueSoonTotal += t.Counts[store.StatusDueSoon]
+		o.OverdueTotal += t.Counts.Of(store.StatusOverdue)
+		o.DueSoonTotal += t.Counts.Of(store.StatusDueSoon)
 	}
 	q, err := c.query(ctx, a, sc)
 	if err != nil {
@@ -351,7 +351,7 @@ type CellPeople struct {
 	Status string
 	// Total and Counts are over the whole cell, whatever Status.
 	Total  int
-	Counts map[string]int
+	Counts store.StatusCounts
 	// People are the cell's people in Status (all when empty), by name:
 	// page Page of Pages.
 	People      []store.Duty
@@ -382,7 +382,7 @@ func (c *Coverage) cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 	if cq.Status != "" && !slices.Contains(Statuses, cq.Status) {
 		return CellPeople{}, ErrNoCoverage
 	}
-	out := CellPeople{Scope: sc, NoTeam: cq.NoTeam, Status: cq.Status, Counts: map[string]int{}}
+	out := CellPeople{Scope: sc, NoTeam: cq.NoTeam, Status: cq.Status}
 	q, err := c.query(ctx, a, sc)
 	if err != nil {
 		return CellPeople{}, err
@@ -433,7 +433,7 @@ func (c *Coverage) cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 			}
 			for _, d := range once(ds) {
 				out.Total++
-				out.Counts[d.Status]++
+				out.Counts.Add(d.Status, 1)
 				if cq.Status == "" || d.Status == cq.Status {
 					out.People = append(out.People, d)
 				}
@@ -449,11 +449,13 @@ func (c *Coverage) cell(ctx context.Context, a Actor, cq CellQuery) (CellPeople,
 		}
 		for _, n := range counts {
 			out.Total += n.People
-			out.Counts[n.Status] += n.People
+			for i, k := range n.Counts {
+				out.Counts[i] += k
+			}
 		}
 		listed := out.Total
 		if cq.Status != "" {
-			listed = out.Counts[cq.Status]
+			listed = out.Counts.Of(cq.Status)
 		}
 		out.Pages = max(1, (listed+PeoplePerPage-1)/PeoplePerPage)
 		out.Page = min(max(cq.Page, 1), out.Pages)

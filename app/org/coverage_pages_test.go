@@ -146,7 +146,7 @@ func TestCoveragePagesAtSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cell.Total != len(all) || (cq.Status != "" && cell.Counts[cq.Status] != len(want)) {
+		if cell.Total != len(all) || (cq.Status != "" && cell.Counts.Of(cq.Status) != len(want)) {
 			t.Errorf("%+v: counts %d (%v), want %d", cq, cell.Total, cell.Counts, len(all))
 		}
 	}

@@ -60,7 +60,7 @@ func tally(ds []store.Duty) map[string]map[string]int {
 func cellsOf(cells []org.Cell) map[string]map[string]int {
 	out := map[string]map[string]int{}
 	for _, c := range cells {
-		for s, n := range c.Counts {
+		for s, n := range c.Counts.All() {
 			if n == 0 {
 				continue
 			}

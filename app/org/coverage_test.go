@@ -381,8 +381,8 @@ func TestCoverageMatchesBruteForce(t *testing.T) {
 							}
 						}
 						for _, s := range org.Statuses {
-							if cell.Counts[s] != counts[s] {
-								t.Errorf("day %v: %s × %s: %d %s, want %d", now.Format("2006-01-02"), row.Name, cell.ModuleID, cell.Counts[s], s, counts[s])
+							if cell.Counts.Of(s) != counts[s] {
+								t.Errorf("day %v: %s × %s: %d %s, want %d", now.Format("2006-01-02"), row.Name, cell.ModuleID, cell.Counts.Of(s), s, counts[s])
 							}
 						}
 					}

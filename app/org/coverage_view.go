@@ -32,7 +32,7 @@ type Cell struct {
 	TeamID   *uuid.UUID // nil: people in no team
 	ModuleID string
 	Total    int
-	Counts   map[string]int // by status
+	Counts   store.StatusCounts
 }
 
 // Percent is the share of the cell's people in a status, rounded down to
@@ -41,7 +41,7 @@ func (c Cell) Percent(status string) int {
 	if c.Total == 0 {
 		return 0
 	}
-	return c.Counts[status] * 100 / c.Total
+	return c.Counts.Of(status) * 100 / c.Total
 }
 
 // TeamRow is one team's cells, in course order.
@@ -160,18 +160,23 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter, t
 			team   uuid.UUID
 			module string
 		}
-		cells := map[key]*Cell{}
+		cells := make(map[key]*Cell, len(counts))
 		totals := map[string]*Cell{}
-		add := func(m map[string]*Cell, module string, status string, n int) {
-			if m[module] == nil {
-				m[module] = &Cell{ModuleID: module, Counts: map[string]int{}}
+		add := func(m map[string]*Cell, module string, n store.StatusCounts, people int) {
+			t := m[module]
+			if t == nil {
+				t = &Cell{ModuleID: module}
+				m[module] = t
 			}
-			m[module].Total += n
-			m[module].Counts[status] += n
+			t.Total += people
+			for i, k := range n {
+				t.Counts[i] += k
+			}
 		}
-		for _, n := range counts {
+		for i := range counts {
+			n := &counts[i]
 			if n.Everyone {
-				add(totals, n.ModuleID, n.Status, n.People)
+				add(totals, n.ModuleID, n.Counts, n.People)
 				continue
 			}
 			team := uuid.Nil
@@ -179,13 +184,17 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter, t
 				team = *n.TeamID
 			}
 			k := key{team, n.ModuleID}
-			if cells[k] == nil {
-				cells[k] = &Cell{TeamID: n.TeamID, ModuleID: n.ModuleID, Counts: map[string]int{}}
+			cell := cells[k]
+			if cell == nil {
+				cell = &Cell{TeamID: n.TeamID, ModuleID: n.ModuleID}
+				cells[k] = cell
 			}
-			cells[k].Total += n.People
-			cells[k].Counts[n.Status] += n.People
+			cell.Total += n.People
+			for j, v := range n.Counts {
+				cell.Counts[j] += v
+			}
 			if f.Team != nil || oneTeam {
-				add(totals, n.ModuleID, n.Status, n.People)
+				add(totals, n.ModuleID, n.Counts, n.People)
 			}
 		}
 		if !everyone && f.Team == nil && !oneTeam {
@@ -195,7 +204,9 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter, t
 				return err
 			}
 			for _, du := range once(ds) {
-				add(totals, du.ModuleID, du.Status, 1)
+				var one store.StatusCounts
+				one.Add(du.Status, 1)
+				add(totals, du.ModuleID, one, 1)
 			}
 		}
 		for id := range totals {
@@ -214,7 +225,7 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter, t
 				if cell := cells[key{team, co.ID}]; cell != nil {
 					row.Cells = append(row.Cells, *cell)
 				} else {
-					row.Cells = append(row.Cells, Cell{TeamID: row.TeamID, ModuleID: co.ID, Counts: map[string]int{}})
+					row.Cells = append(row.Cells, Cell{TeamID: row.TeamID, ModuleID: co.ID})
 				}
 			}
 			d.Rows = append(d.Rows, row)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -364,21 +365,71 @@ FROM (
 GROUP BY team_id, module_id`
 }()
 
-// CoverageCount is how many people of a team have one status in one
-// course. TeamID is nil for people in no team; Everyone marks the count
+// StatusCounts are how many people are in each status, in the order of
+// countStatuses.
+type StatusCounts [len(countStatuses)]int
+
+// statusIndex is a status's place in StatusCounts (-1: not a status).
+func statusIndex(st string) int {
+	switch st {
+	case StatusNotStarted:
+		return 0
+	case StatusInProgress:
+		return 1
+	case StatusComplete:
+		return 2
+	case StatusDueSoon:
+		return 3
+	case StatusOverdue:
+		return 4
+	case StatusExpired:
+		return 5
+	}
+	return -1
+}
+
+// Of is how many people are in status st (0 for what is not a status).
+func (c StatusCounts) Of(st string) int {
+	if i := statusIndex(st); i >= 0 {
+		return c[i]
+	}
+	return 0
+}
+
+// Add counts n more people in status st (nothing for what is not a
+// status).
+func (c *StatusCounts) Add(st string, n int) {
+	if i := statusIndex(st); i >= 0 {
+		c[i] += n
+	}
+}
+
+// All is each status with its count.
+func (c StatusCounts) All() iter.Seq2[string, int] {
+	return func(yield func(string, int) bool) {
+		for i, st := range countStatuses {
+			if !yield(st, c[i]) {
+				return
+			}
+		}
+	}
+}
+
+// CoverageCount is how many people of a team are in each status of one
+// course. TeamID is nil for people in no team; Everyone marks the counts
 // of everyone in the organisation (with the label), each person once.
 type CoverageCount struct {
-	TeamID   *uuid.UUID `bun:"-"`
-	Everyone bool       `bun:"-"`
-	Key      uuid.UUID  `bun:"team_id"`
-	ModuleID string     `bun:"module_id"`
-	Status   string     `bun:"status"`
-	People   int        `bun:"people"`
+	TeamID   *uuid.UUID
+	Everyone bool
+	Key      uuid.UUID
+	ModuleID string
+	Counts   StatusCounts
+	People   int // in every status
 }
 
 // Coverage counts the duties of q (its label, course and status; not its
-// teams or person) by team, course and status, for the teams and groups
-// in s. It reads the counts kept at the anchor and corrects them by the
+// teams or person) by team and course, a count per status, for the
+// teams and groups in s. It reads the counts kept at the anchor and corrects them by the
 // duties whose status moved since: a few hundred rows, however many
 // people there are.
 func (o *Org) Coverage(ctx context.Context, q CoverageQuery, s CountScope) ([]CoverageCount, error) {
@@ -417,22 +468,27 @@ func (o *Org) Coverage(ctx context.Context, q CoverageQuery, s CountScope) ([]Co
 		out = out[:0]
 		for rows.Next() {
 			var (
-				team     uuid.UUID
-				module   string
-				n        [len(countStatuses)]int
+				c        CoverageCount
+				n        = &c.Counts
 				anchorAt time.Time
 			)
-			if err := rows.Scan(&team, &module, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &anchorAt); err != nil {
+			if err := rows.Scan(&c.Key, &c.ModuleID, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &anchorAt); err != nil {
 				return false, err
 			}
 			if !anchorAt.Equal(a.At) {
 				o.prepared = nil
 				return false, rows.Close()
 			}
-			for i, st := range countStatuses {
-				if n[i] > 0 && (q.Status == "" || q.Status == st) {
-					out = append(out, CoverageCount{Key: team, ModuleID: module, Status: st, People: n[i]})
-				}
+			if q.Status != "" { // that status only
+				k := c.Counts.Of(q.Status)
+				c.Counts = StatusCounts{}
+				c.Counts.Add(q.Status, k)
+			}
+			for _, k := range c.Counts {
+				c.People += k
+			}
+			if c.People > 0 {
+				out = append(out, c)
 			}
 		}
 		return true, rows.Err()

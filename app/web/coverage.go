@@ -158,7 +158,7 @@ func segments(c org.Cell, team, label string) []covSeg {
 	segs := make([]covSeg, 0, len(org.Statuses))
 	x := 0.0
 	for _, st := range org.Statuses {
-		n := c.Counts[st]
+		n := c.Counts.Of(st)
 		w := 0.0
 		if c.Total > 0 {
 			w = float64(n) * 100 / float64(c.Total)
@@ -392,7 +392,7 @@ func (s *Server) coverageCell(c *fiber.Ctx) error {
 	}
 	choices := []statusChoice{{Word: "Everyone", Count: cell.Total, URL: cellURL(module, rawTeam, rawLabel, ""), Current: status == ""}}
 	for _, st := range org.Statuses {
-		choices = append(choices, statusChoice{Status: st, Word: org.StatusWords[st], Count: cell.Counts[st],
+		choices = append(choices, statusChoice{Status: st, Word: org.StatusWords[st], Count: cell.Counts.Of(st),
 			URL: cellURL(module, rawTeam, rawLabel, st), Current: status == st})
 	}
 	back := coverageFilter{Label: rawLabel}
@@ -401,7 +401,7 @@ func (s *Server) coverageCell(c *fiber.Ctx) error {
 	}
 	listed := cell.Total
 	if status != "" {
-		listed = cell.Counts[status]
+		listed = cell.Counts.Of(status)
 	}
 	here, _ := url.Parse(cellURL(module, rawTeam, rawLabel, status))
 	title := cell.Course.Title + ": " + where
