@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -66,5 +67,41 @@ func TestMembershipKeepsItsJoinDate(t *testing.T) {
 	}
 	if now := joined(); len(now) != 0 {
 		t.Errorf("after leaving every team: %v", now)
+	}
+}
+
+// TestGroupNamesInTheDatabasesOrder: GroupNames, which sorts in Go, puts
+// teams and labels in the order the database's ORDER BY lower(name), id
+// gives (Groups sorts there), for names that differ in case, digits,
+// punctuation and letters beyond ASCII.
+func TestGroupNamesInTheDatabasesOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(dbtest.New(t))
+	o := st.Org(learner(t, st, "sorts").OrgID)
+	for _, k := range []store.GroupKind{store.Teams, store.Labels} {
+		for _, name := range []string{"Ward 2", "ward 10", "Ärzte", "acute", "Zeta", "_first", "Östra", "émile", "Éa", "a b", "a-b", "ab", "Ward 1", "ÿ", "ß team"} {
+			if _, err := o.CreateGroup(ctx, k, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sorted, err := o.Groups(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named, err := o.GroupNames(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got []string
+		for _, g := range sorted {
+			want = append(want, g.Name)
+		}
+		for _, g := range named {
+			got = append(got, g.Name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: GroupNames gives %q, the database %q", k.Noun, got, want)
+		}
 	}
 }
