@@ -96,37 +96,20 @@ func optionalID(raw, field, what string) (*uuid.UUID, error) {
 	return &id, nil
 }
 
-// covSeg is one status's part of a bar: its share as an SVG x and width
-// (per cent of the bar) and its count.
-type covSeg struct {
-	Status, Word   string
-	Count, Percent int
-	X, W           string
-	URL            string
+// dashCell is one team's (or everyone's) people in one course: a bar of
+// the chart and a row of the table.
+type dashCell struct {
+	Name   string // the team, "In no team" or "Everyone shown"
+	Team   string // the drill-down's team parameter
+	Course org.Course
+	Cell   org.Cell
 }
 
-// covBar is one team's (or everyone's) bar for a course.
-type covBar struct {
-	Name  string
-	URL   string // the drill-down
-	Total int
-	Segs  []covSeg
-}
-
-// covCourse is a course's bars, one per team and one for everyone, and
-// the same written out (barsHTML).
+// covCourse is a course's bars, one per team and one for everyone,
+// written out (writeBars).
 type covCourse struct {
 	Course org.Course
-	Bars   []covBar
 	HTML   template.HTML
-}
-
-// covRow is one row of the table: a team and a course.
-type covRow struct {
-	Team, Course string
-	URL          string
-	Total        int
-	Segs         []covSeg // every status, in order, zeros included
 }
 
 // cellURL is the drill-down of a course, in a team ("none": in no team;
@@ -150,33 +133,6 @@ func cellURL(module, team, label, status string) string {
 		b.WriteString(url.QueryEscape(kv[1]))
 	}
 	return b.String()
-}
-
-// segments lays a cell's counts out as a bar: every status in order, with
-// its share of the cell.
-func segments(c org.Cell, team, label string) []covSeg {
-	segs := make([]covSeg, 0, len(org.Statuses))
-	x := 0.0
-	for _, st := range org.Statuses {
-		n := c.Counts.Of(st)
-		w := 0.0
-		if c.Total > 0 {
-			w = float64(n) * 100 / float64(c.Total)
-		}
-		seg := covSeg{Status: st, Word: org.StatusWords[st], Count: n, Percent: c.Percent(st)}
-		if n > 0 { // an empty status has no part of the bar, nor a link
-			seg.X, seg.W = percent(x), percent(w)
-			seg.URL = cellURL(c.ModuleID, team, label, st)
-		}
-		segs = append(segs, seg)
-		x += w
-	}
-	return segs
-}
-
-// percent is a share as an SVG length, to three decimals ("12.500%").
-func percent(v float64) string {
-	return string(append(strconv.AppendFloat(make([]byte, 0, 16), v, 'f', 3, 64), '%'))
 }
 
 // teamKey is a row's team as the drill-down's team parameter.
@@ -219,27 +175,21 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 	var courses []covCourse
 	var rowSpans [][2]int // the table's, a course at a time
 	var barSpans [][2]int
+	cells := make([]dashCell, 0, len(o.Rows)+1)
 	for i, co := range o.Courses {
-		cc := covCourse{Course: co}
-		var courseRows []covRow
+		cells = cells[:0]
 		for _, r := range o.Rows {
-			cell := r.Cells[i]
-			if cell.Total == 0 {
-				continue
+			if cell := r.Cells[i]; cell.Total > 0 {
+				cells = append(cells, dashCell{Name: r.Name, Team: teamKey(r.TeamID), Course: co, Cell: cell})
 			}
-			key := teamKey(r.TeamID)
-			url, segs := cellURL(co.ID, key, form.Label, ""), segments(cell, key, form.Label)
-			cc.Bars = append(cc.Bars, covBar{Name: r.Name, URL: url, Total: cell.Total, Segs: segs})
-			courseRows = append(courseRows, covRow{Team: r.Name, Course: co.Title, URL: url, Total: cell.Total, Segs: segs})
 		}
-		rowSpans = append(rowSpans, pc.write(func(b *bytes.Buffer) { writeRows(b, courseRows) }))
+		rowSpans = append(rowSpans, pc.write(func(b *bytes.Buffer) { writeRows(b, cells, form.Label) }))
 		// Everyone: a person in two teams is counted once.
 		if t := o.Totals[i]; len(o.Rows) > 1 && t.Total > 0 {
-			cc.Bars = append(cc.Bars, covBar{Name: "Everyone shown", URL: cellURL(co.ID, form.Team, form.Label, ""), Total: t.Total,
-				Segs: segments(t, form.Team, form.Label)})
+			cells = append(cells, dashCell{Name: "Everyone shown", Team: form.Team, Course: co, Cell: t})
 		}
-		barSpans = append(barSpans, pc.write(func(b *bytes.Buffer) { writeBars(b, cc.Bars) }))
-		courses = append(courses, cc)
+		barSpans = append(barSpans, pc.write(func(b *bytes.Buffer) { writeBars(b, cells, form.Label) }))
+		courses = append(courses, covCourse{Course: co})
 	}
 	rows := make([]template.HTML, len(rowSpans))
 	for i := range courses {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"html/template"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,107 +29,132 @@ func swatchHTML(b *bytes.Buffer, status string) {
 	b.WriteString(`)" stroke="#1b1b1f"/></svg>`)
 }
 
-// barsHTML is a course's list of bars: for each team (and everyone
-// shown) its name and number of people, the bar in SVG (hidden from
-// assistive technology: the counts follow as text), and the counts with
-// their patterns and links.
-func barsHTML(bars []covBar) template.HTML {
-	var b bytes.Buffer
-	b.Grow(len(bars) * 1800)
-	writeBars(&b, bars)
-	return template.HTML(b.String()) // #nosec: every value is escaped
-}
-
-// writeBars writes barsHTML's markup to b.
-func writeBars(b *bytes.Buffer, bars []covBar) {
-	for _, bar := range bars {
+// writeBars writes a course's list of bars: for each cell its team's
+// name and number of people, the bar in SVG (hidden from assistive
+// technology: the counts follow as text), and the counts with their
+// patterns and links to the people. Each status with anyone in it has its
+// part of the bar, in the order of org.Statuses.
+func writeBars(b *bytes.Buffer, cells []dashCell, label string) {
+	for _, d := range cells {
+		c := d.Cell
 		b.WriteString("<li>\n<p class=\"bar-head\"><a href=\"")
-		writeHTML(b, bar.URL)
+		writeCellURL(b, d.Course.ID, d.Team, label, "")
 		b.WriteString(`">`)
-		writeHTML(b, bar.Name)
+		writeHTML(b, d.Name)
 		b.WriteString(`</a> <span class="meta">`)
-		b.WriteString(strconv.Itoa(bar.Total))
-		if bar.Total == 1 {
+		writeInt(b, c.Total)
+		if c.Total == 1 {
 			b.WriteString(" person")
 		} else {
 			b.WriteString(" people")
 		}
 		b.WriteString("</span></p>\n<svg class=\"cov-bar\" width=\"100%\" height=\"28\" aria-hidden=\"true\" focusable=\"false\">")
-		for _, s := range bar.Segs {
-			if s.Count == 0 {
+		x := 0.0
+		for _, st := range org.Statuses {
+			n := c.Counts.Of(st)
+			if n == 0 {
 				continue
 			}
+			w := float64(n) * 100 / float64(c.Total)
 			b.WriteString(`<rect x="`)
-			b.WriteString(s.X)
+			writePercent(b, x)
 			b.WriteString(`" y="0" width="`)
-			b.WriteString(s.W)
+			writePercent(b, w)
 			b.WriteString(`" height="28" fill="url(#pat-`)
-			writeHTML(b, s.Status)
+			b.WriteString(st)
 			b.WriteString(`)" stroke="#ffffff" stroke-width="1"/>`)
+			x += w
 		}
 		b.WriteString("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"28\" fill=\"none\" stroke=\"#1b1b1f\" stroke-width=\"2\"/></svg>\n<ul class=\"bar-counts\">")
-		for _, s := range bar.Segs {
-			if s.Count == 0 {
+		for _, st := range org.Statuses {
+			n := c.Counts.Of(st)
+			if n == 0 {
 				continue
 			}
 			b.WriteString("<li>")
-			swatchHTML(b, s.Status)
+			swatchHTML(b, st)
 			b.WriteString(` <a href="`)
-			writeHTML(b, s.URL)
+			writeCellURL(b, d.Course.ID, d.Team, label, st)
 			b.WriteString(`">`)
-			writeHTML(b, s.Word)
+			b.WriteString(org.StatusWords[st])
 			b.WriteString(": ")
-			b.WriteString(strconv.Itoa(s.Count))
+			writeInt(b, n)
 			b.WriteString("</a> (")
-			b.WriteString(strconv.Itoa(s.Percent))
+			writeInt(b, c.Percent(st))
 			b.WriteString("%)</li>")
 		}
 		b.WriteString("</ul>\n</li>\n")
 	}
 }
 
-// rowsHTML is the table's body: a row per team and course, with the
-// people and each status's count (a link to them) and share. (The page
-// prints it a course at a time: fmt, which html/template prints values
-// through, keeps its buffer for the next value only up to 64 KB.)
-func rowsHTML(rows []covRow) template.HTML {
-	var b bytes.Buffer
-	b.Grow(len(rows) * 1100)
-	writeRows(&b, rows)
-	return template.HTML(b.String()) // #nosec: every value is escaped
-}
-
-// writeRows writes rowsHTML's markup to b.
-func writeRows(b *bytes.Buffer, rows []covRow) {
-	for _, r := range rows {
+// writeRows writes the table's rows of a course: a row per cell, with
+// the people and each status's count (a link to them, when there are
+// any) and share. (The page prints them a course at a time: fmt, which
+// html/template prints values through, keeps its buffer for the next
+// value only up to 64 KB.)
+func writeRows(b *bytes.Buffer, cells []dashCell, label string) {
+	for _, d := range cells {
+		c := d.Cell
 		b.WriteString("<tr role=\"row\">\n<th scope=\"row\" role=\"rowheader\"><a href=\"")
-		writeHTML(b, r.URL)
+		writeCellURL(b, d.Course.ID, d.Team, label, "")
 		b.WriteString(`">`)
-		writeHTML(b, r.Team)
+		writeHTML(b, d.Name)
 		b.WriteString("</a></th>\n<td role=\"cell\" data-label=\"Course\">")
-		writeHTML(b, r.Course)
+		writeHTML(b, d.Course.Title)
 		b.WriteString("</td>\n<td role=\"cell\" data-label=\"People\">")
-		b.WriteString(strconv.Itoa(r.Total))
+		writeInt(b, c.Total)
 		b.WriteString("</td>\n")
-		for _, s := range r.Segs {
+		for _, st := range org.Statuses {
+			n := c.Counts.Of(st)
 			b.WriteString(`<td role="cell" data-label="`)
-			writeHTML(b, s.Word)
+			b.WriteString(org.StatusWords[st])
 			b.WriteString(`">`)
-			if s.URL != "" {
+			if n > 0 {
 				b.WriteString(`<a href="`)
-				writeHTML(b, s.URL)
+				writeCellURL(b, d.Course.ID, d.Team, label, st)
 				b.WriteString(`">`)
-				b.WriteString(strconv.Itoa(s.Count))
+				writeInt(b, n)
 				b.WriteString("</a>")
 			} else {
 				b.WriteString("0")
 			}
 			b.WriteString(" (")
-			b.WriteString(strconv.Itoa(s.Percent))
+			writeInt(b, c.Percent(st))
 			b.WriteString("%)</td>")
 		}
 		b.WriteString("\n</tr>\n")
 	}
+}
+
+// writeCellURL writes cellURL(module, team, label, status) to b, escaped
+// for an attribute, without making a string of it: a dashboard page has
+// a few thousand.
+func writeCellURL(b *bytes.Buffer, module, team, label, status string) {
+	b.WriteString("/coverage/courses/")
+	writeHTML(b, url.PathEscape(module)) // no new string unless it escapes
+	sep := "?"
+	for _, kv := range [3][2]string{{"label", label}, {"status", status}, {"team", team}} {
+		if kv[1] == "" {
+			continue
+		}
+		b.WriteString(sep)
+		sep = "&amp;"
+		b.WriteString(kv[0])
+		b.WriteByte('=')
+		writeHTML(b, url.QueryEscape(kv[1]))
+	}
+}
+
+// writeInt writes n in decimal.
+func writeInt(b *bytes.Buffer, n int) {
+	b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(n), 10))
+}
+
+// writePercent writes a share as an SVG length, to three decimals
+// ("12.500%").
+func writePercent(b *bytes.Buffer, v float64) {
+	b.Write(strconv.AppendFloat(b.AvailableBuffer(), v, 'f', 3, 64))
+	b.WriteByte('%')
 }
 
 // teamOptionsHTML is the team filter's options (one per team: a large

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bytes"
+	"html"
 	"html/template"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,31 +59,95 @@ var (
 	space = regexp.MustCompile(`>\s+<`)
 )
 
+// covSeg, covBar and covRow are what the templates above were given: a
+// status's part of a bar (its share as an SVG x and width, per cent of
+// the bar), a bar, and a row of the table.
+type (
+	covSeg struct {
+		Status, Word   string
+		Count, Percent int
+		X, W           string
+		URL            string
+	}
+	covBar struct {
+		Name  string
+		URL   string
+		Total int
+		Segs  []covSeg
+	}
+	covRow struct {
+		Team, Course string
+		URL          string
+		Total        int
+		Segs         []covSeg // every status, in order, zeros included
+	}
+)
+
+// segments lays a cell's counts out as the templates' bar: every status
+// in order, with its share of the cell.
+func segments(c org.Cell, module, team, label string) []covSeg {
+	segs := make([]covSeg, 0, len(org.Statuses))
+	x := 0.0
+	for _, st := range org.Statuses {
+		n := c.Counts.Of(st)
+		w := 0.0
+		if c.Total > 0 {
+			w = float64(n) * 100 / float64(c.Total)
+		}
+		seg := covSeg{Status: st, Word: org.StatusWords[st], Count: n, Percent: c.Percent(st)}
+		if n > 0 {
+			seg.X, seg.W = strconv.FormatFloat(x, 'f', 3, 64)+"%", strconv.FormatFloat(w, 'f', 3, 64)+"%"
+			seg.URL = cellURL(module, team, label, st)
+		}
+		segs = append(segs, seg)
+		x += w
+	}
+	return segs
+}
+
 // TestCoverageHTMLAsTheTemplateWroteIt: the bars and rows written in Go
 // are the template's markup, escaping included (a team called
 // <b>"R&D"</b>, and links with several parameters); so are the team
 // filter's options.
 func TestCoverageHTMLAsTheTemplateWroteIt(t *testing.T) {
 	team := `<b>"R&D" 'lab'</b>`
-	segs := segments(coverageCell(), "3f1e2d4c-0000-4000-8000-000000000001", "9a8b7c6d-0000-4000-8000-000000000002")
-	bars := []covBar{{Name: team, URL: cellURL("handling-disclosures", "none", "x", ""), Total: 7, Segs: segs},
-		{Name: "One", URL: "/coverage/courses/a", Total: 1, Segs: segs[:1]}}
-	rows := []covRow{{Team: team, Course: `Course <i>&</i>`, URL: cellURL("m", "t", "l", ""), Total: 7, Segs: segs}}
-	norm := func(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, "><")) }
+	course := org.Course{ID: "handling-disclosures", Title: `Course <i>&</i>`}
+	cell := coverageCell()
+	one := org.Cell{ModuleID: course.ID, Total: 1}
+	one.Counts.Add(store.StatusComplete, 1)
+	cells := []dashCell{{Name: team, Team: "3f1e2d4c-0000-4000-8000-000000000001", Course: course, Cell: cell},
+		{Name: "One", Team: "none", Course: course, Cell: one},
+		{Name: "Everyone shown", Course: course, Cell: cell}}
+	for _, label := range []string{"", "9a8b7c6d-0000-4000-8000-000000000002", "a&b c"} {
+		var bars []covBar
+		var rows []covRow
+		for _, d := range cells {
+			url, segs := cellURL(course.ID, d.Team, label, ""), segments(d.Cell, course.ID, d.Team, label)
+			bars = append(bars, covBar{Name: d.Name, URL: url, Total: d.Cell.Total, Segs: segs})
+			rows = append(rows, covRow{Team: d.Name, Course: course.Title, URL: url, Total: d.Cell.Total, Segs: segs})
+		}
+		// html/template writes a "+" as "&#43;"; it needs no escaping.
+		norm := func(s string) string {
+			return strings.ReplaceAll(strings.TrimSpace(space.ReplaceAllString(s, "><")), "&#43;", "+")
+		}
+		var want strings.Builder
+		if err := barsTemplate.Execute(&want, bars); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if writeBars(&got, cells, label); norm(got.String()) != norm(want.String()) {
+			t.Errorf("bars, label %q:\n%s\nwant:\n%s", label, norm(got.String()), norm(want.String()))
+		}
+		want.Reset()
+		if err := rowsTemplate.Execute(&want, rows); err != nil {
+			t.Fatal(err)
+		}
+		got.Reset()
+		if writeRows(&got, cells, label); norm(got.String()) != norm(want.String()) {
+			t.Errorf("rows, label %q:\n%s\nwant:\n%s", label, norm(got.String()), norm(want.String()))
+		}
+	}
 	var want strings.Builder
-	if err := barsTemplate.Execute(&want, bars); err != nil {
-		t.Fatal(err)
-	}
-	if got := string(barsHTML(bars)); norm(got) != norm(want.String()) {
-		t.Errorf("bars:\n%s\nwant:\n%s", norm(got), norm(want.String()))
-	}
-	want.Reset()
-	if err := rowsTemplate.Execute(&want, rows); err != nil {
-		t.Fatal(err)
-	}
-	if got := string(rowsHTML(rows)); norm(got) != norm(want.String()) {
-		t.Errorf("rows:\n%s\nwant:\n%s", norm(got), norm(want.String()))
-	}
 	teams := []store.Group{{ID: uuid.MustParse("3f1e2d4c-0000-4000-8000-000000000001"), Name: team},
 		{ID: uuid.MustParse("3f1e2d4c-0000-4000-8000-000000000002"), Name: "Ward 7"}}
 	for _, chosen := range []string{"", teams[0].ID.String(), teams[1].ID.String()} {
@@ -176,6 +243,10 @@ func TestCellURLEncodesAsURLValues(t *testing.T) {
 					}
 					if got := cellURL(module, team, label, status); got != want {
 						t.Errorf("cellURL(%q, %q, %q, %q) = %q, want %q", module, team, label, status, got, want)
+					}
+					var b bytes.Buffer
+					if writeCellURL(&b, module, team, label, status); b.String() != html.EscapeString(want) {
+						t.Errorf("writeCellURL(%q, %q, %q, %q) = %q, want %q", module, team, label, status, b.String(), html.EscapeString(want))
 					}
 				}
 			}
