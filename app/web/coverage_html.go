@@ -339,3 +339,101 @@ func (p *pieces) release() {
 	p.b.Reset()
 	pieceBuffers.Put(p)
 }
+
+// peopleList is a list of people's rows for a table's body, written out
+// (peopleRows), and how many there are.
+type peopleList struct {
+	Rows template.HTML
+	N    int
+}
+
+// peopleCols are the columns a list of people has besides the name,
+// status and dates: the course (the dashboard's lists, of every course)
+// and a link from the name to the person (for admins, in a drill-down).
+type peopleCols struct {
+	Course, Link bool
+}
+
+// peopleRows writes the rows of a list of people as the pages' templates
+// would: each person's name, course (if cols.Course), status with its
+// pattern, due date (or "Met"), completion and expiry, and the "send
+// reminder" form of a row that has one. Written in Go for the same
+// reason as the bars: html/template looked up each field of the rows by
+// reflection, through the embedded store.Duty, for every one of a hundred
+// people.
+func peopleRows(rows []dutyRow, cols peopleCols) peopleList {
+	var b bytes.Buffer
+	b.Grow(len(rows) * 1100)
+	for _, r := range rows {
+		b.WriteString("\n  <tr role=\"row\">\n    <th scope=\"row\" role=\"rowheader\">")
+		if cols.Link {
+			b.WriteString(`<a href="/admin/people/`)
+			b.WriteString(r.PersonID.String())
+			b.WriteString(`">`)
+			writeHTML(&b, r.Name)
+			b.WriteString("</a>")
+		} else {
+			writeHTML(&b, r.Name)
+		}
+		b.WriteString("</th>\n")
+		if cols.Course {
+			b.WriteString("    <td role=\"cell\" data-label=\"Course\">")
+			writeHTML(&b, r.Course)
+			b.WriteString("</td>\n")
+		}
+		b.WriteString("    <td role=\"cell\" data-label=\"Status\">")
+		swatchHTML(&b, r.Status)
+		b.WriteString(" ")
+		writeHTML(&b, r.Word)
+		b.WriteString("</td>\n    <td role=\"cell\" data-label=\"Due\">")
+		if r.DoneAt != nil {
+			b.WriteString("Met")
+		} else {
+			b.WriteString(day(r.DueAt))
+		}
+		b.WriteString("</td>\n    <td role=\"cell\" data-label=\"Completed\">")
+		if r.DoneAt != nil {
+			b.WriteString(day(r.DoneAt))
+		} else {
+			b.WriteString("Not yet")
+		}
+		b.WriteString("</td>\n    <td role=\"cell\" data-label=\"Expires\">")
+		switch {
+		case r.ExpiresAt != nil:
+			b.WriteString(day(r.ExpiresAt))
+		case r.DoneAt != nil:
+			b.WriteString("Never")
+		}
+		b.WriteString("</td>\n")
+		if cols.Course {
+			b.WriteString("    <td role=\"cell\" data-label=\"Reminder\">")
+			if f := r.Remind; f != nil {
+				writeRemindForm(&b, *f)
+			}
+			b.WriteString("</td>\n")
+		}
+		b.WriteString("  </tr>\n")
+	}
+	return peopleList{Rows: template.HTML(b.String()), N: len(rows)} // #nosec: every value is escaped
+}
+
+// writeRemindForm writes a person's "send reminder" form, which posts to
+// /coverage/people/:id/remind (remind.go).
+func writeRemindForm(b *bytes.Buffer, f remindButtonData) {
+	action := "/coverage/people/" + f.Person.String() + "/remind"
+	b.WriteString(`<form method="post" action="`)
+	b.WriteString(action)
+	b.WriteString(`" hx-post="`)
+	b.WriteString(action)
+	b.WriteString("\" hx-target=\"this\" hx-swap=\"outerHTML\" class=\"inline-form remind-form\">\n  <input type=\"hidden\" name=\"_csrf\" value=\"")
+	writeHTML(b, f.CSRF)
+	b.WriteString("\">\n  <input type=\"hidden\" name=\"module\" value=\"")
+	writeHTML(b, f.Module)
+	b.WriteString("\">\n  <input type=\"hidden\" name=\"back\" value=\"")
+	writeHTML(b, f.Back)
+	b.WriteString("\">\n  <button type=\"submit\" class=\"secondary\">Send reminder<span class=\"visually-hidden\"> to ")
+	writeHTML(b, f.Name)
+	b.WriteString(" about ")
+	writeHTML(b, f.Course)
+	b.WriteString("</span></button>\n</form>\n")
+}

@@ -56,6 +56,38 @@ var (
 	trendTemplate = template.Must(template.New("trend").Parse(`{{$t := .T}}    {{range .Rows}}
       <tr role="row"><th scope="row" role="rowheader">{{.Week}}</th>{{range $i, $c := .Cells}}<td role="cell" data-label="{{(index $t.Lines $i).Title}}">{{$c}}</td>{{end}}</tr>
     {{end}}`))
+	// The lists of people: the dashboard's (with the course and the
+	// "send reminder" form) and the drill-down's (names linked for
+	// admins).
+	peopleTemplate = template.Must(template.New("people").Funcs(template.FuncMap{"day": day}).Parse(
+		`{{define "swatch"}}<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><rect width="16" height="16" fill="url(#pat-{{.}})" stroke="#1b1b1f"/></svg>{{end}}{{define "remind"}}<form method="post" action="/coverage/people/{{.Person}}/remind" hx-post="/coverage/people/{{.Person}}/remind" hx-target="this" hx-swap="outerHTML" class="inline-form remind-form">
+  <input type="hidden" name="_csrf" value="{{.CSRF}}">
+  <input type="hidden" name="module" value="{{.Module}}">
+  <input type="hidden" name="back" value="{{.Back}}">
+  <button type="submit" class="secondary">Send reminder<span class="visually-hidden"> to {{.Name}} about {{.Course}}</span></button>
+</form>{{end}}  {{range .}}
+  <tr role="row">
+    <th scope="row" role="rowheader">{{.Name}}</th>
+    <td role="cell" data-label="Course">{{.Course}}</td>
+    <td role="cell" data-label="Status">{{template "swatch" .Status}} {{.Word}}</td>
+    <td role="cell" data-label="Due">{{if .DoneAt}}Met{{else}}{{day .DueAt}}{{end}}</td>
+    <td role="cell" data-label="Completed">{{if .DoneAt}}{{day .DoneAt}}{{else}}Not yet{{end}}</td>
+    <td role="cell" data-label="Expires">{{if .ExpiresAt}}{{day .ExpiresAt}}{{else if .DoneAt}}Never{{end}}</td>
+    <td role="cell" data-label="Reminder">{{with .Remind}}{{template "remind" .}}{{end}}</td>
+  </tr>
+  {{end}}
+`))
+	cellPeopleTemplate = template.Must(template.New("cell").Funcs(template.FuncMap{"day": day}).Parse(
+		`{{define "swatch"}}<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><rect width="16" height="16" fill="url(#pat-{{.}})" stroke="#1b1b1f"/></svg>{{end}}  {{range .People}}
+  <tr role="row">
+    <th scope="row" role="rowheader">{{if $.Admin}}<a href="/admin/people/{{.PersonID}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</th>
+    <td role="cell" data-label="Status">{{template "swatch" .Status}} {{.Word}}</td>
+    <td role="cell" data-label="Due">{{if .DoneAt}}Met{{else}}{{day .DueAt}}{{end}}</td>
+    <td role="cell" data-label="Completed">{{if .DoneAt}}{{day .DoneAt}}{{else}}Not yet{{end}}</td>
+    <td role="cell" data-label="Expires">{{if .ExpiresAt}}{{day .ExpiresAt}}{{else if .DoneAt}}Never{{end}}</td>
+  </tr>
+  {{end}}
+`))
 	space = regexp.MustCompile(`>\s+<`)
 )
 
@@ -250,6 +282,43 @@ func TestCellURLEncodesAsURLValues(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestPeopleRowsAsTheTemplateWroteThem: the lists of people written in Go
+// are the templates' markup — the dashboard's with the course and the
+// reminder form, the drill-down's with and without links to the people —
+// for people overdue, complete with and without an expiry, and names,
+// courses and a page to come back to that need escaping.
+func TestPeopleRowsAsTheTemplateWroteThem(t *testing.T) {
+	at := time.Date(2027, 3, 14, 9, 0, 0, 0, time.UTC)
+	later := at.AddDate(1, 0, 0)
+	ds := []store.Duty{
+		{PersonID: uuid.MustParse("3f1e2d4c-0000-4000-8000-000000000001"), Name: `<b>"Ann" & 'Co'</b>`, ModuleID: "m", DueAt: at, Status: store.StatusOverdue},
+		{PersonID: uuid.MustParse("3f1e2d4c-0000-4000-8000-000000000002"), Name: "Bo", ModuleID: "n", DueAt: at, DoneAt: &at, ExpiresAt: &later, Status: store.StatusComplete},
+		{PersonID: uuid.MustParse("3f1e2d4c-0000-4000-8000-000000000003"), Name: "Cy", ModuleID: "m", DueAt: at, DoneAt: &at, Status: store.StatusComplete},
+	}
+	courses := []org.Course{{ID: "m", Title: `Course <i>&</i>`}, {ID: "n", Title: "Other"}}
+	norm := func(s string) string {
+		return strings.ReplaceAll(strings.TrimSpace(space.ReplaceAllString(s, "><")), "&#43;", "+")
+	}
+	rows := withRemind(dutyRows(ds, courses), "tok+en/x=", "/coverage?team=a&label=b c")
+	var want strings.Builder
+	if err := peopleTemplate.Execute(&want, rows); err != nil {
+		t.Fatal(err)
+	}
+	if got := peopleRows(rows, peopleCols{Course: true}); norm(string(got.Rows)) != norm(want.String()) || got.N != 3 {
+		t.Errorf("the dashboard's list (%d):\n%s\nwant:\n%s", got.N, norm(string(got.Rows)), norm(want.String()))
+	}
+	for _, admin := range []bool{false, true} {
+		want.Reset()
+		rows := dutyRows(ds, courses)
+		if err := cellPeopleTemplate.Execute(&want, map[string]any{"Admin": admin, "People": rows}); err != nil {
+			t.Fatal(err)
+		}
+		if got := peopleRows(rows, peopleCols{Link: admin}); norm(string(got.Rows)) != norm(want.String()) {
+			t.Errorf("a drill-down's list, admin %v:\n%s\nwant:\n%s", admin, norm(string(got.Rows)), norm(want.String()))
 		}
 	}
 }

@@ -10,16 +10,13 @@ import (
 )
 
 // The "send reminder" action of the coverage pages (docs/coverage.md,
-// "Reminders"). The pages include partials/remind_button for each person
-// due soon or overdue:
-//
-//	{{template "partials/remind_button" (remindButton .PersonID .ModuleID .Name $courseTitle $.CSRF $.Back)}}
-//
-// which posts to /coverage/people/:id/remind. Without JavaScript the
+// "Reminders"). The dashboard's lists give each person due soon or
+// overdue a form (writeRemindForm) which posts to
+// /coverage/people/:id/remind. Without JavaScript the
 // answer is a page saying what happened, with a link back; with htmx, the
 // form is swapped for that sentence.
 
-// remindButtonData is what partials/remind_button needs.
+// remindButtonData is what a "send reminder" form needs.
 type remindButtonData struct {
 	Person uuid.UUID
 	Module string
@@ -31,7 +28,7 @@ type remindButtonData struct {
 	Back string
 }
 
-// remindButton is the template function that gathers the partial's data.
+// remindButton gathers a form's data.
 func remindButton(person uuid.UUID, module, name, course, csrf, back string) remindButtonData {
 	return remindButtonData{Person: person, Module: module, Name: name, Course: course, CSRF: csrf, Back: back}
 }
