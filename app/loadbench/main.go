@@ -34,6 +34,8 @@ func main() {
 	flag.IntVar(&o.Learners, "learners", o.Learners, "signed-in learners the load is spread over")
 	flag.IntVar(&o.Sessions, "sessions", o.Sessions, "signed-in sessions when the resident size is read")
 	flag.StringVar(&o.Out, "out", o.Out, "where to write the results as JSON (empty: nowhere)")
+	flag.IntVar(&o.CoverageLearners, "coverage-learners", o.CoverageLearners, "learners of the organisation the coverage pages are measured on (0: no coverage figures)")
+	flag.IntVar(&o.CoverageTeams, "coverage-teams", o.CoverageTeams, "teams of that organisation")
 	flag.StringVar(&o.Profile, "profile", "", "folder for CPU and allocation profiles of the server during the lesson and the scenario choice, and the top statements of pg_stat_statements")
 	flag.Parse()
 	if *smoke {
@@ -88,18 +90,23 @@ type Options struct {
 	Out         string
 	Profile     string
 	Log         bool // progress on the log writer
+	// CoverageLearners and CoverageTeams size the organisation the
+	// coverage pages are measured on (no learners: not measured).
+	CoverageLearners, CoverageTeams int
 }
 
 func defaults() Options {
 	return Options{Duration: 10 * time.Second, Warmup: 2 * time.Second, Settle: statsSettle,
-		Connections: 32, Learners: 64, Sessions: 1000, ColdStarts: 5, Out: "bench/results.json", Log: true}
+		Connections: 32, Learners: 64, Sessions: 1000, ColdStarts: 5, Out: "bench/results.json", Log: true,
+		CoverageLearners: 50000, CoverageTeams: 500}
 }
 
 // smokeDefaults is a run short enough for every test run: it proves each
 // figure still produces a number, nothing about speed.
 func smokeDefaults() Options {
 	return Options{Duration: time.Second, Warmup: 200 * time.Millisecond, Settle: 0,
-		Connections: 4, Learners: 6, Sessions: 12, ColdStarts: 1, Log: true}
+		Connections: 4, Learners: 6, Sessions: 12, ColdStarts: 1, Log: true,
+		CoverageLearners: 300, CoverageTeams: 8}
 }
 
 // statsSettle is how long after a figure its PostgreSQL statistics are

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -24,7 +25,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{figHealthz, figAsset, figBare, figPgbench, figLesson, figCatalogue, figChoice, figQuiz}
+	want := append([]string{figHealthz, figAsset, figBare, figPgbench, figLesson, figCatalogue, figChoice, figQuiz}, coverageFigureNames...)
 	if len(res.Figures) != len(want) {
 		t.Fatalf("%d figures, want %d: %+v", len(res.Figures), len(want), res.Figures)
 	}
@@ -38,9 +39,12 @@ func TestSmoke(t *testing.T) {
 		if f.Errors != 0 {
 			t.Errorf("%s: %d errors of %d requests", f.Name, f.Errors, f.Requests)
 		}
-		if f.Name != figBare && f.Name != figPgbench && (f.RatioTo != figBare || f.Ratio <= 0) {
+		if f.Name != figBare && f.Name != figPgbench && !slices.Contains(coverageFigureNames, f.Name) && (f.RatioTo != figBare || f.Ratio <= 0) {
 			t.Errorf("%s: no ratio to the bare page: %+v", f.Name, f)
 		}
+	}
+	if res.CoverageLearners != o.CoverageLearners || res.CoverageSeedS <= 0 {
+		t.Errorf("coverage organisation: %d learners seeded in %.1f s, want %d", res.CoverageLearners, res.CoverageSeedS, o.CoverageLearners)
 	}
 	if res.RSSIdleMB <= 0 || res.RSSSessionsMB <= 0 || res.RSSPeakMB < res.RSSSessionsMB || res.ColdStartMS <= 0 || res.Sessions != o.Sessions {
 		t.Errorf("memory and start-up: %+v", res)

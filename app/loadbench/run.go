@@ -53,6 +53,10 @@ type Results struct {
 	RSSPeakMB     float64  `json:"rss_peak_mb"`
 	Sessions      int      `json:"sessions"`
 	ColdStartMS   float64  `json:"cold_start_ms"`
+	// The coverage pages' organisation (their figures are among
+	// Figures): its learners and how long `upstand demo seed` took.
+	CoverageLearners int     `json:"coverage_learners,omitempty"`
+	CoverageSeedS    float64 `json:"coverage_seed_s,omitempty"`
 }
 
 // The figures' names.
@@ -312,6 +316,14 @@ func Run(ctx context.Context, o Options, logw io.Writer) (*Results, error) {
 	if _, res.RSSPeakMB, err = srv.rss(); err != nil {
 		return nil, err
 	}
+	if o.CoverageLearners > 0 {
+		figs, seeded, err := coverage(ctx, o, srv, cl, logf)
+		if err != nil {
+			return nil, err
+		}
+		res.Figures = append(res.Figures, figs...)
+		res.CoverageLearners, res.CoverageSeedS = o.CoverageLearners, seeded.Seconds()
+	}
 	if o.Profile != "" {
 		if err := srv.save(ctx, "/debug/pprof/allocs", filepath.Join(o.Profile, "allocs.pprof")); err != nil {
 			return nil, err
@@ -332,13 +344,19 @@ type load struct {
 	results  func(*vegeta.Result) bool // false: count as an error; nil: the status decides
 	ratioTo  string
 	db       bool
+	conns    int // connections and workers (0: o.Connections)
 }
 
 // attack runs the load for d at the most the server answers (no rate
-// limit), the workers and connections fixed at o.Connections.
+// limit), the workers and connections fixed at o.Connections (or the
+// load's own number).
 func (l *load) attack(ctx context.Context, o Options, d time.Duration) (Figure, error) {
-	a := vegeta.NewAttacker(vegeta.Workers(uint64(o.Connections)), vegeta.MaxWorkers(uint64(o.Connections)),
-		vegeta.Connections(o.Connections), vegeta.MaxConnections(o.Connections), vegeta.KeepAlive(true),
+	conns := o.Connections
+	if l.conns > 0 {
+		conns = l.conns
+	}
+	a := vegeta.NewAttacker(vegeta.Workers(uint64(conns)), vegeta.MaxWorkers(uint64(conns)),
+		vegeta.Connections(conns), vegeta.MaxConnections(conns), vegeta.KeepAlive(true),
 		vegeta.Redirects(vegeta.NoFollow), vegeta.Timeout(30*time.Second))
 	var m vegeta.Metrics
 	var errs uint64
@@ -596,6 +614,10 @@ func (r *Results) Print(w io.Writer) {
 	fmt.Fprintf(w, "\n%.0f s a figure, %d connections, load over %d learners.\n", r.DurationS, r.Connections, r.Learners)
 	fmt.Fprintf(w, "Resident: %.0f MB idle, %.0f MB with %d signed-in sessions, %.0f MB peak. Cold start (exec to /readyz 200, no pending migrations): %.0f ms.\n",
 		r.RSSIdleMB, r.RSSSessionsMB, r.Sessions, r.RSSPeakMB, r.ColdStartMS)
+	if r.CoverageLearners > 0 {
+		fmt.Fprintf(w, "Coverage pages: an organisation of %d learners seeded in %.0f s; each page read by one admin over one connection, view after view (target: p95 ≤ %.0f ms).\n",
+			r.CoverageLearners, r.CoverageSeedS, coverageTargetP95)
+	}
 }
 
 // Write writes the results as JSON.
