@@ -301,23 +301,38 @@ func (c *Coverage) overview(ctx context.Context, a Actor, f Filter) (Overview, e
 	}
 	q.Label, q.Module = f.Label, f.Module
 	err = a.Org.InTx(ctx, func(tx *store.Org) error {
-		for _, st := range []struct {
+		lists := []struct {
 			status string
 			into   *[]store.Duty
-		}{{store.StatusOverdue, &o.Overdue}, {store.StatusDueSoon, &o.DueSoon}} {
-			q.Status = st.status
-			// Everyone's: the first few, from the index in date order. A
-			// team's few hundred: all, each person once, then the first.
-			l := store.DutyList{ByDate: true, Once: true, Limit: ListedPeople}
-			if q.Teams != nil {
-				l.Limit = 0
-			}
-			ds, err := tx.DutyList(ctx, q, l)
+		}{{store.StatusOverdue, &o.Overdue}, {store.StatusDueSoon, &o.DueSoon}}
+		if q.Teams != nil {
+			// A team's few hundred: all of both lists in one read of
+			// the team's duties, each person once, then the first.
+			ds, err := tx.DutyList(ctx, q, store.DutyList{ByDate: true, Once: true, Statuses: []string{store.StatusOverdue, store.StatusDueSoon}})
 			if err != nil {
 				return err
 			}
-			ds = once(ds)
-			*st.into = ds[:min(len(ds), ListedPeople)]
+			for _, l := range lists {
+				var in []store.Duty
+				for _, d := range ds {
+					if d.Status == l.status {
+						in = append(in, d)
+					}
+				}
+				in = once(in)
+				*l.into = in[:min(len(in), ListedPeople)]
+			}
+			return nil
+		}
+		// Everyone's: the first few of each, from the index in date
+		// order.
+		for _, l := range lists {
+			q.Status = l.status
+			ds, err := tx.DutyList(ctx, q, store.DutyList{ByDate: true, Once: true, Limit: ListedPeople})
+			if err != nil {
+				return err
+			}
+			*l.into = once(ds)
 		}
 		return nil
 	})

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	upstand "github.com/upstand/upstand"
 	"github.com/upstand/upstand/app/content"
 	"github.com/upstand/upstand/app/dbtest"
@@ -81,43 +83,47 @@ func TestCoveragePagesAtSize(t *testing.T) {
 		t.Errorf("the totals differ between pages")
 	}
 
-	o, err := s.Coverage.Overview(ctx, admin, org.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range []struct {
-		status string
-		listed []store.Duty
-		total  int
-	}{{store.StatusOverdue, o.Overdue, o.OverdueTotal}, {store.StatusDueSoon, o.DueSoon, o.DueSoonTotal}} {
-		all, err := s.Coverage.People(ctx, admin, nil, "", l.status)
+	// The lists of people overdue and due soon: everyone's, and a
+	// team's (read in one go, then split).
+	for _, team := range []*uuid.UUID{nil, first.Rows[0].TeamID} {
+		o, err := s.Coverage.Overview(ctx, admin, org.Filter{Team: team})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.total != len(all) || len(l.listed) != min(len(all), org.ListedPeople) {
-			t.Errorf("%s: %d listed of %d, want %d of %d", l.status, len(l.listed), l.total, min(len(all), org.ListedPeople), len(all))
-		}
-		date := func(d store.Duty) time.Time {
-			if d.ExpiresAt != nil && d.DoneAt != nil {
-				return *d.ExpiresAt
+		for _, l := range []struct {
+			status string
+			listed []store.Duty
+			total  int
+		}{{store.StatusOverdue, o.Overdue, o.OverdueTotal}, {store.StatusDueSoon, o.DueSoon, o.DueSoonTotal}} {
+			all, err := s.Coverage.People(ctx, admin, team, "", l.status)
+			if err != nil {
+				t.Fatal(err)
 			}
-			return d.DueAt
-		}
-		if !slices.IsSortedFunc(l.listed, func(a, b store.Duty) int { return date(a).Compare(date(b)) }) {
-			t.Errorf("%s: not by date", l.status)
-		}
-		slices.SortFunc(all, func(a, b store.Duty) int { return date(a).Compare(date(b)) })
-		if len(all) > org.ListedPeople && date(l.listed[len(l.listed)-1]).After(date(all[org.ListedPeople])) {
-			t.Errorf("%s: the list is not the first %d", l.status, org.ListedPeople)
-		}
-		for _, d := range l.listed {
-			if d.Status != l.status {
-				t.Errorf("%s listed as %s", d.Name, d.Status)
+			if l.total != len(all) || len(l.listed) != min(len(all), org.ListedPeople) {
+				t.Errorf("team %v, %s: %d listed of %d, want %d of %d", team, l.status, len(l.listed), l.total, min(len(all), org.ListedPeople), len(all))
+			}
+			date := func(d store.Duty) time.Time {
+				if d.ExpiresAt != nil && d.DoneAt != nil {
+					return *d.ExpiresAt
+				}
+				return d.DueAt
+			}
+			if !slices.IsSortedFunc(l.listed, func(a, b store.Duty) int { return date(a).Compare(date(b)) }) {
+				t.Errorf("team %v, %s: not by date", team, l.status)
+			}
+			slices.SortFunc(all, func(a, b store.Duty) int { return date(a).Compare(date(b)) })
+			if len(all) > org.ListedPeople && date(l.listed[len(l.listed)-1]).After(date(all[org.ListedPeople])) {
+				t.Errorf("team %v, %s: the list is not the first %d", team, l.status, org.ListedPeople)
+			}
+			for _, d := range l.listed {
+				if d.Status != l.status {
+					t.Errorf("team %v: %s listed as %s", team, d.Name, d.Status)
+				}
 			}
 		}
-	}
-	if o.OverdueTotal == 0 || o.DueSoonTotal == 0 {
-		t.Errorf("nobody overdue (%d) or due soon (%d) in a year of history", o.OverdueTotal, o.DueSoonTotal)
+		if o.OverdueTotal == 0 || o.DueSoonTotal == 0 {
+			t.Errorf("team %v: nobody overdue (%d) or due soon (%d) in a year of history", team, o.OverdueTotal, o.DueSoonTotal)
+		}
 	}
 
 	// A drill-down: everyone overdue in a course, and one team's.

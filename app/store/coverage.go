@@ -588,6 +588,10 @@ type DutyList struct {
 	// name; Once lists each person's duty once, under no team, when the
 	// query names no teams.
 	ByDate, Once bool
+	// Statuses, when q names no status, lists the duties in any of these
+	// statuses (none: any status): a team's overdue and due-soon people
+	// in one read of its duties.
+	Statuses []string
 }
 
 // DutyList lists the duties q selects as l says. A status, course and
@@ -675,16 +679,30 @@ func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 		where = append(where, "EXISTS (SELECT 1 FROM person_labels fl WHERE fl.org_id = d.org_id AND fl.person_id = d.person_id AND fl.label_id = ?)")
 		args = append(args, *q.Label)
 	}
-	if r, ok := statusRange[q.Status]; ok {
-		where = append(where, r)
+	// A status's condition: its placeholders are the moments, then the
+	// window.
+	status := func(st string) string {
+		r, ok := statusRange[st]
+		if !ok {
+			return "false"
+		}
 		for range strings.Count(r, "?::timestamptz") {
 			args = append(args, q.Now)
 		}
 		if strings.Contains(r, "?::interval") {
 			args = append(args, soon)
 		}
-	} else if q.Status != "" {
-		where = append(where, "false")
+		return r
+	}
+	switch {
+	case q.Status != "":
+		where = append(where, status(q.Status))
+	case len(l.Statuses) > 0:
+		var either []string
+		for _, st := range l.Statuses {
+			either = append(either, status(st))
+		}
+		where = append(where, "("+strings.Join(either, " OR ")+")")
 	}
 	page := ""
 	if l.Limit > 0 {
