@@ -24,9 +24,9 @@ import (
 
 // swatchHTML is partials/coverage_swatch for a status.
 func swatchHTML(b *bytes.Buffer, status string) {
-	b.WriteString(`<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><rect width="16" height="16" fill="url(#pat-`)
+	b.WriteString(`<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><use href="#sw-`)
 	writeHTML(b, status)
-	b.WriteString(`)" stroke="#1b1b1f"/></svg>`)
+	b.WriteString(`"/></svg>`)
 }
 
 // writeBars writes a course's list of bars: for each cell its team's
@@ -48,7 +48,7 @@ func writeBars(b *bytes.Buffer, cells []dashCell, label string) {
 		} else {
 			b.WriteString(" people")
 		}
-		b.WriteString("</span></p>\n<svg class=\"cov-bar\" width=\"100%\" height=\"28\" aria-hidden=\"true\" focusable=\"false\">")
+		b.WriteString("</span></p>\n<svg class=\"cov-bar\" width=\"100%\" height=\"28\" aria-hidden=\"true\" focusable=\"false\"><g stroke=\"#fff\">")
 		x := 0.0
 		for _, st := range org.Statuses {
 			n := c.Counts.Of(st)
@@ -58,14 +58,14 @@ func writeBars(b *bytes.Buffer, cells []dashCell, label string) {
 			w := float64(n) * 100 / float64(c.Total)
 			b.WriteString(`<rect x="`)
 			writePercent(b, x)
-			b.WriteString(`" y="0" width="`)
+			b.WriteString(`" width="`)
 			writePercent(b, w)
 			b.WriteString(`" height="28" fill="url(#pat-`)
 			b.WriteString(st)
-			b.WriteString(`)" stroke="#ffffff" stroke-width="1"/>`)
+			b.WriteString(`)"/>`)
 			x += w
 		}
-		b.WriteString("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"28\" fill=\"none\" stroke=\"#1b1b1f\" stroke-width=\"2\"/></svg>\n<ul class=\"bar-counts\">")
+		b.WriteString("</g><rect width=\"100%\" height=\"28\" fill=\"none\" stroke=\"#1b1b1f\" stroke-width=\"2\"/></svg>\n<ul class=\"bar-counts\">")
 		for _, st := range org.Statuses {
 			n := c.Counts.Of(st)
 			if n == 0 {
@@ -150,10 +150,11 @@ func writeInt(b *bytes.Buffer, n int) {
 	b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(n), 10))
 }
 
-// writePercent writes a share as an SVG length, to three decimals
-// ("12.500%").
+// writePercent writes a share as an SVG length, to two decimals
+// ("12.50%": a hundredth of a per cent of the widest bar is under a
+// tenth of a pixel).
 func writePercent(b *bytes.Buffer, v float64) {
-	b.Write(strconv.AppendFloat(b.AvailableBuffer(), v, 'f', 3, 64))
+	b.Write(strconv.AppendFloat(b.AvailableBuffer(), v, 'f', 2, 64))
 	b.WriteByte('%')
 }
 

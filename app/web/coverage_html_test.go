@@ -24,11 +24,11 @@ var (
     <li>
       <p class="bar-head"><a href="{{.URL}}">{{.Name}}</a> <span class="meta">{{.Total}} {{if eq .Total 1}}person{{else}}people{{end}}</span></p>
       <svg class="cov-bar" width="100%" height="28" aria-hidden="true" focusable="false">
-        {{range .Segs}}{{if .Count}}<rect x="{{.X}}" y="0" width="{{.W}}" height="28" fill="url(#pat-{{.Status}})" stroke="#ffffff" stroke-width="1"/>{{end}}{{end}}
-        <rect x="0" y="0" width="100%" height="28" fill="none" stroke="#1b1b1f" stroke-width="2"/>
+        <g stroke="#fff">{{range .Segs}}{{if .Count}}<rect x="{{.X}}" width="{{.W}}" height="28" fill="url(#pat-{{.Status}})"/>{{end}}{{end}}</g>
+        <rect width="100%" height="28" fill="none" stroke="#1b1b1f" stroke-width="2"/>
       </svg>
       <ul class="bar-counts">
-        {{range .Segs}}{{if .Count}}<li><svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><rect width="16" height="16" fill="url(#pat-{{.Status}})" stroke="#1b1b1f"/></svg> <a href="{{.URL}}">{{.Word}}: {{.Count}}</a> ({{.Percent}}%)</li>{{end}}{{end}}
+        {{range .Segs}}{{if .Count}}<li><svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><use href="#sw-{{.Status}}"/></svg> <a href="{{.URL}}">{{.Word}}: {{.Count}}</a> ({{.Percent}}%)</li>{{end}}{{end}}
       </ul>
     </li>
     {{end}}`))
@@ -60,7 +60,7 @@ var (
 	// "send reminder" form) and the drill-down's (names linked for
 	// admins).
 	peopleTemplate = template.Must(template.New("people").Funcs(template.FuncMap{"day": day}).Parse(
-		`{{define "swatch"}}<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><rect width="16" height="16" fill="url(#pat-{{.}})" stroke="#1b1b1f"/></svg>{{end}}{{define "remind"}}<form method="post" action="/coverage/people/{{.Person}}/remind" hx-post="/coverage/people/{{.Person}}/remind" hx-target="this" hx-swap="outerHTML" class="inline-form remind-form">
+		`{{define "swatch"}}<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><use href="#sw-{{.}}"/></svg>{{end}}{{define "remind"}}<form method="post" action="/coverage/people/{{.Person}}/remind" hx-post="/coverage/people/{{.Person}}/remind" hx-target="this" hx-swap="outerHTML" class="inline-form remind-form">
   <input type="hidden" name="_csrf" value="{{.CSRF}}">
   <input type="hidden" name="module" value="{{.Module}}">
   <input type="hidden" name="back" value="{{.Back}}">
@@ -78,7 +78,7 @@ var (
   {{end}}
 `))
 	cellPeopleTemplate = template.Must(template.New("cell").Funcs(template.FuncMap{"day": day}).Parse(
-		`{{define "swatch"}}<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><rect width="16" height="16" fill="url(#pat-{{.}})" stroke="#1b1b1f"/></svg>{{end}}  {{range .People}}
+		`{{define "swatch"}}<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><use href="#sw-{{.}}"/></svg>{{end}}  {{range .People}}
   <tr role="row">
     <th scope="row" role="rowheader">{{if $.Admin}}<a href="/admin/people/{{.PersonID}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</th>
     <td role="cell" data-label="Status">{{template "swatch" .Status}} {{.Word}}</td>
@@ -128,7 +128,7 @@ func segments(c org.Cell, module, team, label string) []covSeg {
 		}
 		seg := covSeg{Status: st, Word: org.StatusWords[st], Count: n, Percent: c.Percent(st)}
 		if n > 0 {
-			seg.X, seg.W = strconv.FormatFloat(x, 'f', 3, 64)+"%", strconv.FormatFloat(w, 'f', 3, 64)+"%"
+			seg.X, seg.W = strconv.FormatFloat(x, 'f', 2, 64)+"%", strconv.FormatFloat(w, 'f', 2, 64)+"%"
 			seg.URL = cellURL(module, team, label, st)
 		}
 		segs = append(segs, seg)
