@@ -124,6 +124,28 @@ func TestCoveragePagesAtSize(t *testing.T) {
 		if o.OverdueTotal == 0 || o.DueSoonTotal == 0 {
 			t.Errorf("team %v: nobody overdue (%d) or due soon (%d) in a year of history", team, o.OverdueTotal, o.DueSoonTotal)
 		}
+		// Inside a caller's transaction the lists are read in it, after
+		// the rest (outside, beside it): the same people either way.
+		names := func(ds []store.Duty) (out []string) {
+			for _, d := range ds {
+				out = append(out, d.PersonID.String()+"/"+d.ModuleID)
+			}
+			return out
+		}
+		if err := admin.Org.InTx(ctx, func(tx *store.Org) error {
+			in := admin
+			in.Org = tx
+			ot, err := s.Coverage.Overview(ctx, in, org.Filter{Team: team})
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(names(ot.Overdue), names(o.Overdue)) || !slices.Equal(names(ot.DueSoon), names(o.DueSoon)) || ot.OverdueTotal != o.OverdueTotal {
+				t.Errorf("team %v: in a transaction the lists differ", team)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// A drill-down: everyone overdue in a course, and one team's.

@@ -28,6 +28,10 @@ func (s *Store) Org(id uuid.UUID) *Org { return &Org{s: s, id: id} }
 // ID is the organisation the handle is bound to.
 func (o *Org) ID() uuid.UUID { return o.id }
 
+// InTransaction reports whether the handle is bound to an open
+// transaction (its calls then run one after another on its connection).
+func (o *Org) InTransaction() bool { return o.tx != nil }
+
 // InTx runs fn in one transaction bound to the organisation, committed only
 // if fn returns nil. Calls on tx inside fn join it; an InTx inside another
 // joins the outer transaction.
