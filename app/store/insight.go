@@ -83,7 +83,12 @@ func (o *Org) ConfidenceSums(ctx context.Context, teams []uuid.UUID, floor int) 
 	scope, sargs := o.inTeams("cf.person_id", teams)
 	// answers is every answer given (not skipped) with its course;
 	// before is each person's first per course and statement, after their
-	// latest; a pair needs the after no earlier than the before.
+	// latest; a pair needs the after no earlier than the before. A person
+	// has at most one pair per course and statement, so a statement's
+	// pairs counted are its people: the course's total takes the pairs of
+	// the statements with enough of them by that count over a window,
+	// not by joining the statements back (their estimates of one row
+	// each made that a nested loop: 250 ms of 360 for 1,500 people).
 	sql := `WITH answers AS (
 	SELECT cf.person_id, ca.module_id, cf.statement_text, cf.statement, cf.phase, cf.value, cf.at, cf.course_attempt_id
 	FROM confidence_answers cf
@@ -113,7 +118,10 @@ SELECT * FROM statements
 UNION ALL
 SELECT p.module_id, '', 0, count(DISTINCT p.person_id), count(*), sum(p.v_before), sum(p.v_after),
 	count(*) FILTER (WHERE p.v_before >= 4), count(*) FILTER (WHERE p.v_after >= 4)
-FROM pairs p JOIN statements s ON s.module_id = p.module_id AND s.statement = p.statement_text AND s.people >= ?
+FROM (
+	SELECT p.*, count(*) OVER (PARTITION BY p.module_id, p.statement_text) AS people FROM pairs p
+) p
+WHERE p.people >= ?
 GROUP BY p.module_id
 ORDER BY module_id, position, statement`
 	err := o.run(ctx, func(db bun.IDB) error {
