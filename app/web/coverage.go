@@ -115,23 +115,9 @@ type covCourse struct {
 // cellURL is the drill-down of a course, in a team ("none": in no team;
 // "": everyone in the scope), with a label and a status if given.
 func cellURL(module, team, label, status string) string {
-	// As url.Values would encode them (keys in order), without a map per
-	// link: a dashboard page has a few thousand.
-	var b strings.Builder
+	var b bytes.Buffer
 	b.Grow(160)
-	b.WriteString("/coverage/courses/")
-	b.WriteString(url.PathEscape(module))
-	sep := byte('?')
-	for _, kv := range [3][2]string{{"label", label}, {"status", status}, {"team", team}} {
-		if kv[1] == "" {
-			continue
-		}
-		b.WriteByte(sep)
-		sep = '&'
-		b.WriteString(kv[0])
-		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(kv[1]))
-	}
+	cellURLTo(&b, module, team, label, status, false)
 	return b.String()
 }
 

@@ -130,18 +130,30 @@ func writeRows(b *bytes.Buffer, cells []dashCell, label string) {
 // for an attribute, without making a string of it: a dashboard page has
 // a few thousand.
 func writeCellURL(b *bytes.Buffer, module, team, label, status string) {
+	cellURLTo(b, module, team, label, status, true)
+}
+
+// cellURLTo writes the drill-down's link as url.Values would encode its
+// query (keys in order, without a map per link), escaped for HTML when
+// inHTML.
+func cellURLTo(b *bytes.Buffer, module, team, label, status string, inHTML bool) {
+	write, amp := b.WriteString, "&"
+	if inHTML {
+		write = func(s string) (int, error) { writeHTML(b, s); return len(s), nil }
+		amp = "&amp;"
+	}
 	b.WriteString("/coverage/courses/")
-	writeHTML(b, url.PathEscape(module)) // no new string unless it escapes
+	write(url.PathEscape(module)) // no new string unless it escapes
 	sep := "?"
 	for _, kv := range [3][2]string{{"label", label}, {"status", status}, {"team", team}} {
 		if kv[1] == "" {
 			continue
 		}
 		b.WriteString(sep)
-		sep = "&amp;"
+		sep = amp
 		b.WriteString(kv[0])
 		b.WriteByte('=')
-		writeHTML(b, url.QueryEscape(kv[1]))
+		write(url.QueryEscape(kv[1]))
 	}
 }
 
