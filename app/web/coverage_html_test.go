@@ -5,6 +5,7 @@ import (
 	"html"
 	"html/template"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -60,12 +61,7 @@ var (
 	// "send reminder" form) and the drill-down's (names linked for
 	// admins).
 	peopleTemplate = template.Must(template.New("people").Funcs(template.FuncMap{"day": day}).Parse(
-		`{{define "swatch"}}<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><use href="#sw-{{.}}"/></svg>{{end}}{{define "remind"}}<form method="post" action="/coverage/people/{{.Person}}/remind" hx-post="/coverage/people/{{.Person}}/remind" hx-target="this" hx-swap="outerHTML" class="inline-form remind-form">
-  <input type="hidden" name="_csrf" value="{{.CSRF}}">
-  <input type="hidden" name="module" value="{{.Module}}">
-  <input type="hidden" name="back" value="{{.Back}}">
-  <button type="submit" class="secondary">Send reminder<span class="visually-hidden"> to {{.Name}} about {{.Course}}</span></button>
-</form>{{end}}  {{range .}}
+		partial("coverage_swatch", "swatch") + partial("remind_button", "remind") + `  {{range .}}
   <tr role="row">
     <th scope="row" role="rowheader">{{.Name}}</th>
     <td role="cell" data-label="Course">{{.Course}}</td>
@@ -78,7 +74,7 @@ var (
   {{end}}
 `))
 	cellPeopleTemplate = template.Must(template.New("cell").Funcs(template.FuncMap{"day": day}).Parse(
-		`{{define "swatch"}}<svg class="swatch" width="16" height="16" aria-hidden="true" focusable="false"><use href="#sw-{{.}}"/></svg>{{end}}  {{range .People}}
+		partial("coverage_swatch", "swatch") + `  {{range .People}}
   <tr role="row">
     <th scope="row" role="rowheader">{{if $.Admin}}<a href="/admin/people/{{.PersonID}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</th>
     <td role="cell" data-label="Status">{{template "swatch" .Status}} {{.Word}}</td>
@@ -90,6 +86,16 @@ var (
 `))
 	space = regexp.MustCompile(`>\s+<`)
 )
+
+// partial is the page's partial NAME (templates/partials/NAME.html), as a
+// template defined as as.
+func partial(name, as string) string {
+	b, err := os.ReadFile("templates/partials/" + name + ".html")
+	if err != nil {
+		panic(err)
+	}
+	return `{{define "` + as + `"}}` + strings.TrimSpace(string(b)) + `{{end}}`
+}
 
 // covSeg, covBar and covRow are what the templates above were given: a
 // status's part of a bar (its share as an SVG x and width, per cent of

@@ -11,12 +11,17 @@ import (
 
 // The "send reminder" action of the coverage pages (docs/coverage.md,
 // "Reminders"). The dashboard's lists give each person due soon or
-// overdue a form (writeRemindForm) which posts to
-// /coverage/people/:id/remind. Without JavaScript the
+// overdue a form (writeRemindForm, written in Go as the partial writes
+// it); other pages include partials/remind_button for a person and a
+// course:
+//
+//	{{template "partials/remind_button" (remindButton .PersonID .ModuleID .Name $courseTitle $.CSRF $.Back)}}
+//
+// Either posts to /coverage/people/:id/remind. Without JavaScript the
 // answer is a page saying what happened, with a link back; with htmx, the
 // form is swapped for that sentence.
 
-// remindButtonData is what a "send reminder" form needs.
+// remindButtonData is what a "send reminder" form (partials/remind_button) needs.
 type remindButtonData struct {
 	Person uuid.UUID
 	Module string
@@ -28,7 +33,7 @@ type remindButtonData struct {
 	Back string
 }
 
-// remindButton gathers a form's data.
+// remindButton is the template function that gathers the partial's data.
 func remindButton(person uuid.UUID, module, name, course, csrf, back string) remindButtonData {
 	return remindButtonData{Person: person, Module: module, Name: name, Course: course, CSRF: csrf, Back: back}
 }

@@ -128,6 +128,7 @@ func New(d Deps) (*Server, error) {
 	views.AddFuncMap(template.FuncMap{"asset": assets.url})
 	views.AddFuncMap(learningFuncs())
 	views.AddFuncMap(coverageFuncs())
+	views.AddFuncMap(template.FuncMap{"remindButton": remindButton})
 	if err := views.Load(); err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}
