@@ -429,9 +429,9 @@ type CoverageCount struct {
 
 // Coverage counts the duties of q (its label, course and status; not its
 // teams or person) by team and course, a count per status, for the
-// teams and groups in s. It reads the counts kept at the anchor and corrects them by the
-// duties whose status moved since: a few hundred rows, however many
-// people there are.
+// teams and groups in s. It reads the counts kept at the anchor and
+// corrects them by the duties whose status moved since: a few hundred
+// rows, however many people there are.
 func (o *Org) Coverage(ctx context.Context, q CoverageQuery, s CountScope) ([]CoverageCount, error) {
 	keys := slices.Clone(s.Teams)
 	if s.NoTeam {
