@@ -287,16 +287,24 @@ func playPackage(t *testing.T, ctx context.Context, m *content.Module, js func(s
 	return choices, answers
 }
 
-// TestSCORM12InScormAgain plays a module's package to the end inside a
-// real SCORM 1.2 runtime, closing and relaunching it halfway through a
-// scenario, and checks what the LMS recorded.
-func TestSCORM12InScormAgain(t *testing.T) {
+// disclosuresPackage serves the bundled library's packages and returns the
+// handling-disclosures module, which the SCORM 1.2 tests play.
+func disclosuresPackage(t *testing.T) (*httptest.Server, *content.Module) {
+	t.Helper()
 	cat := bundled(t)
 	srv := servePackages(t, cat)
 	m, ok := cat.Module("handling-disclosures")
 	if !ok {
 		t.Fatal("no module handling-disclosures")
 	}
+	return srv, m
+}
+
+// TestSCORM12InScormAgain plays a module's package to the end inside a
+// real SCORM 1.2 runtime, closing and relaunching it halfway through a
+// scenario, and checks what the LMS recorded.
+func TestSCORM12InScormAgain(t *testing.T) {
+	srv, m := disclosuresPackage(t)
 	ctx := webtest.Tab(t)
 	launches := 0
 	launch := func() {
@@ -409,12 +417,7 @@ func TestSCORM12InScormAgain(t *testing.T) {
 // keyboard alone, outside any LMS, and runs axe-core on every kind of
 // step it shows.
 func TestSCORM12ByKeyboard(t *testing.T) {
-	cat := bundled(t)
-	srv := servePackages(t, cat)
-	m, ok := cat.Module("handling-disclosures")
-	if !ok {
-		t.Fatal("no module handling-disclosures")
-	}
+	srv, m := disclosuresPackage(t)
 	ctx := webtest.Tab(t)
 	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/pkg/"+m.ID+"/index.html"))
 	if !webtest.Until(t, ctx, `!!window.upstandRuntime && window.upstandRuntime.ready`) {
