@@ -32,6 +32,7 @@ func (s *Server) coverageTrend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	rows := trendRows(t)
 	return s.render(c, "pages/coverage_trend", fiber.Map{
 		"Title":  "Coverage over time",
 		"Nav":    "trend",
@@ -39,10 +40,10 @@ func (s *Server) coverageTrend(c *fiber.Ctx) error {
 		"Team":   team,
 		"Course": f.Module,
 		"Chart":  trendChart(t),
-		"Rows":   trendRows(t),
+		"Rows":   rows,
 		// Written in Go: a year of weeks × every course, and hundreds of
 		// teams to choose from.
-		"RowsHTML": trendRowsHTML(t, trendRows(t)),
+		"RowsHTML": trendRowsHTML(t, rows),
 		"TeamOpts": teamOptionsHTML(t.Teams, team),
 	})
 }
