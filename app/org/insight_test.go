@@ -675,3 +675,48 @@ func TestEvaluationFloor(t *testing.T) {
 		t.Errorf("no snapshot of the admin's evaluation: %v", err)
 	}
 }
+
+// TestEvaluationTotalLeavesOutHiddenStatements: a course's total counts
+// only the statements with enough people to be shown, so a statement
+// hidden for resting on three people cannot be worked out by subtracting
+// the others from the total.
+func TestEvaluationTotalLeavesOutHiddenStatements(t *testing.T) {
+	t.Parallel()
+	w := newEmptyWorld(t, "Subtraction Trust")
+	m := w.cat.Modules[0]
+	if len(m.Confidence) < 2 {
+		t.Fatalf("course %s has %d statements, want two or more", m.ID, len(m.Confidence))
+	}
+	answers := func(first, rest int) []int {
+		out := make([]int, len(m.Confidence))
+		out[0] = first
+		for i := 1; i < len(out); i++ {
+			out[i] = rest
+		}
+		return out
+	}
+	// Five answer every statement but the first (0: left blank); three
+	// answer the first only, very differently.
+	for i := range 5 {
+		p := w.person(t, fmt.Sprintf("Rest %d", i), nil, nil)
+		fixture.Play(t, w.s.Learning, org.ActorFor(w.s.Store, p, ""), m.ID, fixture.Plan{Pre: answers(0, 2), Finish: true, Post: answers(0, 4)})
+	}
+	for i := range 3 {
+		p := w.person(t, fmt.Sprintf("First %d", i), nil, nil)
+		fixture.Play(t, w.s.Learning, org.ActorFor(w.s.Store, p, ""), m.ID, fixture.Plan{Pre: answers(1, 0), Finish: true, Post: answers(5, 0)})
+	}
+	e, err := w.s.Coverage.Evaluation(w.ctx, w.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Courses) != 1 || len(e.Courses[0].Statements) != len(m.Confidence) {
+		t.Fatalf("courses %+v", e.Courses)
+	}
+	c := e.Courses[0]
+	if s := c.Statements[0]; s.People.Shown() || s.MeanBefore != "fewer than 5" {
+		t.Errorf("the first statement, three people: %+v", s)
+	}
+	if got, want := []string{c.Total.People.String(), c.Total.MeanBefore, c.Total.MeanAfter}, []string{"5", "2.0", "4.0"}; !slices.Equal(got, want) {
+		t.Errorf("the total: %v, want %v (the first statement's three left out)", got, want)
+	}
+}
