@@ -19,7 +19,7 @@ import (
 )
 
 // TestCoveragePagesAtSize: on a seeded organisation of 25 teams, the
-// dashboard shows 20 teams a page by name (the people in no team last)
+// dashboard shows 10 teams a page by name (50 for one course) (the people in no team last)
 // with the same totals on every page, a page past the end shows the last;
 // the overdue and due-soon lists show the first 25, longest overdue and
 // soonest due first, and count them all; a drill-down counts from the
@@ -54,20 +54,36 @@ func TestCoveragePagesAtSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last, err := s.Coverage.Dashboard(ctx, admin, org.Filter{Page: 2})
-	if err != nil {
-		t.Fatal(err)
+	// 25 teams and the people in no team: three pages of ten.
+	pages := []org.Dashboard{first}
+	for p := 2; p <= 3; p++ {
+		d, err := s.Coverage.Dashboard(ctx, admin, org.Filter{Page: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, d)
 	}
+	last := pages[2]
 	beyond, err := s.Coverage.Dashboard(ctx, admin, org.Filter{Page: 99})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Pages != 2 || first.Page != 1 || len(first.Rows) != org.TeamsPerPage || last.Page != 2 || beyond.Page != 2 {
+	if first.Pages != 3 || first.Page != 1 || first.PerPage != org.TeamsPerPage || len(first.Rows) != org.TeamsPerPage || last.Page != 3 || beyond.Page != 3 {
 		t.Fatalf("pages: first %d of %d with %d rows, last page %d, beyond page %d", first.Page, first.Pages, len(first.Rows), last.Page, beyond.Page)
 	}
+	// One course chosen: a bar a team, so more of them a page.
+	one, err := s.Coverage.Dashboard(ctx, admin, org.Filter{Module: first.Courses[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.PerPage != org.OneCourseTeamsPerPage || one.Pages != 1 || len(one.Rows) != one.Teams {
+		t.Errorf("one course: %d rows of %d on page 1 of %d, %d a page", len(one.Rows), one.Teams, one.Pages, one.PerPage)
+	}
 	var names []string
-	for _, r := range append(first.Rows, last.Rows...) {
-		names = append(names, r.Name)
+	for _, d := range pages {
+		for _, r := range d.Rows {
+			names = append(names, r.Name)
+		}
 	}
 	if len(names) != first.Teams {
 		t.Errorf("%d rows on the pages, %d teams", len(names), first.Teams)
@@ -79,8 +95,10 @@ func TestCoveragePagesAtSize(t *testing.T) {
 	if !slices.IsSortedFunc(teams, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }) {
 		t.Errorf("the teams are not by name across pages: %v", names)
 	}
-	if !sameTally(cellsOf(first.Totals), cellsOf(last.Totals)) {
-		t.Errorf("the totals differ between pages")
+	for _, d := range pages[1:] {
+		if !sameTally(cellsOf(first.Totals), cellsOf(d.Totals)) {
+			t.Errorf("the totals differ between pages 1 and %d", d.Page)
+		}
 	}
 
 	// The lists of people overdue and due soon: everyone's, and a

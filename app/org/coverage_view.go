@@ -21,10 +21,16 @@ type Filter struct {
 	Page int
 }
 
-// TeamsPerPage is how many team rows a dashboard page shows: an
-// organisation of 500 teams and 20 required courses is 25 pages of 400
-// cells each (docs/benchmarks.md, "Coverage").
-const TeamsPerPage = 20
+// TeamsPerPage is how many team rows a dashboard page of every course
+// shows: an organisation of 20 required courses gets 200 bars a page, and
+// one of 500 teams 50 pages (docs/coverage.md, "Large organisations").
+// OneCourseTeamsPerPage is how many a page shows when one course is
+// chosen, one bar each. RosterTeamsPerPage is the roster's, a row each.
+const (
+	TeamsPerPage          = 10
+	OneCourseTeamsPerPage = 50
+	RosterTeamsPerPage    = 20
+)
 
 // Cell is one team × course of the dashboard: how many of the team's
 // people it applies to, and how many are in each status.
@@ -62,16 +68,16 @@ type Dashboard struct {
 	Rows []TeamRow
 	// Totals are the same counts for everyone in the scope, per course.
 	Totals []Cell
-	// Page is the page shown (from 1) of Pages (at least 1); Teams is the
-	// number of rows on all pages together.
-	Page, Pages, Teams int
+	// Page is the page shown (from 1) of Pages (at least 1), PerPage
+	// rows a page; Teams is the number of rows on all pages together.
+	Page, Pages, PerPage, Teams int
 }
 
 // Course is a required course's id and title.
 type Course struct{ ID, Title string }
 
 // Dashboard counts each team's people by status in each required course:
-// the teams with anyone the filter applies to, TeamsPerPage at a time, and
+// the teams with anyone the filter applies to, a page at a time, and
 // the totals of the whole scope.
 func (c *Coverage) Dashboard(ctx context.Context, a Actor, f Filter) (Dashboard, error) {
 	var d Dashboard
@@ -130,10 +136,13 @@ func (c *Coverage) dashboard(ctx context.Context, a Actor, sc Scope, f Filter, t
 		if noTeam && sc.Admin && f.Team == nil {
 			rows = append(rows, TeamRow{Name: "In no team"})
 		}
-		d.Teams = len(rows)
-		d.Pages = max(1, (len(rows)+TeamsPerPage-1)/TeamsPerPage)
+		d.Teams, d.PerPage = len(rows), TeamsPerPage
+		if f.Module != "" {
+			d.PerPage = OneCourseTeamsPerPage
+		}
+		d.Pages = max(1, (len(rows)+d.PerPage-1)/d.PerPage)
 		d.Page = min(max(f.Page, 1), d.Pages)
-		rows = rows[min((d.Page-1)*TeamsPerPage, len(rows)):min(d.Page*TeamsPerPage, len(rows))]
+		rows = rows[min((d.Page-1)*d.PerPage, len(rows)):min(d.Page*d.PerPage, len(rows))]
 
 		var scope store.CountScope
 		for _, r := range rows {

@@ -40,7 +40,7 @@ type Roster struct {
 	// Page only (Shown).
 	Teams []RosterTeam
 	// Page is the page of teams shown (from 1) of Pages (at least 1),
-	// TeamsPerPage a page.
+	// RosterTeamsPerPage a page.
 	Page, Pages int
 	// Uncovered counts the teams without cover; LapsingSoon the covered
 	// teams whose cover lapses within the due-soon window.
@@ -49,8 +49,8 @@ type Roster struct {
 
 // Shown are the teams of the page shown.
 func (r Roster) Shown() []RosterTeam {
-	first := (r.Page - 1) * TeamsPerPage
-	return r.Teams[min(first, len(r.Teams)):min(first+TeamsPerPage, len(r.Teams))]
+	first := (r.Page - 1) * RosterTeamsPerPage
+	return r.Teams[min(first, len(r.Teams)):min(first+RosterTeamsPerPage, len(r.Teams))]
 }
 
 // RosterTeam is one team's responder cover.
@@ -184,7 +184,7 @@ func (c *Coverage) Roster(ctx context.Context, a Actor, page int) (Roster, error
 			r.Teams = append(r.Teams, rt)
 		}
 		sortRoster(r.Teams)
-		r.Pages = max(1, (len(r.Teams)+TeamsPerPage-1)/TeamsPerPage)
+		r.Pages = max(1, (len(r.Teams)+RosterTeamsPerPage-1)/RosterTeamsPerPage)
 		r.Page = min(max(page, 1), r.Pages)
 		if err := r.inDate(ctx, tx, q, cat); err != nil {
 			return err

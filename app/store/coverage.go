@@ -647,6 +647,10 @@ var statusRange = map[string]string{
 	StatusNotStarted: "(d.class = 'n' AND d.key_at > ?::timestamptz + ?::interval)",
 }
 
+// dueByWindow are the statuses whose duties all have a key date no later
+// than the due-soon window's end.
+var dueByWindow = map[string]bool{StatusDueSoon: true, StatusOverdue: true, StatusExpired: true}
+
 // dutiesSQL is the query of DutyList with its arguments. The duties are
 // chosen first (by course, person, team, label and status); by date, the
 // page of them too, from the key date's index in order; only then are
@@ -694,6 +698,10 @@ func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 		}
 		return r
 	}
+	statuses := l.Statuses
+	if q.Status != "" {
+		statuses = []string{q.Status}
+	}
 	switch {
 	case q.Status != "":
 		where = append(where, status(q.Status))
@@ -703,6 +711,12 @@ func (o *Org) dutiesSQL(q CoverageQuery, l DutyList) (string, []any) {
 			either = append(either, status(st))
 		}
 		where = append(where, "("+strings.Join(either, " OR ")+")")
+	}
+	if len(statuses) > 0 && !slices.ContainsFunc(statuses, func(st string) bool { return !dueByWindow[st] }) {
+		// Said again on its own, for the index of a person's duties by
+		// key date (coverage_duties_person_key) to take.
+		where = append(where, "d.key_at <= ?::timestamptz + ?::interval")
+		args = append(args, q.Now, soon)
 	}
 	page := ""
 	if l.Limit > 0 {

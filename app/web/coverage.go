@@ -153,7 +153,7 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 	}
 	// The bars and the table's rows are written, a course at a time, into
 	// one buffer kept for the next page (pieces), and handed to the
-	// template as views of it: over a megabyte of markup for 20 teams ×
+	// template as views of it: half a megabyte of markup for 10 teams ×
 	// 20 courses, which as strings of their own was the page's largest
 	// garbage.
 	pc := pieceBuffers.Get().(*pieces)
@@ -208,8 +208,8 @@ func (s *Server) coveragePage(c *fiber.Ctx) error {
 		"DueSoonN":  o.DueSoonTotal,
 		"SoonDays":  o.Scope.Org.DueSoonDays,
 		"Teams":     o.Teams,
-		"FirstTeam": (o.Page-1)*org.TeamsPerPage + 1,
-		"LastTeam":  min(o.Page*org.TeamsPerPage, o.Teams),
+		"FirstTeam": (o.Page-1)*o.PerPage + 1,
+		"LastTeam":  min(o.Page*o.PerPage, o.Teams),
 		"Pager":     pager("Pages of teams", "/coverage", form.query(), o.Page, o.Pages),
 		"PagerEnd":  pager("Pages of teams, after the table", "/coverage", form.query(), o.Page, o.Pages),
 	})

@@ -15,7 +15,7 @@ import (
 )
 
 // The dashboard's bars and table rows are written here rather than by a
-// template range: a page of 20 teams × 20 courses is 400 bars and 400
+// template range: a page of 10 teams × 20 courses is 200 bars and 200
 // rows of six statuses each, and html/template's escaping of every action
 // (through reflection) took most of the page's time. The markup is the
 // same as the template's was; every value is escaped here (names and

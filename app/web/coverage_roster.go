@@ -18,10 +18,10 @@ func (s *Server) coverageRoster(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The table of every team is paged as the dashboard's teams are; the
+	// The table of every team is paged, RosterTeamsPerPage a page; the
 	// teams without cover and those lapsing soon are all listed above it.
 	shown := r.Shown()
-	first := (r.Page - 1) * org.TeamsPerPage
+	first := (r.Page - 1) * org.RosterTeamsPerPage
 	// The lists above the table, taken out here rather than by ranging
 	// over every team in the template (twice, through reflection).
 	var flagged, lapsing []org.RosterTeam

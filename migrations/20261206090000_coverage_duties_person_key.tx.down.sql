@@ -1,0 +1,1 @@
+DROP INDEX coverage_duties_person_key;
