@@ -127,8 +127,20 @@ type Expiry struct {
 // when. Who the in-date responders are is read for the teams of page
 // (from 1; past the last is the last) only; what each not-in-date
 // responder of a team without cover lacks is read from their duties, for
-// those teams only.
+// those teams only. It reads in one transaction, as the dashboard does.
 func (c *Coverage) Roster(ctx context.Context, a Actor, page int) (Roster, error) {
+	var r Roster
+	err := a.Org.InTx(ctx, func(tx *store.Org) error {
+		a := a
+		a.Org = tx
+		var err error
+		r, err = c.roster(ctx, a, page)
+		return err
+	})
+	return r, err
+}
+
+func (c *Coverage) roster(ctx context.Context, a Actor, page int) (Roster, error) {
 	sc, err := c.ScopeOf(ctx, a)
 	if err != nil {
 		return Roster{}, err

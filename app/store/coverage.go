@@ -275,17 +275,26 @@ type preparedRead struct {
 
 func (o *Org) prepareRead(ctx context.Context, db bun.IDB, q CoverageQuery) (*anchor, error) {
 	var st struct {
-		JIT      string         `bun:"jit"`
-		Months   map[string]int `bun:"months,type:jsonb"`
-		At       *time.Time     `bun:"at"`
-		SoonSecs *float64       `bun:"soon_secs"`
+		JIT      string
+		Months   map[string]int
+		At       *time.Time
+		SoonSecs *float64
 	}
-	err := db.NewRaw(`SELECT set_config('jit', 'off', true) || set_config('plan_cache_mode', 'force_generic_plan', true) AS jit,
-	coalesce((SELECT jsonb_object_agg(module_id, months) FROM coverage_modules WHERE org_id = ?), '{}') AS months,
-	a.at, extract(epoch FROM a.soon) AS soon_secs
-FROM (SELECT 1) one LEFT JOIN coverage_anchor a ON a.org_id = ?`, o.id, o.id).Scan(ctx, &st)
+	// A cached statement: every coverage read of a page starts here.
+	rows, err := cachedList(ctx, db, `SELECT set_config('jit', 'off', true) || set_config('plan_cache_mode', 'force_generic_plan', true),
+	coalesce((SELECT jsonb_object_agg(module_id, months) FROM coverage_modules WHERE org_id = $1), '{}')::text,
+	a.at, extract(epoch FROM a.soon)::float8
+FROM (SELECT 1) one LEFT JOIN coverage_anchor a ON a.org_id = $1`, []any{o.id}, func(rows *sql.Rows, m *[]byte) error {
+		return rows.Scan(&st.JIT, m, &st.At, &st.SoonSecs)
+	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("ready coverage read", err)
+	}
+	if len(rows) != 1 {
+		return nil, fmt.Errorf("store: readying a coverage read gave %d rows", len(rows))
+	}
+	if err := json.Unmarshal(rows[0], &st.Months); err != nil {
+		return nil, fmt.Errorf("store: the courses' refresher periods: %w", err)
 	}
 	want := map[string]int{}
 	for m, n := range q.ModuleMonths {
