@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 
 	upstand "github.com/upstand/upstand"
@@ -38,6 +39,7 @@ func runServe(ctx context.Context, args []string, env config.Env, stdout, stderr
 	if !ok {
 		return 2
 	}
+	config.TuneCollector(env)
 	if err := serve(ctx, cfg, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "upstand serve:", err)
 		return 1
@@ -177,6 +179,11 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		return err
 	}
 
+	// What start-up left behind (the content's parsing, mostly) is
+	// collected and its memory returned before the first request: the
+	// collector would otherwise leave it until the heap had grown to
+	// five times what is live (config.TuneCollector).
+	debug.FreeOSMemory()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

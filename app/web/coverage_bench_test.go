@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/upstand/upstand/app/authoring"
+	"github.com/upstand/upstand/app/config"
 	"github.com/upstand/upstand/app/org"
 	"github.com/upstand/upstand/app/seed"
 	"github.com/upstand/upstand/app/store"
@@ -66,6 +67,8 @@ func BenchmarkCoverageAtScale(b *testing.B) {
 	}
 	learners, teams := benchSize("UPSTAND_BENCH_LEARNERS", 50000), benchSize("UPSTAND_BENCH_TEAMS", 500)
 	ctx := context.Background()
+	// The collector as `upstand serve` sets it.
+	config.TuneCollector(os.LookupEnv)
 	// UPSTAND_BENCH_EXPLAIN=FILE writes each page's statements, with
 	// EXPLAIN (ANALYZE, BUFFERS) of its reads, to FILE.
 	explainTo := os.Getenv("UPSTAND_BENCH_EXPLAIN")
