@@ -538,82 +538,38 @@ type trendFigures struct {
 // history, and tells how many rows of them it read.
 func (c *Coverage) trend(ctx context.Context, a Actor, q store.CoverageQuery, cat *content.Catalogue, f TrendFilter) (trendFigures, int, error) {
 	t := trendFigures{Weeks: trendWeeks(q.Now)}
-	var duties []store.Duty
-	var history []store.PastCompletion
-	err := a.Org.InTx(ctx, func(tx *store.Org) error {
-		var err error
-		if duties, err = tx.Duties(ctx, q, 0); err != nil {
-			return err
-		}
-		duties = onePerPerson(duties)
-		modules := map[string]bool{}
-		for _, d := range duties {
-			if !modules[d.ModuleID] {
-				modules[d.ModuleID] = true
-				t.Courses = append(t.Courses, Course{d.ModuleID, course(cat, d.ModuleID)})
+	// Each duty arrives with its completions and is counted at once: the
+	// lines are all that is kept (store.StreamTrend).
+	lines := map[string]*trendCounter{}
+	rows := 0
+	err := a.Org.StreamTrend(ctx, q, f.Module, func(d store.TrendDuty) error {
+		rows += 1 + len(d.Done)
+		l, seen := lines[d.ModuleID]
+		if !seen {
+			t.Courses = append(t.Courses, Course{d.ModuleID, course(cat, d.ModuleID)})
+			if f.Module == "" || d.ModuleID == f.Module {
+				l = newTrendCounter(t.Weeks)
 			}
+			lines[d.ModuleID] = l // nil: a course not asked for
 		}
-		slices.SortFunc(t.Courses, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
-		if _, ok := cat.Module(f.Module); f.Module != "" && !modules[f.Module] && !ok {
-			return fault.Input("course", "Choose one of the courses in the list.")
+		if l != nil {
+			l.add(d)
 		}
-		var ids []string
-		for _, co := range t.Courses {
-			if f.Module == "" || co.ID == f.Module {
-				ids = append(ids, co.ID)
-			}
-		}
-		history, err = tx.CompletionHistory(ctx, ids, q.Teams)
-		return err
+		return nil
 	})
 	if err != nil {
 		return trendFigures{}, 0, err
 	}
-	lines := map[string]*trendCounter{}
-	for _, co := range t.Courses {
-		if f.Module == "" || co.ID == f.Module {
-			lines[co.ID] = newTrendCounter(t.Weeks)
-		}
+	if _, ok := cat.Module(f.Module); f.Module != "" && lines[f.Module] == nil && !ok {
+		return trendFigures{}, 0, fault.Input("course", "Choose one of the courses in the list.")
 	}
-	type key struct {
-		person uuid.UUID
-		module string
-	}
-	done := map[key][]store.PastCompletion{}
-	for _, h := range history {
-		k := key{h.PersonID, h.ModuleID}
-		done[k] = append(done[k], h)
-	}
-	for _, d := range duties {
-		if l := lines[d.ModuleID]; l != nil {
-			l.add(d, done[key{d.PersonID, d.ModuleID}])
-		}
-	}
+	slices.SortFunc(t.Courses, func(x, y Course) int { return cmp.Or(cmp.Compare(x.Title, y.Title), cmp.Compare(x.ID, y.ID)) })
 	for _, co := range t.Courses {
 		if l := lines[co.ID]; l != nil {
 			t.Lines = append(t.Lines, TrendLine{Course: co, Points: l.points()})
 		}
 	}
-	return t, len(duties) + len(history), nil
-}
-
-// onePerPerson keeps one duty per person and course (Duties lists a
-// person once per team).
-func onePerPerson(ds []store.Duty) []store.Duty {
-	type key struct {
-		person uuid.UUID
-		module string
-	}
-	seen := map[key]bool{}
-	out := ds[:0]
-	for _, d := range ds {
-		k := key{d.PersonID, d.ModuleID}
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, d)
-		}
-	}
-	return out
+	return t, rows, nil
 }
 
 // trendCounter counts one course's people week by week: for each person,
@@ -641,7 +597,7 @@ func (tc *trendCounter) index(t time.Time) int {
 
 // add counts one person's duty with their completions of the course, in
 // date order.
-func (tc *trendCounter) add(d store.Duty, done []store.PastCompletion) {
+func (tc *trendCounter) add(d store.TrendDuty) {
 	from := tc.index(d.JoinedAt)
 	tc.required[from]++
 	tc.required[len(tc.at)]--
@@ -653,7 +609,7 @@ func (tc *trendCounter) add(d store.Duty, done []store.PastCompletion) {
 	// from it (inclusive) to its expiry (exclusive); overlapping runs are
 	// merged so that nobody counts twice.
 	end := from
-	for _, c := range done {
+	for _, c := range d.Done {
 		if d.Strict && !c.StrictOK {
 			continue
 		}

@@ -34,20 +34,71 @@ type PastCompletion struct {
 	StrictOK    bool      `bun:"strict_ok"`
 }
 
-// CompletionHistory lists every completion of the given courses by the
-// people in teams (nil: anyone), by person, course and date.
-func (o *Org) CompletionHistory(ctx context.Context, modules []string, teams []uuid.UUID) ([]PastCompletion, error) {
-	var out []PastCompletion
-	if len(modules) == 0 {
-		return out, nil
-	}
-	scope, args := o.inTeams("c.person_id", teams)
+// TrendDuty is one person's duty in a course, with their completions of
+// it, for the trend.
+type TrendDuty struct {
+	PersonID uuid.UUID
+	ModuleID string
+	JoinedAt time.Time
+	Months   *int
+	Strict   bool
+	// Done are their completions of the course, by date (none when the
+	// stream was asked for another course's).
+	Done []PastCompletion
+}
+
+// StreamTrend hands fn each duty q selects (each person once per course;
+// q.Teams: the people in those teams), with the person's completions of
+// it when module is empty or its course. One statement read as its rows
+// arrive, so a large organisation's history — half a million duties and
+// a million completions at 50,000 learners — is never held at once.
+func (o *Org) StreamTrend(ctx context.Context, q CoverageQuery, module string, fn func(TrendDuty) error) error {
+	scope, scopeArgs := o.inTeams("d.person_id", q.Teams)
+	query := `SELECT d.person_id, d.module_id, d.joined_at, d.months, d.strict, c.completed_at, completion_strict_ok(c.summary)
+FROM coverage_duties d
+LEFT JOIN completions c ON c.org_id = d.org_id AND c.person_id = d.person_id AND c.module_id = d.module_id AND (? = '' OR c.module_id = ?)
+WHERE d.org_id = ? AND ` + scope + `
+ORDER BY d.person_id, d.module_id, c.completed_at`
+	args := append([]any{module, module, o.id}, scopeArgs...)
 	err := o.run(ctx, func(db bun.IDB) error {
-		return db.NewRaw(`SELECT c.person_id, c.module_id, c.completed_at, completion_strict_ok(c.summary) AS strict_ok
-FROM completions c WHERE c.org_id = ? AND c.module_id = ANY(?) AND `+scope+`
-ORDER BY c.person_id, c.module_id, c.completed_at`, append([]any{o.id, pgdialect.Array(modules)}, args...)...).Scan(ctx, &out)
+		if _, err := o.prepare(ctx, db, q); err != nil {
+			return err
+		}
+		rows, err := db.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var d TrendDuty
+		have := false
+		for rows.Next() {
+			var r TrendDuty
+			var at *time.Time
+			var ok *bool
+			if err := rows.Scan(&r.PersonID, &r.ModuleID, &r.JoinedAt, &r.Months, &r.Strict, &at, &ok); err != nil {
+				return err
+			}
+			if !have || r.PersonID != d.PersonID || r.ModuleID != d.ModuleID {
+				if have {
+					if err := fn(d); err != nil {
+						return err
+					}
+				}
+				d, have = r, true
+			}
+			if at != nil {
+				d.Done = append(d.Done, PastCompletion{PersonID: r.PersonID, ModuleID: r.ModuleID, CompletedAt: *at, StrictOK: ok != nil && *ok})
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if have {
+			return fn(d)
+		}
+		return nil
 	})
-	return out, wrap("list completion history", err)
+	return wrap("stream the trend's duties", err)
 }
 
 // ConfidenceSum adds up the paired confidence answers of one statement of
